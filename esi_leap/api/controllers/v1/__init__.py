@@ -1,0 +1,28 @@
+"""``/v1``: the version 1 API and its resources."""
+import pecan
+
+from esi_leap.api.controllers.v1 import lease
+from esi_leap.api.controllers.v1 import offer
+
+
+def version_document(host_url):
+    """Return the document ``GET /v1`` answers with (status 300)."""
+    return {'versions': [{'id': 'v1.0', 'status': 'CURRENT',
+                          'links': [{'href': '%s/v1' % host_url,
+                                     'rel': 'self'}]}]}
+
+
+class V1Controller(object):
+    """Version 1 of the API."""
+
+    offers = offer.OffersController()
+    leases = lease.LeasesController()
+
+    @pecan.expose(template='json', trailing_slash=False)
+    def index(self):
+        """Answer 300 with the version document, as the original does.
+
+        python-esileapclient probes this when given an endpoint override.
+        """
+        pecan.response.status = 300
+        return version_document(pecan.request.host_url)

@@ -1,0 +1,113 @@
+"""``/v1/leases``: projects' bookings of nodes."""
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+
+from esi_leap.api.controllers.v1 import types
+from esi_leap.api.controllers.v1 import utils
+from esi_leap.api.controllers.v1 import views
+from esi_leap.api import expose
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.objects import filters
+from esi_leap.objects import leases
+from esi_leap.policies import lease as lease_policy
+
+
+class LeasesController(rest.RestController):
+    """``/v1/leases``."""
+
+    @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text)
+    def get_all(self, project_id=None, owner_id=None, start_time=None,
+                end_time=None, status=None, offer_uuid=None, view=None,
+                resource_type=None, resource_uuid=None, resource_class=None,
+                purpose=None):
+        """List leases: by default those the caller granted or holds."""
+        context = pecan.request.context
+        project_id, owner_id, party_id = leases.list_scope(
+            context, view=view, project_id=utils.project(project_id),
+            owner_id=utils.project(owner_id))
+        status_set = utils.status_filter(status, statuses.LEASE_STATUSES,
+                                         statuses.LEASE_DEFAULT_LIST)
+        start, end = utils.time_pair(start_time, end_time,
+                                     exception.InvalidTimeAPICommand,
+                                     resource='a lease')
+        rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
+
+        found = db_api.lease_list(filters.LeaseFilters(
+            statuses=status_set, project_id=project_id, owner_id=owner_id,
+            party_id=party_id, offer_uuid=offer_uuid, resource_type=rtype,
+            resource_uuid=ruuid, purpose=purpose, start_time=start,
+            end_time=end))
+        return {'leases': views.lease_views(found, resource_class)}
+
+    @expose.expose(types.jsontype, wtypes.text)
+    def get_one(self, lease_ident):
+        """Show one lease, by uuid or name, if the caller may see it."""
+        context = pecan.request.context
+        admin = policy.check(lease_policy.LEASE_ADMIN, context)
+        lease = leases.find(lease_ident,
+                            party=None if admin else context.project_id)
+        if not policy.check(lease_policy.GET, context,
+                            leases.policy_target(lease)):
+            # Hidden from the caller: indistinguishable from missing.
+            raise exception.LeaseNotFound(lease_id=lease_ident)
+        return views.lease_view(lease)
+
+    @expose.expose(types.jsontype, body=types.LeaseBody, status_code=201)
+    def post(self, new_lease):
+        """Lease a node the caller owns (or leases) to a project."""
+        context = pecan.request.context
+        policy.authorize(lease_policy.CREATE, context)
+        ident = types.value(new_lease.resource_uuid)
+        if ident is None:
+            raise exception.MissingField(field='resource_uuid')
+        project_ident = types.value(new_lease.project_id)
+        if project_ident is None:
+            raise exception.MissingField(field='project_id')
+        start = timeutils.parse_optional(
+            types.value(new_lease.start_time), 'start_time')
+        end = timeutils.parse_optional(
+            types.value(new_lease.end_time), 'end_time')
+        properties = utils.properties(types.value(new_lease.properties))
+        name = utils.name(types.value(new_lease.name))
+        resource_type, node = utils.resource_node(
+            types.value(new_lease.resource_type), ident)
+
+        lease = leases.create(
+            context, resource_type, node, utils.project(project_ident),
+            start=start, end=end, name=name,
+            purpose=types.value(new_lease.purpose), properties=properties)
+        return views.lease_view(lease)
+
+    @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
+    def patch(self, lease_ident, patch):
+        """Change the end time of a lease (admins)."""
+        context = pecan.request.context
+        lease = leases.find(lease_ident)
+        policy.authorize_object(lease_policy.UPDATE, context,
+                                leases.policy_target(lease), 'lease',
+                                lease.uuid)
+        if not isinstance(patch, dict) or set(patch) != {'end_time'}:
+            raise exception.LeaseInvalidPatch()
+        end = timeutils.parse(patch['end_time'], 'end_time')
+
+        lease = leases.update_end_time(lease, end)
+        return views.lease_view(lease)
+
+    @expose.expose(types.jsontype, wtypes.text)
+    def delete(self, lease_ident):
+        """Cancel a lease and its sub-leases and sub-offers."""
+        context = pecan.request.context
+        lease = leases.find(lease_ident, statuses.LEASE_CAN_DELETE)
+        policy.authorize_object(lease_policy.DELETE, context,
+                                leases.policy_target(lease), 'lease',
+                                lease.uuid)
+
+        leases.cancel(lease)
+        return None

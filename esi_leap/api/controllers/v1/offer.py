@@ -1,0 +1,126 @@
+"""``/v1/offers``: owners publish offers; lessees claim them."""
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+
+from esi_leap.api.controllers.v1 import types
+from esi_leap.api.controllers.v1 import utils
+from esi_leap.api.controllers.v1 import views
+from esi_leap.api import expose
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.objects import filters
+from esi_leap.objects import offers
+from esi_leap.policies import offer as offer_policy
+
+
+class ClaimController(rest.RestController):
+    """``/v1/offers/{offer_ident}/claim``."""
+
+    @expose.expose(types.jsontype, wtypes.text, body=types.LeaseBody,
+                   status_code=201)
+    def post(self, offer_ident, new_lease):
+        """Claim an available offer: create a lease for the caller."""
+        context = pecan.request.context
+        policy.authorize(offer_policy.CLAIM, context)
+        offer = offers.find(offer_ident, (statuses.AVAILABLE,))
+        if not offers.is_visible(offer, offers.visibility(context)):
+            raise exception.HTTPResourceForbidden(resource_type='offer',
+                                                  resource=offer.uuid)
+        start = timeutils.parse_optional(
+            types.value(new_lease.start_time), 'start_time')
+        end = timeutils.parse_optional(
+            types.value(new_lease.end_time), 'end_time')
+        properties = utils.properties(types.value(new_lease.properties))
+        name = utils.name(types.value(new_lease.name))
+
+        lease = offers.claim(context, offer, start=start, end=end,
+                             name=name,
+                             purpose=types.value(new_lease.purpose),
+                             properties=properties)
+        return views.lease_view(lease)
+
+
+class OffersController(rest.RestController):
+    """``/v1/offers``."""
+
+    claim = ClaimController()
+
+    @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text)
+    def get_all(self, project_id=None, resource_type=None,
+                resource_uuid=None, resource_class=None, start_time=None,
+                end_time=None, available_start_time=None,
+                available_end_time=None, status=None):
+        """List the offers the caller may see that match the filters."""
+        context = pecan.request.context
+        policy.authorize(offer_policy.GET_ALL, context)
+        status_set = utils.status_filter(status, statuses.OFFER_STATUSES,
+                                         statuses.OFFER_DEFAULT_LIST)
+        start, end = utils.time_pair(start_time, end_time,
+                                     exception.InvalidTimeAPICommand,
+                                     resource='an offer')
+        a_start, a_end = utils.availability_pair(available_start_time,
+                                                 available_end_time)
+        rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
+
+        found = db_api.offer_list(filters.OfferFilters(
+            statuses=status_set,
+            project_id=utils.project(project_id),
+            resource_type=rtype,
+            resource_uuid=ruuid,
+            start_time=start,
+            end_time=end,
+            available_start_time=a_start,
+            available_end_time=a_end,
+            blocking_lease_statuses=statuses.LEASE_BLOCKING,
+            visibility=offers.visibility(context)))
+        return {'offers': views.offer_views(found, resource_class)}
+
+    @expose.expose(types.jsontype, wtypes.text)
+    def get_one(self, offer_ident):
+        """Show one offer, by uuid or name, if the caller may see it."""
+        context = pecan.request.context
+        policy.authorize(offer_policy.GET, context)
+        offer = offers.find(offer_ident, view=offers.visibility(context))
+        return views.offer_view(offer)
+
+    @expose.expose(types.jsontype, body=types.OfferBody, status_code=201)
+    def post(self, new_offer):
+        """Offer a node the caller owns, or leases, for a time window."""
+        context = pecan.request.context
+        policy.authorize(offer_policy.CREATE, context)
+        ident = types.value(new_offer.resource_uuid)
+        if ident is None:
+            raise exception.MissingField(field='resource_uuid')
+        start = timeutils.parse_optional(
+            types.value(new_offer.start_time), 'start_time')
+        end = timeutils.parse_optional(
+            types.value(new_offer.end_time), 'end_time')
+        properties = utils.properties(types.value(new_offer.properties))
+        name = utils.name(types.value(new_offer.name))
+        resource_type, node = utils.resource_node(
+            types.value(new_offer.resource_type), ident)
+
+        offer = offers.create(
+            context, resource_type, node,
+            start if start is not None else timeutils.utcnow(), end,
+            lessee_id=utils.project(types.value(new_offer.lessee_id)),
+            name=name, properties=properties)
+        return views.offer_view(offer)
+
+    @expose.expose(types.jsontype, wtypes.text)
+    def delete(self, offer_ident):
+        """Withdraw an offer; the leases made from it are cancelled."""
+        context = pecan.request.context
+        offer = offers.find(offer_ident, statuses.OFFER_CAN_DELETE)
+        policy.authorize_object(offer_policy.DELETE, context,
+                                offers.policy_target(offer), 'offer',
+                                offer.uuid)
+
+        offers.cancel(offer)
+        return None

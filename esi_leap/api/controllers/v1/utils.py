@@ -1,0 +1,108 @@
+"""Parsing and resolving what clients send, shared by the controllers."""
+from oslo_config import cfg
+
+from esi_leap.common import exception
+from esi_leap.common import projects
+from esi_leap.common import timeutils
+from esi_leap import resource_types
+
+CONF = cfg.CONF
+
+
+def status_filter(status, valid, default):
+    """Return the statuses a list should show.
+
+    None gives ``default``, ``any`` gives None (no filter); otherwise the
+    one status, which must be in ``valid`` (HTTP 400 if not).
+    """
+    if status is None:
+        return default
+    if status == 'any':
+        return None
+    if status not in valid:
+        raise exception.InvalidStatus(status=status,
+                                      valid=', '.join(valid + ('any',)))
+    return (status,)
+
+
+def time_pair(start, end, error, **kwargs):
+    """Parse an optional (start, end) query pair; both or neither.
+
+    Raises ``error`` (HTTP 400) when only one is given or start >= end.
+    """
+    if start is None and end is None:
+        return None, None
+    if start is None or end is None:
+        raise error(start_time=start, end_time=end, **kwargs)
+    start_dt = timeutils.parse(start, 'start_time')
+    end_dt = timeutils.parse(end, 'end_time')
+    if start_dt >= end_dt:
+        raise error(start_time=start, end_time=end, **kwargs)
+    return start_dt, end_dt
+
+
+def availability_pair(a_start, a_end):
+    """Parse the available_start_time / available_end_time query pair."""
+    if a_start is None and a_end is None:
+        return None, None
+    if a_start is None or a_end is None:
+        raise exception.InvalidAvailabilityAPICommand(a_start=a_start,
+                                                      a_end=a_end)
+    start = timeutils.parse(a_start, 'available_start_time')
+    end = timeutils.parse(a_end, 'available_end_time')
+    if start >= end:
+        raise exception.InvalidAvailabilityAPICommand(a_start=a_start,
+                                                      a_end=a_end)
+    return start, end
+
+
+def resource_filter(resource_type, resource_uuid):
+    """Return the (type, uuid) pair a list filters on.
+
+    A uuid without a type means the default resource type; a name is
+    resolved to the node's uuid when the backend knows it.
+    """
+    if resource_uuid is None:
+        if resource_type is not None:
+            resource_types.get(resource_type)  # 400 if unknown
+        return resource_type, None
+    resource_type = resource_type or CONF.api.default_resource_type
+    rtype = resource_types.get(resource_type)
+    try:
+        return resource_type, rtype.resolve(resource_uuid)
+    except exception.NodeNotFound:
+        return resource_type, resource_uuid
+
+
+def resource_node(resource_type, ident):
+    """Return (type name, NodeInfo) of the node a create names.
+
+    Raises ResourceTypeUnknown (400) or NodeNotFound (404).
+    """
+    resource_type = resource_type or CONF.api.default_resource_type
+    rtype = resource_types.get(resource_type)
+    return resource_type, rtype.get(rtype.resolve(ident))
+
+
+def project(ident):
+    """Return the project id ``ident`` (an id or a name) means."""
+    if ident is None:
+        return None
+    return projects.get_directory().resolve(ident)
+
+
+def properties(value, field='properties'):
+    """Return a properties object; HTTP 400 unless it is a JSON object."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise exception.InvalidProperties(reason='%s must be a JSON object'
+                                          % field)
+    return value
+
+
+def name(value):
+    """Validate an object name: at most 255 characters."""
+    if value is not None and len(value) > 255:
+        raise exception.Invalid(reason='name is longer than 255 characters')
+    return value

@@ -1,0 +1,139 @@
+"""Turn offer and lease rows into API dicts, with their computed fields.
+
+Computed fields (project names, node name, class and properties,
+availabilities) are fetched for a whole page at once: one backend call per
+resource type, one project-name lookup and one lease query per 500 offers,
+never one call per row.
+"""
+import collections
+
+from oslo_log import log
+
+from esi_leap.common import exception
+from esi_leap.common import projects
+from esi_leap.common import timeutils
+from esi_leap.objects import offers as offers_obj
+from esi_leap import resource_types
+
+LOG = log.getLogger(__name__)
+
+
+def _nodes(rows):
+    """Return {(resource_type, uuid): NodeInfo} for the rows' resources."""
+    wanted = collections.defaultdict(set)
+    for row in rows:
+        wanted[row.resource_type].add(row.resource_uuid)
+    found = {}
+    for type_name, uuids in wanted.items():
+        try:
+            nodes = resource_types.get(type_name).get_many(uuids)
+        except exception.ResourceTypeUnknown:
+            LOG.warning('Rows refer to resource type %s, which is not '
+                        'installed', type_name)
+            continue
+        for uuid, node in nodes.items():
+            found[(type_name, uuid)] = node
+    return found
+
+
+def _resource_fields(row, nodes):
+    node = nodes.get((row.resource_type, row.resource_uuid))
+    if node is None:
+        return {'resource': '', 'resource_class': '',
+                'resource_properties': {}}
+    return {'resource': node.name,
+            'resource_class': node.resource_class,
+            'resource_properties': node.public_properties()}
+
+
+def _names(ids):
+    return projects.get_directory().names({i for i in ids if i})
+
+
+def offer_views(offers, resource_class=None):
+    """Return the API dicts of ``offers``, in order.
+
+    With ``resource_class``, offers of nodes of another class are left out.
+    """
+    now = timeutils.utcnow()
+    nodes = _nodes(offers)
+    names = _names([o.project_id for o in offers]
+                   + [o.lessee_id for o in offers])
+    free = offers_obj.availabilities_for(offers, now)
+    views = []
+    for offer in offers:
+        resource = _resource_fields(offer, nodes)
+        if resource_class is not None and \
+                resource['resource_class'] != resource_class:
+            continue
+        views.append({
+            'name': offer.name,
+            'uuid': offer.uuid,
+            'project_id': offer.project_id,
+            'project': names.get(offer.project_id, ''),
+            'lessee_id': offer.lessee_id,
+            'lessee': names.get(offer.lessee_id, ''),
+            'resource_type': offer.resource_type,
+            'resource_uuid': offer.resource_uuid,
+            'resource': resource['resource'],
+            'resource_class': resource['resource_class'],
+            'resource_properties': resource['resource_properties'],
+            'start_time': timeutils.isoformat(offer.start_time),
+            'end_time': timeutils.isoformat(offer.end_time),
+            'status': offer.status,
+            'properties': offer.properties or {},
+            'availabilities': [[timeutils.isoformat(s),
+                                timeutils.isoformat(e)]
+                               for s, e in free[offer.uuid]],
+            'parent_lease_uuid': offer.parent_lease_uuid,
+        })
+    return views
+
+
+def lease_views(leases, resource_class=None):
+    """Return the API dicts of ``leases``, in order.
+
+    With ``resource_class``, leases of nodes of another class are left out.
+    """
+    nodes = _nodes(leases)
+    names = _names([lease.project_id for lease in leases]
+                   + [lease.owner_id for lease in leases])
+    views = []
+    for lease in leases:
+        resource = _resource_fields(lease, nodes)
+        if resource_class is not None and \
+                resource['resource_class'] != resource_class:
+            continue
+        views.append({
+            'name': lease.name,
+            'uuid': lease.uuid,
+            'project_id': lease.project_id,
+            'project': names.get(lease.project_id, ''),
+            'owner_id': lease.owner_id,
+            'owner': names.get(lease.owner_id, ''),
+            'resource_type': lease.resource_type,
+            'resource_uuid': lease.resource_uuid,
+            'resource_class': resource['resource_class'],
+            'resource_properties': resource['resource_properties'],
+            'resource': resource['resource'],
+            'start_time': timeutils.isoformat(lease.start_time),
+            'fulfill_time': timeutils.isoformat(lease.fulfill_time),
+            'expire_time': timeutils.isoformat(lease.expire_time),
+            'end_time': timeutils.isoformat(lease.end_time),
+            'status': lease.status,
+            'properties': lease.properties or {},
+            'purpose': lease.purpose,
+            'offer_uuid': lease.offer_uuid,
+            'parent_lease_uuid': lease.parent_lease_uuid,
+        })
+    return views
+
+
+def offer_view(offer):
+    """Return the API dict of one offer."""
+    return offer_views([offer])[0]
+
+
+def lease_view(lease):
+    """Return the API dict of one lease."""
+    return lease_views([lease])[0]

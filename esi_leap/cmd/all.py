@@ -1,0 +1,29 @@
+"""esi-leap-all: API and manager in one process, for small sites.
+
+This is what the embedded default runs: SQLite, no Keystone, dummy nodes.
+"""
+import sys
+
+from oslo_config import cfg
+
+from esi_leap.common import service
+from esi_leap.common import wsgi_server
+
+CONF = cfg.CONF
+
+
+def _app():
+    from esi_leap.api import app
+    return app.setup_app()
+
+
+def main():
+    """Parse configuration and serve API (and manager) until stopped."""
+    service.prepare_service(sys.argv)
+    print('esi-leap listening on http://%s:%s ; point the CLI at it with\n'
+          '  openstack --os-auth-type none --os-endpoint '
+          'http://%s:%s/v1 esi offer list'
+          % (CONF.api.host_ip, CONF.api.port, CONF.api.host_ip,
+             CONF.api.port), flush=True)
+    wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
+                      CONF.api.api_threads)

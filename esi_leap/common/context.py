@@ -1,0 +1,17 @@
+"""The request context: who is calling, as oslo.context describes it."""
+from oslo_context import context
+
+
+class RequestContext(context.RequestContext):
+    """An oslo.context RequestContext; ``project_id`` is the caller."""
+
+    def to_policy_values(self):
+        """Return the credentials that policy rules are checked against."""
+        values = super().to_policy_values()
+        values['project_id'] = self.project_id
+        return values
+
+
+def get_admin_context():
+    """Return a context for internal work that is not a user's request."""
+    return RequestContext(is_admin=True, roles=['admin'], overwrite=False)

@@ -1,0 +1,176 @@
+"""Every error esi-leap reports, one class each, with its HTTP status.
+
+The message templates of errors that python-esileapclient's functional tests
+look for keep the original ESI-Leap wording word for word.
+"""
+import http
+
+
+class EsiLeapException(Exception):
+    """Base of all esi-leap errors: a message template and an HTTP code."""
+
+    msg_fmt = 'An unknown error occurred.'
+    code = http.HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        self.message = message
+        super().__init__(message)
+
+    @property
+    def faultstring(self):
+        """The text a client sees in the error's ``faultstring``."""
+        return self.message
+
+
+# 400 Bad Request
+
+class Invalid(EsiLeapException):
+    code = http.HTTPStatus.BAD_REQUEST
+    msg_fmt = 'Invalid input: %(reason)s'
+
+
+class InvalidDatetime(Invalid):
+    msg_fmt = ('Invalid datetime for %(field)s: %(value)r. Use an ISO 8601 '
+               'date or time, e.g. 2030-01-31T12:00:00 or '
+               '2030-01-31 12:00:00+02:00.')
+
+
+class InvalidTimeRange(Invalid):
+    msg_fmt = ('Attempted to create %(resource)s resource with an invalid '
+               'Start Time and End Time. Start Time must be strictly less '
+               'than End Time. Got %(start_time)s, %(end_time)s.')
+
+
+class InvalidTimeAPICommand(Invalid):
+    msg_fmt = ('Attempted to get %(resource)s resource without providing '
+               'both a valid Start Time and End Time. Start Time must be '
+               'strictly less than End Time. Got %(start_time)s, '
+               '%(end_time)s.')
+
+
+class InvalidAvailabilityAPICommand(Invalid):
+    msg_fmt = ('Attempted to get an offer resource without providing both '
+               'a valid Availability Start Time and Availability End Time. '
+               'Availability Start Time must be strictly less than '
+               'Availability End Time. Got %(a_start)s, %(a_end)s.')
+
+
+class ResourceTypeUnknown(Invalid):
+    msg_fmt = '%(resource_type)s resource type unknown.'
+
+
+class MissingField(Invalid):
+    msg_fmt = ('Invalid input for field/attribute %(field)s. Value: '
+               '\'None\'. Mandatory field missing.')
+
+
+class InvalidProperties(Invalid):
+    msg_fmt = 'Invalid properties: %(reason)s'
+
+
+class LeaseInvalidPatch(Invalid):
+    msg_fmt = 'Only the end_time field may be updated'
+
+
+class InvalidStatus(Invalid):
+    msg_fmt = 'Invalid status %(status)r. Valid statuses: %(valid)s.'
+
+
+class ProjectNoSuchName(Invalid):
+    msg_fmt = 'No project named %(name)s.'
+
+
+# 403 Forbidden
+
+class HTTPForbidden(EsiLeapException):
+    code = http.HTTPStatus.FORBIDDEN
+    msg_fmt = 'Access was denied to %(rule)s.'
+
+
+class HTTPResourceForbidden(HTTPForbidden):
+    msg_fmt = 'Access was denied to %(resource_type)s %(resource)s.'
+
+
+class ResourceNoPermissionTime(HTTPForbidden):
+    msg_fmt = ('You do not have permissions on %(resource_type)s '
+               '%(resource_uuid)s for the time range %(start_time)s - '
+               '%(end_time)s.')
+
+
+class LeaseExceedMaxTimeRange(HTTPForbidden):
+    msg_fmt = ('Attempted to create lease with an invalid time range. The '
+               'max time range is %(max_time)s days.')
+
+
+# 404 Not Found
+
+class NotFound(EsiLeapException):
+    code = http.HTTPStatus.NOT_FOUND
+    msg_fmt = 'Resource could not be found.'
+
+
+class OfferNotFound(NotFound):
+    msg_fmt = 'Offer with name or uuid %(offer_uuid)s not found.'
+
+
+class LeaseNotFound(NotFound):
+    msg_fmt = 'Lease with name or uuid %(lease_id)s not found.'
+
+
+class NodeNotFound(NotFound):
+    msg_fmt = ('Encountered an error fetching info for node %(uuid)s '
+               '(%(resource_type)s): %(err)s')
+
+
+# 409 Conflict
+
+class Conflict(EsiLeapException):
+    code = http.HTTPStatus.CONFLICT
+    msg_fmt = 'Conflict.'
+
+
+class ResourceTimeConflict(Conflict):
+    msg_fmt = 'Time conflict for %(resource_type)s %(resource_uuid)s.'
+
+
+class OfferNoTimeAvailabilities(Conflict):
+    msg_fmt = ('Offer %(offer_uuid)s has no availabilities at given time '
+               'range %(start_time)s, %(end_time)s.')
+
+
+class LeaseNoTimeAvailabilities(Conflict):
+    msg_fmt = ('Lease %(lease_uuid)s has no availabilities at given time '
+               'range %(start_time)s, %(end_time)s.')
+
+
+class OfferNotAvailable(Conflict):
+    msg_fmt = ('Offer %(offer_uuid)s does not have status "available". Got '
+               'offer status "%(status)s".')
+
+
+class LeaseNotActive(Conflict):
+    msg_fmt = ('Lease %(lease_uuid)s has status "%(status)s"; it cannot '
+               'be sub-leased or changed now.')
+
+
+class OfferDuplicateName(Conflict):
+    msg_fmt = 'Duplicate offers with name %(name)s.'
+
+
+class LeaseDuplicateName(Conflict):
+    msg_fmt = 'Duplicate leases with name %(name)s.'
+
+
+# 5xx
+
+class InternalError(EsiLeapException):
+    msg_fmt = ('The server hit an unexpected error; the details are in its '
+               'log.')
+
+
+class BackendUnavailable(EsiLeapException):
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    msg_fmt = '%(service)s is unavailable: %(reason)s'

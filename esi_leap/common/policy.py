@@ -1,0 +1,51 @@
+"""The oslo.policy enforcer and the checks controllers call."""
+from oslo_config import cfg
+from oslo_policy import policy
+
+from esi_leap.common import exception
+from esi_leap import policies
+
+CONF = cfg.CONF
+_ENFORCER = None
+
+
+def get_enforcer():
+    """Return the process-wide enforcer with every default registered.
+
+    Also the ``oslo.policy.enforcer`` entry point, so oslopolicy tools see
+    the same rules as the service.
+    """
+    global _ENFORCER
+    if _ENFORCER is None:
+        _ENFORCER = policy.Enforcer(CONF)
+        _ENFORCER.register_defaults(policies.list_rules())
+    return _ENFORCER
+
+
+def reset():
+    """Forget the enforcer (tests that change policy options use this)."""
+    global _ENFORCER
+    if _ENFORCER is not None:
+        _ENFORCER.clear()
+    _ENFORCER = None
+
+
+def check(rule, context, target=None):
+    """Return whether ``context`` passes ``rule`` for ``target``."""
+    creds = context.to_policy_values()
+    full_target = dict(creds)
+    full_target.update(target or {})
+    return get_enforcer().enforce(rule, full_target, creds)
+
+
+def authorize(rule, context, target=None):
+    """Raise HTTPForbidden naming ``rule`` unless ``context`` passes it."""
+    if not check(rule, context, target):
+        raise exception.HTTPForbidden(rule=rule)
+
+
+def authorize_object(rule, context, target, resource_type, resource):
+    """Raise HTTPResourceForbidden naming the object unless allowed."""
+    if not check(rule, context, target):
+        raise exception.HTTPResourceForbidden(resource_type=resource_type,
+                                              resource=resource)

@@ -1,0 +1,16 @@
+"""The global configuration object with every esi-leap option registered."""
+from oslo_config import cfg
+
+from esi_leap.conf import api
+from esi_leap.conf import default
+from esi_leap.conf import dummy_node
+from esi_leap.conf import ironic
+from esi_leap.conf import noauth
+
+CONF = cfg.CONF
+
+default.register_opts(CONF)
+api.register_opts(CONF)
+dummy_node.register_opts(CONF)
+ironic.register_opts(CONF)
+noauth.register_opts(CONF)

@@ -1,0 +1,47 @@
+"""Options of the [api] group: the REST API server and booking limits."""
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('api', title='REST API options')
+
+opts = [
+    cfg.HostAddressOpt('host_ip',
+                       default='0.0.0.0',
+                       help='IP address or host name the API listens on.'),
+    cfg.PortOpt('port',
+                default=7777,
+                help='TCP port the API listens on.'),
+    cfg.IntOpt('api_workers',
+               min=1,
+               help='Number of API worker processes. Defaults to the '
+                    'number of CPUs.'),
+    cfg.IntOpt('api_threads',
+               default=8,
+               min=1,
+               help='Number of request threads in each API worker.'),
+    cfg.StrOpt('default_resource_type',
+               default='ironic_node',
+               help='Resource type of offers and leases created without '
+                    'one. python-esileapclient 1.1.0 cannot send a resource '
+                    'type on create, so this decides what it creates.'),
+    cfg.IntOpt('max_lease_time',
+               default=21,
+               min=1,
+               help='Longest lease, in days, that a non-admin may create '
+                    'or claim.'),
+    cfg.IntOpt('default_lease_time',
+               default=7,
+               min=1,
+               help='Length, in days, of a lease created or claimed '
+                    'without an end time.'),
+]
+
+
+def register_opts(conf):
+    """Register the [api] options on ``conf``."""
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    """Return the [api] options for the sample generator."""
+    return opts

@@ -1,0 +1,32 @@
+"""Options of the [ironic] group: how esi-leap reaches Ironic."""
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('ironic', title='Ironic (bare-metal) service')
+
+opts = [
+    cfg.StrOpt('api_version',
+               default='1.65',
+               help='Ironic API microversion to request. It must have the '
+                    'node owner and lessee fields (1.65 or later).'),
+]
+
+
+def register_opts(conf):
+    """Register the [ironic] options, keystoneauth ones included."""
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+    ks_loading.register_session_conf_options(conf, GROUP)
+    ks_loading.register_auth_conf_options(conf, GROUP)
+    ks_loading.register_adapter_conf_options(conf, GROUP)
+    conf.set_default('service_type', 'baremetal', group=GROUP)
+    conf.set_default('valid_interfaces', ['internal', 'public'], group=GROUP)
+
+
+def list_opts():
+    """Return the [ironic] options for the sample generator."""
+    return (opts
+            + ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options()
+            + ks_loading.get_auth_plugin_conf_options('password')
+            + ks_loading.get_adapter_conf_options(include_deprecated=False))

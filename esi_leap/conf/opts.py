@@ -1,0 +1,17 @@
+"""The list of options for oslo-config-generator (namespace esi-leap)."""
+from esi_leap.conf import api
+from esi_leap.conf import default
+from esi_leap.conf import dummy_node
+from esi_leap.conf import ironic
+from esi_leap.conf import noauth
+
+
+def list_opts():
+    """Return (group, options) pairs for every esi-leap option group."""
+    return [
+        ('DEFAULT', default.list_opts()),
+        ('api', api.list_opts()),
+        ('dummy_node', dummy_node.list_opts()),
+        ('ironic', ironic.list_opts()),
+        ('noauth', noauth.list_opts()),
+    ]

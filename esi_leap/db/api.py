@@ -1,0 +1,23 @@
+"""The esi-leap database interface.
+
+Everything outside ``esi_leap.db`` reaches the database through the names
+below; their docstrings (in ``esi_leap.db.sqlalchemy.api``) say what each
+promises. Rows are returned as model instances detached from any session.
+"""
+from esi_leap.db.sqlalchemy import api as _impl
+
+get_engine = _impl.get_engine
+reset = _impl.reset
+reader = _impl.reader
+writer = _impl.writer
+
+offer_get = _impl.offer_get
+offers_by_name = _impl.offers_by_name
+offer_list = _impl.offer_list
+lease_get = _impl.lease_get
+leases_by_name = _impl.leases_by_name
+lease_list = _impl.lease_list
+lease_windows_by_offer = _impl.lease_windows_by_offer
+held_leases = _impl.held_leases
+
+resource_transaction = _impl.resource_transaction

@@ -1,0 +1,46 @@
+"""Schema management with alembic: upgrade, stamp, version, revision."""
+import os
+
+from alembic import command as alembic_command
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+
+from esi_leap.db.sqlalchemy import api as sqla_api
+
+_INI = os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic.ini')
+
+
+def _config(connection=None):
+    config = alembic_config.Config(_INI)
+    config.attributes['connection'] = connection
+    return config
+
+
+def upgrade(revision='head', engine=None):
+    """Bring the schema up to ``revision`` (default: the newest)."""
+    engine = engine or sqla_api.get_engine()
+    with engine.begin() as connection:
+        alembic_command.upgrade(_config(connection), revision)
+
+
+def stamp(revision, engine=None):
+    """Record ``revision`` as the schema version without running anything."""
+    engine = engine or sqla_api.get_engine()
+    with engine.begin() as connection:
+        alembic_command.stamp(_config(connection), revision)
+
+
+def version(engine=None):
+    """Return the schema's current revision, or None for an empty DB."""
+    engine = engine or sqla_api.get_engine()
+    with engine.connect() as connection:
+        context = alembic_migration.MigrationContext.configure(connection)
+        return context.get_current_revision()
+
+
+def revision(message, autogenerate=False, engine=None):
+    """Write a new migration script (for developers)."""
+    engine = engine or sqla_api.get_engine()
+    with engine.begin() as connection:
+        alembic_command.revision(_config(connection), message=message,
+                                 autogenerate=autogenerate)

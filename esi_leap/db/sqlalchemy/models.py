@@ -1,0 +1,138 @@
+"""SQLAlchemy models of esi-leap's tables.
+
+The alembic migrations build exactly this schema; a functional test compares
+the two on SQLite, MariaDB and PostgreSQL.
+"""
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import types
+
+
+class Base(orm.DeclarativeBase):
+    """Declarative base: every table has created_at and updated_at."""
+
+    created_at = sa.Column(types.UTCDateTime, default=timeutils.utcnow)
+    updated_at = sa.Column(types.UTCDateTime, onupdate=timeutils.utcnow)
+
+
+class Offer(Base):
+    """A window of time in which an owner lends a node."""
+
+    __tablename__ = 'offers'
+    __table_args__ = (
+        sa.Index('offers_resource_status_idx',
+                 'resource_type', 'resource_uuid', 'status'),
+        sa.Index('offers_project_id_idx', 'project_id'),
+        sa.Index('offers_lessee_id_idx', 'lessee_id'),
+        sa.Index('offers_status_end_idx', 'status', 'end_time'),
+        sa.Index('offers_parent_lease_idx', 'parent_lease_uuid'),
+        sa.Index('offers_name_idx', 'name'),
+        sa.Index('offers_start_end_idx', 'start_time', 'end_time'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True,
+                     default=uuidutils.generate_uuid)
+    name = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    lessee_id = sa.Column(sa.String(255), nullable=True)
+    resource_type = sa.Column(sa.String(36), nullable=False)
+    resource_uuid = sa.Column(sa.String(255), nullable=False)
+    start_time = sa.Column(types.UTCDateTime, nullable=False)
+    end_time = sa.Column(types.UTCDateTime, nullable=False)
+    status = sa.Column(sa.String(15), nullable=False)
+    properties = sa.Column(types.JSONDict, nullable=True)
+    parent_lease_uuid = sa.Column(sa.String(36), nullable=True)
+
+
+class Lease(Base):
+    """A project's booking of a node for a window of time."""
+
+    __tablename__ = 'leases'
+    __table_args__ = (
+        sa.Index('leases_resource_status_idx',
+                 'resource_type', 'resource_uuid', 'status'),
+        sa.Index('leases_offer_status_idx', 'offer_uuid', 'status'),
+        sa.Index('leases_parent_lease_idx', 'parent_lease_uuid'),
+        sa.Index('leases_project_id_idx', 'project_id'),
+        sa.Index('leases_owner_id_idx', 'owner_id'),
+        sa.Index('leases_status_start_idx', 'status', 'start_time'),
+        sa.Index('leases_status_end_idx', 'status', 'end_time'),
+        sa.Index('leases_name_idx', 'name'),
+        sa.Index('leases_start_end_idx', 'start_time', 'end_time'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True,
+                     default=uuidutils.generate_uuid)
+    name = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    owner_id = sa.Column(sa.String(255), nullable=False)
+    purpose = sa.Column(sa.String(255), nullable=True)
+    resource_type = sa.Column(sa.String(36), nullable=False)
+    resource_uuid = sa.Column(sa.String(255), nullable=False)
+    start_time = sa.Column(types.UTCDateTime, nullable=False)
+    end_time = sa.Column(types.UTCDateTime, nullable=False)
+    fulfill_time = sa.Column(types.UTCDateTime, nullable=True)
+    expire_time = sa.Column(types.UTCDateTime, nullable=True)
+    status = sa.Column(sa.String(15), nullable=False)
+    properties = sa.Column(types.JSONDict, nullable=True)
+    offer_uuid = sa.Column(sa.String(36), nullable=True)
+    parent_lease_uuid = sa.Column(sa.String(36), nullable=True)
+
+
+class Event(Base):
+    """A lifecycle event of an offer or a lease."""
+
+    __tablename__ = 'events'
+    __table_args__ = (
+        sa.Index('events_type_idx', 'event_type'),
+        sa.Index('events_time_idx', 'event_time'),
+        sa.Index('events_resource_idx', 'resource_type', 'resource_uuid'),
+        sa.Index('events_lessee_id_idx', 'lessee_id'),
+        sa.Index('events_owner_id_idx', 'owner_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    event_type = sa.Column(sa.String(255), nullable=False)
+    event_time = sa.Column(types.UTCDateTime, nullable=False)
+    object_type = sa.Column(sa.String(36), nullable=True)
+    object_uuid = sa.Column(sa.String(36), nullable=True)
+    resource_type = sa.Column(sa.String(36), nullable=True)
+    resource_uuid = sa.Column(sa.String(255), nullable=True)
+    lessee_id = sa.Column(sa.String(255), nullable=True)
+    owner_id = sa.Column(sa.String(255), nullable=True)
+
+
+class ConsoleAuthToken(Base):
+    """A hashed serial console token of a node, valid until ``expires``."""
+
+    __tablename__ = 'console_auth_tokens'
+    __table_args__ = (
+        sa.Index('console_auth_tokens_node_uuid_idx', 'node_uuid'),
+        sa.Index('console_auth_tokens_expires_idx', 'expires'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    node_uuid = sa.Column(sa.String(255), nullable=False)
+    token_hash = sa.Column(sa.String(255), nullable=False, unique=True)
+    expires = sa.Column(types.UTCDateTime, nullable=False)
+
+
+class ResourceLock(Base):
+    """One row per bookable resource; bookings lock it for their check.
+
+    NOTE(esi-leap): every transaction that books or cancels time on a
+    resource first updates this row. The database holds that row lock until
+    commit, so overlap checks and inserts on one resource are serialised
+    across every API worker and manager on every host.
+    """
+
+    __tablename__ = 'resource_locks'
+
+    resource_type = sa.Column(sa.String(36), primary_key=True)
+    resource_uuid = sa.Column(sa.String(255), primary_key=True)
+    generation = sa.Column(sa.Integer, nullable=False, default=0)

@@ -1,0 +1,38 @@
+"""Column types shared by the models and the migrations."""
+import datetime
+
+from oslo_db.sqlalchemy import types as oslo_types
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+UTC = datetime.timezone.utc
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC and always read back aware in UTC.
+
+    On MySQL/MariaDB the column keeps microseconds (DATETIME(6)).
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'mysql':
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+JSONDict = oslo_types.JsonEncodedDict

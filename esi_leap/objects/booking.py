@@ -1,0 +1,136 @@
+"""Rules shared by offers and leases: time windows and who may book.
+
+Everything here either reads only or runs inside a ResourceTransaction.
+"""
+import datetime
+
+from oslo_config import cfg
+
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.policies import lease as lease_policy
+from esi_leap.policies import offer as offer_policy
+
+CONF = cfg.CONF
+
+
+def check_window(kind, start, end):
+    """Raise InvalidTimeRange unless ``start`` is before ``end``."""
+    if start >= end:
+        raise exception.InvalidTimeRange(
+            resource=kind, start_time=timeutils.message_format(start),
+            end_time=timeutils.message_format(end))
+
+
+def check_lease_length(context, start, end):
+    """Raise LeaseExceedMaxTimeRange for a too-long lease of a non-admin."""
+    max_days = CONF.api.max_lease_time
+    if end - start > datetime.timedelta(days=max_days):
+        if not policy.check(lease_policy.LEASE_ADMIN, context):
+            raise exception.LeaseExceedMaxTimeRange(max_time=max_days)
+
+
+def default_lease_end(start):
+    """Return when a lease starting at ``start`` ends by default."""
+    return min(start + datetime.timedelta(days=CONF.api.default_lease_time),
+               timeutils.MAX_DATETIME)
+
+
+def booking_parent(context, resource_type, node, start, end):
+    """Decide under which authority ``context`` books the node.
+
+    Returns None when the caller owns the node (or is an offer admin), or
+    the caller's own top-level lease of the node that contains the window,
+    which then becomes the parent of the new booking (one level of
+    sub-leasing). ``end`` may be None, meaning "to the end of the parent".
+    Raises HTTPResourceForbidden when the caller neither owns nor holds the
+    node, and ResourceNoPermissionTime when it holds it at other times.
+    """
+    if (context.project_id and node.owner_id == context.project_id) or \
+            policy.check(offer_policy.OFFER_ADMIN, context):
+        return None
+    held = []
+    if context.project_id:
+        held = db_api.held_leases(resource_type, node.uuid,
+                                  context.project_id,
+                                  statuses.LEASE_CAN_PARENT)
+    if not held:
+        raise exception.HTTPResourceForbidden(resource_type=resource_type,
+                                              resource=node.uuid)
+    for lease in held:
+        lease_end = lease.end_time if end is None else end
+        if lease.start_time <= start and lease_end <= lease.end_time \
+                and start < lease.end_time:
+            return lease
+    raise exception.ResourceNoPermissionTime(
+        resource_type=resource_type, resource_uuid=node.uuid,
+        start_time=timeutils.message_format(start),
+        end_time=timeutils.message_format(end if end is not None
+                                          else held[-1].end_time))
+
+
+def check_parent_window(txn, parent_uuid, start, end, exclude=None):
+    """Inside a transaction: the parent must still hold the whole window.
+
+    Raises LeaseNotActive if the parent lease ended or was cancelled,
+    LeaseNoTimeAvailabilities if the window leaves the parent's or meets
+    one of its other sub-bookings.
+    """
+    parent = txn.lease(parent_uuid)
+    if parent is None or parent.status not in statuses.LEASE_CAN_PARENT:
+        raise exception.LeaseNotActive(
+            lease_uuid=parent_uuid,
+            status=parent.status if parent else 'deleted')
+    if start < parent.start_time or end > parent.end_time or \
+            txn.child_overlaps(parent_uuid, start, end,
+                               statuses.LEASE_BLOCKING,
+                               statuses.OFFER_BLOCKING, exclude=exclude):
+        raise exception.LeaseNoTimeAvailabilities(
+            lease_uuid=parent_uuid,
+            start_time=timeutils.message_format(start),
+            end_time=timeutils.message_format(end))
+    return parent
+
+
+def check_resource_window(txn, start, end, exclude=None):
+    """Inside a transaction: no top-level booking may overlap the window.
+
+    Raises ResourceTimeConflict when an offer or lease of the resource in a
+    blocking status overlaps [start, end).
+    """
+    if txn.resource_offer_overlaps(start, end, statuses.OFFER_BLOCKING,
+                                   exclude=exclude) or \
+            txn.resource_lease_overlaps(start, end, statuses.LEASE_BLOCKING,
+                                        exclude=exclude):
+        raise exception.ResourceTimeConflict(
+            resource_type=txn.resource_type,
+            resource_uuid=txn.resource_uuid)
+
+
+def cancel_lease_tree(txn, lease, now):
+    """Inside a transaction: cancel a lease and its sub-bookings.
+
+    A lease that never reached its node is deleted at once; one that may
+    hold it goes to ``wait cancel`` so the manager scrubs the node first.
+    """
+    child_offers, child_leases = txn.children(
+        lease.uuid, statuses.LEASE_CAN_DELETE, statuses.OFFER_CAN_DELETE)
+    for offer in child_offers:
+        cancel_offer_tree(txn, offer, now)
+    for child in child_leases:
+        cancel_lease_tree(txn, child, now)
+    if lease.status == statuses.CREATED:
+        lease.status = statuses.DELETED
+        lease.expire_time = now
+    else:
+        lease.status = statuses.WAIT_CANCEL
+
+
+def cancel_offer_tree(txn, offer, now):
+    """Inside a transaction: withdraw an offer and cancel its leases."""
+    for lease in txn.leases_of_offer(offer.uuid, statuses.LEASE_CAN_DELETE):
+        cancel_lease_tree(txn, lease, now)
+    offer.status = statuses.DELETED

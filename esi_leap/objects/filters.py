@@ -1,0 +1,46 @@
+"""Filter records that the API builds and the DB layer turns into SQL."""
+import dataclasses
+
+
+@dataclasses.dataclass
+class OfferVisibility(object):
+    """Which offers a non-admin project may see.
+
+    Its own, those open to anyone, and those restricted to a project in
+    ``lessee_ids`` (the caller's project and its ancestors).
+    """
+
+    project_id: str
+    lessee_ids: list
+
+
+@dataclasses.dataclass
+class OfferFilters(object):
+    """Criteria of an offer list; None means "any"."""
+
+    statuses: tuple = None
+    project_id: str = None
+    resource_type: str = None
+    resource_uuid: str = None
+    start_time: object = None
+    end_time: object = None
+    available_start_time: object = None
+    available_end_time: object = None
+    blocking_lease_statuses: tuple = ()
+    visibility: OfferVisibility = None
+
+
+@dataclasses.dataclass
+class LeaseFilters(object):
+    """Criteria of a lease list; None means "any"."""
+
+    statuses: tuple = None
+    project_id: str = None
+    owner_id: str = None
+    party_id: str = None
+    offer_uuid: str = None
+    resource_type: str = None
+    resource_uuid: str = None
+    purpose: str = None
+    start_time: object = None
+    end_time: object = None

@@ -1,0 +1,147 @@
+"""Leases: direct creation, end-time changes, cancelling, finding them."""
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.objects import booking
+from esi_leap.objects import lookup
+from esi_leap.policies import lease as lease_policy
+
+
+def policy_target(lease):
+    """Return the policy target describing ``lease``."""
+    return {'lease.owner_id': lease.owner_id,
+            'lease.project_id': lease.project_id}
+
+
+def is_party(context, lease):
+    """Whether the caller's project granted or holds ``lease``."""
+    return context.project_id is not None and context.project_id in (
+        lease.owner_id, lease.project_id)
+
+
+def find(ident, statuses_=None, party=None):
+    """Return the lease named by ``ident`` (uuid or name).
+
+    With ``party`` (a project id), names only match leases that project
+    granted or holds. Raises LeaseNotFound or LeaseDuplicateName.
+    """
+    return lookup.find(
+        ident, statuses_, db_api.lease_get,
+        lambda name: db_api.leases_by_name(name, party=party),
+        exception.LeaseNotFound(lease_id=ident),
+        exception.LeaseDuplicateName(name=ident))
+
+
+def create(context, resource_type, node, project_id, start=None, end=None,
+           name=None, purpose=None, properties=None):
+    """Lease ``node`` directly to ``project_id``, granted by the caller.
+
+    The caller must own the node or hold a lease containing the window
+    (the new lease is then its sub-lease). ``start`` defaults to now and
+    ``end`` to the default lease length (within a parent lease, at most
+    the parent's end). Raises ResourceTimeConflict or
+    LeaseNoTimeAvailabilities when the window is taken.
+    """
+    if start is None:
+        start = timeutils.utcnow()
+    if end is not None:
+        booking.check_window('a lease', start, end)
+        booking.check_lease_length(context, start, end)
+    parent = booking.booking_parent(context, resource_type, node, start,
+                                    end)
+    if end is None:
+        end = booking.default_lease_end(start)
+        if parent is not None:
+            end = min(end, parent.end_time)
+        booking.check_window('a lease', start, end)
+    row = models.Lease(
+        name=name, project_id=project_id, owner_id=context.project_id,
+        purpose=purpose, resource_type=resource_type,
+        resource_uuid=node.uuid, start_time=start, end_time=end,
+        status=statuses.CREATED, properties=properties or {},
+        parent_lease_uuid=parent.uuid if parent else None)
+    with db_api.resource_transaction(resource_type, node.uuid) as txn:
+        if parent is not None:
+            booking.check_parent_window(txn, parent.uuid, start, end)
+        else:
+            booking.check_resource_window(txn, start, end)
+        return txn.add(row)
+
+
+def update_end_time(lease, end):
+    """Move the end of ``lease`` to ``end``.
+
+    Shortening always succeeds while the lease has not ended; extending
+    checks the added time like a new booking, against the offer, the
+    parent lease or the resource. Raises LeaseNotActive for a lease that
+    has ended or is being cancelled.
+    """
+    with db_api.resource_transaction(lease.resource_type,
+                                     lease.resource_uuid) as txn:
+        current = txn.lease(lease.uuid)
+        if current.status not in statuses.LEASE_CAN_PARENT + (
+                statuses.WAIT_FULFILL,):
+            raise exception.LeaseNotActive(lease_uuid=current.uuid,
+                                           status=current.status)
+        booking.check_window('a lease', current.start_time, end)
+        if end > current.end_time:
+            added_start = current.end_time
+            if current.offer_uuid is not None:
+                offer = txn.offer(current.offer_uuid)
+                if offer is None or offer.status != statuses.AVAILABLE or \
+                        end > offer.end_time or txn.offer_lease_overlaps(
+                            offer.uuid, added_start, end,
+                            statuses.LEASE_BLOCKING, exclude=current.uuid):
+                    raise exception.OfferNoTimeAvailabilities(
+                        offer_uuid=current.offer_uuid,
+                        start_time=timeutils.message_format(added_start),
+                        end_time=timeutils.message_format(end))
+            elif current.parent_lease_uuid is not None:
+                booking.check_parent_window(txn, current.parent_lease_uuid,
+                                            added_start, end,
+                                            exclude=current.uuid)
+            else:
+                booking.check_resource_window(txn, added_start, end,
+                                              exclude=current.uuid)
+        current.end_time = end
+        txn.session.flush()
+        return current
+
+
+def cancel(lease):
+    """Cancel ``lease`` and its sub-leases and sub-offers.
+
+    Raises LeaseNotFound if it ended or was cancelled meanwhile.
+    """
+    with db_api.resource_transaction(lease.resource_type,
+                                     lease.resource_uuid) as txn:
+        current = txn.lease(lease.uuid)
+        if current.status not in statuses.LEASE_CAN_DELETE:
+            raise exception.LeaseNotFound(lease_id=lease.uuid)
+        booking.cancel_lease_tree(txn, current, timeutils.utcnow())
+        return current
+
+
+def list_scope(context, view=None, project_id=None, owner_id=None):
+    """Return (project_id, owner_id, party_id) filters for a lease list.
+
+    ``view=all`` and any other project's leases need lease_admin; without
+    either filter a caller sees the leases its project granted or holds.
+    Raises HTTPForbidden when the caller may not list what it asked for.
+    """
+    if view == 'all':
+        policy.authorize(lease_policy.LEASE_ADMIN, context)
+        return project_id, owner_id, None
+    policy.authorize(lease_policy.GET_ALL, context)
+    if owner_id is not None:
+        if owner_id != context.project_id:
+            policy.authorize(lease_policy.LEASE_ADMIN, context)
+        return project_id, owner_id, None
+    if project_id is not None:
+        if project_id != context.project_id:
+            policy.authorize(lease_policy.LEASE_ADMIN, context)
+        return project_id, None, None
+    return None, None, context.project_id

@@ -1,0 +1,173 @@
+"""Offers: creating, claiming, withdrawing, finding and listing them."""
+from esi_leap.common import exception
+from esi_leap.common import policy
+from esi_leap.common import projects
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.objects import booking
+from esi_leap.objects import filters as filters_mod
+from esi_leap.objects import lookup
+from esi_leap.policies import offer as offer_policy
+
+
+def visibility(context):
+    """Return the OfferVisibility of a caller, or None for offer admins."""
+    if policy.check(offer_policy.OFFER_ADMIN, context):
+        return None
+    return filters_mod.OfferVisibility(
+        project_id=context.project_id,
+        lessee_ids=projects.get_directory().lineage(context.project_id))
+
+
+def is_visible(offer, view):
+    """Whether ``offer`` is visible under an OfferVisibility (or None)."""
+    return (view is None or offer.lessee_id is None
+            or offer.project_id == view.project_id
+            or offer.lessee_id in view.lessee_ids)
+
+
+def find(ident, statuses_=None, view=None):
+    """Return the offer named by ``ident`` (uuid or name).
+
+    With ``view``, only offers visible under it count, so hidden offers
+    are reported as missing. Raises OfferNotFound or OfferDuplicateName.
+    """
+    offer = lookup.find(
+        ident, statuses_, db_api.offer_get,
+        lambda name: db_api.offers_by_name(name, visible_to=view),
+        exception.OfferNotFound(offer_uuid=ident),
+        exception.OfferDuplicateName(name=ident))
+    if not is_visible(offer, view):
+        raise exception.OfferNotFound(offer_uuid=ident)
+    return offer
+
+
+def policy_target(offer):
+    """Return the policy target describing ``offer``."""
+    return {'offer.project_id': offer.project_id}
+
+
+def create(context, resource_type, node, start, end, lessee_id=None,
+           name=None, properties=None):
+    """Offer ``node`` from ``start`` to ``end`` (None: open-ended).
+
+    The caller must own the node or hold a lease on it that contains the
+    window (the offer is then a sub-offer of that lease). Raises
+    ResourceTimeConflict when another offer or lease of the node overlaps.
+    """
+    parent = booking.booking_parent(context, resource_type, node, start,
+                                    end)
+    if end is None:
+        end = parent.end_time if parent else timeutils.MAX_DATETIME
+    booking.check_window('an offer', start, end)
+    row = models.Offer(
+        name=name, project_id=context.project_id, lessee_id=lessee_id,
+        resource_type=resource_type, resource_uuid=node.uuid,
+        start_time=start, end_time=end, status=statuses.AVAILABLE,
+        properties=properties or {},
+        parent_lease_uuid=parent.uuid if parent else None)
+    with db_api.resource_transaction(resource_type, node.uuid) as txn:
+        if parent is not None:
+            booking.check_parent_window(txn, parent.uuid, start, end)
+        else:
+            booking.check_resource_window(txn, start, end)
+        return txn.add(row)
+
+
+def claim(context, offer, start=None, end=None, name=None, purpose=None,
+          properties=None):
+    """Create a lease of ``offer`` for the caller's project.
+
+    ``start`` defaults to now (or the offer's start if later); ``end`` to
+    the earliest of the default lease length, the start of the next lease
+    of the offer, and the offer's end. Raises OfferNoTimeAvailabilities if
+    the window is not free inside the offer, OfferNotAvailable if the
+    offer was withdrawn meanwhile.
+    """
+    now = timeutils.utcnow()
+    if start is None:
+        start = max(now, offer.start_time)
+    if end is not None:
+        booking.check_window('a lease', start, end)
+        booking.check_lease_length(context, start, end)
+    with db_api.resource_transaction(offer.resource_type,
+                                     offer.resource_uuid) as txn:
+        current = txn.offer(offer.uuid)
+        if current.status != statuses.AVAILABLE:
+            raise exception.OfferNotAvailable(offer_uuid=offer.uuid,
+                                              status=current.status)
+        if end is None:
+            candidates = [booking.default_lease_end(start),
+                          current.end_time]
+            next_start = txn.next_lease_start(offer.uuid, start,
+                                              statuses.LEASE_BLOCKING)
+            if next_start is not None:
+                candidates.append(next_start)
+            end = min(candidates)
+            booking.check_window('a lease', start, end)
+        if start < current.start_time or end > current.end_time or \
+                txn.offer_lease_overlaps(offer.uuid, start, end,
+                                         statuses.LEASE_BLOCKING):
+            raise exception.OfferNoTimeAvailabilities(
+                offer_uuid=offer.uuid,
+                start_time=timeutils.message_format(start),
+                end_time=timeutils.message_format(end))
+        return txn.add(models.Lease(
+            name=name, project_id=context.project_id,
+            owner_id=current.project_id, purpose=purpose,
+            resource_type=current.resource_type,
+            resource_uuid=current.resource_uuid,
+            start_time=start, end_time=end, status=statuses.CREATED,
+            properties=properties or {}, offer_uuid=current.uuid,
+            parent_lease_uuid=current.parent_lease_uuid))
+
+
+def cancel(offer):
+    """Withdraw ``offer`` and cancel the leases made from it.
+
+    Raises OfferNotFound if it was withdrawn or ended meanwhile.
+    """
+    with db_api.resource_transaction(offer.resource_type,
+                                     offer.resource_uuid) as txn:
+        current = txn.offer(offer.uuid)
+        if current.status not in statuses.OFFER_CAN_DELETE:
+            raise exception.OfferNotFound(offer_uuid=offer.uuid)
+        booking.cancel_offer_tree(txn, current, timeutils.utcnow())
+        return current
+
+
+def availabilities(offer, taken, now):
+    """Return the free [start, end] windows of an available offer.
+
+    ``taken`` is the (start, end) windows of the offer's leases in
+    LEASE_BLOCKING (the statuses the booking check uses). Windows are
+    clipped to [max(offer start, now), offer end], overlapping leases are
+    merged and empty gaps dropped.
+    """
+    if offer.status != statuses.AVAILABLE:
+        return []
+    cursor = max(offer.start_time, now)
+    end = offer.end_time
+    gaps = []
+    for lease_start, lease_end in sorted(taken):
+        if lease_start >= end:
+            break
+        if lease_end <= cursor:
+            continue
+        if lease_start > cursor:
+            gaps.append((cursor, lease_start))
+        cursor = max(cursor, lease_end)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def availabilities_for(offers, now):
+    """Return {offer uuid: availabilities} with one query per 500 offers."""
+    available = [o.uuid for o in offers if o.status == statuses.AVAILABLE]
+    taken = db_api.lease_windows_by_offer(available, statuses.LEASE_BLOCKING,
+                                          now) if available else {}
+    return {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
+            for o in offers}

@@ -1,0 +1,78 @@
+"""dummy_node: nodes described by JSON files, for development and tests.
+
+Each node is a file ``<[dummy_node]dummy_node_dir>/<uuid>`` holding a JSON
+object with ``project_owner_id`` and optionally ``resource_class``,
+``properties``, ``provision_state``, ``power_state``, ``lease_uuid`` and
+``project_id`` (the current lessee). The directory is read at request time.
+"""
+import json
+import os
+
+from oslo_config import cfg
+
+from esi_leap.common import exception
+from esi_leap.resource_types import base
+
+CONF = cfg.CONF
+
+
+class DummyNodeType(base.ResourceType):
+    """File-backed nodes; the file name is the node uuid."""
+
+    name = 'dummy_node'
+
+    def _path(self, uuid):
+        # NOTE(esi-leap): the uuid comes from the client; it must name a
+        # file inside the directory, never a path elsewhere.
+        if not uuid or os.sep in uuid or uuid in ('.', '..'):
+            raise exception.NodeNotFound(
+                uuid=uuid, resource_type=self.name,
+                err='not a valid dummy node name')
+        return os.path.join(CONF.dummy_node.dummy_node_dir, uuid)
+
+    def _read(self, uuid):
+        path = self._path(uuid)
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except OSError as e:
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err=str(e))
+        except ValueError as e:
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err='invalid JSON in %s: %s'
+                                         % (path, e))
+        if not isinstance(data, dict):
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err='%s is not a JSON object' % path)
+        properties = data.get('properties')
+        return base.NodeInfo(
+            uuid=uuid,
+            name='dummy-node-%s' % uuid,
+            owner_id=data.get('project_owner_id'),
+            lessee_id=data.get('project_id'),
+            lease_uuid=data.get('lease_uuid'),
+            resource_class=data.get('resource_class', 'dummy'),
+            properties=properties if isinstance(properties, dict) else {},
+            provision_state=data.get('provision_state', 'available'),
+            power_state=data.get('power_state', 'power off'),
+            maintenance=bool(data.get('maintenance', False)))
+
+    def resolve(self, ident):
+        """Dummy nodes have no names apart from their uuid."""
+        self._read(ident)
+        return ident
+
+    def get(self, uuid):
+        """Read the node's file; NodeNotFound if it is missing or bad."""
+        return self._read(uuid)
+
+    def get_many(self, uuids):
+        """Read each file once; nodes whose file is missing are left out."""
+        result = {}
+        for uuid in set(uuids):
+            try:
+                result[uuid] = self._read(uuid)
+            except exception.NodeNotFound:
+                pass
+        return result
