@@ -1,0 +1,69 @@
+"""Fixtures shared by every esi-leap test."""
+import pytest
+
+from esi_leap.common import policy
+from esi_leap.common import service  # noqa: F401  (registers options)
+from esi_leap import conf as esi_conf
+from esi_leap.db import api as db_api
+from esi_leap.db import migration
+from esi_leap.db.sqlalchemy import models
+from esi_leap import resource_types
+from esi_leap.tests.fixtures import databases
+from esi_leap.tests.fixtures import nodes as nodes_fixture
+
+CONF = esi_conf.CONF
+
+
+@pytest.fixture(autouse=True)
+def config():
+    """Parse an empty command line and undo option overrides afterwards."""
+    CONF([], project='esi-leap', default_config_files=[])
+    overrides = []
+
+    def override(group=None, **values):
+        for name, value in values.items():
+            CONF.set_override(name, value, group=group)
+            overrides.append((name, group))
+
+    override.undo = overrides
+    yield override
+    for name, group in overrides:
+        CONF.clear_override(name, group=group)
+    policy.reset()
+    resource_types.forget()
+
+
+@pytest.fixture(scope='session', params=databases.selected_backends())
+def migrated_database(request, tmp_path_factory):
+    """A throwaway database per backend, built by the migrations."""
+    database = databases.ThrowawayDatabase(
+        request.param, str(tmp_path_factory.mktemp('db'))).create()
+    request.addfinalizer(database.drop)
+    CONF.set_override('connection', database.url, group='database')
+    db_api.reset()
+    try:
+        migration.upgrade()
+    finally:
+        db_api.reset()
+        CONF.clear_override('connection', group='database')
+    return database
+
+
+@pytest.fixture
+def database(migrated_database, config):
+    """Point esi-leap at the backend's database; empty it afterwards."""
+    config(group='database', connection=migrated_database.url)
+    db_api.reset()
+    yield migrated_database
+    with db_api.writer() as session:
+        for table in reversed(models.Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    db_api.reset()
+
+
+@pytest.fixture
+def nodes(tmp_path, config):
+    """A dummy node directory that the service reads."""
+    directory = str(tmp_path / 'nodes')
+    config(group='dummy_node', dummy_node_dir=directory)
+    return nodes_fixture.DummyNodes(directory)
