@@ -115,7 +115,10 @@ def cancel_lease_tree(txn, lease, now):
 
     A lease that never reached its node is deleted at once; one that may
     hold it goes to ``wait cancel`` so the manager scrubs the node first.
+    Leases already ended or being cancelled are left as they are.
     """
+    if lease.status not in statuses.LEASE_CAN_DELETE:
+        return
     child_offers, child_leases = txn.children(
         lease.uuid, statuses.LEASE_CAN_DELETE, statuses.OFFER_CAN_DELETE)
     for offer in child_offers:
@@ -127,10 +130,14 @@ def cancel_lease_tree(txn, lease, now):
         lease.expire_time = now
     else:
         lease.status = statuses.WAIT_CANCEL
+    txn.session.flush()
 
 
 def cancel_offer_tree(txn, offer, now):
     """Inside a transaction: withdraw an offer and cancel its leases."""
+    if offer.status not in statuses.OFFER_CAN_DELETE:
+        return
     for lease in txn.leases_of_offer(offer.uuid, statuses.LEASE_CAN_DELETE):
         cancel_lease_tree(txn, lease, now)
     offer.status = statuses.DELETED
+    txn.session.flush()

@@ -14,8 +14,14 @@ RULE_LEASE_LESSEE = 'rule:is_lease_lessee'
 
 ADMIN_OR_OWNER = '%s or %s' % (RULE_ADMIN, RULE_OWNER)
 ANY_ROLE = '%s or %s or %s' % (RULE_ADMIN, RULE_OWNER, RULE_LESSEE)
-ADMIN_OR_LEASE_PARTY = '%s or %s or %s' % (RULE_ADMIN, RULE_LEASE_OWNER,
-                                           RULE_LEASE_LESSEE)
+# NOTE(esi-leap): the original let any member of a lease's or offer's
+# project act on it with no esi-leap role at all; here a project match
+# counts only together with an esi-leap role.
+ADMIN_OR_LEASE_PARTY = '%s or ((%s or %s) and (%s or %s))' % (
+    RULE_ADMIN, RULE_OWNER, RULE_LESSEE, RULE_LEASE_OWNER,
+    RULE_LEASE_LESSEE)
+ADMIN_OR_OFFER_OWNER = '%s or (%s and %s)' % (RULE_ADMIN, RULE_OWNER,
+                                              RULE_OFFER_OWNER)
 
 rules = [
     policy.RuleDefault('is_admin',

@@ -29,7 +29,7 @@ rules = [
         'List the offers visible to the caller.',
         [{'path': '/v1/offers', 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
-        DELETE, '%s or %s' % (base.RULE_ADMIN, base.RULE_OFFER_OWNER),
+        DELETE, base.ADMIN_OR_OFFER_OWNER,
         'Withdraw an offer, cancelling the leases made from it.',
         [{'path': '/v1/offers/{offer_ident}', 'method': 'DELETE'}]),
     policy.DocumentedRuleDefault(

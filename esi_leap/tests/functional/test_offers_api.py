@@ -4,6 +4,7 @@ import datetime
 import pytest
 
 from esi_leap.common import timeutils
+from esi_leap.tests.functional.helpers import fault
 
 NODE = 'node-1'
 
@@ -19,13 +20,6 @@ def make_offer(owner, start='2030-01-01', end='2030-02-01', **extra):
     body = {'resource_uuid': NODE, 'start_time': start, 'end_time': end}
     body.update(extra)
     return owner.post('/v1/offers', body).json
-
-
-def fault(response):
-    assert response.content_type == 'application/json'
-    body = response.json
-    assert set(body) == {'faultcode', 'faultstring', 'debuginfo'}
-    return body['faultstring']
 
 
 class TestCreate(object):

@@ -39,7 +39,7 @@ class Deployment(object):
                                                            'nodes'))
         self.env = cli_fixture.clean_environment(workdir)
         self.servers = {}
-        self.clis = {}
+        self._clis = {}
 
     def _config(self, name, port, project_id, roles):
         return server_fixture.write_config(
@@ -56,19 +56,30 @@ class Deployment(object):
         server_fixture.Server(config, 0).dbsync()
         return self
 
+    def clis(self, *identities):
+        """Return a Cli for each (project_id, role, ...) tuple, in order.
+
+        Servers not running yet are started at the same time.
+        """
+        missing = [i for i in dict.fromkeys(identities)
+                   if i not in self._clis]
+        started = {}
+        for identity in missing:
+            port = server_fixture.free_port()
+            started[identity] = server_fixture.Server(
+                self._config('server-%d' % len(self.servers), port,
+                             identity[0], identity[1:]), port)
+            self.servers[identity] = started[identity]
+        cli_fixture.concurrently(*[server.start
+                                   for server in started.values()])
+        for identity, server in started.items():
+            self._clis[identity] = cli_fixture.Cli(self.executable,
+                                                  server.url, self.env)
+        return [self._clis[identity] for identity in identities]
+
     def cli(self, project_id, *roles):
         """Return a Cli acting as ``project_id`` with ``roles``."""
-        key = (project_id, roles)
-        if key not in self.clis:
-            name = 'server-%d' % len(self.servers)
-            port = server_fixture.free_port()
-            server = server_fixture.Server(
-                self._config(name, port, project_id, roles), port)
-            self.servers[key] = server
-            server.start()
-            self.clis[key] = cli_fixture.Cli(self.executable, server.url,
-                                             self.env)
-        return self.clis[key]
+        return self.clis((project_id,) + roles)[0]
 
     def teardown(self):
         """Stop every server that was started and drop the database."""
