@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Set up and start esi-leap on the embedded default, in the foreground:
+# SQLite, no Keystone (auth_strategy = noauth, acting as an admin), dummy
+# nodes from a directory, API and manager in one process (esi-leap-all) on
+# http://127.0.0.1:7777.
+#
+#   tools/run-embedded.sh          # state in ./state (config, DB, nodes)
+#   ESI_LEAP_STATE=/tmp/x tools/run-embedded.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+python=${PYTHON:-python3}
+venv=${ESI_LEAP_VENV:-$top/.venv}
+state=${ESI_LEAP_STATE:-$top/state}
+
+want=$(cat requirements.txt constraints.txt setup.cfg | sha1sum | cut -c1-40)
+if [ ! -x "$venv/bin/esi-leap-all" ] || \
+   [ "$(cat "$venv/.esi-leap-run-stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== installing esi-leap into $venv"
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -c constraints.txt \
+    -r requirements.txt
+  "$venv/bin/pip" install -q --disable-pip-version-check -c constraints.txt \
+    --no-deps -e .
+  echo "$want" > "$venv/.esi-leap-run-stamp"
+fi
+
+mkdir -p "$state/nodes"
+conf="$state/esi-leap.conf"
+if [ ! -f "$conf" ]; then
+  cat > "$conf" <<CONF
+[DEFAULT]
+auth_strategy = noauth
+
+[database]
+connection = sqlite:///$state/esi-leap.sqlite
+
+[api]
+host_ip = 127.0.0.1
+port = 7777
+default_resource_type = dummy_node
+
+[dummy_node]
+dummy_node_dir = $state/nodes
+
+[noauth]
+# Requests without X-Project-Id / X-Roles / X-User-Id headers act as this
+# identity. Policy is still enforced.
+project_id = admin
+user_id = admin
+roles = admin
+CONF
+  echo "== wrote $conf"
+fi
+
+if [ -z "$(ls -A "$state/nodes")" ]; then
+  for i in 1 2 3; do
+    cat > "$state/nodes/dummy-node-$i" <<NODE
+{"project_owner_id": "admin", "resource_class": "baremetal",
+ "properties": {"cpus": 8, "memory_mb": 32768, "local_gb": 500}}
+NODE
+  done
+  echo "== created dummy nodes dummy-node-1..3 in $state/nodes"
+fi
+
+"$venv/bin/esi-leap-dbsync" --config-file "$conf" upgrade >/dev/null
+cat <<MSG
+== esi-leap starting on http://127.0.0.1:7777 (Ctrl-C stops it)
+   Point the unchanged CLI at it with:
+     openstack --os-auth-type none --os-endpoint http://127.0.0.1:7777/v1 \\
+       esi offer create dummy-node-1 --end-time 2030-01-01
+     openstack --os-auth-type none --os-endpoint http://127.0.0.1:7777/v1 \\
+       esi offer list
+MSG
+exec "$venv/bin/esi-leap-all" --config-file "$conf"
