@@ -11,7 +11,7 @@ CONF = cfg.CONF
 def _pecan_app():
     return pecan.make_app(
         'esi_leap.api.controllers.root.RootController',
-        hooks=[hooks.ContextHook()],
+        hooks=[hooks.ContextHook(), hooks.RPCHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
         debug=False)

@@ -29,3 +29,23 @@ class ContextHook(hooks.PecanHook):
             return
         request.context = context.RequestContext.from_environ(
             request.environ, overwrite=False)
+
+
+class RPCHook(hooks.PecanHook):
+    """Wake the manager after every successful change.
+
+    NOTE(esi-leap): the manager never depends on this cast arriving (it
+    plans from the database and sweeps regularly); the cast only makes it
+    act on a change at once rather than at its next planned run.
+    """
+
+    _client = None
+
+    def after(self, state):
+        if state.request.method not in ('POST', 'PATCH', 'DELETE') or \
+                state.response.status_int >= 400:
+            return
+        if RPCHook._client is None:
+            from esi_leap.manager import rpcapi
+            RPCHook._client = rpcapi.ManagerAPI()
+        RPCHook._client.wake(getattr(state.request, 'context', None))

@@ -17,13 +17,24 @@ def _app():
     return app.setup_app()
 
 
+def _start_manager(worker):
+    # NOTE(esi-leap): runs in the gunicorn worker, after the fork, so the
+    # API and the manager share the process and its in-process transport.
+    from esi_leap.manager import service as manager_service
+    manager = manager_service.ManagerService()
+    manager.start()
+    worker.esi_leap_manager = manager
+
+
 def main():
     """Parse configuration and serve API (and manager) until stopped."""
     service.prepare_service(sys.argv)
+    if not CONF.transport_url:
+        CONF.set_override('transport_url', 'fake://')
     print('esi-leap listening on http://%s:%s ; point the CLI at it with\n'
           '  openstack --os-auth-type none --os-endpoint '
           'http://%s:%s/v1 esi offer list'
           % (CONF.api.host_ip, CONF.api.port, CONF.api.host_ip,
              CONF.api.port), flush=True)
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
-                      CONF.api.api_threads)
+                      CONF.api.api_threads, post_worker_init=_start_manager)

@@ -171,6 +171,12 @@ class InternalError(EsiLeapException):
                'log.')
 
 
+class NodeBusy(EsiLeapException):
+    code = http.HTTPStatus.CONFLICT
+    msg_fmt = ('Node %(uuid)s is still %(state)s; it is handed over once '
+               'that finishes.')
+
+
 class BackendUnavailable(EsiLeapException):
     code = http.HTTPStatus.SERVICE_UNAVAILABLE
     msg_fmt = '%(service)s is unavailable: %(reason)s'

@@ -3,6 +3,7 @@ from oslo_config import cfg
 from oslo_db import options as db_options
 from oslo_log import log
 
+from esi_leap.common import rpc
 from esi_leap import conf  # noqa: F401  (registers every option)
 from esi_leap import version
 
@@ -10,6 +11,7 @@ CONF = cfg.CONF
 
 db_options.set_defaults(CONF)
 log.register_options(CONF)
+rpc.register_opts(CONF)
 
 
 def prepare_service(argv, default_config_files=None):

@@ -5,10 +5,17 @@ from oslo_config import cfg
 GROUP = cfg.OptGroup('ironic', title='Ironic (bare-metal) service')
 
 opts = [
-    cfg.StrOpt('api_version',
-               default='1.65',
-               help='Ironic API microversion to request. It must have the '
-                    'node owner and lessee fields (1.65 or later).'),
+    cfg.ListOpt('scrub_extra_keys',
+                default=[],
+                help='Keys of a node\'s "extra" field removed when a lease '
+                     'ends. The default removes none, since owners keep '
+                     'their own data there.'),
+    cfg.BoolOpt('undeploy_on_lease_end',
+                default=True,
+                help='Undeploy a node that is deployed (or deploying) when '
+                     'its lease ends; Ironic then cleans it if automated '
+                     'cleaning is on. When false, or when the node is not '
+                     'deployed, its VIFs are detached instead.'),
 ]
 
 

@@ -3,7 +3,9 @@ from esi_leap.conf import api
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import ironic
+from esi_leap.conf import manager
 from esi_leap.conf import noauth
+from esi_leap.conf import notification
 
 
 def list_opts():
@@ -13,5 +15,7 @@ def list_opts():
         ('api', api.list_opts()),
         ('dummy_node', dummy_node.list_opts()),
         ('ironic', ironic.list_opts()),
+        ('manager', manager.list_opts()),
         ('noauth', noauth.list_opts()),
+        ('notification', notification.list_opts()),
     ]

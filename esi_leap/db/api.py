@@ -21,3 +21,12 @@ lease_windows_by_offer = _impl.lease_windows_by_offer
 held_leases = _impl.held_leases
 
 resource_transaction = _impl.resource_transaction
+
+due_resources = _impl.due_resources
+next_due = _impl.next_due
+ended_offers = _impl.ended_offers
+held_resources = _impl.held_resources
+claim_resource = _impl.claim_resource
+release_resource = _impl.release_resource
+event_list = _impl.event_list
+node_bookings = _impl.node_bookings

@@ -40,6 +40,32 @@ class ResourceType(metaclass=abc.ABCMeta):
     def get(self, uuid):
         """Return the NodeInfo of one node; NodeNotFound if missing."""
 
+    def list_nodes(self, owner=None, lessee=None, resource_class=None):
+        """Return the NodeInfo of every node, filtered (nodes API).
+
+        Resource types that cannot list their nodes return [].
+        """
+        return []
+
+    @abc.abstractmethod
+    def set_lease(self, uuid, lease_uuid, lessee_id):
+        """Hand the node to a lease: set its lessee and its lease uuid.
+
+        Idempotent: doing it twice leaves the node as doing it once.
+        """
+
+    @abc.abstractmethod
+    def remove_lease(self, uuid, lease_uuid):
+        """Take the node back from a lease and scrub it.
+
+        Scrubbing (undeploy or VIF detach, console off, instance data
+        cleared, configured ``extra`` keys removed) comes first; the lessee
+        and lease uuid are cleared last, so a failure part-way leaves the
+        node still marked with ``lease_uuid`` and a retry finishes the job.
+        Raises NodeBusy while the backend is still scrubbing. Does nothing
+        to a node that no longer carries ``lease_uuid``.
+        """
+
     @abc.abstractmethod
     def get_many(self, uuids):
         """Return {uuid: NodeInfo} for the nodes of ``uuids`` that exist.

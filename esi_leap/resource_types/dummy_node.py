@@ -7,6 +7,7 @@ object with ``project_owner_id`` and optionally ``resource_class``,
 """
 import json
 import os
+import tempfile
 
 from oslo_config import cfg
 
@@ -57,6 +58,48 @@ class DummyNodeType(base.ResourceType):
             provision_state=data.get('provision_state', 'available'),
             power_state=data.get('power_state', 'power off'),
             maintenance=bool(data.get('maintenance', False)))
+
+    def _update(self, uuid, change):
+        """Apply ``change`` to the node's JSON and replace the file whole."""
+        path = self._path(uuid)
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError) as e:
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err=str(e))
+        if change(data) is False:
+            return
+        # NOTE(esi-leap): write a new file and rename it over the old one,
+        # so a reader never sees half a node.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path),
+                                   prefix='.%s.' % uuid)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+
+    def set_lease(self, uuid, lease_uuid, lessee_id):
+        """Record the lease and its lessee in the node's file."""
+        def change(data):
+            data['lease_uuid'] = lease_uuid
+            data['project_id'] = lessee_id
+        self._update(uuid, change)
+
+    def remove_lease(self, uuid, lease_uuid):
+        """Clear the lease, lessee and instance data from the file."""
+        def change(data):
+            if data.get('lease_uuid') != lease_uuid:
+                return False
+            data.pop('instance_info', None)
+            if data.get('provision_state') == 'active':
+                data['provision_state'] = 'available'
+            data.pop('lease_uuid', None)
+            data.pop('project_id', None)
+        self._update(uuid, change)
+
+    def list_nodes(self, owner=None, lessee=None, resource_class=None):
+        """Dummy nodes are not listed by the nodes API (as originally)."""
+        return []
 
     def resolve(self, ident):
         """Dummy nodes have no names apart from their uuid."""

@@ -1,6 +1,7 @@
-"""ironic_node: Ironic bare-metal nodes, read through openstacksdk."""
+"""ironic_node: Ironic bare-metal nodes, through openstacksdk."""
 from openstack import exceptions as sdk_exc
 from oslo_config import cfg
+from oslo_log import log
 from oslo_utils import uuidutils
 
 from esi_leap.common import exception
@@ -8,6 +9,16 @@ from esi_leap.common import ironic
 from esi_leap.resource_types import base
 
 CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+# Provision states of a node that holds (or is getting) a deployment.
+DEPLOYED_STATES = frozenset(['active', 'wait call-back', 'deploying',
+                             'deploy failed', 'adopting', 'adopt failed',
+                             'rescue', 'rescue wait', 'rescue failed',
+                             'rescuing', 'unrescue failed'])
+# Provision states in which Ironic is still busy taking a node back.
+BUSY_STATES = frozenset(['deleting', 'cleaning', 'clean wait',
+                         'unrescuing'])
 
 
 def _node_info(node):
@@ -23,6 +34,10 @@ def _node_info(node):
         provision_state=node.provision_state,
         power_state=node.power_state,
         maintenance=bool(node.is_maintenance))
+
+
+def _backend_error(e):
+    return exception.BackendUnavailable(service='Ironic', reason=str(e))
 
 
 class IronicNodeType(base.ResourceType):
@@ -41,8 +56,7 @@ class IronicNodeType(base.ResourceType):
                                          resource_type=self.name,
                                          err=e.details or str(e))
         except sdk_exc.SDKException as e:
-            raise exception.BackendUnavailable(service='Ironic',
-                                               reason=str(e))
+            raise _backend_error(e)
 
     def resolve(self, ident):
         """Return the uuid of the node named or numbered ``ident``."""
@@ -65,10 +79,77 @@ class IronicNodeType(base.ResourceType):
                 return {uuid: self.get(uuid)}
             except exception.NodeNotFound:
                 return {}
+        return {node.uuid: node for node in self.list_nodes()
+                if node.uuid in wanted}
+
+    def list_nodes(self, owner=None, lessee=None, resource_class=None):
+        """List nodes with details in one (paginated) Ironic call."""
+        query = {}
+        if owner is not None:
+            query['owner'] = owner
+        if lessee is not None:
+            query['lessee'] = lessee
+        if resource_class is not None:
+            query['resource_class'] = resource_class
         try:
-            nodes = list(self._baremetal().nodes(details=True))
+            return [_node_info(node)
+                    for node in self._baremetal().nodes(details=True,
+                                                        **query)]
         except sdk_exc.SDKException as e:
-            raise exception.BackendUnavailable(service='Ironic',
-                                               reason=str(e))
-        return {node.id: _node_info(node) for node in nodes
-                if node.id in wanted}
+            raise _backend_error(e)
+
+    def set_lease(self, uuid, lease_uuid, lessee_id):
+        """Set the node's lessee and properties/lease_uuid in one PATCH."""
+        try:
+            node = self._baremetal().get_node(uuid)
+            if node.lessee == lessee_id and \
+                    (node.properties or {}).get('lease_uuid') == lease_uuid:
+                return
+            self._baremetal().patch_node(node, [
+                {'op': 'add', 'path': '/lessee', 'value': lessee_id},
+                {'op': 'add', 'path': '/properties/lease_uuid',
+                 'value': lease_uuid}])
+        except sdk_exc.NotFoundException as e:
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err=e.details or str(e))
+        except sdk_exc.SDKException as e:
+            raise _backend_error(e)
+
+    def remove_lease(self, uuid, lease_uuid):
+        """Scrub the node of a lease, then clear its lessee and lease."""
+        baremetal = self._baremetal()
+        try:
+            node = baremetal.get_node(uuid)
+            if (node.properties or {}).get('lease_uuid') != lease_uuid:
+                return
+            state = node.provision_state
+            if state in BUSY_STATES:
+                raise exception.NodeBusy(uuid=uuid, state=state)
+            if state in DEPLOYED_STATES and CONF.ironic.undeploy_on_lease_end:
+                LOG.info('Undeploying node %s at the end of lease %s',
+                         uuid, lease_uuid)
+                baremetal.set_node_provision_state(node, 'deleted')
+                raise exception.NodeBusy(uuid=uuid, state='deleting')
+            for vif in baremetal.list_node_vifs(node):
+                baremetal.detach_vif_from_node(node, vif)
+            if node.is_console_enabled:
+                baremetal.disable_node_console(node)
+            patch = []
+            if node.instance_info:
+                patch.append({'op': 'remove', 'path': '/instance_info'})
+            extra = node.extra or {}
+            for key in CONF.ironic.scrub_extra_keys:
+                if key in extra:
+                    patch.append({'op': 'remove',
+                                  'path': '/extra/%s' % key})
+            if node.lessee:
+                patch.append({'op': 'remove', 'path': '/lessee'})
+            # NOTE(esi-leap): the lease mark goes in the last PATCH, so a
+            # failure before it leaves the node marked and a retry resumes.
+            patch.append({'op': 'remove', 'path': '/properties/lease_uuid'})
+            baremetal.patch_node(node, patch)
+        except sdk_exc.NotFoundException as e:
+            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
+                                         err=e.details or str(e))
+        except sdk_exc.SDKException as e:
+            raise _backend_error(e)

@@ -349,6 +349,14 @@ class ResourceTransaction(object):
             models.Lease.status.in_(lease_statuses))))
         return offers, leases
 
+    def live_leases(self, statuses):
+        """All leases of this resource in ``statuses``, by start time."""
+        lease = models.Lease
+        return list(self.session.scalars(sa.select(lease).where(
+            lease.resource_type == self.resource_type,
+            lease.resource_uuid == self.resource_uuid,
+            lease.status.in_(statuses)).order_by(lease.start_time)))
+
     def add(self, row):
         """Insert a new Offer or Lease row; returns it once flushed."""
         self.session.add(row)
@@ -401,3 +409,174 @@ def resource_transaction(resource_type, resource_uuid):
             _insert_lock_row(resource_type, resource_uuid)
     raise RuntimeError('resource lock row for %s %s vanished'
                        % (resource_type, resource_uuid))
+
+
+# The manager -----------------------------------------------------------
+
+# Leases the manager still has to act on (never expired/deleted/error).
+_FULFIL_DUE = ('created', 'wait fulfill')
+_END_DUE = ('created', 'active', 'wait fulfill', 'wait expire')
+_RETRYING = ('wait fulfill', 'wait expire', 'wait cancel')
+
+
+def _ready(lease, now):
+    return sa.or_(lease.next_attempt_at.is_(None),
+                  lease.next_attempt_at <= now)
+
+
+def due_resources(now):
+    """Return the (resource_type, resource_uuid) pairs with work due.
+
+    Work is due for a lease that should start, end or be retried by
+    ``now``. Each branch of the query is served by a (status, time) index,
+    so its cost does not grow with the number of finished leases.
+    """
+    lease = models.Lease
+    cols = (lease.resource_type, lease.resource_uuid)
+    starting = sa.select(*cols).where(lease.status.in_(_FULFIL_DUE),
+                                      lease.start_time <= now,
+                                      _ready(lease, now))
+    ending = sa.select(*cols).where(lease.status.in_(_END_DUE),
+                                    lease.end_time <= now,
+                                    _ready(lease, now))
+    cancelling = sa.select(*cols).where(lease.status == 'wait cancel',
+                                        _ready(lease, now))
+    with reader() as session:
+        rows = session.execute(sa.union(starting, ending, cancelling))
+        return sorted(set((row[0], row[1]) for row in rows))
+
+
+def next_due(now):
+    """Return the earliest instant after ``now`` at which work is due."""
+    lease, offer = models.Lease, models.Offer
+    queries = [
+        sa.select(sa.func.min(lease.start_time)).where(
+            lease.status.in_(_FULFIL_DUE), lease.start_time > now),
+        sa.select(sa.func.min(lease.end_time)).where(
+            lease.status.in_(_END_DUE), lease.end_time > now),
+        sa.select(sa.func.min(lease.next_attempt_at)).where(
+            lease.status.in_(_FULFIL_DUE + _RETRYING),
+            lease.next_attempt_at > now),
+        sa.select(sa.func.min(offer.end_time)).where(
+            offer.status.in_(('available', 'error')), offer.end_time > now),
+    ]
+    with reader() as session:
+        instants = [session.execute(q).scalar() for q in queries]
+    instants = [i for i in instants if i is not None]
+    return min(instants) if instants else None
+
+
+def ended_offers(now, limit=500):
+    """Return offers still open (available or error) whose end passed."""
+    offer = models.Offer
+    with reader() as session:
+        return list(session.scalars(sa.select(offer).where(
+            offer.status.in_(('available', 'error')),
+            offer.end_time <= now).order_by(offer.end_time).limit(limit)))
+
+
+def held_resources():
+    """Return (resource_type, resource_uuid, lease uuid, lessee) of every
+    active lease: what each node should currently carry."""
+    lease = models.Lease
+    with reader() as session:
+        return [tuple(row) for row in session.execute(
+            sa.select(lease.resource_type, lease.resource_uuid, lease.uuid,
+                      lease.project_id, lease.parent_lease_uuid)
+            .where(lease.status == 'active'))]
+
+
+def claim_resource(resource_type, resource_uuid, owner, now, ttl):
+    """Claim a resource's node for one manager; False if another has it.
+
+    The claim is a conditional UPDATE, so two managers can never both hold
+    it; it lapses at ``now + ttl`` unless released or renewed.
+    """
+    lock = models.ResourceLock
+    claim = (sa.update(lock)
+             .where(lock.resource_type == resource_type,
+                    lock.resource_uuid == resource_uuid,
+                    sa.or_(lock.claimed_by.is_(None),
+                           lock.claimed_by == owner,
+                           lock.claimed_until <= now))
+             .values(claimed_by=owner, claimed_until=now + ttl))
+    for attempt in range(2):
+        with writer() as session:
+            if session.execute(claim).rowcount == 1:
+                return True
+            exists = session.execute(sa.select(lock.generation).where(
+                lock.resource_type == resource_type,
+                lock.resource_uuid == resource_uuid)).first()
+        if exists is not None:
+            return False
+        _insert_lock_row(resource_type, resource_uuid)
+    return False
+
+
+def release_resource(resource_type, resource_uuid, owner):
+    """Give up a claim made by ``owner``."""
+    lock = models.ResourceLock
+    with writer() as session:
+        session.execute(sa.update(lock)
+                        .where(lock.resource_type == resource_type,
+                               lock.resource_uuid == resource_uuid,
+                               lock.claimed_by == owner)
+                        .values(claimed_by=None, claimed_until=None))
+
+
+def event_list(filters):
+    """Return events matching an EventFilters, oldest first."""
+    event = models.Event
+    query = sa.select(event)
+    if filters.last_event_id is not None:
+        query = query.where(event.id > filters.last_event_id)
+    if filters.last_event_time is not None:
+        query = query.where(event.event_time > filters.last_event_time)
+    if filters.event_type is not None:
+        query = query.where(event.event_type == filters.event_type)
+    if filters.resource_type is not None:
+        query = query.where(event.resource_type == filters.resource_type)
+    if filters.resource_uuid is not None:
+        query = query.where(event.resource_uuid == filters.resource_uuid)
+    if filters.lessee_or_owner_id is not None:
+        query = query.where(sa.or_(
+            event.lessee_id == filters.lessee_or_owner_id,
+            event.owner_id == filters.lessee_or_owner_id))
+    with reader() as session:
+        return list(session.scalars(query.order_by(event.id)))
+
+
+def node_bookings(resource_type, resource_uuids, now):
+    """Return what the nodes API shows of each node's bookings.
+
+    {uuid: {'offer_uuid', 'future_offers', 'future_leases'}} from two
+    queries, whatever the number of nodes.
+    """
+    offer, lease = models.Offer, models.Lease
+    result = {uuid: {'offer_uuid': None, 'future_offers': [],
+                     'future_leases': []} for uuid in resource_uuids}
+    uuids = list(resource_uuids)
+    with reader() as session:
+        for i in range(0, len(uuids), _IN_CHUNK):
+            chunk = uuids[i:i + _IN_CHUNK]
+            for row in session.execute(
+                    sa.select(offer.resource_uuid, offer.uuid,
+                              offer.start_time, offer.end_time)
+                    .where(offer.resource_type == resource_type,
+                           offer.resource_uuid.in_(chunk),
+                           offer.status == 'available',
+                           offer.end_time > now)
+                    .order_by(offer.start_time)):
+                entry = result[row.resource_uuid]
+                if row.start_time <= now:
+                    entry['offer_uuid'] = row.uuid
+                else:
+                    entry['future_offers'].append(row.uuid)
+            for row in session.execute(
+                    sa.select(lease.resource_uuid, lease.uuid)
+                    .where(lease.resource_type == resource_type,
+                           lease.resource_uuid.in_(chunk),
+                           lease.status == 'created')
+                    .order_by(lease.start_time)):
+                result[row.resource_uuid]['future_leases'].append(row.uuid)
+    return result

@@ -63,6 +63,7 @@ class Lease(Base):
         sa.Index('leases_status_end_idx', 'status', 'end_time'),
         sa.Index('leases_name_idx', 'name'),
         sa.Index('leases_start_end_idx', 'start_time', 'end_time'),
+        sa.Index('leases_status_attempt_idx', 'status', 'next_attempt_at'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
@@ -82,6 +83,10 @@ class Lease(Base):
     properties = sa.Column(types.JSONDict, nullable=True)
     offer_uuid = sa.Column(sa.String(36), nullable=True)
     parent_lease_uuid = sa.Column(sa.String(36), nullable=True)
+    # The manager's bookkeeping for retries of a failed transition.
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    next_attempt_at = sa.Column(types.UTCDateTime, nullable=True)
+    status_reason = sa.Column(sa.Text, nullable=True)
 
 
 class Event(Base):
@@ -136,3 +141,7 @@ class ResourceLock(Base):
     resource_type = sa.Column(sa.String(36), primary_key=True)
     resource_uuid = sa.Column(sa.String(255), primary_key=True)
     generation = sa.Column(sa.Integer, nullable=False, default=0)
+    # Which manager works on the resource's node, and until when its claim
+    # holds if it is not renewed (a crashed manager's claim lapses).
+    claimed_by = sa.Column(sa.String(255), nullable=True)
+    claimed_until = sa.Column(types.UTCDateTime, nullable=True)

@@ -3,6 +3,8 @@ import pytest
 import webtest
 
 from esi_leap.api import app as app_module
+from esi_leap.api import hooks
+from esi_leap.common import rpc
 
 
 class Caller(object):
@@ -52,9 +54,13 @@ class Caller(object):
 @pytest.fixture
 def app(database, nodes, config):
     """The WSGI app in noauth mode, serving dummy nodes by default."""
-    config(auth_strategy='noauth')
+    config(auth_strategy='noauth', transport_url='fake://')
     config(group='api', default_resource_type='dummy_node')
-    return webtest.TestApp(app_module.setup_app())
+    rpc.reset()
+    hooks.RPCHook._client = None
+    yield webtest.TestApp(app_module.setup_app())
+    rpc.reset()
+    hooks.RPCHook._client = None
 
 
 @pytest.fixture

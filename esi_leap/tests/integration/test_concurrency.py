@@ -67,6 +67,13 @@ def naive(value):
     return value
 
 
+def in_parallel(functions):
+    """Call the functions in threads; re-raise the first exception."""
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        for future in [pool.submit(f) for f in functions]:
+            future.result()
+
+
 class Deployment(object):
     """Two API servers on one database, and a direct view of its tables."""
 
@@ -90,29 +97,13 @@ class Deployment(object):
                 workers=WORKERS)
             self.servers.append(server_fixture.Server(config, port))
         self.servers[0].dbsync()
-        errors = []
-
-        def start_one(server):
-            try:
-                server.start()
-            except Exception as e:
-                errors.append(e)
-
-        threads = [threading.Thread(target=start_one, args=(s,))
-                   for s in self.servers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        in_parallel(server.start for server in self.servers)
         self.engine = sa.create_engine(self.database.url)
         return self
 
     def stop(self):
         """Stop the servers (by PID) and drop the database."""
-        for server in self.servers:
-            server.stop()
+        in_parallel(server.stop for server in self.servers)
         if self.engine is not None:
             self.engine.dispose()
         if self.database is not None:

@@ -1,0 +1,52 @@
+"""Options of the [manager] group: the lease lifecycle service."""
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('manager', title='Lease manager')
+
+opts = [
+    cfg.IntOpt('sweep_interval',
+               default=60,
+               min=1,
+               help='Seconds between full sweeps. The manager otherwise '
+                    'sleeps until the next lease start, lease end, offer '
+                    'end or retry, and the API wakes it at once when it '
+                    'changes something; the sweep catches anything else '
+                    'and repairs nodes changed behind esi-leap\'s back.'),
+    cfg.IntOpt('workers',
+               default=8,
+               min=1,
+               help='Nodes the manager works on at the same time.'),
+    cfg.IntOpt('claim_ttl',
+               default=300,
+               min=10,
+               help='Seconds a manager\'s claim on a node lasts. Another '
+                    'manager takes over a node whose claim lapsed, e.g. '
+                    'after the first one crashed.'),
+    cfg.FloatOpt('retry_initial_delay',
+                 default=2.0,
+                 min=0.1,
+                 help='Seconds before the first retry of a failed lease '
+                      'start or end; each further retry waits twice as '
+                      'long, up to retry_max_delay.'),
+    cfg.FloatOpt('retry_max_delay',
+                 default=300.0,
+                 min=1.0,
+                 help='Longest wait, in seconds, between two retries.'),
+    cfg.IntOpt('max_attempts',
+               default=50,
+               min=1,
+               help='Attempts at a lease start or end before the lease is '
+                    'put in status "error" for an operator. With the '
+                    'default delays this is about four hours of retries.'),
+]
+
+
+def register_opts(conf):
+    """Register the [manager] options on ``conf``."""
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    """Return the [manager] options for the sample generator."""
+    return opts

@@ -1,0 +1,259 @@
+"""Bringing one node in line with its leases: the manager's workflow.
+
+Level-triggered: for a node, the database says which lease should hold it
+now; the backend says which lease does. The manager scrubs the node of a
+lease that should not hold it any more, then hands it to the one that
+should, then records the outcome. Every step can be repeated: after a
+crash or a backend error the next attempt finishes the job.
+"""
+import dataclasses
+import datetime
+
+from oslo_config import cfg
+from oslo_log import log
+
+from esi_leap.common import exception
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.notifications import events
+from esi_leap import resource_types
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+# Leases that may hold the node now, or should be taken off it.
+_LIVE = (statuses.CREATED, statuses.ACTIVE, statuses.WAIT_FULFILL,
+         statuses.WAIT_EXPIRE, statuses.WAIT_CANCEL)
+_CAN_HOLD = (statuses.CREATED, statuses.ACTIVE, statuses.WAIT_FULFILL)
+
+
+@dataclasses.dataclass
+class Plan(object):
+    """What should happen to one node now."""
+
+    holder: object = None          # lease that should hold the node
+    ending: list = dataclasses.field(default_factory=list)
+
+    @property
+    def holder_uuid(self):
+        return self.holder.uuid if self.holder is not None else None
+
+
+def _ready(lease, now):
+    return lease.next_attempt_at is None or lease.next_attempt_at <= now
+
+
+def make_plan(leases, now):
+    """Decide, from a node's live leases, who holds it and what ends.
+
+    A lease ends when its end time has come or it is being cancelled. The
+    holder is the running lease that has not ended; a running sub-lease
+    takes precedence over its parent.
+    """
+    plan = Plan()
+    running = []
+    for lease in leases:
+        if lease.status == statuses.WAIT_CANCEL or (
+                lease.status != statuses.WAIT_CANCEL
+                and lease.end_time <= now):
+            plan.ending.append(lease)
+        elif lease.status in _CAN_HOLD and lease.start_time <= now:
+            running.append(lease)
+    running_uuids = {lease.uuid for lease in running}
+    children = [lease for lease in running
+                if lease.parent_lease_uuid in running_uuids]
+    parents = [lease for lease in running
+               if lease.parent_lease_uuid is None]
+    if children:
+        plan.holder = children[0]
+    elif parents:
+        plan.holder = parents[0]
+    return plan
+
+
+def _backoff(attempts):
+    delay = CONF.manager.retry_initial_delay * (2 ** max(attempts - 1, 0))
+    return datetime.timedelta(seconds=min(delay,
+                                          CONF.manager.retry_max_delay))
+
+
+def _fail(lease, wait_status, reason, now):
+    """Record a failed attempt: retry later, or give up into error."""
+    lease.attempts = (lease.attempts or 0) + 1
+    lease.status_reason = reason
+    if lease.attempts >= CONF.manager.max_attempts:
+        LOG.error('Lease %s: giving up after %d attempts: %s', lease.uuid,
+                  lease.attempts, reason)
+        lease.status = statuses.ERROR
+        lease.next_attempt_at = None
+    else:
+        lease.status = wait_status
+        lease.next_attempt_at = now + _backoff(lease.attempts)
+        LOG.warning('Lease %s: %s; attempt %d, retrying at %s', lease.uuid,
+                    reason, lease.attempts,
+                    timeutils.isoformat(lease.next_attempt_at))
+
+
+def _succeed(lease):
+    lease.attempts = 0
+    lease.next_attempt_at = None
+    lease.status_reason = None
+
+
+def converge(resource_type, resource_uuid, now=None, force=False):
+    """Bring one node in line with its leases, as of ``now``.
+
+    Unless ``force``, the backend is only touched when a lease of the node
+    is due to start, end or be retried. Returns the plan carried out. Backend failures are recorded
+    on the leases concerned (``wait ...`` with a retry time, or ``error``
+    once retries are exhausted); they never escape.
+    """
+    now = now or timeutils.utcnow()
+    rtype = resource_types.get(resource_type)
+    with db_api.resource_transaction(resource_type, resource_uuid) as txn:
+        plan = make_plan(txn.live_leases(_LIVE), now)
+    ending = {lease.uuid for lease in plan.ending}
+    if not force and not any(_ready(lease, now) for lease in plan.ending) and (
+            plan.holder is None or (
+                plan.holder.status == statuses.ACTIVE
+                or not _ready(plan.holder, now))):
+        # Nothing due: make sure the node still matches (drift repair is
+        # the sweep's job and calls repair()).
+        return plan
+
+    started = timeutils.utcnow()
+    scrub_error = hold_error = None
+    node = current = None
+    state = 'ok'
+    try:
+        node = rtype.get(resource_uuid)
+        current = node.lease_uuid
+    except exception.NodeNotFound:
+        state = 'missing'
+    except exception.EsiLeapException as e:
+        state = 'unreachable'
+        scrub_error = hold_error = str(e)
+
+    if state == 'ok' and current is not None and \
+            current != plan.holder_uuid:
+        try:
+            rtype.remove_lease(resource_uuid, current)
+            current = None
+        except exception.EsiLeapException as e:
+            scrub_error = str(e)
+    if state == 'ok' and plan.holder is not None and scrub_error is None \
+            and (current != plan.holder_uuid
+                 or node.lessee_id != plan.holder.project_id):
+        try:
+            rtype.set_lease(resource_uuid, plan.holder.uuid,
+                            plan.holder.project_id)
+        except exception.EsiLeapException as e:
+            hold_error = str(e)
+    if state == 'ok' and scrub_error is not None:
+        hold_error = hold_error or (
+            'waiting for the node to be taken back from lease %s: %s'
+            % (current, scrub_error))
+    if state == 'missing':
+        hold_error = 'node %s not found' % resource_uuid
+
+    _record(resource_type, resource_uuid, plan, ending, state, current,
+            scrub_error, hold_error, started)
+    return plan
+
+
+def _record(resource_type, resource_uuid, plan, ending, state, current,
+            scrub_error, hold_error, started):
+    """Write the outcome of converge() in one transaction with events.
+
+    ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
+    'unreachable' (nothing is known: every due lease is retried);
+    ``current`` is the lease the node still carries after the scrub.
+    """
+    now = timeutils.utcnow()
+    with db_api.resource_transaction(resource_type, resource_uuid) as txn:
+        recorder = events.Recorder(txn.session)
+        for uuid in ending:
+            lease = txn.lease(uuid)
+            if lease is None or lease.status not in _LIVE:
+                continue
+            cancelling = lease.status == statuses.WAIT_CANCEL
+            if not cancelling and lease.end_time > now:
+                continue  # extended meanwhile; the next run decides
+            before = lease.status
+            still_held = state == 'unreachable' or (
+                scrub_error is not None and current == lease.uuid)
+            recorder.record('lease', lease, 'delete', 'start', before,
+                            when=started)
+            if still_held:
+                _fail(lease, statuses.WAIT_CANCEL if cancelling
+                      else statuses.WAIT_EXPIRE, scrub_error, now)
+                recorder.record('lease', lease, 'delete', 'error', before)
+                continue
+            lease.status = statuses.DELETED if cancelling \
+                else statuses.EXPIRED
+            lease.expire_time = now
+            _succeed(lease)
+            recorder.record('lease', lease, 'delete', 'end', before)
+        if plan.holder is not None:
+            lease = txn.lease(plan.holder.uuid)
+            if lease is not None and lease.status in _CAN_HOLD and \
+                    lease.end_time > now:
+                before = lease.status
+                if before != statuses.ACTIVE or hold_error is not None:
+                    recorder.record('lease', lease, 'fulfill', 'start',
+                                    before, when=started)
+                if hold_error is not None:
+                    _fail(lease, statuses.WAIT_FULFILL, hold_error, now)
+                    recorder.record('lease', lease, 'fulfill', 'error',
+                                    before)
+                elif before != statuses.ACTIVE:
+                    lease.status = statuses.ACTIVE
+                    lease.fulfill_time = lease.fulfill_time or now
+                    _succeed(lease)
+                    recorder.record('lease', lease, 'fulfill', 'end', before)
+    recorder.send()
+
+
+def expire_offers(now=None):
+    """Expire every open offer whose end time has come; return them."""
+    now = now or timeutils.utcnow()
+    expired = []
+    for offer in db_api.ended_offers(now):
+        with db_api.resource_transaction(offer.resource_type,
+                                         offer.resource_uuid) as txn:
+            current = txn.offer(offer.uuid)
+            if current.status not in statuses.OFFER_CAN_DELETE or \
+                    current.end_time > now:
+                continue
+            recorder = events.Recorder(txn.session)
+            before = current.status
+            current.status = statuses.EXPIRED
+            recorder.record('offer', current, 'expire', 'end', before)
+        recorder.send()
+        expired.append(current)
+    return expired
+
+
+def drifted(resource_type, held):
+    """Return the nodes whose backend state differs from their leases.
+
+    ``held`` maps node uuid to the (lease uuid, lessee) it should carry.
+    One backend listing per call, whatever the number of nodes.
+    """
+    rtype = resource_types.get(resource_type)
+    try:
+        nodes = rtype.get_many(list(held))
+    except exception.EsiLeapException as e:
+        LOG.warning('Cannot check %s nodes for drift: %s', resource_type, e)
+        return []
+    wrong = []
+    for uuid, (lease_uuid, lessee_id) in held.items():
+        node = nodes.get(uuid)
+        if node is not None and (node.lease_uuid != lease_uuid
+                                 or node.lessee_id != lessee_id):
+            LOG.warning('Node %s carries lease %s and lessee %s instead of '
+                        '%s and %s: repairing', uuid, node.lease_uuid,
+                        node.lessee_id, lease_uuid, lessee_id)
+            wrong.append(uuid)
+    return wrong

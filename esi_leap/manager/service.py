@@ -1,0 +1,39 @@
+"""The manager service: the scheduler plus its RPC server."""
+from oslo_config import cfg
+from oslo_log import log
+import oslo_messaging as messaging
+
+from esi_leap.common import rpc
+from esi_leap.manager import manager
+from esi_leap.manager import scheduler
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+class ManagerService(object):
+    """Starts and stops the lease scheduler and the manager RPC server."""
+
+    def __init__(self):
+        self.scheduler = None
+        self.rpc_server = None
+
+    def start(self):
+        """Start scheduling and listening for casts."""
+        self.scheduler = scheduler.Scheduler()
+        target = messaging.Target(topic=rpc.TOPIC, server=CONF.host)
+        self.rpc_server = messaging.get_rpc_server(
+            rpc.get_transport(), target,
+            [manager.ManagerEndpoint(self.scheduler)], executor='threading')
+        self.rpc_server.start()
+        self.scheduler.start()
+        LOG.info('esi-leap manager %s started', self.scheduler.name)
+
+    def stop(self):
+        """Stop listening, then let work in progress finish."""
+        if self.rpc_server is not None:
+            self.rpc_server.stop()
+            self.rpc_server.wait()
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        LOG.info('esi-leap manager stopped')

@@ -1,0 +1,85 @@
+"""Lifecycle events: a row in the same transaction as the change, then a
+versioned notification once that transaction has committed."""
+from oslo_config import cfg
+from oslo_log import log
+
+from esi_leap.common import rpc
+from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import models
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+_LEVELS = ('debug', 'info', 'warning', 'error', 'critical')
+
+
+def _payload(obj_type, obj, status_before):
+    fields = {
+        'uuid': obj.uuid, 'name': obj.name, 'project_id': obj.project_id,
+        'resource_type': obj.resource_type,
+        'resource_uuid': obj.resource_uuid,
+        'start_time': timeutils.isoformat(obj.start_time),
+        'end_time': timeutils.isoformat(obj.end_time),
+        'status': status_before, 'properties': obj.properties or {},
+        'parent_lease_uuid': obj.parent_lease_uuid,
+    }
+    if obj_type == 'lease':
+        fields.update({
+            'owner_id': obj.owner_id, 'purpose': obj.purpose,
+            'offer_uuid': obj.offer_uuid,
+            'fulfill_time': timeutils.isoformat(obj.fulfill_time),
+            'expire_time': timeutils.isoformat(obj.expire_time),
+        })
+        name = 'LeaseCRUDPayload'
+    else:
+        fields['lessee_id'] = obj.lessee_id
+        name = 'OfferCRUDPayload'
+    return {'esi_leap_object.name': name,
+            'esi_leap_object.namespace': 'esi_leap',
+            'esi_leap_object.version': '1.0',
+            'esi_leap_object.data': fields}
+
+
+class Recorder(object):
+    """Collects the events of one transaction and sends them after it.
+
+    record() adds the event rows to the transaction's session; send() is
+    called after the commit and emits one notification per event.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self.pending = []
+
+    def record(self, obj_type, obj, action, phase, status_before=None,
+               when=None):
+        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``."""
+        event_type = 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
+        if obj_type == 'lease':
+            lessee_id, owner_id = obj.project_id, obj.owner_id
+        else:
+            lessee_id, owner_id = obj.lessee_id, obj.project_id
+        self.session.add(models.Event(
+            event_type=event_type, event_time=when or timeutils.utcnow(),
+            object_type=obj_type, object_uuid=obj.uuid,
+            resource_type=obj.resource_type,
+            resource_uuid=obj.resource_uuid,
+            lessee_id=lessee_id, owner_id=owner_id))
+        level = 'error' if phase == 'error' else 'info'
+        self.pending.append((level, event_type,
+                             _payload(obj_type, obj,
+                                      status_before or obj.status)))
+
+    def send(self):
+        """Emit the notifications (after the commit); never raises."""
+        threshold = CONF.notification.notification_level
+        for level, event_type, payload in self.pending:
+            if _LEVELS.index(level) < _LEVELS.index(threshold):
+                continue
+            try:
+                notifier = rpc.get_notifier()
+                getattr(notifier, level)({}, event_type, payload)
+            except Exception as e:
+                LOG.warning('Could not send notification %s: %s',
+                            event_type, e)
+        self.pending = []
