@@ -44,7 +44,11 @@ def get_notifier():
                 transport,
                 publisher_id='esi-leap-manager.%s' % CONF.host,
                 driver='messagingv2',
-                topics=CONF.notification.versioned_notifications_topics)
+                topics=CONF.notification.versioned_notifications_topics,
+                # NOTE(esi-leap): never hold a request or a lease transition
+                # hostage to a broker outage; the events table keeps the
+                # record either way.
+                retry=1)
         return _NOTIFIER
 
 

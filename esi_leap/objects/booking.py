@@ -110,7 +110,7 @@ def check_resource_window(txn, start, end, exclude=None):
             resource_uuid=txn.resource_uuid)
 
 
-def cancel_lease_tree(txn, lease, now):
+def cancel_lease_tree(txn, lease, now, recorder):
     """Inside a transaction: cancel a lease and its sub-bookings.
 
     A lease that never reached its node is deleted at once; one that may
@@ -122,22 +122,28 @@ def cancel_lease_tree(txn, lease, now):
     child_offers, child_leases = txn.children(
         lease.uuid, statuses.LEASE_CAN_DELETE, statuses.OFFER_CAN_DELETE)
     for offer in child_offers:
-        cancel_offer_tree(txn, offer, now)
+        cancel_offer_tree(txn, offer, now, recorder)
     for child in child_leases:
-        cancel_lease_tree(txn, child, now)
+        cancel_lease_tree(txn, child, now, recorder)
+    before = lease.status
     if lease.status == statuses.CREATED:
         lease.status = statuses.DELETED
         lease.expire_time = now
+        recorder.record('lease', lease, 'delete', 'end', before)
     else:
         lease.status = statuses.WAIT_CANCEL
+        lease.next_attempt_at = None
+        recorder.record('lease', lease, 'delete', 'start', before)
     txn.session.flush()
 
 
-def cancel_offer_tree(txn, offer, now):
+def cancel_offer_tree(txn, offer, now, recorder):
     """Inside a transaction: withdraw an offer and cancel its leases."""
     if offer.status not in statuses.OFFER_CAN_DELETE:
         return
     for lease in txn.leases_of_offer(offer.uuid, statuses.LEASE_CAN_DELETE):
-        cancel_lease_tree(txn, lease, now)
+        cancel_lease_tree(txn, lease, now, recorder)
+    before = offer.status
     offer.status = statuses.DELETED
+    recorder.record('offer', offer, 'delete', 'end', before)
     txn.session.flush()

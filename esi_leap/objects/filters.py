@@ -44,3 +44,15 @@ class LeaseFilters(object):
     purpose: str = None
     start_time: object = None
     end_time: object = None
+
+
+@dataclasses.dataclass
+class EventFilters(object):
+    """Criteria of an event list; None means "any"."""
+
+    last_event_id: int = None
+    last_event_time: object = None
+    event_type: str = None
+    resource_type: str = None
+    resource_uuid: str = None
+    lessee_or_owner_id: str = None

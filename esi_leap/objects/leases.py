@@ -5,6 +5,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import lookup
 from esi_leap.policies import lease as lease_policy
@@ -68,7 +69,11 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             booking.check_parent_window(txn, parent.uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end)
-        return txn.add(row)
+        txn.add(row)
+        recorder = events.Recorder(txn.session)
+        recorder.record('lease', row, 'create', 'end')
+    recorder.send()
+    return row
 
 
 def update_end_time(lease, end):
@@ -107,8 +112,10 @@ def update_end_time(lease, end):
                 booking.check_resource_window(txn, added_start, end,
                                               exclude=current.uuid)
         current.end_time = end
-        txn.session.flush()
-        return current
+        recorder = events.Recorder(txn.session)
+        recorder.record('lease', current, 'update', 'end')
+    recorder.send()
+    return current
 
 
 def cancel(lease):
@@ -121,8 +128,10 @@ def cancel(lease):
         current = txn.lease(lease.uuid)
         if current.status not in statuses.LEASE_CAN_DELETE:
             raise exception.LeaseNotFound(lease_id=lease.uuid)
-        booking.cancel_lease_tree(txn, current, timeutils.utcnow())
-        return current
+        recorder = events.Recorder(txn.session)
+        booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
+    recorder.send()
+    return current
 
 
 def list_scope(context, view=None, project_id=None, owner_id=None):

@@ -6,6 +6,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import filters as filters_mod
 from esi_leap.objects import lookup
@@ -73,7 +74,11 @@ def create(context, resource_type, node, start, end, lessee_id=None,
             booking.check_parent_window(txn, parent.uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end)
-        return txn.add(row)
+        txn.add(row)
+        recorder = events.Recorder(txn.session)
+        recorder.record('offer', row, 'create', 'end')
+    recorder.send()
+    return row
 
 
 def claim(context, offer, start=None, end=None, name=None, purpose=None,
@@ -114,7 +119,7 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
                 offer_uuid=offer.uuid,
                 start_time=timeutils.message_format(start),
                 end_time=timeutils.message_format(end))
-        return txn.add(models.Lease(
+        lease = txn.add(models.Lease(
             name=name, project_id=context.project_id,
             owner_id=current.project_id, purpose=purpose,
             resource_type=current.resource_type,
@@ -122,6 +127,10 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
             start_time=start, end_time=end, status=statuses.CREATED,
             properties=properties or {}, offer_uuid=current.uuid,
             parent_lease_uuid=current.parent_lease_uuid))
+        recorder = events.Recorder(txn.session)
+        recorder.record('lease', lease, 'create', 'end')
+    recorder.send()
+    return lease
 
 
 def cancel(offer):
@@ -134,8 +143,10 @@ def cancel(offer):
         current = txn.offer(offer.uuid)
         if current.status not in statuses.OFFER_CAN_DELETE:
             raise exception.OfferNotFound(offer_uuid=offer.uuid)
-        booking.cancel_offer_tree(txn, current, timeutils.utcnow())
-        return current
+        recorder = events.Recorder(txn.session)
+        booking.cancel_offer_tree(txn, current, timeutils.utcnow(), recorder)
+    recorder.send()
+    return current
 
 
 def availabilities(offer, taken, now):

@@ -98,8 +98,19 @@ class DummyNodeType(base.ResourceType):
         self._update(uuid, change)
 
     def list_nodes(self, owner=None, lessee=None, resource_class=None):
-        """Dummy nodes are not listed by the nodes API (as originally)."""
-        return []
+        """Read every node file of the directory, filtered."""
+        directory = CONF.dummy_node.dummy_node_dir
+        try:
+            names = sorted(n for n in os.listdir(directory)
+                           if not n.startswith('.'))
+        except OSError:
+            return []
+        nodes = self.get_many(names)
+        return [node for uuid, node in sorted(nodes.items())
+                if (owner is None or node.owner_id == owner)
+                and (lessee is None or node.lessee_id == lessee)
+                and (resource_class is None
+                     or node.resource_class == resource_class)]
 
     def resolve(self, ident):
         """Dummy nodes have no names apart from their uuid."""

@@ -546,37 +546,36 @@ def event_list(filters):
         return list(session.scalars(query.order_by(event.id)))
 
 
-def node_bookings(resource_type, resource_uuids, now):
+def node_bookings(resource_type, now):
     """Return what the nodes API shows of each node's bookings.
 
-    {uuid: {'offer_uuid', 'future_offers', 'future_leases'}} from two
-    queries, whatever the number of nodes.
+    {uuid: {'offer_uuid', 'future_offers', 'future_leases'}} for every node
+    of ``resource_type`` with an open offer or a lease yet to start, from
+    two queries whatever the number of nodes.
     """
     offer, lease = models.Offer, models.Lease
-    result = {uuid: {'offer_uuid': None, 'future_offers': [],
-                     'future_leases': []} for uuid in resource_uuids}
-    uuids = list(resource_uuids)
+    result = {}
+
+    def entry(uuid):
+        return result.setdefault(uuid, {'offer_uuid': None,
+                                        'future_offers': [],
+                                        'future_leases': []})
     with reader() as session:
-        for i in range(0, len(uuids), _IN_CHUNK):
-            chunk = uuids[i:i + _IN_CHUNK]
-            for row in session.execute(
-                    sa.select(offer.resource_uuid, offer.uuid,
-                              offer.start_time, offer.end_time)
-                    .where(offer.resource_type == resource_type,
-                           offer.resource_uuid.in_(chunk),
-                           offer.status == 'available',
-                           offer.end_time > now)
-                    .order_by(offer.start_time)):
-                entry = result[row.resource_uuid]
-                if row.start_time <= now:
-                    entry['offer_uuid'] = row.uuid
-                else:
-                    entry['future_offers'].append(row.uuid)
-            for row in session.execute(
-                    sa.select(lease.resource_uuid, lease.uuid)
-                    .where(lease.resource_type == resource_type,
-                           lease.resource_uuid.in_(chunk),
-                           lease.status == 'created')
-                    .order_by(lease.start_time)):
-                result[row.resource_uuid]['future_leases'].append(row.uuid)
+        for row in session.execute(
+                sa.select(offer.resource_uuid, offer.uuid,
+                          offer.start_time)
+                .where(offer.resource_type == resource_type,
+                       offer.status == 'available',
+                       offer.end_time > now)
+                .order_by(offer.start_time)):
+            if row.start_time <= now:
+                entry(row.resource_uuid)['offer_uuid'] = row.uuid
+            else:
+                entry(row.resource_uuid)['future_offers'].append(row.uuid)
+        for row in session.execute(
+                sa.select(lease.resource_uuid, lease.uuid)
+                .where(lease.resource_type == resource_type,
+                       lease.status == 'created')
+                .order_by(lease.start_time)):
+            entry(row.resource_uuid)['future_leases'].append(row.uuid)
     return result

@@ -11,6 +11,7 @@ unknown, so the name columns (lessee, project, owner) are empty strings.
 Each CLI call costs about two seconds of start-up, so independent calls run
 concurrently and each test uses its own dummy nodes.
 """
+import datetime
 import uuid
 
 import pytest
@@ -86,6 +87,11 @@ def labels(columns):
 def rows_by_uuid(rows):
     """Index list output by its UUID column."""
     return {row['UUID']: row for row in rows}
+
+
+def utcnow():
+    """Return the time now as naive UTC, the form the server outputs."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def assert_uuid(value):
@@ -186,7 +192,9 @@ def test_offer_list(actors, gpu_offer):
             'offer', 'list', '--resource-class', 'gpu',
             '--time-range', '2030-01-10', '2030-01-20',
             '--property', 'cpus>=16', '--property', 'memory_mb<8192')),
-        lambda: actors.lessee.json(*esi('offer', 'list', '--now')),
+        lambda: actors.lessee.json(*esi(
+            'offer', 'list', '--availability-range', '2030-01-05',
+            '2030-01-06T00:00:00')),
         lambda: actors.other.json(*esi('offer', 'list')))
 
     row = rows_by_uuid(short)[offer_id]
@@ -449,13 +457,19 @@ def test_lease_lifecycle(actors, nodes):
     expected['end_time'] = '2035-06-03T00:00:00'
     assert updated == pick(expected, LEASE_SHORT)
 
+    before = utcnow()
     out = actors.lessee.ok(*esi('lease', 'delete', lease_id))
+    after = utcnow()
     assert out.strip() == 'Deleted lease %s' % lease_id
     shown, listed, listed_deleted = cli_fixture.concurrently(
         lambda: actors.owner.json(*esi('lease', 'show', lease_id)),
         lambda: actors.owner.json(*esi('lease', 'list')),
         lambda: actors.owner.json(*esi('lease', 'list',
                                        '--status', 'deleted')))
+    # Cancelling a lease records when it ended.
+    expired = datetime.datetime.fromisoformat(shown.pop('expire_time'))
+    assert before <= expired <= after
+    del expected['expire_time']
     assert shown == dict(expected, status='deleted')
     assert lease_id not in rows_by_uuid(listed)
     assert rows_by_uuid(listed_deleted)[lease_id]['Status'] == 'deleted'

@@ -1,7 +1,9 @@
 """``/v1``: the version 1 API and its resources."""
 import pecan
 
+from esi_leap.api.controllers.v1 import event
 from esi_leap.api.controllers.v1 import lease
+from esi_leap.api.controllers.v1 import node
 from esi_leap.api.controllers.v1 import offer
 
 
@@ -17,6 +19,8 @@ class V1Controller(object):
 
     offers = offer.OffersController()
     leases = lease.LeasesController()
+    nodes = node.NodesController()
+    events = event.EventsController()
 
     @pecan.expose(template='json', trailing_slash=False)
     def index(self):
