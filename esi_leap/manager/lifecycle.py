@@ -122,7 +122,7 @@ def converge(resource_type, resource_uuid, now=None, force=False):
         # the sweep's job and calls repair()).
         return plan
 
-    started = timeutils.utcnow()
+    started = max(now, timeutils.utcnow())
     scrub_error = hold_error = None
     node = current = None
     state = 'ok'
@@ -158,19 +158,20 @@ def converge(resource_type, resource_uuid, now=None, force=False):
         hold_error = 'node %s not found' % resource_uuid
 
     _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started)
+            scrub_error, hold_error, started, now)
     return plan
 
 
 def _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started):
+            scrub_error, hold_error, started, planned_at):
     """Write the outcome of converge() in one transaction with events.
 
     ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
     'unreachable' (nothing is known: every due lease is retried);
     ``current`` is the lease the node still carries after the scrub.
     """
-    now = timeutils.utcnow()
+    # Decisions use the planning instant; timestamps the real time.
+    now = max(planned_at, timeutils.utcnow())
     with db_api.resource_transaction(resource_type, resource_uuid) as txn:
         recorder = events.Recorder(txn.session)
         for uuid in ending:

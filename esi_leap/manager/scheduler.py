@@ -82,32 +82,35 @@ class Scheduler(object):
         now = now or timeutils.utcnow()
         lifecycle.expire_offers(now)
         due = db_api.due_resources(now)
-        jobs = [self._pool.submit(self._converge, rtype, ruuid)
+        jobs = [self._pool.submit(self._converge, rtype, ruuid, False, now)
                 for rtype, ruuid in due]
         for job in jobs:
             job.result()
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
             self._last_sweep = now
-            self.sweep()
+            self.sweep(now)
         return due
 
-    def _converge(self, resource_type, resource_uuid, force=False):
+    def _converge(self, resource_type, resource_uuid, force=False,
+                  now=None):
         ttl = datetime.timedelta(seconds=CONF.manager.claim_ttl)
         if not db_api.claim_resource(resource_type, resource_uuid,
-                                     self.name, timeutils.utcnow(), ttl):
+                                     self.name, now or timeutils.utcnow(),
+                                     ttl):
             LOG.debug('%s %s is claimed by another manager',
                       resource_type, resource_uuid)
             return
         try:
-            lifecycle.converge(resource_type, resource_uuid, force=force)
+            lifecycle.converge(resource_type, resource_uuid, now=now,
+                               force=force)
         except Exception:
             LOG.exception('Converging %s %s failed', resource_type,
                           resource_uuid)
         finally:
             db_api.release_resource(resource_type, resource_uuid, self.name)
 
-    def sweep(self):
+    def sweep(self, now=None):
         """Repair nodes whose backend state drifted from their leases."""
         held = {}
         for rtype, ruuid, lease_uuid, lessee, parent in \
@@ -116,7 +119,7 @@ class Scheduler(object):
             # A running sub-lease, not its parent, holds the node.
             if ruuid not in entry or parent is not None:
                 entry[ruuid] = (lease_uuid, lessee)
-        jobs = [self._pool.submit(self._converge, rtype, ruuid, True)
+        jobs = [self._pool.submit(self._converge, rtype, ruuid, True, now)
                 for rtype, nodes in held.items()
                 for ruuid in lifecycle.drifted(rtype, nodes)]
         for job in jobs:
