@@ -2,20 +2,16 @@
 import sys
 
 from oslo_config import cfg
-from oslo_service import backend
+from oslo_service import service as oslo_service
 
 from esi_leap.common import service
+from esi_leap.manager import service as manager_service
 
 CONF = cfg.CONF
 
 
 def main():
     """Parse configuration and run the manager until stopped."""
-    backend.init_backend(backend.BackendType.THREADING)
-    from oslo_service import service as oslo_service
-
-    from esi_leap.manager import service as manager_service
-
     service.prepare_service(sys.argv)
 
     class _Service(oslo_service.Service):
