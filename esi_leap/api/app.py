@@ -4,6 +4,7 @@ import pecan
 
 from esi_leap.api import hooks
 from esi_leap.api import middleware
+from esi_leap.common import policy
 
 CONF = cfg.CONF
 
@@ -34,6 +35,7 @@ def setup_app():
     3. keystonemiddleware auth_token, when auth_strategy is keystone.
     4. The pecan application; its ContextHook builds the request context.
     """
+    policy.get_enforcer()  # built before the first request arrives
     app = _pecan_app()
     return middleware.JsonErrors(
         middleware.AnonymousRoot(_authenticate(app), app))

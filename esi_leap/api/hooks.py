@@ -1,4 +1,6 @@
-"""pecan hooks: the request context every controller reads."""
+"""pecan hooks: the request context, and waking the manager."""
+import threading
+
 from oslo_config import cfg
 from pecan import hooks
 
@@ -40,12 +42,19 @@ class RPCHook(hooks.PecanHook):
     """
 
     _client = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def client(cls):
+        """Return the process's manager RPC client."""
+        with cls._lock:
+            if cls._client is None:
+                from esi_leap.manager import rpcapi
+                cls._client = rpcapi.ManagerAPI()
+            return cls._client
 
     def after(self, state):
         if state.request.method not in ('POST', 'PATCH', 'DELETE') or \
                 state.response.status_int >= 400:
             return
-        if RPCHook._client is None:
-            from esi_leap.manager import rpcapi
-            RPCHook._client = rpcapi.ManagerAPI()
-        RPCHook._client.wake(getattr(state.request, 'context', None))
+        self.client().wake(getattr(state.request, 'context', None))

@@ -1,4 +1,6 @@
 """The oslo.policy enforcer and the checks controllers call."""
+import threading
+
 from oslo_config import cfg
 from oslo_policy import policy
 
@@ -7,6 +9,7 @@ from esi_leap import policies
 
 CONF = cfg.CONF
 _ENFORCER = None
+_LOCK = threading.Lock()
 
 
 def get_enforcer():
@@ -16,18 +19,25 @@ def get_enforcer():
     the same rules as the service.
     """
     global _ENFORCER
-    if _ENFORCER is None:
-        _ENFORCER = policy.Enforcer(CONF)
-        _ENFORCER.register_defaults(policies.list_rules())
-    return _ENFORCER
+    with _LOCK:
+        if _ENFORCER is None:
+            # NOTE(esi-leap): publish the enforcer only once it is
+            # complete; request threads racing at start-up would otherwise
+            # check against rules not registered yet and refuse.
+            enforcer = policy.Enforcer(CONF)
+            enforcer.register_defaults(policies.list_rules())
+            enforcer.load_rules()
+            _ENFORCER = enforcer
+        return _ENFORCER
 
 
 def reset():
     """Forget the enforcer (tests that change policy options use this)."""
     global _ENFORCER
-    if _ENFORCER is not None:
-        _ENFORCER.clear()
-    _ENFORCER = None
+    with _LOCK:
+        if _ENFORCER is not None:
+            _ENFORCER.clear()
+        _ENFORCER = None
 
 
 def check(rule, context, target=None):

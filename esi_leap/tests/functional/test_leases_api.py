@@ -38,7 +38,7 @@ class TestCreate(object):
             'resource_type', 'resource_uuid', 'resource_class',
             'resource_properties', 'resource', 'start_time', 'fulfill_time',
             'expire_time', 'end_time', 'status', 'properties', 'purpose',
-            'offer_uuid', 'parent_lease_uuid']
+            'offer_uuid', 'parent_lease_uuid', 'status_reason']
         assert lease['project_id'] == 'lessee-project'
         assert lease['owner_id'] == 'owner-project'
         assert lease['resource'] == 'dummy-node-node-1'

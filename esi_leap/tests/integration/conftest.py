@@ -73,8 +73,8 @@ class Deployment(object):
         cli_fixture.concurrently(*[server.start
                                    for server in started.values()])
         for identity, server in started.items():
-            self._clis[identity] = cli_fixture.Cli(self.executable,
-                                                  server.url, self.env)
+            self._clis[identity] = cli_fixture.Cli(
+                self.executable, server.url, self.env)
         return [self._clis[identity] for identity in identities]
 
     def cli(self, project_id, *roles):

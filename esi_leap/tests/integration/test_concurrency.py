@@ -103,11 +103,13 @@ class Deployment(object):
 
     def stop(self):
         """Stop the servers (by PID) and drop the database."""
-        in_parallel(server.stop for server in self.servers)
-        if self.engine is not None:
-            self.engine.dispose()
-        if self.database is not None:
-            self.database.drop()
+        try:
+            in_parallel(server.stop for server in self.servers)
+        finally:
+            if self.engine is not None:
+                self.engine.dispose()
+            if self.database is not None:
+                self.database.drop()
 
     def url(self, index):
         """Return the base URL of server ``index`` modulo the servers."""

@@ -1,7 +1,7 @@
-"""WSME types of request bodies, and the JSON fields of responses.
+"""WSME types of request bodies.
 
-Response fields are listed here explicitly, in the original ESI-Leap's
-order, never copied from the database models.
+Response fields are listed explicitly in ``views``, never copied from the
+database models.
 """
 import json
 
@@ -86,16 +86,5 @@ class LeaseBody(wtypes.Base):
     status = wtypes.wsattr(wtypes.text, readonly=True)
     offer_uuid = wtypes.wsattr(wtypes.text, readonly=True)
     parent_lease_uuid = wtypes.wsattr(wtypes.text, readonly=True)
+    status_reason = wtypes.wsattr(wtypes.text, readonly=True)
 
-
-OFFER_FIELDS = ('name', 'uuid', 'project_id', 'project', 'lessee_id',
-                'lessee', 'resource_type', 'resource_uuid', 'resource',
-                'resource_class', 'resource_properties', 'start_time',
-                'end_time', 'status', 'properties', 'availabilities',
-                'parent_lease_uuid')
-
-LEASE_FIELDS = ('name', 'uuid', 'project_id', 'project', 'owner_id',
-                'owner', 'resource_type', 'resource_uuid', 'resource_class',
-                'resource_properties', 'resource', 'start_time',
-                'fulfill_time', 'expire_time', 'end_time', 'status',
-                'properties', 'purpose', 'offer_uuid', 'parent_lease_uuid')

@@ -125,6 +125,7 @@ def lease_views(leases, resource_class=None):
             'purpose': lease.purpose,
             'offer_uuid': lease.offer_uuid,
             'parent_lease_uuid': lease.parent_lease_uuid,
+            'status_reason': lease.status_reason,
         })
     return views
 
