@@ -4,6 +4,11 @@ Without a Keystone service account configured, a project is known only by
 the identifier callers use: identifiers are taken verbatim, names are
 unknown ("") and a project has no parents.
 """
+import threading
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
 
 
 class ProjectDirectory(object):
@@ -22,15 +27,29 @@ class ProjectDirectory(object):
         return [project_id] if project_id else []
 
 
-_DIRECTORY = ProjectDirectory()
+_LOCK = threading.Lock()
+_DIRECTORY = None
 
 
 def get_directory():
-    """Return the project directory the service uses."""
-    return _DIRECTORY
+    """Return the project directory the service uses.
+
+    Keystone's, when a service account is configured in [keystone];
+    otherwise one that takes project identifiers as they come.
+    """
+    global _DIRECTORY
+    with _LOCK:
+        if _DIRECTORY is None:
+            if CONF.keystone.auth_type:
+                from esi_leap.common import keystone
+                _DIRECTORY = keystone.KeystoneDirectory()
+            else:
+                _DIRECTORY = ProjectDirectory()
+        return _DIRECTORY
 
 
 def set_directory(directory):
-    """Replace the project directory (configuration and tests)."""
+    """Replace the project directory (None: choose again from config)."""
     global _DIRECTORY
-    _DIRECTORY = directory
+    with _LOCK:
+        _DIRECTORY = directory

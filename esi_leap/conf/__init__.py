@@ -5,6 +5,7 @@ from esi_leap.conf import api
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import ironic
+from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import noauth
 from esi_leap.conf import notification
@@ -15,6 +16,7 @@ default.register_opts(CONF)
 api.register_opts(CONF)
 dummy_node.register_opts(CONF)
 ironic.register_opts(CONF)
+keystone.register_opts(CONF)
 manager.register_opts(CONF)
 noauth.register_opts(CONF)
 notification.register_opts(CONF)

@@ -3,6 +3,7 @@ from esi_leap.conf import api
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import ironic
+from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import noauth
 from esi_leap.conf import notification
@@ -15,6 +16,7 @@ def list_opts():
         ('api', api.list_opts()),
         ('dummy_node', dummy_node.list_opts()),
         ('ironic', ironic.list_opts()),
+        ('keystone', keystone.list_opts()),
         ('manager', manager.list_opts()),
         ('noauth', noauth.list_opts()),
         ('notification', notification.list_opts()),

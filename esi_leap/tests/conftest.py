@@ -2,6 +2,7 @@
 import pytest
 
 from esi_leap.common import policy
+from esi_leap.common import projects
 from esi_leap.common import service  # noqa: F401  (registers options)
 from esi_leap import conf as esi_conf
 from esi_leap.db import api as db_api
@@ -30,6 +31,7 @@ def config():
     for name, group in overrides:
         CONF.clear_override(name, group=group)
     policy.reset()
+    projects.set_directory(None)
     resource_types.forget()
 
 
