@@ -1,4 +1,7 @@
 """ironic_node: Ironic bare-metal nodes, through openstacksdk."""
+import contextlib
+
+from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as sdk_exc
 from oslo_config import cfg
 from oslo_log import log
@@ -36,8 +39,22 @@ def _node_info(node):
         maintenance=bool(node.is_maintenance))
 
 
-def _backend_error(e):
-    return exception.BackendUnavailable(service='Ironic', reason=str(e))
+@contextlib.contextmanager
+def _errors(uuid, resource_type):
+    """Turn openstacksdk and keystoneauth failures into esi-leap's.
+
+    NOTE(esi-leap): a refused connection or a timeout reaches us as a
+    keystoneauth exception (ConnectFailure...), which is not an
+    SDKException: it must be a BackendUnavailable too, so the manager
+    retries the lease rather than failing outside its bookkeeping.
+    """
+    try:
+        yield
+    except sdk_exc.NotFoundException as e:
+        raise exception.NodeNotFound(uuid=uuid, resource_type=resource_type,
+                                     err=e.details or str(e))
+    except (sdk_exc.SDKException, ks_exc.ClientException) as e:
+        raise exception.BackendUnavailable(service='Ironic', reason=str(e))
 
 
 class IronicNodeType(base.ResourceType):
@@ -49,14 +66,8 @@ class IronicNodeType(base.ResourceType):
         return ironic.get_connection().baremetal
 
     def _fetch(self, ident):
-        try:
+        with _errors(ident, self.name):
             return self._baremetal().get_node(ident)
-        except sdk_exc.NotFoundException as e:
-            raise exception.NodeNotFound(uuid=ident,
-                                         resource_type=self.name,
-                                         err=e.details or str(e))
-        except sdk_exc.SDKException as e:
-            raise _backend_error(e)
 
     def resolve(self, ident):
         """Return the uuid of the node named or numbered ``ident``."""
@@ -91,16 +102,14 @@ class IronicNodeType(base.ResourceType):
             query['lessee'] = lessee
         if resource_class is not None:
             query['resource_class'] = resource_class
-        try:
+        with _errors(None, self.name):
             return [_node_info(node)
                     for node in self._baremetal().nodes(details=True,
                                                         **query)]
-        except sdk_exc.SDKException as e:
-            raise _backend_error(e)
 
     def set_lease(self, uuid, lease_uuid, lessee_id):
         """Set the node's lessee and properties/lease_uuid in one PATCH."""
-        try:
+        with _errors(uuid, self.name):
             node = self._baremetal().get_node(uuid)
             if node.lessee == lessee_id and \
                     (node.properties or {}).get('lease_uuid') == lease_uuid:
@@ -109,16 +118,11 @@ class IronicNodeType(base.ResourceType):
                 {'op': 'add', 'path': '/lessee', 'value': lessee_id},
                 {'op': 'add', 'path': '/properties/lease_uuid',
                  'value': lease_uuid}])
-        except sdk_exc.NotFoundException as e:
-            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err=e.details or str(e))
-        except sdk_exc.SDKException as e:
-            raise _backend_error(e)
 
     def remove_lease(self, uuid, lease_uuid):
         """Scrub the node of a lease, then clear its lessee and lease."""
-        baremetal = self._baremetal()
-        try:
+        with _errors(uuid, self.name):
+            baremetal = self._baremetal()
             node = baremetal.get_node(uuid)
             if (node.properties or {}).get('lease_uuid') != lease_uuid:
                 return
@@ -148,8 +152,3 @@ class IronicNodeType(base.ResourceType):
             # failure before it leaves the node marked and a retry resumes.
             patch.append({'op': 'remove', 'path': '/properties/lease_uuid'})
             baremetal.patch_node(node, patch)
-        except sdk_exc.NotFoundException as e:
-            raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err=e.details or str(e))
-        except sdk_exc.SDKException as e:
-            raise _backend_error(e)

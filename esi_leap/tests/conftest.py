@@ -35,11 +35,10 @@ def config():
     resource_types.forget()
 
 
-@pytest.fixture(scope='session', params=databases.selected_backends())
-def migrated_database(request, tmp_path_factory):
-    """A throwaway database per backend, built by the migrations."""
+def make_migrated_database(request, backend, tmp_path_factory):
+    """Create a throwaway database and build it with the migrations."""
     database = databases.ThrowawayDatabase(
-        request.param, str(tmp_path_factory.mktemp('db'))).create()
+        backend, str(tmp_path_factory.mktemp('db'))).create()
     request.addfinalizer(database.drop)
     CONF.set_override('connection', database.url, group='database')
     db_api.reset()
@@ -49,6 +48,12 @@ def migrated_database(request, tmp_path_factory):
         db_api.reset()
         CONF.clear_override('connection', group='database')
     return database
+
+
+@pytest.fixture(scope='session', params=databases.selected_backends())
+def migrated_database(request, tmp_path_factory):
+    """A throwaway database per backend, built by the migrations."""
+    return make_migrated_database(request, request.param, tmp_path_factory)
 
 
 @pytest.fixture

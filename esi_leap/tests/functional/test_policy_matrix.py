@@ -1,0 +1,109 @@
+"""Every endpoint and method, as every persona: the expected status.
+
+The table below is the access model of esi-leap, one row per request and
+one column per persona. Objects are made afresh for every cell:
+
+* node-1 belongs to owner-project;
+* the offer is owner-project's, restricted to lessee-project (so visible to
+  it and to its sub-project child-project);
+* the lease was claimed from that offer by lessee-project.
+"""
+import pytest
+
+from esi_leap.common import projects
+from esi_leap.tests import conftest
+
+PERSONAS = {
+    #            project           roles
+    'admin': ('admin-project', ['admin']),
+    'owner': ('owner-project', ['esi_leap_owner']),
+    'other_owner': ('other-owner-project', ['esi_leap_owner']),
+    'lessee': ('lessee-project', ['esi_leap_lessee']),
+    'sub_lessee': ('child-project', ['esi_leap_lessee']),
+    'stranger': ('stranger-project', ['esi_leap_lessee']),
+    'member': ('owner-project', ['member']),
+}
+COLUMNS = ('admin', 'owner', 'other_owner', 'lessee', 'sub_lessee',
+           'stranger', 'member')
+
+# method, path,                     admin owner other lessee sub stranger member
+MATRIX = [
+    ('GET', '/v1/offers',            200, 200, 200, 200, 200, 200, 403),
+    ('GET', '/v1/offers/{offer}',    200, 200, 404, 200, 200, 404, 403),
+    ('POST', '/v1/offers',           201, 201, 403, 403, 403, 403, 403),
+    ('DELETE', '/v1/offers/{offer}', 200, 200, 403, 403, 403, 403, 403),
+    ('POST', '/v1/offers/{offer}/claim',
+                                     201, 201, 403, 201, 201, 403, 403),
+    ('GET', '/v1/leases',            200, 200, 200, 200, 200, 200, 403),
+    ('GET', '/v1/leases/{lease}',    200, 200, 404, 200, 404, 404, 404),
+    ('POST', '/v1/leases',           201, 201, 403, 403, 403, 403, 403),
+    ('PATCH', '/v1/leases/{lease}',  200, 403, 403, 403, 403, 403, 403),
+    ('DELETE', '/v1/leases/{lease}', 200, 200, 403, 200, 403, 403, 403),
+    ('GET', '/v1/nodes',             200, 200, 200, 200, 200, 200, 403),
+    ('GET', '/v1/events',            200, 200, 200, 200, 200, 200, 403),
+]
+
+BODIES = {
+    ('POST', '/v1/offers'): {'resource_uuid': 'node-1',
+                             'start_time': '2031-01-01',
+                             'end_time': '2031-02-01'},
+    ('POST', '/v1/offers/{offer}/claim'): {'start_time': '2030-01-10',
+                                           'end_time': '2030-01-11'},
+    ('POST', '/v1/leases'): {'resource_uuid': 'node-1',
+                             'project_id': 'lessee-project',
+                             'start_time': '2031-01-01',
+                             'end_time': '2031-01-02'},
+    ('PATCH', '/v1/leases/{lease}'): {'end_time': '2030-01-03'},
+}
+
+
+@pytest.fixture(scope='module')
+def migrated_database(request, tmp_path_factory):
+    """Policy does not depend on the database: SQLite is enough here."""
+    return conftest.make_migrated_database(request, 'sqlite',
+                                           tmp_path_factory)
+
+
+class TreeDirectory(projects.ProjectDirectory):
+    """child-project is a sub-project of lessee-project."""
+
+    def lineage(self, project_id):
+        if project_id == 'child-project':
+            return ['child-project', 'lessee-project']
+        return super().lineage(project_id)
+
+
+def _cells():
+    for method, path, *statuses in MATRIX:
+        for persona, status in zip(COLUMNS, statuses):
+            yield pytest.param(method, path, persona, status,
+                               id='%s %s as %s' % (method, path, persona))
+
+
+@pytest.fixture
+def objects(owner, lessee, nodes):
+    projects.set_directory(TreeDirectory())
+    nodes.add('node-1', 'owner-project')
+    offer = owner.post('/v1/offers', {'resource_uuid': 'node-1',
+                                      'lessee_id': 'lessee-project',
+                                      'start_time': '2030-01-01',
+                                      'end_time': '2030-02-01'}).json
+    lease = lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+        'start_time': '2030-01-01', 'end_time': '2030-01-02'}).json
+    return {'offer': offer['uuid'], 'lease': lease['uuid']}
+
+
+def test_matrix_is_complete():
+    assert all(len(row) == 2 + len(COLUMNS) for row in MATRIX)
+    assert set(COLUMNS) == set(PERSONAS)
+
+
+@pytest.mark.parametrize('method,path,persona,status', list(_cells()))
+def test_access(caller, objects, method, path, persona, status):
+    project, roles = PERSONAS[persona]
+    response = caller(project, *roles).request(
+        method.lower(), path.format(**objects),
+        body=BODIES.get((method, path)))
+    assert response.status_int == status, response.text
+    if status >= 400:
+        assert response.json['faultstring']
