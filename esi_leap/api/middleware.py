@@ -11,8 +11,14 @@ _TAGS = re.compile(r'<[^>]*>')
 
 
 def _fault_text(body, status):
-    """Turn a non-JSON error body into one line of plain text."""
+    """Turn a non-WSME error body into one line of plain text."""
     text = body.decode('utf-8', 'replace')
+    try:
+        error = json.loads(text).get('error', {})
+        if isinstance(error, dict) and error.get('message'):
+            return str(error['message'])  # keystonemiddleware's 401
+    except (ValueError, AttributeError):
+        pass
     title = re.search(r'<title>(.*?)</title>', text, re.S | re.I)
     text = _TAGS.sub(' ', text)
     text = html.unescape(' '.join(text.split()))

@@ -30,8 +30,11 @@ def register_opts(conf):
 
 def list_opts():
     """Return the [keystone] options for the sample generator."""
+    adapter = ks_loading.get_adapter_conf_options(include_deprecated=False)
+    cfg.set_defaults(adapter, service_type='identity',
+                     valid_interfaces=['internal', 'public'])
     return (opts
             + ks_loading.get_session_conf_options()
             + ks_loading.get_auth_common_conf_options()
             + ks_loading.get_auth_plugin_conf_options('password')
-            + ks_loading.get_adapter_conf_options(include_deprecated=False))
+            + adapter)

@@ -54,9 +54,7 @@ def make_plan(leases, now):
     plan = Plan()
     running = []
     for lease in leases:
-        if lease.status == statuses.WAIT_CANCEL or (
-                lease.status != statuses.WAIT_CANCEL
-                and lease.end_time <= now):
+        if lease.status == statuses.WAIT_CANCEL or lease.end_time <= now:
             plan.ending.append(lease)
         elif lease.status in _CAN_HOLD and lease.start_time <= now:
             running.append(lease)
@@ -105,9 +103,10 @@ def converge(resource_type, resource_uuid, now=None, force=False):
     """Bring one node in line with its leases, as of ``now``.
 
     Unless ``force``, the backend is only touched when a lease of the node
-    is due to start, end or be retried. Returns the plan carried out. Backend failures are recorded
-    on the leases concerned (``wait ...`` with a retry time, or ``error``
-    once retries are exhausted); they never escape.
+    is due to start, end or be retried. Returns the plan carried out.
+    Backend failures are recorded on the leases concerned (``wait ...``
+    with a retry time, or ``error`` once retries are exhausted); they
+    never escape.
     """
     now = now or timeutils.utcnow()
     rtype = resource_types.get(resource_type)

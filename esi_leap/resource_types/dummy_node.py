@@ -37,15 +37,16 @@ class DummyNodeType(base.ResourceType):
             with open(path) as f:
                 data = json.load(f)
         except OSError as e:
+            # NOTE(esi-leap): the reason, never the server's file path.
             raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err=str(e))
-        except ValueError as e:
+                                         err=os.strerror(e.errno)
+                                         if e.errno else 'unreadable')
+        except ValueError:
             raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err='invalid JSON in %s: %s'
-                                         % (path, e))
+                                         err='its file is not valid JSON')
         if not isinstance(data, dict):
             raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err='%s is not a JSON object' % path)
+                                         err='its file is not a JSON object')
         properties = data.get('properties')
         return base.NodeInfo(
             uuid=uuid,
@@ -65,9 +66,9 @@ class DummyNodeType(base.ResourceType):
         try:
             with open(path) as f:
                 data = json.load(f)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError):
             raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
-                                         err=str(e))
+                                         err='its file cannot be read')
         if change(data) is False:
             return
         # NOTE(esi-leap): write a new file and rename it over the old one,

@@ -476,8 +476,10 @@ def ended_offers(now, limit=500):
 
 
 def held_resources():
-    """Return (resource_type, resource_uuid, lease uuid, lessee) of every
-    active lease: what each node should currently carry."""
+    """Return what every node with an active lease should carry.
+
+    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent).
+    """
     lease = models.Lease
     with reader() as session:
         return [tuple(row) for row in session.execute(

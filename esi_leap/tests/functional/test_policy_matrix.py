@@ -26,18 +26,19 @@ PERSONAS = {
 COLUMNS = ('admin', 'owner', 'other_owner', 'lessee', 'sub_lessee',
            'stranger', 'member')
 
-# method, path,                     admin owner other lessee sub stranger member
+# Columns: method, path, then admin, owner, other_owner, lessee,
+# sub_lessee, stranger, member.
 MATRIX = [
     ('GET', '/v1/offers',            200, 200, 200, 200, 200, 200, 403),
     ('GET', '/v1/offers/{offer}',    200, 200, 404, 200, 200, 404, 403),
     ('POST', '/v1/offers',           201, 201, 403, 403, 403, 403, 403),
     ('DELETE', '/v1/offers/{offer}', 200, 200, 403, 403, 403, 403, 403),
-    ('POST', '/v1/offers/{offer}/claim',
-                                     201, 201, 403, 201, 201, 403, 403),
+    ('POST', '/v1/offers/{offer}/claim', 201, 201, 403, 201, 201, 403,
+     403),
     ('GET', '/v1/leases',            200, 200, 200, 200, 200, 200, 403),
     ('GET', '/v1/leases/{lease}',    200, 200, 404, 200, 404, 404, 404),
     ('POST', '/v1/leases',           201, 201, 403, 403, 403, 403, 403),
-    ('PATCH', '/v1/leases/{lease}',  200, 403, 403, 403, 403, 403, 403),
+    ('PATCH', '/v1/leases/{lease}',  200, 403, 404, 403, 404, 404, 403),
     ('DELETE', '/v1/leases/{lease}', 200, 200, 403, 200, 403, 403, 403),
     ('GET', '/v1/nodes',             200, 200, 200, 200, 200, 200, 403),
     ('GET', '/v1/events',            200, 200, 200, 200, 200, 200, 403),

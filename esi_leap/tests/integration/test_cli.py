@@ -12,6 +12,7 @@ Each CLI call costs about two seconds of start-up, so independent calls run
 concurrently and each test uses its own dummy nodes.
 """
 import datetime
+import types
 import uuid
 
 import pytest
@@ -103,7 +104,7 @@ def assert_uuid(value):
 
 
 def assert_error(stderr, *fragments):
-    """Each fragment appears in the single error line on stderr."""
+    """Each fragment appears in the error the CLI printed on stderr."""
     for fragment in fragments:
         assert fragment in stderr, stderr
 
@@ -114,14 +115,8 @@ def actors(deployment):
     owner, lessee, other, admin = deployment.clis(
         (OWNER, 'esi_leap_owner'), (LESSEE, 'esi_leap_lessee'),
         (OTHER, 'esi_leap_owner'), (ADMIN, 'admin'))
-
-    class Actors(object):
-        pass
-
-    actors = Actors()
-    actors.owner, actors.lessee = owner, lessee
-    actors.other, actors.admin = other, admin
-    return actors
+    return types.SimpleNamespace(owner=owner, lessee=lessee, other=other,
+                                 admin=admin)
 
 
 @pytest.fixture(scope='module')

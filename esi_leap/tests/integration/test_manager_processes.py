@@ -9,8 +9,8 @@ import threading
 import time
 import uuid
 
-import oslo_messaging as messaging
 from oslo_config import cfg
+import oslo_messaging as messaging
 import pytest
 import requests
 

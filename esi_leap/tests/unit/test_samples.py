@@ -178,11 +178,6 @@ def test_every_option_is_in_config_sample_with_its_help(config_sample):
     assert not problems, '; '.join(problems)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    'esi_leap/conf/ironic.py changes the [ironic] service_type and '
-    'valid_interfaces defaults with CONF.set_default(), which list_opts() '
-    'does not see, so the sample and the configuration reference show '
-    '<None> instead of baremetal and internal,public.'))
 def test_sample_defaults_are_the_runtime_defaults():
     runtime = _registered_by_esi_leap()
     documented = cfg.ConfigOpts()

@@ -89,7 +89,11 @@ class LeasesController(rest.RestController):
     def patch(self, lease_ident, patch):
         """Change the end time of a lease (admins)."""
         context = pecan.request.context
-        lease = leases.find(lease_ident)
+        admin = policy.check(lease_policy.LEASE_ADMIN, context)
+        lease = leases.find(lease_ident,
+                            party=None if admin else context.project_id)
+        if not admin and not leases.is_party(context, lease):
+            raise exception.LeaseNotFound(lease_id=lease_ident)
         policy.authorize_object(lease_policy.UPDATE, context,
                                 leases.policy_target(lease), 'lease',
                                 lease.uuid)

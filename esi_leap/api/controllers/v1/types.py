@@ -87,4 +87,3 @@ class LeaseBody(wtypes.Base):
     offer_uuid = wtypes.wsattr(wtypes.text, readonly=True)
     parent_lease_uuid = wtypes.wsattr(wtypes.text, readonly=True)
     status_reason = wtypes.wsattr(wtypes.text, readonly=True)
-
