@@ -130,7 +130,7 @@ class Deployment(object):
             self.database.url, os.path.join(self.workdir, 'nodes'), port,
             extra={
                 'DEFAULT': {'transport_url': TRANSPORT_URL,
-                            'host': 'esi-leap-ironic-itest'},
+                            'host': 'esi-leap-ironic-itest', 'debug': 'true'},
                 'api': {'default_resource_type': 'ironic_node'},
                 'ironic': {'auth_type': 'none',
                            'endpoint_override': self.ironic.url},
@@ -298,6 +298,9 @@ def test_lease_sets_and_clears_the_node_on_time(deployment, ironic):
              5, 'node taken by the lease')
     lag = time.time() - epoch(start)
     record_lag('start -> node lessee set', lag)
+    time.sleep(0.5)
+    found = deployment.call('GET', '/v1/events?resource_uuid=%s' % node, ADMIN, 200)['events']
+    print('DIAG start', iso(start), [(e['event_type'], e['event_time']) for e in found])
     assert lag < MAX_LAG
     assert deployment.lease(lease['uuid'])['status'] == 'active'
 
