@@ -1,6 +1,7 @@
 """Options of the [ironic] group: how esi-leap reaches Ironic."""
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from esi_leap.conf import auth
 
 GROUP = cfg.OptGroup('ironic', title='Ironic (bare-metal) service')
 
@@ -23,20 +24,9 @@ def register_opts(conf):
     """Register the [ironic] options, keystoneauth ones included."""
     conf.register_group(GROUP)
     conf.register_opts(opts, group=GROUP)
-    ks_loading.register_session_conf_options(conf, GROUP)
-    ks_loading.register_auth_conf_options(conf, GROUP)
-    ks_loading.register_adapter_conf_options(conf, GROUP)
-    conf.set_default('service_type', 'baremetal', group=GROUP)
-    conf.set_default('valid_interfaces', ['internal', 'public'], group=GROUP)
+    auth.register_keystoneauth_opts(conf, GROUP, 'baremetal')
 
 
 def list_opts():
     """Return the [ironic] options for the sample generator."""
-    adapter = ks_loading.get_adapter_conf_options(include_deprecated=False)
-    cfg.set_defaults(adapter, service_type='baremetal',
-                     valid_interfaces=['internal', 'public'])
-    return (opts
-            + ks_loading.get_session_conf_options()
-            + ks_loading.get_auth_common_conf_options()
-            + ks_loading.get_auth_plugin_conf_options('password')
-            + adapter)
+    return opts + auth.keystoneauth_opts('baremetal')

@@ -1,6 +1,7 @@
 """Options of the [keystone] group: esi-leap's account for project lookups."""
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from esi_leap.conf import auth
 
 GROUP = cfg.OptGroup('keystone', title='Keystone (identity) lookups')
 
@@ -21,20 +22,9 @@ def register_opts(conf):
     """
     conf.register_group(GROUP)
     conf.register_opts(opts, group=GROUP)
-    ks_loading.register_session_conf_options(conf, GROUP)
-    ks_loading.register_auth_conf_options(conf, GROUP)
-    ks_loading.register_adapter_conf_options(conf, GROUP)
-    conf.set_default('service_type', 'identity', group=GROUP)
-    conf.set_default('valid_interfaces', ['internal', 'public'], group=GROUP)
+    auth.register_keystoneauth_opts(conf, GROUP, 'identity')
 
 
 def list_opts():
     """Return the [keystone] options for the sample generator."""
-    adapter = ks_loading.get_adapter_conf_options(include_deprecated=False)
-    cfg.set_defaults(adapter, service_type='identity',
-                     valid_interfaces=['internal', 'public'])
-    return (opts
-            + ks_loading.get_session_conf_options()
-            + ks_loading.get_auth_common_conf_options()
-            + ks_loading.get_auth_plugin_conf_options('password')
-            + adapter)
+    return opts + auth.keystoneauth_opts('identity')
