@@ -37,4 +37,5 @@ def main():
           % (CONF.api.host_ip, CONF.api.port, CONF.api.host_ip,
              CONF.api.port), flush=True)
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
-                      CONF.api.api_threads, post_worker_init=_start_manager)
+                      CONF.api.api_threads, post_worker_init=_start_manager,
+                      name='esi-leap-all')

@@ -17,7 +17,8 @@ class _Server(base.BaseApplication):
         return self.app_factory()
 
 
-def serve(app_factory, host, port, workers, threads, post_worker_init=None):
+def serve(app_factory, host, port, workers, threads, post_worker_init=None,
+          name='esi-leap-api'):
     """Serve ``app_factory()`` on host:port until stopped.
 
     Each of ``workers`` processes builds its own application (and so its
@@ -34,7 +35,7 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None):
         'accesslog': '-',
         'errorlog': '-',
         'loglevel': 'warning',
-        'proc_name': 'esi-leap-api',
+        'proc_name': name,
     }
     if post_worker_init is not None:
         options['post_worker_init'] = post_worker_init
