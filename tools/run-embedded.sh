@@ -55,12 +55,12 @@ fi
 
 if [ -z "$(ls -A "$state/nodes")" ]; then
   for i in 1 2 3; do
-    cat > "$state/nodes/dummy-node-$i" <<NODE
+    cat > "$state/nodes/$i" <<NODE
 {"project_owner_id": "admin", "resource_class": "baremetal",
  "properties": {"cpus": 8, "memory_mb": 32768, "local_gb": 500}}
 NODE
   done
-  echo "== created dummy nodes dummy-node-1..3 in $state/nodes"
+  echo "== created dummy nodes 1..3 (named dummy-node-1..3) in $state/nodes"
 fi
 
 "$venv/bin/esi-leap-dbsync" --config-file "$conf" upgrade >/dev/null

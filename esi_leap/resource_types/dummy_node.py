@@ -114,9 +114,20 @@ class DummyNodeType(base.ResourceType):
                      or node.resource_class == resource_class)]
 
     def resolve(self, ident):
-        """Dummy nodes have no names apart from their uuid."""
-        self._read(ident)
-        return ident
+        """Return the uuid of a node given by uuid or by name.
+
+        A dummy node's name is ``dummy-node-<uuid>``.
+        """
+        try:
+            self._read(ident)
+            return ident
+        except exception.NodeNotFound:
+            prefix = 'dummy-node-'
+            if not ident.startswith(prefix) or ident == prefix:
+                raise
+            uuid = ident[len(prefix):]
+            self._read(uuid)
+            return uuid
 
     def get(self, uuid):
         """Read the node's file; NodeNotFound if it is missing or bad."""

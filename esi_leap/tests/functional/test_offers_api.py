@@ -60,6 +60,13 @@ class TestCreate(object):
         assert offer['start_time'] == '2030-01-01T00:00:00'
         assert offer['end_time'] == '2030-01-01T13:30:00.500000'
 
+    def test_dummy_node_by_name(self, owner, node):
+        offer = make_offer(owner, resource_uuid='dummy-node-node-1')
+        assert offer['resource_uuid'] == NODE
+        response = owner.request('post', '/v1/offers', status=404, body={
+            'resource_uuid': 'dummy-node-nothing'})
+        assert 'No such file or directory' in fault(response)
+
     def test_touching_windows_do_not_conflict(self, owner, node):
         make_offer(owner, '2030-01-01', '2030-01-10')
         make_offer(owner, '2030-01-10', '2030-01-20')
