@@ -73,7 +73,9 @@ def isoformat(value):
     """
     if value is None:
         return None
-    return as_utc(value).replace(tzinfo=None).isoformat()
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    return value.replace(tzinfo=None).isoformat()
 
 
 def message_format(value):

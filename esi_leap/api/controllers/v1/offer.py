@@ -27,7 +27,8 @@ class ClaimController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.CLAIM, context)
         offer = offers.find(offer_ident, (statuses.AVAILABLE,))
-        if not offers.is_visible(offer, offers.visibility(context)):
+        if offer.lessee_id is not None and \
+                not offers.is_visible(offer, offers.visibility(context)):
             raise exception.HTTPResourceForbidden(resource_type='offer',
                                                   resource=offer.uuid)
         start = timeutils.parse_optional(

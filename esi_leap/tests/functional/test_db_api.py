@@ -1,0 +1,42 @@
+"""Queries of the DB layer that the API tests do not reach directly."""
+import datetime
+import uuid
+
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def _lease(offer_uuid, start_hours, end_hours, status='created'):
+    return models.Lease(
+        uuid=str(uuid.uuid4()), project_id='p', owner_id='o',
+        resource_type='dummy_node', resource_uuid='n', status=status,
+        offer_uuid=offer_uuid,
+        start_time=T0 + datetime.timedelta(hours=start_hours),
+        end_time=T0 + datetime.timedelta(hours=end_hours))
+
+
+def test_lease_windows_short_and_long_offer_lists(database):
+    offers = [str(uuid.uuid4()) for _ in range(3)]
+    with db_api.writer() as session:
+        session.add_all([
+            _lease(offers[0], 5, 6), _lease(offers[0], 1, 2),
+            _lease(offers[1], 3, 4),
+            _lease(offers[1], 7, 8, status='deleted'),
+            _lease(offers[2], 0, 1),  # ended before ``ending_after``
+            _lease(str(uuid.uuid4()), 1, 9)])  # an offer not asked for
+    expected = {
+        offers[0]: [(T0 + datetime.timedelta(hours=1),
+                     T0 + datetime.timedelta(hours=2)),
+                    (T0 + datetime.timedelta(hours=5),
+                     T0 + datetime.timedelta(hours=6))],
+        offers[1]: [(T0 + datetime.timedelta(hours=3),
+                     T0 + datetime.timedelta(hours=4))]}
+    after = T0 + datetime.timedelta(hours=1)
+    assert db_api.lease_windows_by_offer(
+        offers, ('created',), after) == expected
+    many = offers + [str(uuid.uuid4()) for _ in range(600)]
+    assert db_api.lease_windows_by_offer(
+        many, ('created',), after) == expected
