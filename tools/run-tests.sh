@@ -3,10 +3,15 @@
 #
 #   tools/run-tests.sh [pytest arguments]
 #
-# Creates .venv (esi-leap with its test and docs requirements) and
-# .venv-client (the real python-esileapclient 1.1.0 CLI) when missing or
-# out of date, then runs every test on SQLite, MariaDB (127.0.0.1:3306,
-# root, no password) and PostgreSQL (127.0.0.1:5432, postgres, trust).
+# Creates .venv (esi-leap with its test and docs requirements),
+# .venv-client (the real python-esileapclient 1.1.0 CLI, with tempest and
+# pytest for its upstream functional suite), .esileapclient-src (the
+# client's unpacked sdist: that suite and its conftest.py) and
+# .venv-keystone (Keystone 30 for the tests that need a real Keystone)
+# and .venv-ironic (Ironic 39 for the tests that need a real Ironic)
+# when missing or out of date, then runs every test on SQLite, MariaDB
+# (127.0.0.1:3306, root, no password) and PostgreSQL (127.0.0.1:5432,
+# postgres, trust).
 # ESI_LEAP_TEST_BACKENDS=sqlite limits the database backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +19,9 @@ top=$PWD
 python=${PYTHON:-python3}
 venv=${ESI_LEAP_VENV:-$top/.venv}
 client_venv=${ESI_LEAP_CLIENT_VENV:-$top/.venv-client}
+client_src=${ESI_LEAP_CLIENT_SRC:-$top/.esileapclient-src}
+keystone_venv=${ESI_LEAP_KEYSTONE_VENV:-$top/.venv-keystone}
+ironic_venv=${ESI_LEAP_IRONIC_VENV:-$top/.venv-ironic}
 
 stamp() { cat "$@" | sha1sum | cut -c1-40; }
 
@@ -38,10 +46,55 @@ then
   [ -x "$client_venv/bin/python" ] || "$python" -m venv "$client_venv"
   "$client_venv/bin/pip" install -q --disable-pip-version-check \
     -c tools/constraints-client.txt python-esileapclient==1.1.0 \
-    python-openstackclient
+    python-openstackclient tempest pytest
   echo "$want_client" > "$client_venv/.esi-leap-stamp"
 fi
 
+# The upstream functional suite is in the wheel too, but its conftest.py
+# (--run-slow) is only in the sdist.
+want_src=python-esileapclient==1.1.0
+if [ ! -f "$client_src/conftest.py" ] || \
+   [ "$(cat "$client_src/.esi-leap-stamp" 2>/dev/null)" != "$want_src" ]
+then
+  echo "== unpacking the python-esileapclient 1.1.0 sdist into $client_src"
+  download=$(mktemp -d)
+  "$client_venv/bin/pip" download -q --disable-pip-version-check \
+    --no-binary :all: --no-deps -d "$download" "$want_src"
+  rm -rf "$client_src"
+  mkdir -p "$client_src"
+  tar -xzf "$download"/*.tar.gz -C "$client_src" --strip-components=1
+  rm -rf "$download"
+  echo "$want_src" > "$client_src/.esi-leap-stamp"
+fi
+
+want_keystone=$(stamp tools/constraints-keystone.txt)
+if [ ! -x "$keystone_venv/bin/keystone-manage" ] || \
+   [ ! -x "$keystone_venv/bin/gunicorn" ] || \
+   [ "$(cat "$keystone_venv/.esi-leap-stamp" 2>/dev/null)" != \
+     "$want_keystone" ]
+then
+  echo "== installing Keystone 30.0.0 into $keystone_venv"
+  [ -x "$keystone_venv/bin/python" ] || "$python" -m venv "$keystone_venv"
+  "$keystone_venv/bin/pip" install -q --disable-pip-version-check \
+    -c tools/constraints-keystone.txt keystone==30.0.0 gunicorn
+  echo "$want_keystone" > "$keystone_venv/.esi-leap-stamp"
+fi
+
+want_ironic=$(stamp tools/constraints-ironic.txt)
+if [ ! -x "$ironic_venv/bin/ironic" ] || \
+   [ ! -x "$ironic_venv/bin/ironic-dbsync" ] || \
+   [ "$(cat "$ironic_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_ironic" ]
+then
+  echo "== installing Ironic 39.0.0 into $ironic_venv"
+  [ -x "$ironic_venv/bin/python" ] || "$python" -m venv "$ironic_venv"
+  "$ironic_venv/bin/pip" install -q --disable-pip-version-check \
+    -c tools/constraints-ironic.txt ironic==39.0.0
+  echo "$want_ironic" > "$ironic_venv/.esi-leap-stamp"
+fi
+
 export ESI_LEAP_TEST_OPENSTACK="$client_venv/bin/openstack"
+export ESI_LEAP_CLIENT_VENV="$client_venv" ESI_LEAP_CLIENT_SRC="$client_src"
+export ESI_LEAP_KEYSTONE_VENV="$keystone_venv"
+export ESI_LEAP_IRONIC_VENV="$ironic_venv"
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 exec "$venv/bin/python" -m pytest -p no:cacheprovider "$@"

@@ -25,8 +25,12 @@ def register_opts(conf):
     conf.register_group(GROUP)
     conf.register_opts(opts, group=GROUP)
     auth.register_keystoneauth_opts(conf, GROUP, 'baremetal')
+    # NOTE(esi-leap): a hung Ironic must not hold a manager thread forever.
+    conf.set_default('timeout', 60, group=GROUP)
 
 
 def list_opts():
     """Return the [ironic] options for the sample generator."""
-    return opts + auth.keystoneauth_opts('baremetal')
+    keystoneauth = auth.keystoneauth_opts('baremetal')
+    cfg.set_defaults(keystoneauth, timeout=60)
+    return opts + keystoneauth

@@ -93,6 +93,14 @@ def _fail(lease, wait_status, reason, now):
                     timeutils.isoformat(lease.next_attempt_at))
 
 
+def _wait(lease, wait_status, reason, now):
+    """The backend is busy (e.g. cleaning): check again soon, no failure."""
+    lease.status = wait_status
+    lease.status_reason = reason
+    lease.next_attempt_at = now + datetime.timedelta(
+        seconds=CONF.manager.retry_initial_delay)
+
+
 def _succeed(lease):
     lease.attempts = 0
     lease.next_attempt_at = None
@@ -125,6 +133,7 @@ def converge(resource_type, resource_uuid, now=None, force=False):
     scrub_error = hold_error = None
     node = current = None
     state = 'ok'
+    busy = False
     try:
         node = rtype.get(resource_uuid)
         current = node.lease_uuid
@@ -139,6 +148,8 @@ def converge(resource_type, resource_uuid, now=None, force=False):
         try:
             rtype.remove_lease(resource_uuid, current)
             current = None
+        except exception.NodeBusy as e:
+            scrub_error, busy = str(e), True
         except exception.EsiLeapException as e:
             scrub_error = str(e)
     if state == 'ok' and plan.holder is not None and scrub_error is None \
@@ -157,17 +168,19 @@ def converge(resource_type, resource_uuid, now=None, force=False):
         hold_error = 'node %s not found' % resource_uuid
 
     _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started, now)
+            scrub_error, hold_error, started, now, busy)
     return plan
 
 
 def _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started, planned_at):
+            scrub_error, hold_error, started, planned_at, busy=False):
     """Write the outcome of converge() in one transaction with events.
 
     ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
     'unreachable' (nothing is known: every due lease is retried);
-    ``current`` is the lease the node still carries after the scrub.
+    ``current`` is the lease the node still carries after the scrub;
+    ``busy`` means the backend is still taking the node back (cleaning):
+    the leases concerned wait without that counting as a failed attempt.
     """
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
@@ -183,11 +196,16 @@ def _record(resource_type, resource_uuid, plan, ending, state, current,
             before = lease.status
             still_held = state == 'unreachable' or (
                 scrub_error is not None and current == lease.uuid)
-            recorder.record('lease', lease, 'delete', 'start', before,
-                            when=started)
+            wait_status = statuses.WAIT_CANCEL if cancelling \
+                else statuses.WAIT_EXPIRE
+            if not (busy and still_held and before == wait_status):
+                recorder.record('lease', lease, 'delete', 'start', before,
+                                when=started)
+            if still_held and busy:
+                _wait(lease, wait_status, scrub_error, now)
+                continue
             if still_held:
-                _fail(lease, statuses.WAIT_CANCEL if cancelling
-                      else statuses.WAIT_EXPIRE, scrub_error, now)
+                _fail(lease, wait_status, scrub_error, now)
                 recorder.record('lease', lease, 'delete', 'error', before)
                 continue
             lease.status = statuses.DELETED if cancelling \
@@ -200,10 +218,15 @@ def _record(resource_type, resource_uuid, plan, ending, state, current,
             if lease is not None and lease.status in _CAN_HOLD and \
                     lease.end_time > now:
                 before = lease.status
-                if before != statuses.ACTIVE or hold_error is not None:
+                waiting = busy and scrub_error is not None
+                if (before != statuses.ACTIVE or hold_error is not None) \
+                        and not (waiting and
+                                 before == statuses.WAIT_FULFILL):
                     recorder.record('lease', lease, 'fulfill', 'start',
                                     before, when=started)
-                if hold_error is not None:
+                if waiting:
+                    _wait(lease, statuses.WAIT_FULFILL, hold_error, now)
+                elif hold_error is not None:
                     _fail(lease, statuses.WAIT_FULFILL, hold_error, now)
                     recorder.record('lease', lease, 'fulfill', 'error',
                                     before)

@@ -6,6 +6,7 @@ import oslo_messaging as messaging
 from esi_leap.common import rpc
 from esi_leap.manager import manager
 from esi_leap.manager import scheduler
+from esi_leap import resource_types
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -20,6 +21,13 @@ class ManagerService(object):
 
     def start(self):
         """Start scheduling and listening for casts."""
+        # Load the default resource type (and its client) now, not late
+        # at the first lease that starts.
+        try:
+            resource_types.get(CONF.api.default_resource_type).warm_up()
+        except Exception as e:
+            LOG.warning('Could not prepare resource type %s: %s',
+                        CONF.api.default_resource_type, e)
         self.scheduler = scheduler.Scheduler()
         target = messaging.Target(topic=rpc.TOPIC, server=CONF.host)
         self.rpc_server = messaging.get_rpc_server(

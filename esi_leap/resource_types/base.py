@@ -40,6 +40,9 @@ class ResourceType(metaclass=abc.ABCMeta):
     def get(self, uuid):
         """Return the NodeInfo of one node; NodeNotFound if missing."""
 
+    def warm_up(self):
+        """Prepare clients so the first real call is not slow."""
+
     def list_nodes(self, owner=None, lessee=None, resource_class=None):
         """Return the NodeInfo of every node, filtered (nodes API).
 

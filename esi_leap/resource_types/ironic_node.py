@@ -14,6 +14,12 @@ from esi_leap.resource_types import base
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
+# The oldest Ironic API version with both node owner and lessee.
+API_VERSION = '1.65'
+LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
+               'properties', 'provision_state', 'power_state',
+               'maintenance')
+
 # Provision states of a node that holds (or is getting) a deployment.
 DEPLOYED_STATES = frozenset(['active', 'wait call-back', 'deploying',
                              'deploy failed', 'adopting', 'adopt failed',
@@ -37,6 +43,21 @@ def _node_info(node):
         provision_state=node.provision_state,
         power_state=node.power_state,
         maintenance=bool(node.is_maintenance))
+
+
+def _listed_node_info(node):
+    properties = dict(node.get('properties') or {})
+    return base.NodeInfo(
+        uuid=node['uuid'],
+        name=node.get('name') or '',
+        owner_id=node.get('owner'),
+        lessee_id=node.get('lessee'),
+        lease_uuid=properties.get('lease_uuid'),
+        resource_class=node.get('resource_class') or '',
+        properties=properties,
+        provision_state=node.get('provision_state'),
+        power_state=node.get('power_state'),
+        maintenance=bool(node.get('maintenance')))
 
 
 @contextlib.contextmanager
@@ -64,6 +85,10 @@ class IronicNodeType(base.ResourceType):
 
     def _baremetal(self):
         return ironic.get_connection().baremetal
+
+    def warm_up(self):
+        """Build the openstacksdk connection and its baremetal proxy."""
+        self._baremetal()
 
     def _fetch(self, ident):
         with _errors(ident, self.name):
@@ -94,18 +119,33 @@ class IronicNodeType(base.ResourceType):
                 if node.uuid in wanted}
 
     def list_nodes(self, owner=None, lessee=None, resource_class=None):
-        """List nodes with details in one (paginated) Ironic call."""
-        query = {}
+        """List nodes in one (paginated) Ironic call, only needed fields.
+
+        NOTE(esi-leap): plain JSON rather than openstacksdk Node objects:
+        building a thousand of those costs seconds, the request itself
+        about a tenth of that.
+        """
+        params = {'fields': ','.join(LIST_FIELDS)}
         if owner is not None:
-            query['owner'] = owner
+            params['owner'] = owner
         if lessee is not None:
-            query['lessee'] = lessee
+            params['lessee'] = lessee
         if resource_class is not None:
-            query['resource_class'] = resource_class
+            params['resource_class'] = resource_class
+        nodes = []
         with _errors(None, self.name):
-            return [_node_info(node)
-                    for node in self._baremetal().nodes(details=True,
-                                                        **query)]
+            baremetal = self._baremetal()
+            response = baremetal.get('/nodes', params=params,
+                                     microversion=API_VERSION)
+            while True:
+                sdk_exc.raise_from_response(response)
+                body = response.json()
+                nodes.extend(_listed_node_info(n) for n in body['nodes'])
+                if not body.get('next'):
+                    break
+                response = baremetal.get(body['next'],
+                                         microversion=API_VERSION)
+        return nodes
 
     def set_lease(self, uuid, lease_uuid, lessee_id):
         """Set the node's lessee and properties/lease_uuid in one PATCH."""

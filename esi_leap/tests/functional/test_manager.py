@@ -310,3 +310,42 @@ def test_scheduler_sleeps_until_the_next_start(owner_ctx, node, scheduler,
 
 def test_manager_statuses_are_in_the_api_sets():
     assert set(lifecycle._LIVE) <= set(statuses.LEASE_STATUSES)
+
+
+class CleaningNodes(dummy_node.DummyNodeType):
+    """Dummy nodes that are still cleaning for ``busy`` more checks."""
+
+    def __init__(self):
+        self.busy = 0
+
+    def remove_lease(self, uuid, lease_uuid):
+        if self.busy:
+            self.busy -= 1
+            raise exception.NodeBusy(uuid=uuid, state='cleaning')
+        super().remove_lease(uuid, lease_uuid)
+
+
+def test_cleaning_is_waited_for_not_counted(owner_ctx, node, nodes, config,
+                                            scheduler):
+    cleaning = CleaningNodes()
+    resource_types.register('dummy_node', cleaning)
+    config(group='manager', max_attempts=2)
+    first = lease(owner_ctx, 1, 2, project='first')
+    second = lease(owner_ctx, 2, 3, project='second')
+    scheduler.run_once(now=at(1))
+    cleaning.busy = 5
+    for step in range(5):
+        scheduler.run_once(now=at(2) + datetime.timedelta(minutes=step))
+        for uuid, waiting in ((first.uuid, 'wait expire'),
+                              (second.uuid, 'wait fulfill')):
+            row = db_api.lease_get(uuid)
+            assert row.status == waiting
+            assert row.attempts == 0
+            assert 'cleaning' in row.status_reason
+    assert nodes.read('node-1')['project_id'] == 'first'
+    scheduler.run_once(now=at(2.5))
+    assert status(first.uuid) == 'expired'
+    assert status(second.uuid) == 'active'
+    assert nodes.read('node-1')['project_id'] == 'second'
+    assert 'esi_leap.lease.delete.error' not in event_types(first.uuid)
+    assert event_types(first.uuid).count('esi_leap.lease.delete.start') == 2

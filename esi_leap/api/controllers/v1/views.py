@@ -31,6 +31,11 @@ def _nodes(rows):
             LOG.warning('Rows refer to resource type %s, which is not '
                         'installed', type_name)
             continue
+        except exception.BackendUnavailable as e:
+            # NOTE(esi-leap): leases must stay readable (with their
+            # status_reason) exactly when the backend is down.
+            LOG.warning('Node details unavailable: %s', e)
+            continue
         for uuid, node in nodes.items():
             found[(type_name, uuid)] = node
     return found
