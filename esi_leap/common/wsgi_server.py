@@ -36,6 +36,9 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
         'errorlog': '-',
         'loglevel': 'warning',
         'proc_name': name,
+        # NOTE(esi-leap): gunicorn's control socket is one file per user
+        # (~/.gunicorn); several servers on a host would fight over it.
+        'control_socket_disable': True,
     }
     if post_worker_init is not None:
         options['post_worker_init'] = post_worker_init

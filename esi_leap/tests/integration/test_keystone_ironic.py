@@ -1,0 +1,200 @@
+"""End to end with a real Keystone and a real Ironic in keystone mode.
+
+esi-leap validates tokens with keystonemiddleware, looks projects up with
+its service account, and its manager drives Ironic with the ``service``
+role of project ``service`` (Ironic's elevated service access). After a
+lease starts, the lessee's own token lists the node in Ironic; after it
+ends, it does not.
+"""
+import datetime
+import os
+import time
+
+import pytest
+import requests
+
+from esi_leap.tests.fixtures import ironic as ironic_fixture
+from esi_leap.tests.fixtures import keystone as keystone_fixture
+from esi_leap.tests.fixtures import server as server_fixture
+
+IRONIC_HEADERS = dict(ironic_fixture.HEADERS)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso(moment):
+    return moment.replace(tzinfo=None).isoformat()
+
+
+class Cloud(object):
+    """Keystone, Ironic and esi-leap-all, wired together."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        os.makedirs(os.path.join(workdir, 'keystone'))
+        os.makedirs(os.path.join(workdir, 'ironic'))
+        self.keystone = keystone_fixture.Keystone(
+            os.path.join(workdir, 'keystone'))
+        self.port = server_fixture.free_port()
+        self.esi_url = 'http://127.0.0.1:%d' % self.port
+        self.ironic = None
+        self.esi = None
+        self.users = {}
+
+    def start(self):
+        ks = self.keystone
+        ks.start()
+        ks.seed(self.esi_url)
+        service = ks.credentials('service')
+        self.ironic = ironic_fixture.Ironic(
+            os.path.join(self.workdir, 'ironic'), keystone=service,
+            token=lambda: ks.token(ks.admin['username'],
+                                   ks.admin['password'], system=True))
+        self.ironic.start()
+        ks.register_service('baremetal', 'ironic', self.ironic.url)
+
+        projects = {}
+        projects['owner'] = ks.ensure_project('owner-proj')
+        projects['lessee'] = ks.ensure_project('lessee-proj')
+        projects['child'] = ks.ensure_project('child-proj',
+                                              parent_id=projects['lessee'])
+        projects['other'] = ks.ensure_project('other-proj')
+        for who, role in (('owner', 'esi_leap_owner'),
+                          ('lessee', 'esi_leap_lessee'),
+                          ('child', 'esi_leap_lessee'),
+                          ('other', 'esi_leap_lessee')):
+            password = 'pw-%s' % who
+            user = ks.ensure_user('%s-user' % who, password,
+                                  projects[who])
+            ks.grant(user, role, projects[who])
+            ks.grant(user, 'member', projects[who])
+            self.users[who] = ('%s-user' % who, password, projects[who])
+        self.projects = projects
+
+        conf = server_fixture.write_config(
+            os.path.join(self.workdir, 'esi-leap.conf'),
+            'sqlite:///%s' % os.path.join(self.workdir, 'esi.sqlite'),
+            os.path.join(self.workdir, 'nodes'), self.port,
+            auth_strategy='keystone',
+            extra={
+                'api': {'default_resource_type': 'ironic_node'},
+                'keystone_authtoken': dict(
+                    service, www_authenticate_uri=ks.auth_url),
+                'keystone': dict(service, region_name='RegionOne'),
+                'ironic': dict(service, region_name='RegionOne'),
+                'manager': {'sweep_interval': '5'},
+            })
+        self.esi = server_fixture.Server(conf, self.port,
+                                         program='esi-leap-all')
+        self.esi.dbsync()
+        self.esi.start()
+        return self
+
+    def stop(self):
+        for part in (self.esi, self.ironic, self.keystone):
+            if part is not None:
+                part.stop()
+
+    def token(self, who):
+        username, password, project = self.users[who]
+        return self.keystone.token(username, password, project_id=project)
+
+    def esi_call(self, who, method, path, **kwargs):
+        headers = {'X-Auth-Token': self.token(who)}
+        return requests.request(method, self.esi_url + path,
+                                headers=headers, timeout=30, **kwargs)
+
+    def ironic_node_uuids(self, who):
+        headers = dict(IRONIC_HEADERS, **{'X-Auth-Token': self.token(who)})
+        response = requests.get(self.ironic.url + '/v1/nodes',
+                                headers=headers, timeout=30)
+        response.raise_for_status()
+        return {n['uuid'] for n in response.json()['nodes']}
+
+
+@pytest.fixture(scope='module')
+def cloud(tmp_path_factory):
+    for problem in (keystone_fixture.venv_problem(
+            keystone_fixture.venv_path()), ironic_fixture.venv_problem(
+            ironic_fixture.venv_path())):
+        if problem:
+            pytest.fail('%s; tools/run-tests.sh installs it' % problem)
+    cloud = Cloud(str(tmp_path_factory.mktemp('cloud')))
+    try:
+        yield cloud.start()
+    finally:
+        cloud.stop()
+
+
+def test_tokens_are_required_but_not_for_the_root(cloud):
+    assert requests.get(cloud.esi_url + '/', timeout=10).ok
+    response = requests.get(cloud.esi_url + '/v1/offers', timeout=10)
+    assert response.status_code == 401
+    assert response.json()['faultstring']
+    response = requests.get(cloud.esi_url + '/v1/offers', timeout=10,
+                            headers={'X-Auth-Token': 'bogus'})
+    assert response.status_code == 401
+
+
+def test_lease_grants_the_node_in_ironic(cloud):
+    node = cloud.ironic.create_nodes(1, cloud.projects['owner'])[0]
+    assert node not in cloud.ironic_node_uuids('lessee')
+    assert node in cloud.ironic_node_uuids('owner')
+
+    offer = cloud.esi_call('owner', 'POST', '/v1/offers', json={
+        'resource_uuid': node, 'lessee_id': 'lessee-proj',
+        'start_time': iso(utcnow()),
+        'end_time': iso(utcnow() + datetime.timedelta(hours=1))})
+    assert offer.status_code == 201, offer.text
+    offer = offer.json()
+    # Names from Keystone, both ways.
+    assert offer['lessee_id'] == cloud.projects['lessee']
+    assert offer['lessee'] == 'lessee-proj'
+    assert offer['project'] == 'owner-proj'
+    # The offer is visible to the lessee's sub-project, not to others.
+    listed = cloud.esi_call('child', 'GET', '/v1/offers').json()['offers']
+    assert offer['uuid'] in [o['uuid'] for o in listed]
+    listed = cloud.esi_call('other', 'GET', '/v1/offers').json()['offers']
+    assert offer['uuid'] not in [o['uuid'] for o in listed]
+
+    start = utcnow() + datetime.timedelta(seconds=3)
+    end = start + datetime.timedelta(seconds=6)
+    lease = cloud.esi_call('lessee', 'POST',
+                           '/v1/offers/%s/claim' % offer['uuid'],
+                           json={'start_time': iso(start),
+                                 'end_time': iso(end)})
+    assert lease.status_code == 201, lease.text
+    lease = lease.json()
+    assert lease['project'] == 'lessee-proj'
+    assert lease['owner'] == 'owner-proj'
+
+    def wait_for(check, until):
+        while utcnow() < until:
+            if check():
+                return True
+            time.sleep(0.2)
+        return False
+    assert wait_for(lambda: node in cloud.ironic_node_uuids('lessee'),
+                    start + datetime.timedelta(seconds=5))
+    shown = cloud.esi_call('lessee', 'GET', '/v1/leases/%s' % lease['uuid'])
+    assert shown.json()['status'] == 'active'
+    ironic_node = cloud.ironic.get_node(node)
+    assert ironic_node['lessee'] == cloud.projects['lessee']
+    assert ironic_node['properties']['lease_uuid'] == lease['uuid']
+
+    assert wait_for(lambda: node not in cloud.ironic_node_uuids('lessee'),
+                    end + datetime.timedelta(seconds=5))
+    shown = cloud.esi_call('lessee', 'GET', '/v1/leases/%s' % lease['uuid'])
+    assert shown.json()['status'] == 'expired'
+    assert cloud.ironic.get_node(node)['lessee'] is None
+
+
+def test_unknown_project_name_is_refused(cloud):
+    node = cloud.ironic.create_nodes(1, cloud.projects['owner'])[0]
+    response = cloud.esi_call('owner', 'POST', '/v1/offers', json={
+        'resource_uuid': node, 'lessee_id': 'no-such-project'})
+    assert response.status_code == 400
+    assert response.json()['faultstring'] == \
+        'No project named no-such-project.'
