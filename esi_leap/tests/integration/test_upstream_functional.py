@@ -27,7 +27,7 @@ Needs (tools/run-tests.sh installs them): the client venv
 python-esileapclient 1.1.0, tempest and pytest; the unpacked sdist
 (ESI_LEAP_CLIENT_SRC, default <repo>/.esileapclient-src). Keystone is
 installed by the harness if its venv is missing. The slow upstream tests
-sleep 65-100 s each: the whole run takes about 15 minutes.
+sleep 65-100 s each: the whole run takes 15-25 minutes.
 """
 import glob
 import json
@@ -105,7 +105,8 @@ def client():
               '%s/bin/pip install -c tools/constraints-client.txt '
               'python-esileapclient==%s python-openstackclient tempest '
               'pytest; pip download --no-binary :all: --no-deps '
-              'python-esileapclient==%s and unpack it into %s (or set '
+              'python-esileapclient==%s and unpack it (tar '
+              '--strip-components=1) into %s (or set '
               'ESI_LEAP_CLIENT_VENV / ESI_LEAP_CLIENT_SRC).'
               % ('\n  '.join(problems), venv, CLIENT_VERSION,
                  CLIENT_VERSION, src))
