@@ -15,6 +15,9 @@ from esi_leap.manager import lifecycle
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
+# Seconds before a node claimed by another manager is tried again.
+CLAIM_RECHECK = 1.0
+
 
 class Scheduler(object):
     """Runs the lease lifecycle on time.
@@ -34,6 +37,9 @@ class Scheduler(object):
             max_workers=CONF.manager.workers,
             thread_name_prefix='esi-leap-node')
         self._last_sweep = None
+        # Nodes found claimed by another manager are looked at again soon:
+        # that manager may have died, and its claim lapses.
+        self._claimed_elsewhere = False
 
     def wake(self):
         """Look for due work now rather than at the next planned time."""
@@ -72,6 +78,8 @@ class Scheduler(object):
         cap = CONF.manager.sweep_interval
         if self._last_sweep is not None:
             cap = max(0.0, cap - (now - self._last_sweep).total_seconds())
+        if self._claimed_elsewhere:
+            cap = min(cap, CLAIM_RECHECK)
         due = db_api.next_due(now)
         if due is None:
             return cap
@@ -84,8 +92,7 @@ class Scheduler(object):
         due = db_api.due_resources(now)
         jobs = [self._pool.submit(self._converge, rtype, ruuid, False, now)
                 for rtype, ruuid in due]
-        for job in jobs:
-            job.result()
+        self._claimed_elsewhere = not all([job.result() for job in jobs])
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
             self._last_sweep = now
@@ -100,7 +107,7 @@ class Scheduler(object):
                                      ttl):
             LOG.debug('%s %s is claimed by another manager',
                       resource_type, resource_uuid)
-            return
+            return False
         try:
             lifecycle.converge(resource_type, resource_uuid, now=now,
                                force=force)
@@ -109,6 +116,7 @@ class Scheduler(object):
                           resource_uuid)
         finally:
             db_api.release_resource(resource_type, resource_uuid, self.name)
+        return True
 
     def sweep(self, now=None):
         """Repair nodes whose backend state drifted from their leases."""
