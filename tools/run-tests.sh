@@ -25,6 +25,28 @@ ironic_venv=${ESI_LEAP_IRONIC_VENV:-$top/.venv-ironic}
 
 stamp() { cat "$@" | sha1sum | cut -c1-40; }
 
+# Debian packages the harness runs for real: a 3-node Galera cluster
+# (galera-4, mariadb-server, rsync for its state transfer), serial consoles
+# (socat, ipmitool) and the shell checks of the DevStack plugin (shellcheck).
+debs="galera-4 mariadb-server rsync socat ipmitool shellcheck"
+missing=""
+for deb in $debs; do
+  dpkg -s "$deb" >/dev/null 2>&1 || missing="$missing $deb"
+done
+if [ -n "$missing" ]; then
+  echo "== installing Debian packages:$missing"
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_=sudo
+  # shellcheck disable=SC2086
+  $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends $missing >/dev/null 2>&1 || {
+    $sudo_ apt-get update -q >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+      --no-install-recommends $missing
+  }
+fi
+
 want=$(stamp requirements.txt test-requirements.txt doc/requirements.txt \
              constraints.txt setup.cfg)
 if [ ! -x "$venv/bin/python" ] || \
@@ -52,7 +74,7 @@ fi
 
 # The upstream functional suite is in the wheel too, but its conftest.py
 # (--run-slow) is only in the sdist.
-want_src=python-esileapclient==1.1.0
+want_src='python-esileapclient==1.1.0'
 if [ ! -f "$client_src/conftest.py" ] || \
    [ "$(cat "$client_src/.esi-leap-stamp" 2>/dev/null)" != "$want_src" ]
 then
