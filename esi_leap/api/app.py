@@ -2,6 +2,7 @@
 from oslo_config import cfg
 import pecan
 
+from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
 from esi_leap.common import policy
@@ -25,17 +26,27 @@ def _authenticate(app):
     return auth_token.AuthProtocol(app, {'oslo_config_config': CONF})
 
 
+def _anonymous_paths():
+    if not CONF.healthcheck.enabled:
+        return {}
+    return {'/healthcheck': healthcheck.make_app(CONF)}
+
+
 def setup_app():
     """Return the WSGI application, middleware included.
 
     Middleware, outermost first:
-    1. JsonErrors: every error body becomes a WSME-style JSON fault, so it
+    1. AnonymousRoot: ``/`` (the version document) and ``/healthcheck``
+       (oslo.middleware's health check, when enabled; it keeps its own
+       plain-text, HTML or JSON answers) skip authentication.
+    2. JsonErrors: every error body becomes a WSME-style JSON fault, so it
        also covers errors raised by the layers below it.
-    2. AnonymousRoot: ``/`` (the version document) skips authentication.
     3. keystonemiddleware auth_token, when auth_strategy is keystone.
     4. The pecan application; its ContextHook builds the request context.
     """
     policy.get_enforcer()  # built before the first request arrives
     app = _pecan_app()
-    return middleware.JsonErrors(
-        middleware.AnonymousRoot(_authenticate(app), app))
+    return middleware.AnonymousRoot(
+        middleware.JsonErrors(_authenticate(app)),
+        middleware.JsonErrors(app),
+        _anonymous_paths())

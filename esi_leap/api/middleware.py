@@ -102,13 +102,19 @@ class AnonymousRoot(object):
     """Serve ``/`` without authentication; everything else goes to ``app``.
 
     ``public_app`` is the application without authentication in front.
+    ``anonymous`` maps further exact paths (``/healthcheck``) to the
+    applications that answer them without authentication.
     """
 
-    def __init__(self, app, public_app):
+    def __init__(self, app, public_app, anonymous=None):
         self.app = app
         self.public_app = public_app
+        self.anonymous = dict(anonymous or {})
 
     def __call__(self, environ, start_response):
-        if environ.get('PATH_INFO', '') in ('', '/'):
+        path = environ.get('PATH_INFO', '')
+        if path in ('', '/'):
             return self.public_app(environ, start_response)
+        if path in self.anonymous:
+            return self.anonymous[path](environ, start_response)
         return self.app(environ, start_response)

@@ -14,9 +14,11 @@ log.register_options(CONF)
 rpc.register_opts(CONF)
 
 
-def prepare_service(argv, default_config_files=None):
+def prepare_service(argv, default_config_files=None,
+                    default_config_dirs=None):
     """Parse the command line and config files, then set up logging."""
     CONF(argv[1:], project='esi-leap',
          version=version.version_info.version_string(),
-         default_config_files=default_config_files)
+         default_config_files=default_config_files,
+         default_config_dirs=default_config_dirs)
     log.setup(CONF, 'esi-leap')
