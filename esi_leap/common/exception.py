@@ -83,6 +83,10 @@ class ProjectNoSuchName(Invalid):
     msg_fmt = 'No project named %(name)s.'
 
 
+class InvalidTokenTTL(Invalid):
+    msg_fmt = ('Invalid token_ttl %(value)s: %(reason)s.')
+
+
 # 403 Forbidden
 
 class HTTPForbidden(EsiLeapException):
@@ -98,6 +102,12 @@ class ResourceNoPermissionTime(HTTPForbidden):
     msg_fmt = ('You do not have permissions on %(resource_type)s '
                '%(resource_uuid)s for the time range %(start_time)s - '
                '%(end_time)s.')
+
+
+class ConsoleNotHolder(HTTPForbidden):
+    msg_fmt = ('The console of node %(node)s is for its owner and for the '
+               'project holding the node now (the lessee of its active '
+               'lease, or of its active sub-lease).')
 
 
 class LeaseExceedMaxTimeRange(HTTPForbidden):
@@ -175,6 +185,20 @@ class NodeBusy(EsiLeapException):
     code = http.HTTPStatus.CONFLICT
     msg_fmt = ('Node %(uuid)s is still %(state)s; it is handed over once '
                'that finishes.')
+
+
+class ConsoleTokenRefused(EsiLeapException):
+    """A console connection whose token cannot be used (proxy only)."""
+
+    code = http.HTTPStatus.FORBIDDEN
+    msg_fmt = 'Console token refused: %(reason)s.'
+
+
+class ConsoleUnavailable(EsiLeapException):
+    """A node whose console cannot be reached or used (proxy only)."""
+
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    msg_fmt = 'Console of node %(node)s unavailable: %(reason)s'
 
 
 class BackendUnavailable(EsiLeapException):

@@ -10,6 +10,7 @@ from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import noauth
 from esi_leap.conf import notification
+from esi_leap.conf import serialconsoleproxy
 
 CONF = cfg.CONF
 
@@ -22,3 +23,4 @@ keystone.register_opts(CONF)
 manager.register_opts(CONF)
 noauth.register_opts(CONF)
 notification.register_opts(CONF)
+serialconsoleproxy.register_opts(CONF)

@@ -8,6 +8,7 @@ from esi_leap.conf import keystone
 from esi_leap.conf import manager
 from esi_leap.conf import noauth
 from esi_leap.conf import notification
+from esi_leap.conf import serialconsoleproxy
 
 
 def list_opts():
@@ -22,4 +23,5 @@ def list_opts():
         ('manager', manager.list_opts()),
         ('noauth', noauth.list_opts()),
         ('notification', notification.list_opts()),
+        ('serialconsoleproxy', serialconsoleproxy.list_opts()),
     ]

@@ -5,6 +5,7 @@ below; their docstrings (in ``esi_leap.db.sqlalchemy.api``) say what each
 promises. Rows are returned as model instances detached from any session.
 """
 from esi_leap.db.sqlalchemy import api as _impl
+from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 
 get_engine = _impl.get_engine
 reset = _impl.reset
@@ -30,3 +31,11 @@ claim_resource = _impl.claim_resource
 release_resource = _impl.release_resource
 event_list = _impl.event_list
 node_bookings = _impl.node_bookings
+
+token_create = _console_tokens.token_create
+token_consume = _console_tokens.token_consume
+token_get = _console_tokens.token_get
+token_delete = _console_tokens.token_delete
+tokens_delete_node = _console_tokens.tokens_delete_node
+tokens_still_valid = _console_tokens.tokens_still_valid
+tokens_purge_expired = _console_tokens.tokens_purge_expired

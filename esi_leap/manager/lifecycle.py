@@ -17,6 +17,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.notifications import events
+from esi_leap.objects import console_tokens
 from esi_leap import resource_types
 
 CONF = cfg.CONF
@@ -148,6 +149,9 @@ def converge(resource_type, resource_uuid, now=None, force=False):
         try:
             rtype.remove_lease(resource_uuid, current)
             current = None
+            # NOTE(esi-leap): tokens of the old holder die with the scrub;
+            # the console proxy ends their sessions within a second.
+            console_tokens.revoke(resource_type, resource_uuid)
         except exception.NodeBusy as e:
             scrub_error, busy = str(e), True
         except exception.EsiLeapException as e:

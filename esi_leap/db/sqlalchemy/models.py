@@ -113,18 +113,31 @@ class Event(Base):
 
 
 class ConsoleAuthToken(Base):
-    """A hashed serial console token of a node, valid until ``expires``."""
+    """A serial console token of a node: only its SHA-256 is kept.
+
+    Usable once (``consumed_at`` is set by the connection that uses it),
+    before ``expires``, and only while ``lease_uuid`` (when set) is the
+    lease holding the node. The row lives on while its session does:
+    deleting it revokes the token and ends that session.
+    """
 
     __tablename__ = 'console_auth_tokens'
     __table_args__ = (
-        sa.Index('console_auth_tokens_node_uuid_idx', 'node_uuid'),
+        sa.Index('console_auth_tokens_node_idx', 'resource_type',
+                 'node_uuid'),
         sa.Index('console_auth_tokens_expires_idx', 'expires'),
+        sa.Index('console_auth_tokens_lease_idx', 'lease_uuid'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    resource_type = sa.Column(sa.String(36), nullable=False)
     node_uuid = sa.Column(sa.String(255), nullable=False)
-    token_hash = sa.Column(sa.String(255), nullable=False, unique=True)
+    lease_uuid = sa.Column(sa.String(36), nullable=True)
+    user_id = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=True)
     expires = sa.Column(types.UTCDateTime, nullable=False)
+    consumed_at = sa.Column(types.UTCDateTime, nullable=True)
 
 
 class ResourceLock(Base):

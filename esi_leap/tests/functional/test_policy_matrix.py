@@ -42,6 +42,10 @@ MATRIX = [
     ('DELETE', '/v1/leases/{lease}', 200, 200, 403, 200, 403, 403, 403),
     ('GET', '/v1/nodes',             200, 200, 200, 200, 200, 200, 403),
     ('GET', '/v1/events',            200, 200, 200, 200, 200, 200, 403),
+    # The lease is in 2030: the lessee sees node-1 but does not hold it.
+    ('POST', '/v1/console_auth_tokens', 201, 201, 404, 403, 404, 404, 403),
+    ('DELETE', '/v1/console_auth_tokens/node-1', 200, 200, 404, 403, 404,
+     404, 403),
 ]
 
 BODIES = {
@@ -55,6 +59,8 @@ BODIES = {
                              'start_time': '2031-01-01',
                              'end_time': '2031-01-02'},
     ('PATCH', '/v1/leases/{lease}'): {'end_time': '2030-01-03'},
+    ('POST', '/v1/console_auth_tokens'): {'node_uuid_or_name': 'node-1',
+                                          'token_ttl': '60'},
 }
 
 

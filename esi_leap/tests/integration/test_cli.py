@@ -16,6 +16,7 @@ import types
 import uuid
 
 import pytest
+import sqlalchemy
 
 from esi_leap.tests.fixtures import cli as cli_fixture
 
@@ -467,3 +468,76 @@ def test_lease_lifecycle(actors, nodes):
     del expected['expire_time']
     assert shown == dict(expected, status='deleted')
     assert lease_id not in rows_by_uuid(listed)
+
+
+def _activate_leases(deployment, node):
+    """Mark the node's leases active, as the manager would."""
+    engine = sqlalchemy.create_engine(deployment.database.url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(
+            "UPDATE leases SET status = 'active' "
+            "WHERE resource_uuid = :node"), {'node': node})
+    engine.dispose()
+
+
+def _token_rows(deployment, node):
+    engine = sqlalchemy.create_engine(deployment.database.url)
+    with engine.connect() as connection:
+        rows = connection.execute(sqlalchemy.text(
+            'SELECT token_hash, project_id, lease_uuid, expires '
+            'FROM console_auth_tokens WHERE node_uuid = :node'),
+            {'node': node}).all()
+    engine.dispose()
+    return rows
+
+
+def test_console_auth_tokens(actors, nodes, deployment):
+    nodes.add('node-console', OWNER)
+    lease = actors.owner.json(*esi(
+        'lease', 'create', 'node-console', LESSEE, '--end-time',
+        (utcnow() + datetime.timedelta(days=1)).isoformat()))
+    _activate_leases(deployment, 'node-console')
+    (by_owner, by_lessee, by_name, denied, bad_ttl,
+     missing) = concurrently(
+        lambda: actors.owner.json(*esi('console', 'auth', 'token', 'create',
+                                       'node-console')),
+        lambda: actors.lessee.json(*esi('console', 'auth', 'token',
+                                        'create', 'node-console',
+                                        '--token-ttl', '30')),
+        lambda: actors.lessee.json(*esi('console', 'auth', 'token',
+                                        'create', 'dummy-node-node-console',
+                                        '--token-ttl', '120')),
+        lambda: actors.other.fail(*esi('console', 'auth', 'token', 'create',
+                                       'node-console')),
+        lambda: actors.owner.fail(*esi('console', 'auth', 'token', 'create',
+                                       'node-console', '--token-ttl', '0')),
+        lambda: actors.owner.fail(*esi('console', 'auth', 'token', 'create',
+                                       'no-such-node')))
+    for shown in (by_owner, by_lessee, by_name):
+        assert list(shown) == ['node_uuid', 'token', 'access_url']
+        assert shown['node_uuid'] == 'node-console'
+        assert len(shown['token']) >= 43
+        assert shown['access_url'] == (
+            'ws://127.0.0.1:6083/?token=' + shown['token'])
+    assert len({by_owner['token'], by_lessee['token'],
+                by_name['token']}) == 3
+    assert_error(denied, 'NotFoundException: 404', 'node-console')
+    assert_error(bad_ttl, 'BadRequestException: 400',
+                 'Invalid token_ttl 0: it must be positive.')
+    assert_error(missing, 'NotFoundException: 404', 'no-such-node')
+    rows = _token_rows(deployment, 'node-console')
+    assert sorted((project, lease_uuid) for _, project, lease_uuid, _
+                  in rows) == [(LESSEE, lease['uuid']),
+                               (LESSEE, lease['uuid']), (OWNER, None)]
+    assert not {by_owner['token'], by_lessee['token']} & {
+        row[0] for row in rows}
+
+    out, other_out = concurrently(
+        lambda: actors.lessee.ok(*esi('console', 'auth', 'token', 'delete',
+                                      'node-console')),
+        lambda: actors.other.fail(*esi('console', 'auth', 'token', 'delete',
+                                       'node-console')))
+    assert out.strip() == 'Disabled console auth tokens for node ' \
+        'node-console'
+    assert_error(other_out, 'NotFoundException: 404')
+    assert _token_rows(deployment, 'node-console') == []

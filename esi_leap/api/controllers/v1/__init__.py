@@ -1,6 +1,7 @@
 """``/v1``: the version 1 API and its resources."""
 import pecan
 
+from esi_leap.api.controllers.v1 import console_auth_token
 from esi_leap.api.controllers.v1 import event
 from esi_leap.api.controllers.v1 import lease
 from esi_leap.api.controllers.v1 import node
@@ -21,6 +22,7 @@ class V1Controller(object):
     leases = lease.LeasesController()
     nodes = node.NodesController()
     events = event.EventsController()
+    console_auth_tokens = console_auth_token.ConsoleAuthTokensController()
 
     @pecan.expose(template='json', trailing_slash=False)
     def index(self):

@@ -143,3 +143,9 @@ def offer_view(offer):
 def lease_view(lease):
     """Return the API dict of one lease."""
     return lease_views([lease])[0]
+
+
+def console_token_view(node, token, access_url):
+    """The API dict of a newly issued console token."""
+    return {'node_uuid': node.uuid, 'token': token,
+            'access_url': access_url}

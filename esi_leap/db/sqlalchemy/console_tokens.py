@@ -1,0 +1,109 @@
+"""Console token rows: issuing, consuming once, revoking, checking.
+
+Every decision about a token is one statement or one transaction, so two
+proxies (or two clients racing with one token) can never both use it.
+"""
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from esi_leap.common import statuses
+from esi_leap.db.sqlalchemy import api
+from esi_leap.db.sqlalchemy import models
+
+_TOKEN = models.ConsoleAuthToken
+
+
+def _running(lease, now):
+    return sa.and_(lease.status == statuses.ACTIVE,
+                   lease.start_time <= now, lease.end_time > now)
+
+
+def lease_holds(lease_uuid_column, now):
+    """SQL: the lease named by the column holds its node at ``now``.
+
+    It is active and in its window, and no sub-lease of it is (a running
+    sub-lease holds the node instead of its parent).
+    """
+    lease = orm.aliased(models.Lease)
+    child = orm.aliased(models.Lease)
+    running_child = sa.select(child.id).where(
+        child.parent_lease_uuid == lease.uuid, _running(child, now))
+    return sa.exists(sa.select(lease.id).where(
+        lease.uuid == lease_uuid_column, _running(lease, now),
+        ~sa.exists(running_child)))
+
+
+def token_create(row, now):
+    """Store a new token row; drop the node's expired, unused tokens."""
+    with api.writer() as session:
+        session.execute(sa.delete(_TOKEN).where(
+            _TOKEN.resource_type == row.resource_type,
+            _TOKEN.node_uuid == row.node_uuid,
+            _TOKEN.consumed_at.is_(None), _TOKEN.expires <= now))
+        session.add(row)
+    return row
+
+
+def token_consume(token_hash, now):
+    """Use the token with ``token_hash`` once; return its row or None.
+
+    One conditional UPDATE: it succeeds only for a token not used before,
+    not expired, whose authorising lease (if any) holds the node now.
+    """
+    usable = sa.and_(
+        _TOKEN.token_hash == token_hash, _TOKEN.consumed_at.is_(None),
+        _TOKEN.expires > now,
+        sa.or_(_TOKEN.lease_uuid.is_(None),
+               lease_holds(_TOKEN.lease_uuid, now)))
+    with api.writer() as session:
+        result = session.execute(
+            sa.update(_TOKEN).where(usable).values(consumed_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            return None
+        return session.scalars(sa.select(_TOKEN).where(
+            _TOKEN.token_hash == token_hash)).first()
+
+
+def token_get(token_hash):
+    """Return the token row with ``token_hash``, or None."""
+    with api.reader() as session:
+        return session.scalars(sa.select(_TOKEN).where(
+            _TOKEN.token_hash == token_hash)).first()
+
+
+def tokens_delete_node(resource_type, node_uuid):
+    """Delete every token of a node; return how many there were."""
+    with api.writer() as session:
+        return session.execute(sa.delete(_TOKEN).where(
+            _TOKEN.resource_type == resource_type,
+            _TOKEN.node_uuid == node_uuid)).rowcount
+
+
+def token_delete(token_id):
+    """Delete one token row (its session is over)."""
+    with api.writer() as session:
+        session.execute(sa.delete(_TOKEN).where(_TOKEN.id == token_id))
+
+
+def tokens_still_valid(token_ids, now):
+    """Return the subset of ``token_ids`` whose sessions may go on.
+
+    A session may go on while its token row exists and its authorising
+    lease (if any) still holds the node. One query for any number of ids.
+    """
+    if not token_ids:
+        return set()
+    query = sa.select(_TOKEN.id).where(
+        _TOKEN.id.in_(list(token_ids)),
+        sa.or_(_TOKEN.lease_uuid.is_(None),
+               lease_holds(_TOKEN.lease_uuid, now)))
+    with api.reader() as session:
+        return set(session.scalars(query))
+
+
+def tokens_purge_expired(now):
+    """Delete unused tokens past their expiry; return how many."""
+    with api.writer() as session:
+        return session.execute(sa.delete(_TOKEN).where(
+            _TOKEN.consumed_at.is_(None), _TOKEN.expires <= now)).rowcount
