@@ -3,11 +3,13 @@
 It is WSME's ``wsexpose`` plus one promise: an exception that is not an
 EsiLeapException is logged with its traceback and reported to the client
 as a generic 500, so no SQL, path or stack trace ever reaches a response
-body.
+body. A lost or refused database connection is reported as 503 (the
+request may be retried once the database is back), without its details.
 """
 import functools
 import inspect
 
+from oslo_db import exception as db_exc
 from oslo_log import log
 from wsmeext import pecan as wsme_pecan
 
@@ -25,6 +27,10 @@ def expose(*args, **kwargs):
                 return func(*a, **kw)
             except exception.EsiLeapException:
                 raise
+            except db_exc.DBConnectionError as e:
+                LOG.error('Database unavailable in %s: %s',
+                          func.__qualname__, type(e).__name__)
+                raise exception.DatabaseUnavailable()
             except Exception:
                 LOG.exception('Unexpected error in %s', func.__qualname__)
                 raise exception.InternalError()

@@ -166,6 +166,12 @@ class LeaseNotActive(Conflict):
                'be sub-leased or changed now.')
 
 
+class BookingContended(Conflict):
+    msg_fmt = ('The booking of %(resource_type)s %(resource_uuid)s could '
+               'not be completed because of concurrent changes to it; '
+               'retry.')
+
+
 class OfferDuplicateName(Conflict):
     msg_fmt = 'Duplicate offers with name %(name)s.'
 
@@ -199,6 +205,11 @@ class ConsoleUnavailable(EsiLeapException):
 
     code = http.HTTPStatus.SERVICE_UNAVAILABLE
     msg_fmt = 'Console of node %(node)s unavailable: %(reason)s'
+
+
+class DatabaseUnavailable(EsiLeapException):
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    msg_fmt = 'The database is unavailable; retry later.'
 
 
 class BackendUnavailable(EsiLeapException):

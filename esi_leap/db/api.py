@@ -22,6 +22,7 @@ lease_windows_by_offer = _impl.lease_windows_by_offer
 held_leases = _impl.held_leases
 
 resource_transaction = _impl.resource_transaction
+run_booking = _impl.run_booking
 
 due_resources = _impl.due_resources
 next_due = _impl.next_due

@@ -119,8 +119,9 @@ def converge(resource_type, resource_uuid, now=None, force=False):
     """
     now = now or timeutils.utcnow()
     rtype = resource_types.get(resource_type)
-    with db_api.resource_transaction(resource_type, resource_uuid) as txn:
-        plan = make_plan(txn.live_leases(_LIVE), now)
+    plan = db_api.run_booking(
+        resource_type, resource_uuid,
+        lambda txn: make_plan(txn.live_leases(_LIVE), now))
     ending = {lease.uuid for lease in plan.ending}
     if not force and not any(_ready(lease, now) for lease in plan.ending) and (
             plan.holder is None or (
@@ -188,58 +189,67 @@ def _record(resource_type, resource_uuid, plan, ending, state, current,
     """
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
-    with db_api.resource_transaction(resource_type, resource_uuid) as txn:
-        recorder = events.Recorder(txn.session)
-        for uuid in ending:
-            lease = txn.lease(uuid)
-            if lease is None or lease.status not in _LIVE:
-                continue
-            cancelling = lease.status == statuses.WAIT_CANCEL
-            if not cancelling and lease.end_time > now:
-                continue  # extended meanwhile; the next run decides
-            before = lease.status
-            still_held = state == 'unreachable' or (
-                scrub_error is not None and current == lease.uuid)
-            wait_status = statuses.WAIT_CANCEL if cancelling \
-                else statuses.WAIT_EXPIRE
-            if not (busy and still_held and before == wait_status):
-                recorder.record('lease', lease, 'delete', 'start', before,
-                                when=started)
-            if still_held and busy:
-                _wait(lease, wait_status, scrub_error, now)
-                continue
-            if still_held:
-                _fail(lease, wait_status, scrub_error, now)
-                recorder.record('lease', lease, 'delete', 'error', before)
-                continue
-            lease.status = statuses.DELETED if cancelling \
-                else statuses.EXPIRED
-            lease.expire_time = now
-            _succeed(lease)
-            recorder.record('lease', lease, 'delete', 'end', before)
-        if plan.holder is not None:
-            lease = txn.lease(plan.holder.uuid)
-            if lease is not None and lease.status in _CAN_HOLD and \
-                    lease.end_time > now:
-                before = lease.status
-                waiting = busy and scrub_error is not None
-                if (before != statuses.ACTIVE or hold_error is not None) \
-                        and not (waiting and
-                                 before == statuses.WAIT_FULFILL):
-                    recorder.record('lease', lease, 'fulfill', 'start',
-                                    before, when=started)
-                if waiting:
-                    _wait(lease, statuses.WAIT_FULFILL, hold_error, now)
-                elif hold_error is not None:
-                    _fail(lease, statuses.WAIT_FULFILL, hold_error, now)
-                    recorder.record('lease', lease, 'fulfill', 'error',
-                                    before)
-                elif before != statuses.ACTIVE:
-                    lease.status = statuses.ACTIVE
-                    lease.fulfill_time = lease.fulfill_time or now
-                    _succeed(lease)
-                    recorder.record('lease', lease, 'fulfill', 'end', before)
+    recorder = db_api.run_booking(
+        resource_type, resource_uuid,
+        lambda txn: _record_in(txn, plan, ending, state, current, scrub_error,
+                               hold_error, started, now, busy))
     recorder.send()
+
+
+def _record_in(txn, plan, ending, state, current, scrub_error, hold_error,
+               started, now, busy):
+    """The body of _record's transaction; returns its event Recorder."""
+    recorder = events.Recorder(txn.session)
+    for uuid in ending:
+        lease = txn.lease(uuid)
+        if lease is None or lease.status not in _LIVE:
+            continue
+        cancelling = lease.status == statuses.WAIT_CANCEL
+        if not cancelling and lease.end_time > now:
+            continue  # extended meanwhile; the next run decides
+        before = lease.status
+        still_held = state == 'unreachable' or (
+            scrub_error is not None and current == lease.uuid)
+        wait_status = statuses.WAIT_CANCEL if cancelling \
+            else statuses.WAIT_EXPIRE
+        if not (busy and still_held and before == wait_status):
+            recorder.record('lease', lease, 'delete', 'start', before,
+                            when=started)
+        if still_held and busy:
+            _wait(lease, wait_status, scrub_error, now)
+            continue
+        if still_held:
+            _fail(lease, wait_status, scrub_error, now)
+            recorder.record('lease', lease, 'delete', 'error', before)
+            continue
+        lease.status = statuses.DELETED if cancelling \
+            else statuses.EXPIRED
+        lease.expire_time = now
+        _succeed(lease)
+        recorder.record('lease', lease, 'delete', 'end', before)
+    if plan.holder is not None:
+        lease = txn.lease(plan.holder.uuid)
+        if lease is not None and lease.status in _CAN_HOLD and \
+                lease.end_time > now:
+            before = lease.status
+            waiting = busy and scrub_error is not None
+            if (before != statuses.ACTIVE or hold_error is not None) \
+                    and not (waiting and
+                             before == statuses.WAIT_FULFILL):
+                recorder.record('lease', lease, 'fulfill', 'start',
+                                before, when=started)
+            if waiting:
+                _wait(lease, statuses.WAIT_FULFILL, hold_error, now)
+            elif hold_error is not None:
+                _fail(lease, statuses.WAIT_FULFILL, hold_error, now)
+                recorder.record('lease', lease, 'fulfill', 'error',
+                                before)
+            elif before != statuses.ACTIVE:
+                lease.status = statuses.ACTIVE
+                lease.fulfill_time = lease.fulfill_time or now
+                _succeed(lease)
+                recorder.record('lease', lease, 'fulfill', 'end', before)
+    return recorder
 
 
 def expire_offers(now=None):
@@ -247,19 +257,26 @@ def expire_offers(now=None):
     now = now or timeutils.utcnow()
     expired = []
     for offer in db_api.ended_offers(now):
-        with db_api.resource_transaction(offer.resource_type,
-                                         offer.resource_uuid) as txn:
-            current = txn.offer(offer.uuid)
-            if current.status not in statuses.OFFER_CAN_DELETE or \
-                    current.end_time > now:
-                continue
-            recorder = events.Recorder(txn.session)
-            before = current.status
-            current.status = statuses.EXPIRED
-            recorder.record('offer', current, 'expire', 'end', before)
-        recorder.send()
-        expired.append(current)
+        current, recorder = db_api.run_booking(
+            offer.resource_type, offer.resource_uuid,
+            lambda txn: _expire_offer_in(txn, offer.uuid, now))
+        if recorder is not None:
+            recorder.send()
+            expired.append(current)
     return expired
+
+
+def _expire_offer_in(txn, offer_uuid, now):
+    """Expire one offer inside a transaction; (offer, Recorder or None)."""
+    current = txn.offer(offer_uuid)
+    if current.status not in statuses.OFFER_CAN_DELETE or \
+            current.end_time > now:
+        return current, None
+    recorder = events.Recorder(txn.session)
+    before = current.status
+    current.status = statuses.EXPIRED
+    recorder.record('offer', current, 'expire', 'end', before)
+    return current, recorder
 
 
 def drifted(resource_type, held):

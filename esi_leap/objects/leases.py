@@ -58,20 +58,24 @@ def create(context, resource_type, node, project_id, start=None, end=None,
         if parent is not None:
             end = min(end, parent.end_time)
         booking.check_window('a lease', start, end)
-    row = models.Lease(
-        name=name, project_id=project_id, owner_id=context.project_id,
-        purpose=purpose, resource_type=resource_type,
-        resource_uuid=node.uuid, start_time=start, end_time=end,
-        status=statuses.CREATED, properties=properties or {},
-        parent_lease_uuid=parent.uuid if parent else None)
-    with db_api.resource_transaction(resource_type, node.uuid) as txn:
-        if parent is not None:
-            booking.check_parent_window(txn, parent.uuid, start, end)
+    parent_uuid = parent.uuid if parent is not None else None
+
+    def book(txn):
+        if parent_uuid is not None:
+            booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end)
-        txn.add(row)
+        row = txn.add(models.Lease(
+            name=name, project_id=project_id, owner_id=context.project_id,
+            purpose=purpose, resource_type=resource_type,
+            resource_uuid=node.uuid, start_time=start, end_time=end,
+            status=statuses.CREATED, properties=properties or {},
+            parent_lease_uuid=parent_uuid))
         recorder = events.Recorder(txn.session)
         recorder.record('lease', row, 'create', 'end')
+        return row, recorder
+
+    row, recorder = db_api.run_booking(resource_type, node.uuid, book)
     recorder.send()
     return row
 
@@ -84,8 +88,7 @@ def update_end_time(lease, end):
     parent lease or the resource. Raises LeaseNotActive for a lease that
     has ended or is being cancelled.
     """
-    with db_api.resource_transaction(lease.resource_type,
-                                     lease.resource_uuid) as txn:
+    def change(txn):
         current = txn.lease(lease.uuid)
         if current.status not in statuses.LEASE_CAN_PARENT + (
                 statuses.WAIT_FULFILL,):
@@ -114,6 +117,10 @@ def update_end_time(lease, end):
         current.end_time = end
         recorder = events.Recorder(txn.session)
         recorder.record('lease', current, 'update', 'end')
+        return current, recorder
+
+    current, recorder = db_api.run_booking(lease.resource_type,
+                                           lease.resource_uuid, change)
     recorder.send()
     return current
 
@@ -123,13 +130,16 @@ def cancel(lease):
 
     Raises LeaseNotFound if it ended or was cancelled meanwhile.
     """
-    with db_api.resource_transaction(lease.resource_type,
-                                     lease.resource_uuid) as txn:
+    def change(txn):
         current = txn.lease(lease.uuid)
         if current.status not in statuses.LEASE_CAN_DELETE:
             raise exception.LeaseNotFound(lease_id=lease.uuid)
         recorder = events.Recorder(txn.session)
         booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
+        return current, recorder
+
+    current, recorder = db_api.run_booking(lease.resource_type,
+                                           lease.resource_uuid, change)
     recorder.send()
     return current
 

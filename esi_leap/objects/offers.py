@@ -63,22 +63,42 @@ def create(context, resource_type, node, start, end, lessee_id=None,
     if end is None:
         end = parent.end_time if parent else timeutils.MAX_DATETIME
     booking.check_window('an offer', start, end)
-    row = models.Offer(
-        name=name, project_id=context.project_id, lessee_id=lessee_id,
-        resource_type=resource_type, resource_uuid=node.uuid,
-        start_time=start, end_time=end, status=statuses.AVAILABLE,
-        properties=properties or {},
-        parent_lease_uuid=parent.uuid if parent else None)
-    with db_api.resource_transaction(resource_type, node.uuid) as txn:
-        if parent is not None:
-            booking.check_parent_window(txn, parent.uuid, start, end)
+    parent_uuid = parent.uuid if parent is not None else None
+
+    def book(txn):
+        if parent_uuid is not None:
+            booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end)
-        txn.add(row)
+        row = txn.add(models.Offer(
+            name=name, project_id=context.project_id, lessee_id=lessee_id,
+            resource_type=resource_type, resource_uuid=node.uuid,
+            start_time=start, end_time=end, status=statuses.AVAILABLE,
+            properties=properties or {}, parent_lease_uuid=parent_uuid))
         recorder = events.Recorder(txn.session)
         recorder.record('offer', row, 'create', 'end')
+        return row, recorder
+
+    row, recorder = db_api.run_booking(resource_type, node.uuid, book)
     recorder.send()
     return row
+
+
+def _default_claim_end(txn, offer, start):
+    """Inside a transaction: where a claim of ``offer`` without end ends.
+
+    The earliest of the default lease length, the start of the offer's
+    next lease and the offer's end; raises InvalidTimeRange if that is
+    not after ``start``.
+    """
+    candidates = [booking.default_lease_end(start), offer.end_time]
+    next_start = txn.next_lease_start(offer.uuid, start,
+                                      statuses.LEASE_BLOCKING)
+    if next_start is not None:
+        candidates.append(next_start)
+    end = min(candidates)
+    booking.check_window('a lease', start, end)
+    return end
 
 
 def claim(context, offer, start=None, end=None, name=None, purpose=None,
@@ -97,21 +117,16 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
     if end is not None:
         booking.check_window('a lease', start, end)
         booking.check_lease_length(context, start, end)
-    with db_api.resource_transaction(offer.resource_type,
-                                     offer.resource_uuid) as txn:
+    chosen_end = end
+
+    def book(txn):
         current = txn.offer(offer.uuid)
         if current.status != statuses.AVAILABLE:
             raise exception.OfferNotAvailable(offer_uuid=offer.uuid,
                                               status=current.status)
+        end = chosen_end
         if end is None:
-            candidates = [booking.default_lease_end(start),
-                          current.end_time]
-            next_start = txn.next_lease_start(offer.uuid, start,
-                                              statuses.LEASE_BLOCKING)
-            if next_start is not None:
-                candidates.append(next_start)
-            end = min(candidates)
-            booking.check_window('a lease', start, end)
+            end = _default_claim_end(txn, current, start)
         if start < current.start_time or end > current.end_time or \
                 txn.offer_lease_overlaps(offer.uuid, start, end,
                                          statuses.LEASE_BLOCKING):
@@ -129,6 +144,10 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
             parent_lease_uuid=current.parent_lease_uuid))
         recorder = events.Recorder(txn.session)
         recorder.record('lease', lease, 'create', 'end')
+        return lease, recorder
+
+    lease, recorder = db_api.run_booking(offer.resource_type,
+                                         offer.resource_uuid, book)
     recorder.send()
     return lease
 
@@ -138,13 +157,16 @@ def cancel(offer):
 
     Raises OfferNotFound if it was withdrawn or ended meanwhile.
     """
-    with db_api.resource_transaction(offer.resource_type,
-                                     offer.resource_uuid) as txn:
+    def change(txn):
         current = txn.offer(offer.uuid)
         if current.status not in statuses.OFFER_CAN_DELETE:
             raise exception.OfferNotFound(offer_uuid=offer.uuid)
         recorder = events.Recorder(txn.session)
         booking.cancel_offer_tree(txn, current, timeutils.utcnow(), recorder)
+        return current, recorder
+
+    current, recorder = db_api.run_booking(offer.resource_type,
+                                           offer.resource_uuid, change)
     recorder.send()
     return current
 

@@ -6,15 +6,19 @@ resource runs in a ResourceTransaction, which first locks the resource's
 serialised by the database itself.
 """
 import contextlib
+import random
 import threading
+import time
 
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from esi_leap.common import exception
 from esi_leap.db.sqlalchemy import models
 
 CONF = cfg.CONF
@@ -413,6 +417,47 @@ def resource_transaction(resource_type, resource_uuid):
             _insert_lock_row(resource_type, resource_uuid)
     raise RuntimeError('resource lock row for %s %s vanished'
                        % (resource_type, resource_uuid))
+
+
+# NOTE(esi-leap): on MariaDB Galera two nodes may each take the resource
+# lock row locally; certification then rolls one back at commit and
+# reports it as a deadlock (MySQL error 1213). InnoDB reports real
+# deadlocks the same way. The loser must re-run the whole transaction
+# (lock, checks and writes), which then sees the winner's booking.
+BOOKING_ATTEMPTS = 6
+_BACKOFF_BASE = 0.01
+_BACKOFF_MAX = 0.2
+
+
+def _backoff(attempt):
+    """Sleep a jittered, growing, bounded time before attempt + 1."""
+    ceiling = min(_BACKOFF_MAX, _BACKOFF_BASE * (2 ** attempt))
+    time.sleep(random.uniform(ceiling / 2, ceiling))
+
+
+def run_booking(resource_type, resource_uuid, body,
+                attempts=BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` in a ResourceTransaction; return its result.
+
+    ``body`` gets a fresh ResourceTransaction on every attempt and must do
+    all its reads, checks and writes through it (it may run more than
+    once, so it must not change anything outside the transaction). When
+    the database rolls the transaction back as a deadlock (a lost Galera
+    certification or an InnoDB deadlock), the whole body is run again
+    after a short jittered pause, up to ``attempts`` times in all; then
+    exception.BookingContended (409) is raised. Nothing of a failed
+    attempt is kept.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with resource_transaction(resource_type, resource_uuid) as txn:
+                return body(txn)
+        except db_exc.DBDeadlock:
+            if attempt == attempts:
+                break
+            _backoff(attempt)
+    raise exception.BookingContended(resource_type=resource_type,
+                                     resource_uuid=resource_uuid)
 
 
 # The manager -----------------------------------------------------------
