@@ -13,6 +13,7 @@ import time
 from oslo_config import cfg
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
@@ -22,6 +23,7 @@ from esi_leap.common import exception
 from esi_leap.db.sqlalchemy import models
 
 CONF = cfg.CONF
+LOG = log.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _FACTORY = None
@@ -453,6 +455,9 @@ def run_booking(resource_type, resource_uuid, body,
             with resource_transaction(resource_type, resource_uuid) as txn:
                 return body(txn)
         except db_exc.DBDeadlock:
+            LOG.info('Booking of %s %s lost to a concurrent change '
+                     '(attempt %d of %d)', resource_type, resource_uuid,
+                     attempt, attempts)
             if attempt == attempts:
                 break
             _backoff(attempt)
