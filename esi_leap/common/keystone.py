@@ -104,3 +104,19 @@ class KeystoneDirectory(projects.ProjectDirectory):
             seen.add(current.parent_id)
             current = by_id.get(current.parent_id)
         return chain
+
+    def emails(self, project_ids):
+        """Return {id: address} from the projects' ``email`` attribute.
+
+        Keystone keeps extra project attributes as given (``openstack
+        project set --property email=...``); projects without one, or
+        unknown to Keystone, are left out.
+        """
+        by_id, _ = self._projects()
+        found = {}
+        for pid in project_ids:
+            project = by_id.get(pid)
+            address = project.to_dict().get('email') if project else None
+            if isinstance(address, str) and address.strip():
+                found[pid] = address.strip()
+        return found

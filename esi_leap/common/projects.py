@@ -26,6 +26,10 @@ class ProjectDirectory(object):
         """Return ``project_id`` followed by its ancestors, nearest first."""
         return [project_id] if project_id else []
 
+    def emails(self, project_ids):
+        """Return {id: e-mail address} of the projects that have one."""
+        return {}
+
 
 _LOCK = threading.Lock()
 _DIRECTORY = None

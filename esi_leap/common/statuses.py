@@ -35,3 +35,11 @@ OFFER_BLOCKING = (AVAILABLE, ERROR)
 # Leases that may still become or be the node's holder: the parent of a
 # sub-offer or sub-lease must be one of these.
 LEASE_CAN_PARENT = (CREATED, ACTIVE)
+
+# Lease e-mail notices: their kinds, and where each one is.
+NOTICE_STARTED = 'started'
+NOTICE_ENDING = 'ending'
+NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING)
+NOTICE_PENDING = 'pending'
+NOTICE_SENT = 'sent'
+NOTICE_FAILED = 'failed'

@@ -2,6 +2,7 @@
 from esi_leap.conf import api
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
+from esi_leap.conf import email
 from esi_leap.conf import healthcheck
 from esi_leap.conf import ironic
 from esi_leap.conf import keystone
@@ -17,6 +18,7 @@ def list_opts():
         ('DEFAULT', default.list_opts()),
         ('api', api.list_opts()),
         ('dummy_node', dummy_node.list_opts()),
+        ('email', email.list_opts()),
         ('healthcheck', healthcheck.list_opts()),
         ('ironic', ironic.list_opts()),
         ('keystone', keystone.list_opts()),

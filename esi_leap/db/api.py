@@ -6,6 +6,7 @@ promises. Rows are returned as model instances detached from any session.
 """
 from esi_leap.db.sqlalchemy import api as _impl
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
+from esi_leap.db.sqlalchemy import notices as _notices
 
 get_engine = _impl.get_engine
 reset = _impl.reset
@@ -40,3 +41,13 @@ token_delete = _console_tokens.token_delete
 tokens_delete_node = _console_tokens.tokens_delete_node
 tokens_still_valid = _console_tokens.tokens_still_valid
 tokens_purge_expired = _console_tokens.tokens_purge_expired
+
+insert_notice = _notices.insert_notice
+delete_notice = _notices.delete_notice
+leases_to_warn = _notices.leases_to_warn
+next_warning_end = _notices.next_warning_end
+due_notices = _notices.due_notices
+next_notice_attempt = _notices.next_notice_attempt
+claim_notice = _notices.claim_notice
+finish_notice = _notices.finish_notice
+notices_of = _notices.notices_of

@@ -16,6 +16,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.manager import notices
 from esi_leap.notifications import events
 from esi_leap.objects import console_tokens
 from esi_leap import resource_types
@@ -248,6 +249,7 @@ def _record_in(txn, plan, ending, state, current, scrub_error, hold_error,
                 lease.status = statuses.ACTIVE
                 lease.fulfill_time = lease.fulfill_time or now
                 _succeed(lease)
+                notices.record_started(txn.session, lease, now)
                 recorder.record('lease', lease, 'fulfill', 'end', before)
     return recorder
 

@@ -28,8 +28,10 @@ class Scheduler(object):
     before they are worked on, so several managers can run at once.
     """
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, on_run=None):
         self.name = name or '%s:%s' % (CONF.host, uuid.uuid4().hex[:12])
+        # Called after every run (the notifier looks for new notices).
+        self._on_run = on_run
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = None
@@ -65,6 +67,8 @@ class Scheduler(object):
             self._wake.clear()
             try:
                 self.run_once()
+                if self._on_run is not None:
+                    self._on_run()
                 delay = self.seconds_to_next_due()
             except Exception:
                 LOG.exception('Manager run failed; trying again shortly')

@@ -5,6 +5,7 @@ import oslo_messaging as messaging
 
 from esi_leap.common import rpc
 from esi_leap.manager import manager
+from esi_leap.manager import notices
 from esi_leap.manager import scheduler
 from esi_leap import resource_types
 
@@ -17,6 +18,7 @@ class ManagerService(object):
 
     def __init__(self):
         self.scheduler = None
+        self.notifier = None
         self.rpc_server = None
 
     def start(self):
@@ -28,13 +30,18 @@ class ManagerService(object):
         except Exception as e:
             LOG.warning('Could not prepare resource type %s: %s',
                         CONF.api.default_resource_type, e)
-        self.scheduler = scheduler.Scheduler()
+        if CONF.email.enabled:
+            self.notifier = notices.Notifier()
+        self.scheduler = scheduler.Scheduler(
+            on_run=self.notifier.wake if self.notifier else None)
         target = messaging.Target(topic=rpc.TOPIC, server=CONF.host)
         self.rpc_server = messaging.get_rpc_server(
             rpc.get_transport(), target,
             [manager.ManagerEndpoint(self.scheduler)], executor='threading')
         self.rpc_server.start()
         self.scheduler.start()
+        if self.notifier is not None:
+            self.notifier.start()
         LOG.info('esi-leap manager %s started', self.scheduler.name)
 
     def stop(self):
@@ -44,4 +51,6 @@ class ManagerService(object):
             self.rpc_server.wait()
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
         LOG.info('esi-leap manager stopped')

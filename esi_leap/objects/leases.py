@@ -114,6 +114,12 @@ def update_end_time(lease, end):
             else:
                 booking.check_resource_window(txn, added_start, end,
                                               exclude=current.uuid)
+        if end != current.end_time:
+            # NOTE(esi-leap): the "about to end" notice is decided again
+            # for the new end, in this transaction, so it cannot be lost
+            # between the change and the next decision.
+            db_api.delete_notice(txn.session, current.uuid,
+                                 statuses.NOTICE_ENDING)
         current.end_time = end
         recorder = events.Recorder(txn.session)
         recorder.record('lease', current, 'update', 'end')

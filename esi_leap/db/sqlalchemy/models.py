@@ -158,3 +158,30 @@ class ResourceLock(Base):
     # holds if it is not renewed (a crashed manager's claim lapses).
     claimed_by = sa.Column(sa.String(255), nullable=True)
     claimed_until = sa.Column(types.UTCDateTime, nullable=True)
+
+
+class LeaseNotice(Base):
+    """An e-mail notice of a lease: one row per lease and kind, ever.
+
+    NOTE(esi-leap): the unique (lease_uuid, kind) constraint is what makes
+    a notice exactly-once: whichever manager decides first inserts the row,
+    every later decision finds it there. Sent and failed rows are kept.
+    """
+
+    __tablename__ = 'lease_notices'
+    __table_args__ = (
+        sa.UniqueConstraint('lease_uuid', 'kind',
+                            name='lease_notices_lease_kind_uc'),
+        sa.Index('lease_notices_status_attempt_idx',
+                 'status', 'next_attempt_at'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    lease_uuid = sa.Column(sa.String(36), nullable=False)
+    kind = sa.Column(sa.String(15), nullable=False)
+    status = sa.Column(sa.String(15), nullable=False)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    next_attempt_at = sa.Column(types.UTCDateTime, nullable=True)
+    last_error = sa.Column(sa.Text, nullable=True)
+    recipients = sa.Column(sa.Text, nullable=True)
+    sent_at = sa.Column(types.UTCDateTime, nullable=True)

@@ -1,0 +1,146 @@
+"""Database side of lease e-mail notices (the ``lease_notices`` table).
+
+A notice row is inserted in the transaction that decides the notice is
+due; the unique (lease_uuid, kind) constraint makes a second decision,
+by this manager or another, a no-op. Senders claim a due row with a
+conditional UPDATE before they send it.
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+
+from esi_leap.common import statuses
+from esi_leap.db.sqlalchemy import api as db_impl
+from esi_leap.db.sqlalchemy import models
+
+_DIALECT_INSERTS = {'mysql': mysql.insert, 'postgresql': postgresql.insert,
+                    'sqlite': sqlite.insert}
+
+
+def insert_notice(session, lease_uuid, kind, due):
+    """Record, in ``session``'s transaction, that a notice is due.
+
+    Returns True when this call created the row, False when the lease
+    already has a notice of this kind (whatever its status).
+    """
+    values = dict(lease_uuid=lease_uuid, kind=kind,
+                  status=statuses.NOTICE_PENDING, attempts=0,
+                  next_attempt_at=due, created_at=due)
+    dialect = session.bind.dialect.name
+    stmt = _DIALECT_INSERTS[dialect](models.LeaseNotice.__table__).values(
+        **values)
+    if dialect == 'mysql':
+        stmt = stmt.prefix_with('IGNORE')
+    else:
+        stmt = stmt.on_conflict_do_nothing()
+    return session.execute(stmt).rowcount == 1
+
+
+def delete_notice(session, lease_uuid, kind):
+    """Forget a lease's ``kind`` notice, in ``session``'s transaction.
+
+    It is then decided, and sent, again.
+    """
+    notice = models.LeaseNotice
+    session.execute(sa.delete(notice).where(notice.lease_uuid == lease_uuid,
+                                            notice.kind == kind))
+
+
+def _not_noticed(lease, kind):
+    notice = models.LeaseNotice
+    return ~sa.exists(sa.select(notice.id).where(
+        notice.lease_uuid == lease.uuid, notice.kind == kind))
+
+
+def leases_to_warn(now, horizon, limit=500):
+    """Active leases ending in (now, horizon] without an ending notice.
+
+    Served by the (status, end_time) index of leases and the unique
+    (lease_uuid, kind) index of notices: leases that have ended cost
+    nothing. Returns detached Lease rows, soonest end first.
+    """
+    lease = models.Lease
+    with db_impl.reader() as session:
+        return list(session.scalars(
+            sa.select(lease).where(
+                lease.status == statuses.ACTIVE,
+                lease.end_time > now, lease.end_time <= horizon,
+                _not_noticed(lease, statuses.NOTICE_ENDING))
+            .order_by(lease.end_time).limit(limit)))
+
+
+def next_warning_end(after):
+    """Earliest end after ``after`` of an active lease, or None.
+
+    The caller passes now + lead time; the ending notice of that lease is
+    due lead time before the returned instant.
+    """
+    lease = models.Lease
+    with db_impl.reader() as session:
+        return session.execute(
+            sa.select(sa.func.min(lease.end_time)).where(
+                lease.status == statuses.ACTIVE,
+                lease.end_time > after)).scalar()
+
+
+def due_notices(now, limit=100):
+    """Pending notices whose next attempt is due by ``now``, oldest first."""
+    notice = models.LeaseNotice
+    with db_impl.reader() as session:
+        return list(session.scalars(
+            sa.select(notice).where(notice.status == statuses.NOTICE_PENDING,
+                                    notice.next_attempt_at <= now)
+            .order_by(notice.next_attempt_at, notice.id).limit(limit)))
+
+
+def next_notice_attempt(now):
+    """The earliest pending attempt after ``now``, or None."""
+    notice = models.LeaseNotice
+    with db_impl.reader() as session:
+        return session.execute(
+            sa.select(sa.func.min(notice.next_attempt_at)).where(
+                notice.status == statuses.NOTICE_PENDING,
+                notice.next_attempt_at > now)).scalar()
+
+
+def claim_notice(notice_id, now, until):
+    """Claim a due pending notice for one attempt, until ``until``.
+
+    A conditional UPDATE: of several managers, exactly one gets True. The
+    attempt is counted at once, so a manager that dies while sending uses
+    up an attempt and the notice is tried again after ``until``.
+    """
+    notice = models.LeaseNotice
+    with db_impl.writer() as session:
+        return session.execute(
+            sa.update(notice)
+            .where(notice.id == notice_id,
+                   notice.status == statuses.NOTICE_PENDING,
+                   notice.next_attempt_at <= now)
+            .values(next_attempt_at=until,
+                    attempts=notice.attempts + 1)).rowcount == 1
+
+
+def finish_notice(notice_id, claimed_until, **values):
+    """Record the outcome of a claimed attempt (status, error, ...).
+
+    Only while the claim still holds: a notice re-armed (deleted) or
+    taken over meanwhile is left alone. Returns whether it was written.
+    """
+    notice = models.LeaseNotice
+    with db_impl.writer() as session:
+        return session.execute(
+            sa.update(notice)
+            .where(notice.id == notice_id,
+                   notice.status == statuses.NOTICE_PENDING,
+                   notice.next_attempt_at == claimed_until)
+            .values(**values)).rowcount == 1
+
+
+def notices_of(lease_uuid):
+    """Every notice row of a lease, by kind (for operators and tests)."""
+    notice = models.LeaseNotice
+    with db_impl.reader() as session:
+        return {row.kind: row for row in session.scalars(
+            sa.select(notice).where(notice.lease_uuid == lease_uuid))}

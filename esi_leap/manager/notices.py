@@ -1,0 +1,351 @@
+"""Lease e-mail notices: deciding that one is due, and sending it.
+
+A "started" notice is decided in the transaction that makes a lease
+active (see lifecycle); an "ending" notice in a transaction on the
+lease's resource once the lease is within ``[email] ending_lead_time`` of
+its end. Either way the decision is a row in ``lease_notices`` whose
+unique (lease, kind) constraint makes it once only, whatever the number of
+managers or restarts. The Notifier thread sends due rows afterwards, on
+its own, so a slow or absent SMTP server never holds up a lease.
+"""
+import datetime
+import re
+import string
+import threading
+
+from oslo_config import cfg
+from oslo_log import log
+
+from esi_leap.common import exception
+from esi_leap.common import mail
+from esi_leap.common import projects
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.conf import email as email_conf
+from esi_leap.db import api as db_api
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+# Option names and defaults of each kind's (subject, body) templates.
+_TEMPLATES = {
+    statuses.NOTICE_STARTED: (
+        ('started_subject', email_conf.DEFAULT_STARTED_SUBJECT),
+        ('started_body', email_conf.DEFAULT_STARTED_BODY)),
+    statuses.NOTICE_ENDING: (
+        ('ending_subject', email_conf.DEFAULT_ENDING_SUBJECT),
+        ('ending_body', email_conf.DEFAULT_ENDING_BODY)),
+}
+# Lease statuses in which no notice is worth sending any more.
+_OVER = (statuses.EXPIRED, statuses.DELETED, statuses.WAIT_CANCEL,
+         statuses.WAIT_EXPIRE)
+_ADDRESS = re.compile(r'^[^@\s]{1,64}@[^@\s]{1,253}$')
+
+
+_FORMATTER = string.Formatter()
+
+
+def _template_problem(text):
+    """Why ``text`` is not a usable template, or None if it is."""
+    try:
+        parsed = list(_FORMATTER.parse(text))
+    except ValueError as e:
+        return str(e)
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in email_conf.TEMPLATE_FIELDS:
+            return 'unknown field {%s}' % field
+        if spec or conversion:
+            return 'field {%s} has a conversion or format spec' % field
+    return None
+
+
+def _template(option, default):
+    text = getattr(CONF.email, option)
+    problem = _template_problem(text)
+    if problem is None:
+        return text
+    LOG.error('[email] %s is not a valid template (%s); using the default '
+              'one. Fields: %s', option, problem,
+              ', '.join(email_conf.TEMPLATE_FIELDS))
+    return default
+
+
+def load_templates():
+    """Return {kind: (subject, body)} templates from [email].
+
+    A template with a syntax error or an unknown field is logged and
+    replaced by the default, so a typo never stops the manager.
+    """
+    return {kind: tuple(_template(option, default)
+                        for option, default in pair)
+            for kind, pair in _TEMPLATES.items()}
+
+
+def _utc(value):
+    return value.astimezone(datetime.timezone.utc).isoformat() \
+        if value is not None else ''
+
+
+def fields(lease):
+    """Return the template fields of ``lease``, every one a string."""
+    return {'uuid': lease.uuid, 'name': lease.name or '',
+            'project': lease.project_id, 'owner': lease.owner_id,
+            'resource': lease.resource_uuid,
+            'resource_type': lease.resource_type,
+            'start_time': _utc(lease.start_time),
+            'end_time': _utc(lease.end_time),
+            'purpose': lease.purpose or ''}
+
+
+def _fill(template, default, values):
+    try:
+        return template.format(**values)
+    except (ValueError, KeyError, IndexError, AttributeError):
+        # Only a template that skipped load_templates() gets here.
+        return default.format(**values)
+
+
+def render(kind, lease, templates):
+    """Return (subject, body) of the ``kind`` notice of ``lease``.
+
+    Never raises: templates come checked from load_templates(), and one
+    that fails anyway is replaced by the default.
+    """
+    values = fields(lease)
+    return tuple(_fill(template, default, values)
+                 for template, (_, default)
+                 in zip(templates[kind], _TEMPLATES[kind]))
+
+
+def record_started(session, lease, now):
+    """In the transaction making ``lease`` active, decide its notice."""
+    if CONF.email.enabled:
+        db_api.insert_notice(session, lease.uuid, statuses.NOTICE_STARTED,
+                             now)
+
+
+def _lead():
+    return datetime.timedelta(seconds=CONF.email.ending_lead_time)
+
+
+def _arm_ending_in(txn, lease_uuid, now, horizon):
+    current = txn.lease(lease_uuid)
+    return current is not None and current.status == statuses.ACTIVE and \
+        now < current.end_time <= horizon and db_api.insert_notice(
+            txn.session, current.uuid, statuses.NOTICE_ENDING, now)
+
+
+def arm_ending(now):
+    """Decide the ending notices due by ``now``; return how many.
+
+    Each decision re-reads the lease under its resource's lock, the lock
+    an end-time change takes too, so a lease extended meanwhile is not
+    warned about its old end.
+    """
+    horizon = now + _lead()
+    armed = 0
+    for lease in db_api.leases_to_warn(now, horizon):
+        armed += db_api.run_booking(
+            lease.resource_type, lease.resource_uuid,
+            lambda txn: _arm_ending_in(txn, lease.uuid, now, horizon))
+    return armed
+
+
+def next_due(now):
+    """The next instant after ``now`` when a notice is due, or None."""
+    instants = [db_api.next_notice_attempt(now)]
+    end = db_api.next_warning_end(now + _lead())
+    if end is not None:
+        instants.append(end - _lead())
+    instants = [i for i in instants if i is not None]
+    return min(instants) if instants else None
+
+
+def _valid(address):
+    return isinstance(address, str) and len(address) <= 254 and \
+        _ADDRESS.match(address) is not None
+
+
+def recipients(lease):
+    """Return (addresses, projects without one) for a lease's notice.
+
+    The lessee, and the owner with ``[email] notify_owner``; an address
+    in ``[email] project_addresses`` wins over Keystone's. Raises
+    BackendUnavailable when Keystone must be asked and cannot answer.
+    """
+    wanted = [lease.project_id]
+    if CONF.email.notify_owner and lease.owner_id not in wanted:
+        wanted.append(lease.owner_id)
+    configured = CONF.email.project_addresses or {}
+    lookup = [pid for pid in wanted if pid not in configured]
+    found = projects.get_directory().emails(lookup) if lookup else {}
+    found.update({pid: configured[pid] for pid in wanted
+                  if pid in configured})
+    addresses, missing = [], []
+    for pid in wanted:
+        address = found.get(pid)
+        if _valid(address):
+            if address not in addresses:
+                addresses.append(address)
+        else:
+            missing.append(pid)
+    return addresses, missing
+
+
+def _backoff(attempts):
+    delay = CONF.email.retry_initial_delay * (2 ** max(attempts - 1, 0))
+    return datetime.timedelta(seconds=min(delay, CONF.email.retry_max_delay))
+
+
+def _failed(notice, reason):
+    LOG.error('Lease %s: %s notice not sent: %s', notice.lease_uuid,
+              notice.kind, reason)
+    return dict(status=statuses.NOTICE_FAILED, last_error=reason,
+                next_attempt_at=None)
+
+
+def _retry(notice, reason, now):
+    attempts = notice.attempts + 1
+    if attempts >= CONF.email.max_attempts:
+        return _failed(notice, 'gave up after %d attempts: %s'
+                       % (attempts, reason))
+    retry_at = now + _backoff(attempts)
+    LOG.warning('Lease %s: %s notice, attempt %d failed (%s); retrying at '
+                '%s', notice.lease_uuid, notice.kind, attempts, reason,
+                timeutils.isoformat(retry_at))
+    return dict(last_error=reason, next_attempt_at=retry_at)
+
+
+def _sent(notice, addresses, refused, missing):
+    problems = ['refused: %s' % ', '.join('%s (%s)' % item
+                                          for item in refused.items())
+                ] if refused else []
+    if missing:
+        problems.append('no e-mail address for project(s) %s'
+                        % ', '.join(missing))
+    if problems:
+        LOG.warning('Lease %s: %s notice sent, but %s', notice.lease_uuid,
+                    notice.kind, '; '.join(problems))
+    LOG.info('Lease %s: %s notice sent to %d recipient(s)',
+             notice.lease_uuid, notice.kind, len(addresses) - len(refused))
+    return dict(status=statuses.NOTICE_SENT, next_attempt_at=None,
+                sent_at=timeutils.utcnow(), recipients=', '.join(addresses),
+                last_error='; '.join(problems) or None)
+
+
+def _over(notice, lease, now):
+    if lease is None:
+        return 'the lease no longer exists'
+    if lease.status in _OVER or lease.end_time <= now:
+        return 'the lease ended (%s) before the notice went out' % (
+            lease.status)
+    return None
+
+
+def attempt(notice, now, templates):
+    """Try to send one claimed notice; return the row's new values."""
+    lease = db_api.lease_get(notice.lease_uuid)
+    reason = _over(notice, lease, now)
+    if reason is not None:
+        return _failed(notice, reason)
+    try:
+        addresses, missing = recipients(lease)
+        if not addresses:
+            return _failed(notice, 'no e-mail address for project(s) %s'
+                           % ', '.join(missing))
+        subject, body = render(notice.kind, lease, templates)
+        refused = mail.send(mail.make_message(subject, body, addresses),
+                            addresses)
+    except mail.PermanentFailure as e:
+        return _failed(notice, str(e))
+    except (mail.TemporaryFailure, exception.EsiLeapException) as e:
+        return _retry(notice, str(e), now)
+    return _sent(notice, addresses, refused, missing)
+
+
+def _claim_period():
+    # Connect, EHLO, STARTTLS, login, MAIL, RCPT, DATA: each may take up
+    # to smtp_timeout; the Keystone lookup comes on top.
+    return datetime.timedelta(seconds=8 * CONF.email.smtp_timeout + 60)
+
+
+def deliver(notice, now, templates):
+    """Claim ``notice`` and make one attempt at it.
+
+    Returns False if another manager claimed it first. The outcome is
+    only written while the claim holds, so a notice re-armed meanwhile is
+    left for its new decision.
+    """
+    until = max(now, timeutils.utcnow()) + _claim_period()
+    if not db_api.claim_notice(notice.id, now, until):
+        return False
+    db_api.finish_notice(notice.id, until, **attempt(notice, now, templates))
+    return True
+
+
+class Notifier(object):
+    """The manager's thread that decides and sends lease notices.
+
+    It sleeps until the next due notice (a retry, or an active lease
+    reaching ``ending_lead_time`` before its end), until woken by the
+    scheduler, or at most ``[manager] sweep_interval`` seconds.
+    """
+
+    def __init__(self):
+        self.templates = load_templates()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+
+    def wake(self):
+        """Look for due notices now."""
+        self._wake.set()
+
+    def start(self):
+        """Run the loop in a background thread."""
+        self._thread = threading.Thread(target=self.run, name='notifier',
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout=30):
+        """Stop the loop; an attempt in progress finishes first."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self):
+        """Loop until stopped; a failing run is logged and retried."""
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.run_once()
+                delay = self.seconds_to_next_due()
+            except Exception:
+                LOG.exception('Sending lease notices failed; trying again '
+                              'shortly')
+                delay = min(5.0, CONF.manager.sweep_interval)
+            if delay > 0:
+                self._wake.wait(delay)
+
+    def run_once(self, now=None):
+        """Decide the ending notices due and send every due notice."""
+        now = now or timeutils.utcnow()
+        arm_ending(now)
+        sent = 0
+        for notice in db_api.due_notices(now):
+            if self._stop.is_set():
+                break
+            sent += deliver(notice, now, self.templates)
+        return sent
+
+    def seconds_to_next_due(self):
+        """Seconds until the next due notice, capped by the sweep."""
+        now = timeutils.utcnow()
+        cap = float(CONF.manager.sweep_interval)
+        due = next_due(now)
+        if due is None:
+            return cap
+        return max(0.0, min(cap, (due - now).total_seconds()))

@@ -1,0 +1,351 @@
+"""Lease e-mail notices: the manager's scheduler and notifier, on a real
+database (SQLite, MariaDB, PostgreSQL), sending to a real SMTP server on
+127.0.0.1 (aiosmtpd in its own thread)."""
+import datetime
+import threading
+
+import pytest
+
+from esi_leap.common import context as ctx_mod
+from esi_leap.common import statuses
+from esi_leap.db import api as db_api
+from esi_leap.manager import notices
+from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import leases as leases_obj
+from esi_leap import resource_types
+from esi_leap.tests.fixtures import smtp as smtp_fixture
+
+T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+LESSEE = 'lessee@example.org'
+OWNER = 'owner@example.org'
+
+
+def at(hours):
+    return T0 + datetime.timedelta(hours=hours)
+
+
+@pytest.fixture(scope='module')
+def smtp_server():
+    server = smtp_fixture.SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The SMTP server, emptied and accepting everything."""
+    with smtp_server.lock:
+        smtp_server.messages.clear()
+    smtp_server.refuse.clear()
+    smtp_server.defer = False
+    if smtp_server._controller is None:
+        smtp_server.start()
+    return smtp_server
+
+
+@pytest.fixture
+def mail_config(config, smtp, database, nodes):
+    config(transport_url='fake://')
+    config(group='email', enabled=True, smtp_host='127.0.0.1',
+           smtp_port=smtp.port, smtp_timeout=5.0,
+           sender='esi-leap@example.org', ending_lead_time=3600,
+           retry_initial_delay=60.0, retry_max_delay=600.0, max_attempts=3,
+           project_addresses={'lessee-project': LESSEE,
+                              'owner-project': OWNER})
+    nodes.add('node-1', 'owner-project')
+    return config
+
+
+@pytest.fixture
+def owner_ctx():
+    return ctx_mod.RequestContext(project_id='owner-project',
+                                  roles=['esi_leap_owner'])
+
+
+@pytest.fixture
+def manager(mail_config):
+    """A scheduler and a notifier, run step by step at chosen instants."""
+    sched = scheduler_mod.Scheduler(name='test-manager')
+    yield sched, notices.Notifier()
+    sched.stop()
+
+
+def make_lease(ctx, start, end, **kwargs):
+    info = resource_types.get('dummy_node').get('node-1')
+    return leases_obj.create(ctx, 'dummy_node', info, 'lessee-project',
+                             start=at(start), end=at(end), **kwargs)
+
+
+def notice(lease_uuid, kind):
+    return db_api.notices_of(lease_uuid).get(kind)
+
+
+def step(manager, hours):
+    sched, notifier = manager
+    sched.run_once(now=at(hours))
+    return notifier.run_once(now=at(hours))
+
+
+def test_started_notice_reaches_the_lessee_once(owner_ctx, manager, smtp):
+    lease = make_lease(owner_ctx, 1, 10, name='my-lease',
+                       purpose='experiment 7')
+    step(manager, 0.5)
+    assert notice(lease.uuid, 'started') is None
+    assert step(manager, 1) == 1
+    assert db_api.lease_get(lease.uuid).status == 'active'
+    [msg] = smtp.messages
+    assert msg.rcpt_tos == [LESSEE]
+    assert msg.mail_from == 'esi-leap@example.org'
+    assert lease.uuid in msg.subject and 'node-1' in msg.subject
+    assert 'started' in msg.subject
+    for text in ('my-lease', 'experiment 7', 'lessee-project',
+                 '2030-01-01T01:00:00+00:00', '2030-01-01T10:00:00+00:00'):
+        assert text in msg.body
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts, row.recipients) == ('sent', 1, LESSEE)
+    # A later run, and a restarted manager (a new notifier), send nothing.
+    step(manager, 2)
+    notices.Notifier().run_once(now=at(2))
+    assert len(smtp.messages) == 1
+
+
+def test_owner_is_told_too_with_notify_owner(owner_ctx, manager, smtp,
+                                             mail_config):
+    mail_config(group='email', notify_owner=True)
+    make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    [msg] = smtp.messages
+    assert msg.rcpt_tos == [LESSEE, OWNER]
+    assert msg.parsed['To'] == '%s, %s' % (LESSEE, OWNER)
+
+
+def test_ending_notice_lead_time_before_the_end(owner_ctx, manager, smtp):
+    lease = make_lease(owner_ctx, 1, 5)
+    step(manager, 1)
+    assert notices.next_due(at(1)) == at(4)
+    step(manager, 3.9)
+    assert notice(lease.uuid, 'ending') is None
+    assert len(smtp.messages) == 1
+    step(manager, 4)
+    ending = smtp.to(LESSEE)[1]
+    assert 'ends at 2030-01-01T05:00:00+00:00' in ending.subject
+    assert notice(lease.uuid, 'ending').status == 'sent'
+    step(manager, 4.5)
+    assert len(smtp.messages) == 2
+    assert notices.next_due(at(4.5)) is None
+
+
+def test_extending_a_lease_re_arms_its_ending_notice(owner_ctx, manager,
+                                                     smtp):
+    lease = make_lease(owner_ctx, 1, 5)
+    step(manager, 1)
+    step(manager, 4.2)
+    assert len(smtp.messages) == 2
+    leases_obj.update_end_time(db_api.lease_get(lease.uuid), at(8))
+    assert notice(lease.uuid, 'ending') is None
+    assert notices.next_due(at(4.2)) == at(7)
+    step(manager, 6.5)
+    assert len(smtp.messages) == 2
+    step(manager, 7)
+    assert len(smtp.messages) == 3
+    assert '2030-01-01T08:00:00+00:00' in smtp.messages[2].subject
+    # Extended while already inside the lead time: sent again at once.
+    leases_obj.update_end_time(db_api.lease_get(lease.uuid), at(7.5))
+    step(manager, 7.1)
+    assert len(smtp.messages) == 4
+    assert '2030-01-01T07:30:00+00:00' in smtp.messages[3].subject
+
+
+def test_smtp_outage_retries_with_backoff_and_never_delays_the_lease(
+        owner_ctx, manager, smtp):
+    lease = make_lease(owner_ctx, 1, 10)
+    smtp.stop()
+    step(manager, 1)
+    assert db_api.lease_get(lease.uuid).status == 'active'
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert row.next_attempt_at == at(1) + datetime.timedelta(seconds=60)
+    assert 'cannot send through 127.0.0.1' in row.last_error
+    # Not due again before its retry time.
+    step(manager, 1.01)
+    assert notice(lease.uuid, 'started').attempts == 1
+    step(manager, 1 + 61 / 3600.0)
+    row = notice(lease.uuid, 'started')
+    assert row.attempts == 2
+    # The second retry waits twice as long.
+    assert row.next_attempt_at == at(1 + 61 / 3600.0) + \
+        datetime.timedelta(seconds=120)
+    smtp.start()
+    step(manager, 1.1)
+    assert [m.rcpt_tos for m in smtp.messages] == [[LESSEE]]
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('sent', 3)
+
+
+def test_a_notice_fails_after_max_attempts(owner_ctx, manager, smtp):
+    lease = make_lease(owner_ctx, 1, 10)
+    smtp.defer = True  # 451 for every message
+    for hours in (1, 1.1, 1.2, 1.3):
+        step(manager, hours)
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('failed', 3)
+    assert 'gave up after 3 attempts' in row.last_error
+    assert '451' in row.last_error
+    smtp.defer = False
+    step(manager, 2)
+    assert smtp.messages == []
+
+
+def test_refused_recipient_fails_at_once_and_is_not_retried(
+        owner_ctx, manager, smtp):
+    smtp.refuse.add(LESSEE)
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('failed', 1)
+    assert '550' in row.last_error and LESSEE in row.last_error
+    assert notices.next_due(at(1)) == at(9)  # only the ending notice
+    step(manager, 2)
+    assert notice(lease.uuid, 'started').attempts == 1
+    assert smtp.messages == []
+
+
+def test_one_refused_recipient_does_not_stop_the_others(
+        owner_ctx, manager, smtp, mail_config):
+    mail_config(group='email', notify_owner=True)
+    smtp.refuse.add(OWNER)
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    [msg] = smtp.messages
+    assert msg.rcpt_tos == [LESSEE]
+    row = notice(lease.uuid, 'started')
+    assert row.status == 'sent'
+    assert OWNER in row.last_error and '550' in row.last_error
+
+
+def test_no_address_is_a_failure_not_a_retry(owner_ctx, manager, smtp,
+                                             mail_config):
+    mail_config(group='email', project_addresses={'other': 'x@example.org'})
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert row.status == 'failed'
+    assert row.last_error == 'no e-mail address for project(s) ' \
+        'lessee-project'
+    assert smtp.messages == []
+
+
+def test_disabled_decides_nothing(owner_ctx, manager, smtp, mail_config):
+    mail_config(group='email', enabled=False)
+    lease = make_lease(owner_ctx, 1, 2)
+    sched, _ = manager
+    sched.run_once(now=at(1))
+    assert db_api.lease_get(lease.uuid).status == 'active'
+    assert db_api.notices_of(lease.uuid) == {}
+
+
+def test_a_notice_of_a_lease_that_ended_is_dropped(owner_ctx, manager,
+                                                   smtp):
+    lease = make_lease(owner_ctx, 1, 2)
+    smtp.stop()
+    step(manager, 1.5)  # started, notice attempt fails
+    smtp.start()
+    step(manager, 2.5)  # lease expired, retry due
+    assert db_api.lease_get(lease.uuid).status == 'expired'
+    row = notice(lease.uuid, 'started')
+    assert row.status == 'failed' and 'ended (expired)' in row.last_error
+    assert smtp.messages == []
+
+
+def test_bad_templates_fall_back_to_the_default(owner_ctx, manager, smtp,
+                                                mail_config):
+    mail_config(group='email', started_subject='Lease {nope}',
+                started_body='Hello {name}, {uuid.__class__} costs {')
+    templates = notices.load_templates()
+    lease = make_lease(owner_ctx, 1, 10, name='n1')
+    subject, body = notices.render('started',
+                                   db_api.lease_get(lease.uuid), templates)
+    assert subject == 'Lease %s on node-1 has started' % lease.uuid
+    assert body.startswith('Your lease %s (n1)' % lease.uuid)
+
+
+def test_templates_take_the_fixed_fields_and_nothing_else(
+        owner_ctx, manager, smtp, mail_config):
+    mail_config(group='email',
+                started_subject='[{project}] {name}\r\nBcc: evil@example.org',
+                started_body='{uuid} {owner} {resource_type} {resource} '
+                             '{start_time} {end_time} {purpose} {{}} $5')
+    lease = make_lease(owner_ctx, 1, 10, name='n1', purpose='p')
+    sched, _ = manager
+    sched.run_once(now=at(1))
+    notices.Notifier().run_once(now=at(1))
+    [msg] = smtp.messages
+    assert msg.subject == '[lessee-project] n1 Bcc: evil@example.org'
+    assert msg.parsed['Bcc'] is None
+    assert msg.body.strip() == (
+        '%s owner-project dummy_node node-1 2030-01-01T01:00:00+00:00 '
+        '2030-01-01T10:00:00+00:00 p {} $5' % lease.uuid)
+
+
+def test_two_managers_send_one_message_per_notice(owner_ctx, mail_config,
+                                                  smtp, nodes):
+    for i in range(2, 6):
+        nodes.add('node-%d' % i, 'owner-project')
+    made = []
+    for i in range(1, 6):
+        info = resource_types.get('dummy_node').get('node-%d' % i)
+        made.append(leases_obj.create(owner_ctx, 'dummy_node', info,
+                                      'lessee-project', start=at(1),
+                                      end=at(1.5)))
+    managers = [(scheduler_mod.Scheduler(name='manager-%d' % i),
+                 notices.Notifier()) for i in range(2)]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(manager):
+        try:
+            for hours in (1, 1.0001):
+                barrier.wait(30)
+                step(manager, hours)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(m,)) for m in managers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for sched, _ in managers:
+        sched.stop()
+    assert errors == []
+    # Each lease: one started and one ending notice (it is within the
+    # hour's lead time from the start), each sent once.
+    subjects = sorted(m.subject for m in smtp.messages)
+    assert len(subjects) == 10, subjects
+    for lease in made:
+        rows = db_api.notices_of(lease.uuid)
+        assert {k: (r.status, r.attempts) for k, r in rows.items()} == {
+            'started': ('sent', 1), 'ending': ('sent', 1)}
+
+
+def test_insert_notice_is_once_per_lease_and_kind(mail_config):
+    with db_api.writer() as session:
+        assert db_api.insert_notice(session, 'lease-1', 'started', at(1))
+        assert not db_api.insert_notice(session, 'lease-1', 'started',
+                                        at(2))
+        assert db_api.insert_notice(session, 'lease-1', 'ending', at(2))
+    rows = db_api.notices_of('lease-1')
+    assert rows['started'].next_attempt_at == at(1)
+    assert set(rows) == {'started', 'ending'}
+
+
+def test_claim_is_exclusive(mail_config):
+    with db_api.writer() as session:
+        db_api.insert_notice(session, 'lease-1', 'started', at(1))
+    row = db_api.notices_of('lease-1')['started']
+    until = at(1.5)
+    assert db_api.claim_notice(row.id, at(1), until)
+    assert not db_api.claim_notice(row.id, at(1), until)
+    assert not db_api.finish_notice(row.id, at(1.4), status='sent')
+    assert db_api.finish_notice(row.id, until, status='sent')
+    assert db_api.notices_of('lease-1')['started'].status == \
+        statuses.NOTICE_SENT
