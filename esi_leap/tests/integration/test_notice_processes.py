@@ -1,0 +1,149 @@
+"""Lease e-mail notices sent by real manager processes to a real SMTP
+server (aiosmtpd on 127.0.0.1): an SMTP outage at the lease start, the
+"about to end" notice, an extension, restarts, and two managers at once."""
+import datetime
+import time
+
+import requests
+
+from esi_leap.tests.fixtures import nodes as nodes_fixture
+from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests.fixtures import smtp as smtp_fixture
+
+ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
+LESSEE = 'lessee@example.org'
+OWNER = 'owner@example.org'
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso(moment):
+    return moment.replace(tzinfo=None).isoformat()
+
+
+def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600):
+    nodes = nodes_fixture.DummyNodes(str(tmp_path / 'nodes'))
+    nodes.add('node-1', 'owner-project')
+    conf = server_fixture.write_config(
+        str(tmp_path / 'esi-leap.conf'),
+        'sqlite:///%s' % (tmp_path / 'esi-leap.sqlite'), nodes.directory,
+        port, extra={
+            'manager': {'sweep_interval': str(sweep)},
+            'email': {
+                'enabled': 'true', 'smtp_host': '127.0.0.1',
+                'smtp_port': str(smtp.port), 'smtp_timeout': '2',
+                'sender': 'esi-leap@example.org',
+                'ending_lead_time': str(lead),
+                'retry_initial_delay': '0.5', 'retry_max_delay': '2',
+                'notify_owner': str(notify_owner).lower(),
+                'project_addresses': 'lessee:%s,owner-project:%s'
+                                     % (LESSEE, OWNER)}})
+    return conf
+
+
+def _lease(url, start, end):
+    made = requests.post(url + '/v1/leases', headers=ADMIN, json={
+        'resource_uuid': 'node-1', 'project_id': 'lessee',
+        'start_time': iso(start), 'end_time': iso(end)})
+    assert made.status_code == 201, made.text
+    return made.json()['uuid']
+
+
+def _wait_status(url, lease_uuid, wanted, timeout=30):
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        status = requests.get('%s/v1/leases/%s' % (url, lease_uuid),
+                              headers=ADMIN).json()['status']
+        if status == wanted:
+            return utcnow()
+        time.sleep(0.05)
+    raise AssertionError('lease %s is %s, not %s' % (lease_uuid, status,
+                                                     wanted))
+
+
+def _sleep_until(moment):
+    left = (moment - utcnow()).total_seconds()
+    if left > 0:
+        time.sleep(left)
+
+
+def test_embedded_all_outage_ending_extension_and_restart(tmp_path):
+    smtp = smtp_fixture.SMTPServer()  # not started: the server is down
+    port = server_fixture.free_port()
+    conf = _config(tmp_path, smtp, port, lead=3, notify_owner=True)
+    server = server_fixture.Server(conf, port, program='esi-leap-all')
+    server.dbsync()
+    server.start()
+    try:
+        start = utcnow() + datetime.timedelta(seconds=1)
+        end = start + datetime.timedelta(seconds=7)
+        lease_uuid = _lease(server.url, start, end)
+        # The lease starts on time with no SMTP server to be found.
+        _wait_status(server.url, lease_uuid, 'active')
+        time.sleep(1)  # at least one failed attempt
+        assert smtp.messages == []
+        smtp.start()
+        [started] = smtp.wait_for(1)
+        assert started.rcpt_tos == [LESSEE, OWNER]
+        assert 'has started' in started.subject
+        assert lease_uuid in started.body
+        # lead time (3 s) before the end: the "about to end" notice.
+        ending = smtp.wait_for(2)[1]
+        assert iso(end)[:19] in ending.subject
+        assert utcnow() < end
+        # Moving the end later sends it again, before the new end.
+        new_end = end + datetime.timedelta(seconds=4)
+        moved = requests.patch('%s/v1/leases/%s' % (server.url, lease_uuid),
+                               headers=ADMIN,
+                               json={'end_time': iso(new_end)})
+        assert moved.status_code == 200, moved.text
+        again = smtp.wait_for(3)[2]
+        assert iso(new_end)[:19] in again.subject
+        assert utcnow() < new_end
+    finally:
+        server.stop()
+    # Restarted: nothing is sent again, before or after the lease ends.
+    server.start()
+    try:
+        _wait_status(server.url, lease_uuid, 'expired')
+        time.sleep(1.5)
+    finally:
+        server.stop()
+        smtp.stop()
+    assert len(smtp.messages) == 3, [m.subject for m in smtp.messages]
+
+
+def test_two_manager_processes_send_each_notice_once(tmp_path):
+    smtp = smtp_fixture.SMTPServer().start()
+    port = server_fixture.free_port()
+    # A one-second sweep: fake:// carries no wake-up between processes.
+    conf = _config(tmp_path, smtp, port, lead=2, sweep=1)
+    api = server_fixture.Server(conf, port,
+                                log_path=str(tmp_path / 'api.log'))
+    api.dbsync()
+    api.start()
+    managers = []
+    try:
+        for i in range(2):
+            manager = server_fixture.Server(
+                conf, None, program='esi-leap-manager',
+                log_path=str(tmp_path / ('manager-%d.log' % i)))
+            manager.start()
+            managers.append(manager)
+        start = utcnow() + datetime.timedelta(seconds=1)
+        end = start + datetime.timedelta(seconds=4)
+        lease_uuid = _lease(api.url, start, end)
+        _wait_status(api.url, lease_uuid, 'expired')
+        time.sleep(1.5)  # both managers have looked again since
+    finally:
+        for manager in managers:
+            manager.stop()
+        api.stop()
+        smtp.stop()
+    subjects = sorted(m.subject for m in smtp.messages)
+    assert len(subjects) == 2, subjects
+    assert 'ends at' in subjects[0] and 'has started' in subjects[1]
+    assert all(m.rcpt_tos == [LESSEE] for m in smtp.messages)
