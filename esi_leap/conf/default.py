@@ -13,6 +13,15 @@ opts = [
                          'identity. For development and tests only.')],
                help='How API requests are authenticated. Policy is '
                     'enforced with either strategy.'),
+    cfg.BoolOpt('noauth_acknowledged',
+                default=False,
+                help='Set to true to acknowledge that auth_strategy = '
+                     'noauth trusts whatever identity a request claims, '
+                     'so anyone who reaches the API is whoever they say '
+                     'they are. Only do so for a development setup or an '
+                     'API reachable from trusted hosts only (e.g. bound '
+                     'to 127.0.0.1). Without it, "esi-leap-status upgrade '
+                     'check" warns about noauth.'),
     cfg.StrOpt('host',
                default=socket.gethostname(),
                sample_default='localhost',

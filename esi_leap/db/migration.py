@@ -4,6 +4,7 @@ import os
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 
 from esi_leap.db.sqlalchemy import api as sqla_api
 
@@ -44,3 +45,20 @@ def revision(message, autogenerate=False, engine=None):
     with engine.begin() as connection:
         alembic_command.revision(_config(connection), message=message,
                                  autogenerate=autogenerate)
+
+
+def _scripts():
+    return alembic_script.ScriptDirectory.from_config(_config())
+
+
+def head():
+    """Return the newest revision this code's migrations know."""
+    return _scripts().get_current_head()
+
+
+def known(revision):
+    """Whether ``revision`` is one of this code's migrations."""
+    try:
+        return _scripts().get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for unknown ids
+        return False
