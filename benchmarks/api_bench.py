@@ -279,6 +279,71 @@ class Result(object):
         return ordered[rank - 1] * 1000.0
 
 
+class _Load(object):
+    """The shared state of one measure() run."""
+
+    def __init__(self, result, max_requests, time_limit, send, cpu):
+        self.result = result
+        self.max_requests = max_requests
+        self.time_limit = time_limit
+        self.send = send
+        self.cpu = cpu
+        self.lock = threading.Lock()
+        self.sent = 0
+        self.started = self.deadline = self.cpu_before = None
+
+    def go(self):
+        """Barrier action: the timed part starts now."""
+        if self.cpu is not None:
+            self.cpu_before = self.cpu.sample()
+        self.started = time.monotonic()
+        self.deadline = self.started + self.time_limit
+
+    def take(self):
+        """Count one more request; False once the budget is used up."""
+        with self.lock:
+            if self.sent >= self.max_requests or \
+                    time.monotonic() >= self.deadline:
+                return False
+            self.sent += 1
+            return True
+
+    def failed(self, error):
+        with self.lock:
+            self.result.errors.append(str(error))
+            self.result.codes['error'] = \
+                self.result.codes.get('error', 0) + 1
+
+    def done(self, response, elapsed):
+        """Record one response (None: the sender had nothing to send)."""
+        result = self.result
+        with self.lock:
+            if response is None:
+                self.sent -= 1
+                return False
+            code = response.status_code
+            result.codes[code] = result.codes.get(code, 0) + 1
+            result.sizes.append(len(response.content))
+            if 200 <= code < 300:
+                result.latencies.append(elapsed)
+                result.last_body = response.content
+            elif len(result.errors) < 3:
+                result.errors.append('%s %s' % (code, response.text[:200]))
+            return True
+
+    def loop(self, session, index):
+        """Send requests from one client until the budget is used up."""
+        while self.take():
+            began = time.perf_counter()
+            try:
+                response = self.send(session, index)
+            except requests.RequestException as e:
+                self.failed(e)
+                continue
+            if not self.done(response, time.perf_counter() - began):
+                return
+
+
 def measure(name, kind, clients, max_requests, time_limit, warm_up,
             send, cpu=None):
     """Run ``send(session, client_index)`` from ``clients`` threads.
@@ -291,56 +356,19 @@ def measure(name, kind, clients, max_requests, time_limit, warm_up,
     ServerCpu), the server's CPU time during the timed part is recorded.
     """
     result = Result(name, kind, clients)
-    lock = threading.Lock()
-    state = {'sent': 0, 'started': None, 'deadline': None, 'cpu': None}
-
-    def go():
-        if cpu is not None:
-            state['cpu'] = cpu.sample()
-        state['started'] = time.monotonic()
-        state['deadline'] = state['started'] + time_limit
-
-    ready = threading.Barrier(clients, action=go)
+    load = _Load(result, max_requests, time_limit, send, cpu)
+    ready = threading.Barrier(clients, action=load.go)
 
     def run(index):
         session = requests.Session()
         try:
-            warm_up(session, index)
-        except requests.RequestException as e:
-            with lock:
-                result.errors.append('warm-up: %s' % e)
-        ready.wait()
-        try:
-            while True:
-                with lock:
-                    if state['sent'] >= max_requests or \
-                            time.monotonic() >= state['deadline']:
-                        return
-                    state['sent'] += 1
-                began = time.perf_counter()
-                try:
-                    response = send(session, index)
-                except requests.RequestException as e:
-                    with lock:
-                        result.errors.append(str(e))
-                        result.codes['error'] = \
-                            result.codes.get('error', 0) + 1
-                    continue
-                elapsed = time.perf_counter() - began
-                if response is None:
-                    with lock:
-                        state['sent'] -= 1
-                    return
-                with lock:
-                    code = response.status_code
-                    result.codes[code] = result.codes.get(code, 0) + 1
-                    result.sizes.append(len(response.content))
-                    if 200 <= code < 300:
-                        result.latencies.append(elapsed)
-                        result.last_body = response.content
-                    elif len(result.errors) < 3:
-                        result.errors.append('%s %s' % (
-                            code, response.text[:200]))
+            try:
+                warm_up(session, index)
+            except requests.RequestException as e:
+                with load.lock:
+                    result.errors.append('warm-up: %s' % e)
+            ready.wait()
+            load.loop(session, index)
         finally:
             session.close()
 
@@ -350,10 +378,10 @@ def measure(name, kind, clients, max_requests, time_limit, warm_up,
         thread.start()
     for thread in threads:
         thread.join()
-    result.wall = time.monotonic() - state['started']
+    result.wall = time.monotonic() - load.started
     if cpu is not None:
-        result.server_cpu = cpu.used(state['cpu'], cpu.sample())
-    result.sent = state['sent']
+        result.server_cpu = cpu.used(load.cpu_before, cpu.sample())
+    result.sent = load.sent
     return result
 
 

@@ -36,6 +36,42 @@ OFFER_BLOCKING = (AVAILABLE, ERROR)
 # sub-offer or sub-lease must be one of these.
 LEASE_CAN_PARENT = (CREATED, ACTIVE)
 
+# An offer the manager still has to expire once its end time has passed.
+OFFER_OPEN = (AVAILABLE, ERROR)
+
+# The manager's sets. A lease it may still have to start (or retry
+# starting); one it may still have to end; one waiting to retry a step.
+MANAGER_FULFIL_DUE = (CREATED, WAIT_FULFILL)
+MANAGER_END_DUE = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE)
+MANAGER_RETRYING = (WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL)
+# Leases that may hold their node now, or should be taken off it; and those
+# of them that may be the node's holder.
+MANAGER_LIVE = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL)
+MANAGER_CAN_HOLD = (CREATED, ACTIVE, WAIT_FULFILL)
+
+# What the nodes API reports: a node's current or future offer, and its
+# leases yet to start.
+NODE_OFFER_SHOWN = AVAILABLE
+NODE_FUTURE_LEASE = CREATED
+# What the drift sweep checks nodes against.
+HOLDING = ACTIVE
+
+
+def attempt_ready(next_attempt_at, now):
+    """Whether a lease's next manager attempt is due at ``now``.
+
+    A lease with no retry time set is always ready.
+    """
+    return next_attempt_at is None or next_attempt_at <= now
+
+
+def attempt_ready_sql(next_attempt_at, now):
+    """The SQL form of attempt_ready(), on a SQLAlchemy column.
+
+    Kept next to the Python form so that the two can never disagree.
+    """
+    return next_attempt_at.is_(None) | (next_attempt_at <= now)
+
 # Lease e-mail notices: their kinds, and where each one is.
 NOTICE_STARTED = 'started'
 NOTICE_ENDING = 'ending'

@@ -1,53 +1,324 @@
 """The esi-leap database interface.
 
-Everything outside ``esi_leap.db`` reaches the database through the names
-below; their docstrings (in ``esi_leap.db.sqlalchemy.api``) say what each
-promises. Rows are returned as model instances detached from any session.
+Everything outside ``esi_leap.db`` reaches the database through the
+functions below, and each says what it promises. Rows are returned as model
+instances detached from any session unless a function says otherwise.
+
+Unless a docstring says more, a function raises only what the database
+layer raises: ``oslo_db.exception.DBError`` and its subclasses
+(``DBConnectionError`` when the server cannot be reached,
+``DBDeadlock`` when the server chose this transaction as a deadlock
+victim). None of them leaves anything half-written: every function that
+writes does so in one transaction.
+
+The implementation is split by job under ``esi_leap.db.sqlalchemy``:
+``engine`` (engine and sessions), ``reads``, ``booking`` (the
+ResourceTransaction) and ``manager`` (the manager's queries).
 """
-from esi_leap.db.sqlalchemy import api as _impl
+from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
+from esi_leap.db.sqlalchemy import engine as _engine
+from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import notices as _notices
+from esi_leap.db.sqlalchemy import reads as _reads
 
-get_engine = _impl.get_engine
-reset = _impl.reset
-reader = _impl.reader
-writer = _impl.writer
 
-offer_get = _impl.offer_get
-offers_by_name = _impl.offers_by_name
-offer_list = _impl.offer_list
-lease_get = _impl.lease_get
-leases_by_name = _impl.leases_by_name
-lease_list = _impl.lease_list
-lease_windows_by_offer = _impl.lease_windows_by_offer
-held_leases = _impl.held_leases
+# Engine and sessions --------------------------------------------------
 
-resource_transaction = _impl.resource_transaction
-run_booking = _impl.run_booking
+def get_engine():
+    """Return the SQLAlchemy engine of [database] connection.
 
-due_resources = _impl.due_resources
-next_due = _impl.next_due
-ended_offers = _impl.ended_offers
-held_resources = _impl.held_resources
-claim_resource = _impl.claim_resource
-release_resource = _impl.release_resource
-event_list = _impl.event_list
-node_bookings = _impl.node_bookings
+    The engine is created on first use; raises ``oslo_db`` errors only
+    when [database] connection is malformed.
+    """
+    return _engine.get_engine()
 
-token_create = _console_tokens.token_create
-token_consume = _console_tokens.token_consume
-token_get = _console_tokens.token_get
-token_delete = _console_tokens.token_delete
-tokens_delete_node = _console_tokens.tokens_delete_node
-tokens_still_valid = _console_tokens.tokens_still_valid
-tokens_purge_expired = _console_tokens.tokens_purge_expired
 
-insert_notice = _notices.insert_notice
-delete_notice = _notices.delete_notice
-leases_to_warn = _notices.leases_to_warn
-next_warning_end = _notices.next_warning_end
-due_notices = _notices.due_notices
-next_notice_attempt = _notices.next_notice_attempt
-claim_notice = _notices.claim_notice
-finish_notice = _notices.finish_notice
-notices_of = _notices.notices_of
+def reset():
+    """Dispose of the engine so the next use reads [database] afresh."""
+    _engine.reset()
+
+
+def reader():
+    """Context manager: a session in a read-only transaction.
+
+    For tests and tools; the service itself reads through the functions
+    below.
+    """
+    return _engine.reader()
+
+
+def writer():
+    """Context manager: a session in a transaction committed on exit.
+
+    An exception inside the block rolls everything back and propagates.
+    """
+    return _engine.writer()
+
+
+# Reads ----------------------------------------------------------------
+
+def offer_get(uuid):
+    """Return the offer with ``uuid``, or None if there is none."""
+    return _reads.offer_get(uuid)
+
+
+def offers_by_name(name, visible_to=None):
+    """Return the offers named ``name``, oldest first.
+
+    With ``visible_to`` (an OfferVisibility), only those that project may
+    see; None means no restriction.
+    """
+    return _reads.offers_by_name(name, visible_to)
+
+
+def offer_list(filters):
+    """Return the offers matching an OfferFilters, oldest first."""
+    return _reads.offer_list(filters)
+
+
+def lease_get(uuid):
+    """Return the lease with ``uuid``, or None if there is none."""
+    return _reads.lease_get(uuid)
+
+
+def leases_by_name(name, party=None):
+    """Return the leases named ``name``, oldest first.
+
+    With ``party``, only those it holds or owns.
+    """
+    return _reads.leases_by_name(name, party)
+
+
+def lease_list(filters):
+    """Return the leases matching a LeaseFilters, oldest first."""
+    return _reads.lease_list(filters)
+
+
+def lease_windows_by_offer(offer_uuids, statuses, ending_after):
+    """Map offer uuid to the (start, end) windows of its leases.
+
+    Only leases in ``statuses`` that end after ``ending_after`` count;
+    windows are sorted by start; offers without any are absent. One query
+    whatever the number of offers.
+    """
+    return _reads.lease_windows_by_offer(offer_uuids, statuses,
+                                         ending_after)
+
+
+def held_leases(resource_type, resource_uuid, project_id, statuses):
+    """Return the top-level leases in ``statuses`` of one resource.
+
+    Only those held by ``project_id``, by start time.
+    """
+    return _reads.held_leases(resource_type, resource_uuid, project_id,
+                              statuses)
+
+
+def event_list(filters):
+    """Return the events matching an EventFilters, oldest first."""
+    return _reads.event_list(filters)
+
+
+def node_bookings(resource_type, now):
+    """Return the bookings the nodes API shows, by node uuid.
+
+    ``{uuid: {'offer_uuid', 'future_offers', 'future_leases'}}`` for every
+    node of ``resource_type`` with an open offer or a lease yet to start;
+    nodes with neither are absent. Two queries whatever the number of
+    nodes.
+    """
+    return _reads.node_bookings(resource_type, now)
+
+
+# The booking transaction ----------------------------------------------
+
+def resource_transaction(resource_type, resource_uuid):
+    """Context manager: a ResourceTransaction holding the resource's lock.
+
+    The row lock is the transaction's first statement, so every check made
+    through the transaction sees every booking committed before it, and no
+    other booking transaction on the resource runs until it ends. Commits
+    on a normal exit, rolls back on an exception (which propagates).
+    Raises RuntimeError if the resource's lock row cannot be created.
+    """
+    return _booking.resource_transaction(resource_type, resource_uuid)
+
+
+def run_booking(resource_type, resource_uuid, body,
+                attempts=_booking.BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` in a ResourceTransaction; return its result.
+
+    ``body`` gets a fresh ResourceTransaction on every attempt and must do
+    all its reads, checks and writes through it: it may run more than
+    once. A transaction the database rolls back as a deadlock (a lost
+    Galera certification, an InnoDB deadlock) is re-run after a short
+    jittered pause, up to ``attempts`` times in all; then raises
+    exception.BookingContended (409). Whatever ``body`` raises propagates
+    after the rollback.
+    """
+    return _booking.run_booking(resource_type, resource_uuid, body,
+                                attempts)
+
+
+# The manager ------------------------------------------------------------
+
+def due_resources(now):
+    """Return the sorted (resource_type, resource_uuid) pairs with work due.
+
+    Work is due for a lease that should start, end or be retried by
+    ``now``. The cost does not grow with the number of finished leases.
+    """
+    return _manager.due_resources(now)
+
+
+def next_due(now):
+    """Return the earliest instant after ``now`` when work is due, or None.
+
+    Counts lease starts and ends, retry times, and open offers' ends.
+    """
+    return _manager.next_due(now)
+
+
+def ended_offers(now, limit=500):
+    """Return at most ``limit`` open offers whose end time has passed."""
+    return _manager.ended_offers(now, limit)
+
+
+def held_resources():
+    """Return what every node with an active lease should carry.
+
+    Tuples of (resource_type, resource_uuid, lease uuid, lessee project,
+    parent lease uuid).
+    """
+    return _manager.held_resources()
+
+
+def claim_resource(resource_type, resource_uuid, owner, now, ttl):
+    """Claim a node for the manager ``owner`` until ``now + ttl``.
+
+    Returns True if ``owner`` holds the claim now (new or renewed), False
+    if another manager's unexpired claim stands. Two managers never both
+    hold one.
+    """
+    return _manager.claim_resource(resource_type, resource_uuid, owner, now,
+                                   ttl)
+
+
+def release_resource(resource_type, resource_uuid, owner):
+    """Give up ``owner``'s claim on a node; a no-op if it holds none."""
+    _manager.release_resource(resource_type, resource_uuid, owner)
+
+
+# Console auth tokens ----------------------------------------------------
+
+def token_create(row, now):
+    """Store a new ConsoleAuthToken row and return it.
+
+    In the same transaction, the node's expired and unused tokens go.
+    """
+    return _console_tokens.token_create(row, now)
+
+
+def token_consume(token_hash, now):
+    """Use the token with ``token_hash`` once; return its row or None.
+
+    One conditional UPDATE: it succeeds for one caller only, for a token
+    not used before, not expired, whose authorising lease (if any) holds
+    the node at ``now``.
+    """
+    return _console_tokens.token_consume(token_hash, now)
+
+
+def token_get(token_hash):
+    """Return the token row with ``token_hash``, or None."""
+    return _console_tokens.token_get(token_hash)
+
+
+def token_delete(token_id):
+    """Delete one token row; a no-op if it is gone already."""
+    _console_tokens.token_delete(token_id)
+
+
+def tokens_delete_node(resource_type, node_uuid):
+    """Delete every token of a node; return how many there were."""
+    return _console_tokens.tokens_delete_node(resource_type, node_uuid)
+
+
+def tokens_still_valid(token_ids, now):
+    """Return the subset of ``token_ids`` whose sessions may go on.
+
+    A session may go on while its token row exists and its authorising
+    lease (if any) still holds the node. One query for any number of ids.
+    """
+    return _console_tokens.tokens_still_valid(token_ids, now)
+
+
+def tokens_purge_expired(now):
+    """Delete unused tokens past their expiry; return how many."""
+    return _console_tokens.tokens_purge_expired(now)
+
+
+# Lease e-mail notices ---------------------------------------------------
+
+def insert_notice(session, lease_uuid, kind, due):
+    """Record, in ``session``'s transaction, that a notice is due.
+
+    Returns True when this call created the row, False when the lease
+    already has a notice of this kind (whatever its status).
+    """
+    return _notices.insert_notice(session, lease_uuid, kind, due)
+
+
+def delete_notice(session, lease_uuid, kind):
+    """Forget a lease's ``kind`` notice in ``session``'s transaction.
+
+    It is then decided, and sent, again.
+    """
+    _notices.delete_notice(session, lease_uuid, kind)
+
+
+def leases_to_warn(now, horizon, limit=500):
+    """Active leases ending in (now, horizon] without an ending notice.
+
+    At most ``limit`` detached Lease rows, soonest end first; leases that
+    have ended cost nothing.
+    """
+    return _notices.leases_to_warn(now, horizon, limit)
+
+
+def next_warning_end(after):
+    """Earliest end after ``after`` of an active lease, or None."""
+    return _notices.next_warning_end(after)
+
+
+def due_notices(now, limit=100):
+    """Pending notices whose next attempt is due by ``now``, oldest first."""
+    return _notices.due_notices(now, limit)
+
+
+def next_notice_attempt(now):
+    """The earliest pending notice attempt after ``now``, or None."""
+    return _notices.next_notice_attempt(now)
+
+
+def claim_notice(notice_id, now, until):
+    """Claim a due pending notice for one attempt, until ``until``.
+
+    Of several managers exactly one gets True; the attempt is counted at
+    once.
+    """
+    return _notices.claim_notice(notice_id, now, until)
+
+
+def finish_notice(notice_id, claimed_until, **values):
+    """Record the outcome of a claimed attempt (status, error, ...).
+
+    Only while the claim still holds; returns whether it was written.
+    """
+    return _notices.finish_notice(notice_id, claimed_until, **values)
+
+
+def notices_of(lease_uuid):
+    """Every notice row of a lease, by kind."""
+    return _notices.notices_of(lease_uuid)

@@ -6,7 +6,7 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 
-from esi_leap.db.sqlalchemy import api as sqla_api
+from esi_leap.db.sqlalchemy import engine as sqla_engine
 
 _INI = os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic.ini')
 
@@ -19,21 +19,21 @@ def _config(connection=None):
 
 def upgrade(revision='head', engine=None):
     """Bring the schema up to ``revision`` (default: the newest)."""
-    engine = engine or sqla_api.get_engine()
+    engine = engine or sqla_engine.get_engine()
     with engine.begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
 
 
 def stamp(revision, engine=None):
     """Record ``revision`` as the schema version without running anything."""
-    engine = engine or sqla_api.get_engine()
+    engine = engine or sqla_engine.get_engine()
     with engine.begin() as connection:
         alembic_command.stamp(_config(connection), revision)
 
 
 def version(engine=None):
     """Return the schema's current revision, or None for an empty DB."""
-    engine = engine or sqla_api.get_engine()
+    engine = engine or sqla_engine.get_engine()
     with engine.connect() as connection:
         context = alembic_migration.MigrationContext.configure(connection)
         return context.get_current_revision()
@@ -41,7 +41,7 @@ def version(engine=None):
 
 def revision(message, autogenerate=False, engine=None):
     """Write a new migration script (for developers)."""
-    engine = engine or sqla_api.get_engine()
+    engine = engine or sqla_engine.get_engine()
     with engine.begin() as connection:
         alembic_command.revision(_config(connection), message=message,
                                  autogenerate=autogenerate)

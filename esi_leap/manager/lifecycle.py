@@ -24,11 +24,6 @@ from esi_leap import resource_types
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
-# Leases that may hold the node now, or should be taken off it.
-_LIVE = (statuses.CREATED, statuses.ACTIVE, statuses.WAIT_FULFILL,
-         statuses.WAIT_EXPIRE, statuses.WAIT_CANCEL)
-_CAN_HOLD = (statuses.CREATED, statuses.ACTIVE, statuses.WAIT_FULFILL)
-
 
 @dataclasses.dataclass
 class Plan(object):
@@ -42,8 +37,32 @@ class Plan(object):
         return self.holder.uuid if self.holder is not None else None
 
 
+@dataclasses.dataclass
+class Outcome(object):
+    """What the backend steps of converge() found and did.
+
+    ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
+    'unreachable' (nothing is known: every due lease is retried);
+    ``current`` is the lease the node still carries after the scrub;
+    ``busy`` means the backend is still taking the node back (cleaning):
+    the leases concerned wait without that counting as a failed attempt.
+    """
+
+    started: object
+    state: str = 'ok'
+    current: str = None
+    scrub_error: str = None
+    hold_error: str = None
+    busy: bool = False
+
+    def still_holds(self, lease_uuid):
+        """Whether the node may still carry ``lease_uuid``."""
+        return self.state == 'unreachable' or (
+            self.scrub_error is not None and self.current == lease_uuid)
+
+
 def _ready(lease, now):
-    return lease.next_attempt_at is None or lease.next_attempt_at <= now
+    return statuses.attempt_ready(lease.next_attempt_at, now)
 
 
 def make_plan(leases, now):
@@ -58,7 +77,8 @@ def make_plan(leases, now):
     for lease in leases:
         if lease.status == statuses.WAIT_CANCEL or lease.end_time <= now:
             plan.ending.append(lease)
-        elif lease.status in _CAN_HOLD and lease.start_time <= now:
+        elif lease.status in statuses.MANAGER_CAN_HOLD and \
+                lease.start_time <= now:
             running.append(lease)
     running_uuids = {lease.uuid for lease in running}
     children = [lease for lease in running
@@ -109,6 +129,14 @@ def _succeed(lease):
     lease.status_reason = None
 
 
+def _due(plan, now):
+    """Whether a lease of the plan is due to end, start or be retried."""
+    holder = plan.holder
+    return any(_ready(lease, now) for lease in plan.ending) or (
+        holder is not None and holder.status != statuses.ACTIVE
+        and _ready(holder, now))
+
+
 def converge(resource_type, resource_uuid, now=None, force=False):
     """Bring one node in line with its leases, as of ``now``.
 
@@ -119,139 +147,144 @@ def converge(resource_type, resource_uuid, now=None, force=False):
     never escape.
     """
     now = now or timeutils.utcnow()
-    rtype = resource_types.get(resource_type)
     plan = db_api.run_booking(
         resource_type, resource_uuid,
-        lambda txn: make_plan(txn.live_leases(_LIVE), now))
-    ending = {lease.uuid for lease in plan.ending}
-    if not force and not any(_ready(lease, now) for lease in plan.ending) and (
-            plan.holder is None or (
-                plan.holder.status == statuses.ACTIVE
-                or not _ready(plan.holder, now))):
-        # Nothing due: make sure the node still matches (drift repair is
-        # the sweep's job and calls repair()).
+        lambda txn: make_plan(txn.live_leases(statuses.MANAGER_LIVE), now))
+    if not force and not _due(plan, now):
+        # Nothing due: drift repair is the sweep's job (drifted()).
         return plan
-
-    started = max(now, timeutils.utcnow())
-    scrub_error = hold_error = None
-    node = current = None
-    state = 'ok'
-    busy = False
-    try:
-        node = rtype.get(resource_uuid)
-        current = node.lease_uuid
-    except exception.NodeNotFound:
-        state = 'missing'
-    except exception.EsiLeapException as e:
-        state = 'unreachable'
-        scrub_error = hold_error = str(e)
-
-    if state == 'ok' and current is not None and \
-            current != plan.holder_uuid:
-        try:
-            rtype.remove_lease(resource_uuid, current)
-            current = None
-            # NOTE(esi-leap): tokens of the old holder die with the scrub;
-            # the console proxy ends their sessions within a second.
-            console_tokens.revoke(resource_type, resource_uuid)
-        except exception.NodeBusy as e:
-            scrub_error, busy = str(e), True
-        except exception.EsiLeapException as e:
-            scrub_error = str(e)
-    if state == 'ok' and plan.holder is not None and scrub_error is None \
-            and (current != plan.holder_uuid
-                 or node.lessee_id != plan.holder.project_id):
-        try:
-            rtype.set_lease(resource_uuid, plan.holder.uuid,
-                            plan.holder.project_id)
-        except exception.EsiLeapException as e:
-            hold_error = str(e)
-    if state == 'ok' and scrub_error is not None:
-        hold_error = hold_error or (
-            'waiting for the node to be taken back from lease %s: %s'
-            % (current, scrub_error))
-    if state == 'missing':
-        hold_error = 'node %s not found' % resource_uuid
-
-    _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started, now, busy)
+    outcome = Outcome(started=max(now, timeutils.utcnow()))
+    rtype = resource_types.get(resource_type)
+    node = _look(rtype, resource_uuid, outcome)
+    if outcome.state == 'ok':
+        _scrub(rtype, resource_type, resource_uuid, plan, outcome)
+        _hold(rtype, resource_uuid, node, plan, outcome)
+    elif outcome.state == 'missing':
+        outcome.hold_error = 'node %s not found' % resource_uuid
+    _record(resource_type, resource_uuid, plan, outcome, now)
     return plan
 
 
-def _record(resource_type, resource_uuid, plan, ending, state, current,
-            scrub_error, hold_error, started, planned_at, busy=False):
-    """Write the outcome of converge() in one transaction with events.
+def _look(rtype, resource_uuid, outcome):
+    """Read the node from the backend; None unless outcome.state is 'ok'."""
+    try:
+        node = rtype.get(resource_uuid)
+    except exception.NodeNotFound:
+        outcome.state = 'missing'
+        return None
+    except exception.EsiLeapException as e:
+        outcome.state = 'unreachable'
+        outcome.scrub_error = outcome.hold_error = str(e)
+        return None
+    outcome.current = node.lease_uuid
+    return node
 
-    ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
-    'unreachable' (nothing is known: every due lease is retried);
-    ``current`` is the lease the node still carries after the scrub;
-    ``busy`` means the backend is still taking the node back (cleaning):
-    the leases concerned wait without that counting as a failed attempt.
-    """
+
+def _scrub(rtype, rtype_name, resource_uuid, plan, outcome):
+    """Take the node from a lease that should not hold it any more."""
+    if outcome.current is None or outcome.current == plan.holder_uuid:
+        return
+    try:
+        rtype.remove_lease(resource_uuid, outcome.current)
+        outcome.current = None
+        # NOTE(esi-leap): tokens of the old holder die with the scrub;
+        # the console proxy ends their sessions within a second.
+        console_tokens.revoke(rtype_name, resource_uuid)
+        return
+    except exception.NodeBusy as e:
+        outcome.scrub_error, outcome.busy = str(e), True
+    except exception.EsiLeapException as e:
+        outcome.scrub_error = str(e)
+    # The holder cannot have the node before it has been taken back.
+    outcome.hold_error = (
+        'waiting for the node to be taken back from lease %s: %s'
+        % (outcome.current, outcome.scrub_error))
+
+
+def _hold(rtype, resource_uuid, node, plan, outcome):
+    """Hand the node to the lease that should hold it, if it has not."""
+    holder = plan.holder
+    if holder is None or outcome.scrub_error is not None:
+        return
+    if outcome.current == holder.uuid and \
+            node.lessee_id == holder.project_id:
+        return
+    try:
+        rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
+    except exception.EsiLeapException as e:
+        outcome.hold_error = str(e)
+
+
+def _record(resource_type, resource_uuid, plan, outcome, planned_at):
+    """Write the outcome of converge() in one transaction with events."""
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
     recorder = db_api.run_booking(
         resource_type, resource_uuid,
-        lambda txn: _record_in(txn, plan, ending, state, current, scrub_error,
-                               hold_error, started, now, busy))
+        lambda txn: _record_in(txn, plan, outcome, now))
     recorder.send()
 
 
-def _record_in(txn, plan, ending, state, current, scrub_error, hold_error,
-               started, now, busy):
+def _record_in(txn, plan, outcome, now):
     """The body of _record's transaction; returns its event Recorder."""
     recorder = events.Recorder(txn.session)
-    for uuid in ending:
-        lease = txn.lease(uuid)
-        if lease is None or lease.status not in _LIVE:
-            continue
-        cancelling = lease.status == statuses.WAIT_CANCEL
-        if not cancelling and lease.end_time > now:
-            continue  # extended meanwhile; the next run decides
-        before = lease.status
-        still_held = state == 'unreachable' or (
-            scrub_error is not None and current == lease.uuid)
-        wait_status = statuses.WAIT_CANCEL if cancelling \
-            else statuses.WAIT_EXPIRE
-        if not (busy and still_held and before == wait_status):
-            recorder.record('lease', lease, 'delete', 'start', before,
-                            when=started)
-        if still_held and busy:
-            _wait(lease, wait_status, scrub_error, now)
-            continue
-        if still_held:
-            _fail(lease, wait_status, scrub_error, now)
-            recorder.record('lease', lease, 'delete', 'error', before)
-            continue
+    for lease in plan.ending:
+        _record_end(txn.lease(lease.uuid), outcome, recorder, now)
+    if plan.holder is not None:
+        _record_hold(txn.lease(plan.holder.uuid), outcome, recorder, now)
+    return recorder
+
+
+def _record_end(lease, outcome, recorder, now):
+    """Record the end (or the failed or waiting end) of one lease."""
+    if lease is None or lease.status not in statuses.MANAGER_LIVE:
+        return
+    cancelling = lease.status == statuses.WAIT_CANCEL
+    if not cancelling and lease.end_time > now:
+        return  # extended meanwhile; the next run decides
+    before = lease.status
+    still_held = outcome.still_holds(lease.uuid)
+    wait_status = statuses.WAIT_CANCEL if cancelling \
+        else statuses.WAIT_EXPIRE
+    if not (outcome.busy and still_held and before == wait_status):
+        recorder.record('lease', lease, 'delete', 'start', before,
+                        when=outcome.started)
+    if still_held and outcome.busy:
+        _wait(lease, wait_status, outcome.scrub_error, now)
+    elif still_held:
+        _fail(lease, wait_status, outcome.scrub_error, now)
+        recorder.record('lease', lease, 'delete', 'error', before)
+    else:
         lease.status = statuses.DELETED if cancelling \
             else statuses.EXPIRED
         lease.expire_time = now
         _succeed(lease)
         recorder.record('lease', lease, 'delete', 'end', before)
-    if plan.holder is not None:
-        lease = txn.lease(plan.holder.uuid)
-        if lease is not None and lease.status in _CAN_HOLD and \
-                lease.end_time > now:
-            before = lease.status
-            waiting = busy and scrub_error is not None
-            if (before != statuses.ACTIVE or hold_error is not None) \
-                    and not (waiting and
-                             before == statuses.WAIT_FULFILL):
-                recorder.record('lease', lease, 'fulfill', 'start',
-                                before, when=started)
-            if waiting:
-                _wait(lease, statuses.WAIT_FULFILL, hold_error, now)
-            elif hold_error is not None:
-                _fail(lease, statuses.WAIT_FULFILL, hold_error, now)
-                recorder.record('lease', lease, 'fulfill', 'error',
-                                before)
-            elif before != statuses.ACTIVE:
-                lease.status = statuses.ACTIVE
-                lease.fulfill_time = lease.fulfill_time or now
-                _succeed(lease)
-                notices.record_started(txn.session, lease, now)
-                recorder.record('lease', lease, 'fulfill', 'end', before)
-    return recorder
+
+
+def _record_hold(lease, outcome, recorder, now):
+    """Record the start (or the failed or waiting start) of the holder."""
+    if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
+            lease.end_time <= now:
+        return
+    before = lease.status
+    error = outcome.hold_error
+    waiting = outcome.busy and outcome.scrub_error is not None
+    if (before != statuses.ACTIVE or error is not None) and \
+            not (waiting and before == statuses.WAIT_FULFILL):
+        recorder.record('lease', lease, 'fulfill', 'start', before,
+                        when=outcome.started)
+    if waiting:
+        _wait(lease, statuses.WAIT_FULFILL, error, now)
+    elif error is not None:
+        _fail(lease, statuses.WAIT_FULFILL, error, now)
+        recorder.record('lease', lease, 'fulfill', 'error', before)
+    elif before != statuses.ACTIVE:
+        lease.status = statuses.ACTIVE
+        lease.fulfill_time = lease.fulfill_time or now
+        _succeed(lease)
+        notices.record_started(recorder.session, lease, now)
+        recorder.record('lease', lease, 'fulfill', 'end', before)
 
 
 def expire_offers(now=None):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from esi_leap.common import statuses
-from esi_leap.db.sqlalchemy import api
+from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 
 _TOKEN = models.ConsoleAuthToken
@@ -35,7 +35,7 @@ def lease_holds(lease_uuid_column, now):
 
 def token_create(row, now):
     """Store a new token row; drop the node's expired, unused tokens."""
-    with api.writer() as session:
+    with engine.writer() as session:
         session.execute(sa.delete(_TOKEN).where(
             _TOKEN.resource_type == row.resource_type,
             _TOKEN.node_uuid == row.node_uuid,
@@ -55,7 +55,7 @@ def token_consume(token_hash, now):
         _TOKEN.expires > now,
         sa.or_(_TOKEN.lease_uuid.is_(None),
                lease_holds(_TOKEN.lease_uuid, now)))
-    with api.writer() as session:
+    with engine.writer() as session:
         result = session.execute(
             sa.update(_TOKEN).where(usable).values(consumed_at=now)
             .execution_options(synchronize_session=False))
@@ -67,14 +67,14 @@ def token_consume(token_hash, now):
 
 def token_get(token_hash):
     """Return the token row with ``token_hash``, or None."""
-    with api.reader() as session:
+    with engine.reader() as session:
         return session.scalars(sa.select(_TOKEN).where(
             _TOKEN.token_hash == token_hash)).first()
 
 
 def tokens_delete_node(resource_type, node_uuid):
     """Delete every token of a node; return how many there were."""
-    with api.writer() as session:
+    with engine.writer() as session:
         return session.execute(sa.delete(_TOKEN).where(
             _TOKEN.resource_type == resource_type,
             _TOKEN.node_uuid == node_uuid)).rowcount
@@ -82,7 +82,7 @@ def tokens_delete_node(resource_type, node_uuid):
 
 def token_delete(token_id):
     """Delete one token row (its session is over)."""
-    with api.writer() as session:
+    with engine.writer() as session:
         session.execute(sa.delete(_TOKEN).where(_TOKEN.id == token_id))
 
 
@@ -98,12 +98,12 @@ def tokens_still_valid(token_ids, now):
         _TOKEN.id.in_(list(token_ids)),
         sa.or_(_TOKEN.lease_uuid.is_(None),
                lease_holds(_TOKEN.lease_uuid, now)))
-    with api.reader() as session:
+    with engine.reader() as session:
         return set(session.scalars(query))
 
 
 def tokens_purge_expired(now):
     """Delete unused tokens past their expiry; return how many."""
-    with api.writer() as session:
+    with engine.writer() as session:
         return session.execute(sa.delete(_TOKEN).where(
             _TOKEN.consumed_at.is_(None), _TOKEN.expires <= now)).rowcount

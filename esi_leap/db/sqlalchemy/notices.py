@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import statuses
-from esi_leap.db.sqlalchemy import api as db_impl
+from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
 
 _DIALECT_INSERTS = {'mysql': mysql.insert, 'postgresql': postgresql.insert,

@@ -309,7 +309,7 @@ def test_scheduler_sleeps_until_the_next_start(owner_ctx, node, scheduler,
 
 
 def test_manager_statuses_are_in_the_api_sets():
-    assert set(lifecycle._LIVE) <= set(statuses.LEASE_STATUSES)
+    assert set(statuses.MANAGER_LIVE) <= set(statuses.LEASE_STATUSES)
 
 
 class CleaningNodes(dummy_node.DummyNodeType):

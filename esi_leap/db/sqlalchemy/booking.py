@@ -1,0 +1,235 @@
+"""The booking transaction: every change to what is booked on a resource.
+
+A ResourceTransaction first locks the resource's ``resource_locks`` row, so
+that checks and writes on one resource are serialised by the database
+itself.
+"""
+import contextlib
+import random
+import time
+
+from oslo_db import exception as db_exc
+from oslo_log import log
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+
+from esi_leap.common import exception
+from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import sql
+
+LOG = log.getLogger(__name__)
+
+
+class ResourceTransaction(object):
+    """Queries and changes on one resource, under that resource's lock.
+
+    Only ResourceTransaction.begin() creates one; everything done through
+    it commits together or not at all.
+    """
+
+    def __init__(self, session, resource_type, resource_uuid):
+        self.session = session
+        self.resource_type = resource_type
+        self.resource_uuid = resource_uuid
+
+    def _exists(self, query):
+        return self.session.execute(sa.select(sa.exists(query))).scalar()
+
+    def offer(self, uuid):
+        """Re-read an offer of this resource inside the transaction."""
+        return self.session.scalars(sa.select(models.Offer).where(
+            models.Offer.uuid == uuid)).first()
+
+    def lease(self, uuid):
+        """Re-read a lease of this resource inside the transaction."""
+        return self.session.scalars(sa.select(models.Lease).where(
+            models.Lease.uuid == uuid)).first()
+
+    def resource_offer_overlaps(self, start, end, statuses, exclude=None):
+        """Whether a top-level offer in ``statuses`` overlaps the window."""
+        offer = models.Offer
+        query = sa.select(offer.id).where(
+            offer.resource_type == self.resource_type,
+            offer.resource_uuid == self.resource_uuid,
+            offer.parent_lease_uuid.is_(None),
+            offer.status.in_(statuses),
+            sql.overlaps(offer, start, end))
+        if exclude is not None:
+            query = query.where(offer.uuid != exclude)
+        return self._exists(query)
+
+    def resource_lease_overlaps(self, start, end, statuses, exclude=None):
+        """Whether a top-level lease in ``statuses`` overlaps the window."""
+        lease = models.Lease
+        query = sa.select(lease.id).where(
+            lease.resource_type == self.resource_type,
+            lease.resource_uuid == self.resource_uuid,
+            lease.parent_lease_uuid.is_(None),
+            lease.status.in_(statuses),
+            sql.overlaps(lease, start, end))
+        if exclude is not None:
+            query = query.where(lease.uuid != exclude)
+        return self._exists(query)
+
+    def offer_lease_overlaps(self, offer_uuid, start, end, statuses,
+                             exclude=None):
+        """Whether a lease of the offer in ``statuses`` overlaps."""
+        lease = models.Lease
+        query = sa.select(lease.id).where(
+            lease.offer_uuid == offer_uuid,
+            lease.status.in_(statuses),
+            sql.overlaps(lease, start, end))
+        if exclude is not None:
+            query = query.where(lease.uuid != exclude)
+        return self._exists(query)
+
+    def child_overlaps(self, parent_uuid, start, end, lease_statuses,
+                       offer_statuses, exclude=None):
+        """Whether a sub-lease or sub-offer of the parent overlaps."""
+        lease, offer = models.Lease, models.Offer
+        leases = sa.select(lease.id).where(
+            lease.parent_lease_uuid == parent_uuid,
+            lease.offer_uuid.is_(None),
+            lease.status.in_(lease_statuses),
+            sql.overlaps(lease, start, end))
+        offers = sa.select(offer.id).where(
+            offer.parent_lease_uuid == parent_uuid,
+            offer.status.in_(offer_statuses),
+            sql.overlaps(offer, start, end))
+        if exclude is not None:
+            leases = leases.where(lease.uuid != exclude)
+            offers = offers.where(offer.uuid != exclude)
+        return self._exists(leases) or self._exists(offers)
+
+    def next_lease_start(self, offer_uuid, after, statuses):
+        """Start of the offer's first lease in ``statuses`` at/after."""
+        lease = models.Lease
+        return self.session.execute(
+            sa.select(sa.func.min(lease.start_time)).where(
+                lease.offer_uuid == offer_uuid,
+                lease.status.in_(statuses),
+                lease.start_time >= after)).scalar()
+
+    def leases_of_offer(self, offer_uuid, statuses):
+        """Leases claimed from the offer, in ``statuses``."""
+        return list(self.session.scalars(sa.select(models.Lease).where(
+            models.Lease.offer_uuid == offer_uuid,
+            models.Lease.status.in_(statuses)).order_by(models.Lease.id)))
+
+    def children(self, parent_uuid, lease_statuses, offer_statuses):
+        """Sub-offers and sub-leases of a lease, in the given statuses."""
+        offers = list(self.session.scalars(sa.select(models.Offer).where(
+            models.Offer.parent_lease_uuid == parent_uuid,
+            models.Offer.status.in_(offer_statuses))))
+        leases = list(self.session.scalars(sa.select(models.Lease).where(
+            models.Lease.parent_lease_uuid == parent_uuid,
+            models.Lease.status.in_(lease_statuses))))
+        return offers, leases
+
+    def live_leases(self, statuses):
+        """All leases of this resource in ``statuses``, by start time."""
+        lease = models.Lease
+        return list(self.session.scalars(sa.select(lease).where(
+            lease.resource_type == self.resource_type,
+            lease.resource_uuid == self.resource_uuid,
+            lease.status.in_(statuses)).order_by(lease.start_time)))
+
+    def add(self, row):
+        """Insert a new Offer or Lease row; returns it once flushed."""
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+
+class _NoLockRow(Exception):
+    pass
+
+
+def ensure_lock_row(resource_type, resource_uuid):
+    values = dict(resource_type=resource_type, resource_uuid=resource_uuid,
+                  generation=0)
+    with engine.writer() as session:
+        dialect = session.bind.dialect.name
+        table = models.ResourceLock.__table__
+        if dialect == 'mysql':
+            stmt = mysql.insert(table).values(**values).prefix_with('IGNORE')
+        elif dialect == 'postgresql':
+            stmt = postgresql.insert(table).values(
+                **values).on_conflict_do_nothing()
+        else:
+            stmt = sqlite.insert(table).values(
+                **values).on_conflict_do_nothing()
+        session.execute(stmt)
+
+
+@contextlib.contextmanager
+def resource_transaction(resource_type, resource_uuid):
+    """Yield a ResourceTransaction holding the resource's row lock.
+
+    The lock is the first statement of the transaction, so every read made
+    through the transaction sees all bookings committed before it.
+    """
+    lock = models.ResourceLock
+    bump = (sa.update(lock)
+            .where(lock.resource_type == resource_type,
+                   lock.resource_uuid == resource_uuid)
+            .values(generation=lock.generation + 1))
+    for attempt in range(2):
+        try:
+            with engine.writer() as session:
+                if session.execute(bump).rowcount == 0:
+                    raise _NoLockRow()
+                yield ResourceTransaction(session, resource_type,
+                                          resource_uuid)
+                return
+        except _NoLockRow:
+            ensure_lock_row(resource_type, resource_uuid)
+    raise RuntimeError('resource lock row for %s %s vanished'
+                       % (resource_type, resource_uuid))
+
+
+# NOTE(esi-leap): on MariaDB Galera two nodes may each take the resource
+# lock row locally; certification then rolls one back at commit and
+# reports it as a deadlock (MySQL error 1213). InnoDB reports real
+# deadlocks the same way. The loser must re-run the whole transaction
+# (lock, checks and writes), which then sees the winner's booking.
+BOOKING_ATTEMPTS = 6
+_BACKOFF_BASE = 0.01
+_BACKOFF_MAX = 0.2
+
+
+def _backoff(attempt):
+    """Sleep a jittered, growing, bounded time before attempt + 1."""
+    ceiling = min(_BACKOFF_MAX, _BACKOFF_BASE * (2 ** attempt))
+    time.sleep(random.uniform(ceiling / 2, ceiling))
+
+
+def run_booking(resource_type, resource_uuid, body,
+                attempts=BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` in a ResourceTransaction; return its result.
+
+    ``body`` gets a fresh ResourceTransaction on every attempt and must do
+    all its reads, checks and writes through it (it may run more than
+    once, so it must not change anything outside the transaction). When
+    the database rolls the transaction back as a deadlock (a lost Galera
+    certification or an InnoDB deadlock), the whole body is run again
+    after a short jittered pause, up to ``attempts`` times in all; then
+    exception.BookingContended (409) is raised. Nothing of a failed
+    attempt is kept.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with resource_transaction(resource_type, resource_uuid) as txn:
+                return body(txn)
+        except db_exc.DBDeadlock:
+            LOG.info('Booking of %s %s lost to a concurrent change '
+                     '(attempt %d of %d)', resource_type, resource_uuid,
+                     attempt, attempts)
+            if attempt == attempts:
+                break
+            _backoff(attempt)
+    raise exception.BookingContended(resource_type=resource_type,
+                                     resource_uuid=resource_uuid)

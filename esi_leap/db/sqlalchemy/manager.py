@@ -1,0 +1,116 @@
+"""The manager's queries: what is due, and which manager works on a node.
+
+Each branch of the due-work queries is served by a (status, time) index,
+so planning costs the same with any number of finished leases.
+"""
+import sqlalchemy as sa
+
+from esi_leap.common import statuses
+from esi_leap.db.sqlalchemy import booking
+from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import models
+
+
+def due_resources(now):
+    """Return the (resource_type, resource_uuid) pairs with work due.
+
+    Work is due for a lease that should start, end or be retried by
+    ``now``. Each branch of the query is served by a (status, time) index,
+    so its cost does not grow with the number of finished leases.
+    """
+    lease = models.Lease
+    cols = (lease.resource_type, lease.resource_uuid)
+    ready = statuses.attempt_ready_sql(lease.next_attempt_at, now)
+    starting = sa.select(*cols).where(
+        lease.status.in_(statuses.MANAGER_FULFIL_DUE),
+        lease.start_time <= now, ready)
+    ending = sa.select(*cols).where(
+        lease.status.in_(statuses.MANAGER_END_DUE),
+        lease.end_time <= now, ready)
+    cancelling = sa.select(*cols).where(lease.status == statuses.WAIT_CANCEL,
+                                        ready)
+    with engine.reader() as session:
+        rows = session.execute(sa.union(starting, ending, cancelling))
+        return sorted(set((row[0], row[1]) for row in rows))
+
+
+def next_due(now):
+    """Return the earliest instant after ``now`` at which work is due."""
+    lease, offer = models.Lease, models.Offer
+    queries = [
+        sa.select(sa.func.min(lease.start_time)).where(
+            lease.status.in_(statuses.MANAGER_FULFIL_DUE),
+            lease.start_time > now),
+        sa.select(sa.func.min(lease.end_time)).where(
+            lease.status.in_(statuses.MANAGER_END_DUE), lease.end_time > now),
+        sa.select(sa.func.min(lease.next_attempt_at)).where(
+            lease.status.in_(statuses.MANAGER_FULFIL_DUE
+                             + statuses.MANAGER_RETRYING),
+            lease.next_attempt_at > now),
+        sa.select(sa.func.min(offer.end_time)).where(
+            offer.status.in_(statuses.OFFER_OPEN), offer.end_time > now),
+    ]
+    with engine.reader() as session:
+        instants = [session.execute(q).scalar() for q in queries]
+    instants = [i for i in instants if i is not None]
+    return min(instants) if instants else None
+
+
+def ended_offers(now, limit=500):
+    """Return offers still open (available or error) whose end passed."""
+    offer = models.Offer
+    with engine.reader() as session:
+        return list(session.scalars(sa.select(offer).where(
+            offer.status.in_(statuses.OFFER_OPEN),
+            offer.end_time <= now).order_by(offer.end_time).limit(limit)))
+
+
+def held_resources():
+    """Return what every node with an active lease should carry.
+
+    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent).
+    """
+    lease = models.Lease
+    with engine.reader() as session:
+        return [tuple(row) for row in session.execute(
+            sa.select(lease.resource_type, lease.resource_uuid, lease.uuid,
+                      lease.project_id, lease.parent_lease_uuid)
+            .where(lease.status == statuses.HOLDING))]
+
+
+def claim_resource(resource_type, resource_uuid, owner, now, ttl):
+    """Claim a resource's node for one manager; False if another has it.
+
+    The claim is a conditional UPDATE, so two managers can never both hold
+    it; it lapses at ``now + ttl`` unless released or renewed.
+    """
+    lock = models.ResourceLock
+    claim = (sa.update(lock)
+             .where(lock.resource_type == resource_type,
+                    lock.resource_uuid == resource_uuid,
+                    sa.or_(lock.claimed_by.is_(None),
+                           lock.claimed_by == owner,
+                           lock.claimed_until <= now))
+             .values(claimed_by=owner, claimed_until=now + ttl))
+    for attempt in range(2):
+        with engine.writer() as session:
+            if session.execute(claim).rowcount == 1:
+                return True
+            exists = session.execute(sa.select(lock.generation).where(
+                lock.resource_type == resource_type,
+                lock.resource_uuid == resource_uuid)).first()
+        if exists is not None:
+            return False
+        booking.ensure_lock_row(resource_type, resource_uuid)
+    return False
+
+
+def release_resource(resource_type, resource_uuid, owner):
+    """Give up a claim made by ``owner``."""
+    lock = models.ResourceLock
+    with engine.writer() as session:
+        session.execute(sa.update(lock)
+                        .where(lock.resource_type == resource_type,
+                               lock.resource_uuid == resource_uuid,
+                               lock.claimed_by == owner)
+                        .values(claimed_by=None, claimed_until=None))
