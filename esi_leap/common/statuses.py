@@ -57,6 +57,15 @@ NODE_FUTURE_LEASE = CREATED
 HOLDING = ACTIVE
 
 
+# Lease e-mail notices: their kinds, and where each one is.
+NOTICE_STARTED = 'started'
+NOTICE_ENDING = 'ending'
+NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING)
+NOTICE_PENDING = 'pending'
+NOTICE_SENT = 'sent'
+NOTICE_FAILED = 'failed'
+
+
 def attempt_ready(next_attempt_at, now):
     """Whether a lease's next manager attempt is due at ``now``.
 
@@ -71,11 +80,3 @@ def attempt_ready_sql(next_attempt_at, now):
     Kept next to the Python form so that the two can never disagree.
     """
     return next_attempt_at.is_(None) | (next_attempt_at <= now)
-
-# Lease e-mail notices: their kinds, and where each one is.
-NOTICE_STARTED = 'started'
-NOTICE_ENDING = 'ending'
-NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING)
-NOTICE_PENDING = 'pending'
-NOTICE_SENT = 'sent'
-NOTICE_FAILED = 'failed'
