@@ -1,4 +1,6 @@
 """The manager service: the scheduler plus its RPC server."""
+import threading
+
 from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
@@ -20,6 +22,7 @@ class ManagerService(object):
         self.scheduler = None
         self.notifier = None
         self.rpc_server = None
+        self._listening = threading.Event()
 
     def start(self):
         """Start scheduling and listening for casts."""
@@ -38,15 +41,29 @@ class ManagerService(object):
         self.rpc_server = messaging.get_rpc_server(
             rpc.get_transport(), target,
             [manager.ManagerEndpoint(self.scheduler)], executor='threading')
-        self.rpc_server.start()
         self.scheduler.start()
         if self.notifier is not None:
             self.notifier.start()
         LOG.info('esi-leap manager %s started', self.scheduler.name)
+        # NOTE(esi-leap): starting the RPC server blocks until the message
+        # bus answers; the manager must work without it (it plans from
+        # the database and sweeps), so it listens from a thread of its own.
+        threading.Thread(target=self._listen, name='rpc-listen',
+                         daemon=True).start()
+
+    def _listen(self):
+        try:
+            self.rpc_server.start()
+        except Exception as e:
+            LOG.warning('Not listening for casts (%s); relying on the '
+                        'schedule and the sweep', e)
+            return
+        self._listening.set()
+        LOG.info('esi-leap manager listening for casts on %s', rpc.TOPIC)
 
     def stop(self):
         """Stop listening, then let work in progress finish."""
-        if self.rpc_server is not None:
+        if self.rpc_server is not None and self._listening.is_set():
             self.rpc_server.stop()
             self.rpc_server.wait()
         if self.scheduler is not None:
