@@ -1,4 +1,4 @@
-"""esi-leap-all: API and manager in one process, for small sites.
+"""esi-leap-all: API, manager and console proxy in one process.
 
 This is what the embedded default runs: SQLite, no Keystone, dummy nodes.
 """
@@ -24,6 +24,8 @@ def _start_manager(worker):
     manager = manager_service.ManagerService()
     manager.start()
     worker.esi_leap_manager = manager
+    from esi_leap.cmd import serialconsoleproxy
+    worker.esi_leap_console_proxy = serialconsoleproxy.start_in_thread()
 
 
 def main():
@@ -36,6 +38,8 @@ def main():
           'http://%s:%s/v1 esi offer list'
           % (CONF.api.host_ip, CONF.api.port, CONF.api.host_ip,
              CONF.api.port), flush=True)
+    print('serial consoles at %s (esi-leap-serial-console-proxy)'
+          % CONF.serialconsoleproxy.public_url, flush=True)
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
                       CONF.api.api_threads, post_worker_init=_start_manager,
                       name='esi-leap-all')

@@ -245,13 +245,14 @@ def tokens_delete_node(resource_type, node_uuid):
     return _console_tokens.tokens_delete_node(resource_type, node_uuid)
 
 
-def tokens_still_valid(token_ids, now):
-    """Return the subset of ``token_ids`` whose sessions may go on.
+def tokens_state(token_ids, now):
+    """Return {id: whether its session may go on} for existing tokens.
 
-    A session may go on while its token row exists and its authorising
-    lease (if any) still holds the node. One query for any number of ids.
+    Ids missing from the answer were revoked (their rows are gone); a
+    session may go on while its authorising lease, if any, still holds
+    the node. One query for any number of ids.
     """
-    return _console_tokens.tokens_still_valid(token_ids, now)
+    return _console_tokens.tokens_state(token_ids, now)
 
 
 def tokens_purge_expired(now):

@@ -165,9 +165,16 @@ def consume(token, now):
     return row
 
 
-def still_valid(token_ids, now):
-    """Return the ids among ``token_ids`` whose sessions may go on."""
-    return db_api.tokens_still_valid(token_ids, now)
+def sessions_state(token_ids, now):
+    """Return {id: 'ok' | 'lease ended' | 'revoked'} for ``token_ids``.
+
+    'lease ended': the lease that authorised the token no longer holds
+    the node (it ended, was cancelled, or a sub-lease took over).
+    """
+    found = db_api.tokens_state(token_ids, now)
+    return {token_id: 'revoked' if token_id not in found else
+            'ok' if found[token_id] else 'lease ended'
+            for token_id in token_ids}
 
 
 def session_over(token_id):

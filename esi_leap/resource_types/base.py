@@ -1,6 +1,12 @@
 """The interface every resource type implements, and a node's facts."""
 import abc
 import dataclasses
+import urllib.parse
+
+from esi_leap.common import exception
+
+SOCAT = 'socat'
+IPMI = 'ipmi'
 
 
 @dataclasses.dataclass
@@ -24,6 +30,53 @@ class NodeInfo(object):
                 if k not in ('lease_uuid', 'capabilities')}
 
 
+@dataclasses.dataclass
+class ConsoleInfo(object):
+    """Where a node's serial console is and how to log in to it.
+
+    ``kind`` is SOCAT (a raw TCP stream at host:port) or IPMI
+    (Serial-over-LAN to the BMC at host:port with username/password).
+    """
+
+    kind: str
+    host: str
+    port: int
+    username: str = dataclasses.field(default=None, repr=False)
+    password: str = dataclasses.field(default=None, repr=False)
+
+
+def socat_console(node_uuid, url):
+    """Return the ConsoleInfo of a ``tcp://host:port`` console URL.
+
+    Raises ConsoleUnavailable when the URL is not of that form.
+    """
+    parsed = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    try:
+        port = parsed.port if parsed else None
+    except ValueError:
+        port = None
+    if parsed is None or parsed.scheme != 'tcp' or not parsed.hostname \
+            or not port:
+        raise exception.ConsoleUnavailable(
+            node=node_uuid, reason='its console URL is not tcp://host:port')
+    return ConsoleInfo(SOCAT, parsed.hostname, port)
+
+
+def ipmi_console(node_uuid, address, port, username, password):
+    """Return the ConsoleInfo of a BMC; ConsoleUnavailable if incomplete."""
+    try:
+        port = int(port if port not in (None, '') else 623)
+    except (TypeError, ValueError):
+        port = 0
+    if not isinstance(address, str) or not address or \
+            not 0 < port < 65536 or not isinstance(username, str) or \
+            not isinstance(password, str):
+        raise exception.ConsoleUnavailable(
+            node=node_uuid, reason='its BMC address, port, username or '
+            'password is missing or invalid')
+    return ConsoleInfo(IPMI, address, port, username, password)
+
+
 class ResourceType(metaclass=abc.ABCMeta):
     """A kind of leasable resource (an Ironic node, a dummy node, ...)."""
 
@@ -42,6 +95,15 @@ class ResourceType(metaclass=abc.ABCMeta):
 
     def warm_up(self):
         """Prepare clients so the first real call is not slow."""
+
+    def console_info(self, uuid, backends):
+        """Return the ConsoleInfo of the node's serial console.
+
+        ``backends`` are the kinds the proxy may use (SOCAT, IPMI).
+        Raises ConsoleUnavailable saying why there is none to use.
+        """
+        raise exception.ConsoleUnavailable(
+            node=uuid, reason='%s nodes have no serial console' % self.name)
 
     def list_nodes(self, owner=None, lessee=None, resource_class=None):
         """Return the NodeInfo of every node, filtered (nodes API).

@@ -4,6 +4,11 @@ Each node is a file ``<[dummy_node]dummy_node_dir>/<uuid>`` holding a JSON
 object with ``project_owner_id`` and optionally ``resource_class``,
 ``properties``, ``provision_state``, ``power_state``, ``lease_uuid`` and
 ``project_id`` (the current lessee). The directory is read at request time.
+
+A ``console`` object gives the node a serial console the console proxy can
+reach: ``{"type": "socat", "url": "tcp://127.0.0.1:PORT"}`` for a raw TCP
+stream, or ``{"type": "ipmi", "address": ..., "port": ..., "username": ...,
+"password": ...}`` for IPMI Serial-over-LAN to a BMC.
 """
 import json
 import os
@@ -78,6 +83,30 @@ class DummyNodeType(base.ResourceType):
         with os.fdopen(fd, 'w') as f:
             json.dump(data, f)
         os.replace(tmp, path)
+
+    def console_info(self, uuid, backends):
+        """Read the node's ``console`` object (see the module docstring)."""
+        path = self._path(uuid)
+        try:
+            with open(path) as f:
+                console = json.load(f).get('console')
+        except (OSError, ValueError, AttributeError):
+            raise exception.ConsoleUnavailable(
+                node=uuid, reason='its file cannot be read')
+        kind = console.get('type') if isinstance(console, dict) else None
+        if kind not in (base.SOCAT, base.IPMI):
+            raise exception.ConsoleUnavailable(
+                node=uuid, reason='it has no "console" of type socat or ipmi')
+        if kind not in backends:
+            raise exception.ConsoleUnavailable(
+                node=uuid, reason='the %s console backend is disabled in '
+                '[serialconsoleproxy] backends' % kind)
+        if kind == base.SOCAT:
+            return base.socat_console(uuid, console.get('url'))
+        return base.ipmi_console(uuid, console.get('address'),
+                                 console.get('port'),
+                                 console.get('username'),
+                                 console.get('password'))
 
     def set_lease(self, uuid, lease_uuid, lessee_id):
         """Record the lease and its lessee in the node's file."""

@@ -45,6 +45,49 @@ def _node_info(node):
         maintenance=bool(node.is_maintenance))
 
 
+# What Ironic shows in place of a secret the caller may not read.
+_MASKED = '******'
+
+
+def _ipmi_console(node):
+    """The BMC of an IPMI node, from driver_info (password included).
+
+    NOTE(esi-leap): Ironic masks the password unless the service user
+    passes its ``show_password`` rule (default: nobody); see the admin
+    guide. The password is never logged or returned to a client.
+    """
+    info = node.driver_info or {}
+    if not info.get('ipmi_address'):
+        raise exception.ConsoleUnavailable(
+            node=node.id, reason='its console interface %s is not socat '
+            'based and it has no ipmi_address for Serial-over-LAN'
+            % node.console_interface)
+    if info.get('ipmi_password') == _MASKED:
+        raise exception.ConsoleUnavailable(
+            node=node.id, reason='Ironic hides its BMC password from '
+            'esi-leap\'s service user (Ironic policy show_password)')
+    return base.ipmi_console(node.id, info.get('ipmi_address'),
+                             info.get('ipmi_port'),
+                             info.get('ipmi_username') or '',
+                             info.get('ipmi_password') or '')
+
+
+def _socat_console(baremetal, node):
+    """The TCP endpoint of the socat console Ironic runs for the node."""
+    console = baremetal.get_node_console(node) or {}
+    if not console.get('console_enabled'):
+        raise exception.ConsoleUnavailable(
+            node=node.id, reason='its console is disabled in Ironic; '
+            'enable it (openstack baremetal node console enable %s) and '
+            'connect again' % node.id)
+    info = console.get('console_info') or {}
+    if info.get('type') != base.SOCAT:
+        raise exception.ConsoleUnavailable(
+            node=node.id, reason='Ironic reports a %s console, not socat'
+            % info.get('type'))
+    return base.socat_console(node.id, info.get('url'))
+
+
 def _listed_node_info(node):
     properties = dict(node.get('properties') or {})
     return base.NodeInfo(
@@ -146,6 +189,29 @@ class IronicNodeType(base.ResourceType):
                 response = baremetal.get(body['next'],
                                          microversion=API_VERSION)
         return nodes
+
+    def console_info(self, uuid, backends):
+        """Find the node's console: Ironic's socat console, or its BMC.
+
+        A node whose console interface is socat based (ipmitool-socat,
+        ...) is reached through the TCP console Ironic runs; any other
+        node with an ipmi_address through Serial-over-LAN to its BMC.
+        """
+        with _errors(uuid, self.name):
+            baremetal = self._baremetal()
+            node = baremetal.get_node(uuid)
+            if 'socat' in (node.console_interface or ''):
+                if base.SOCAT not in backends:
+                    raise exception.ConsoleUnavailable(
+                        node=uuid, reason='the socat console backend is '
+                        'disabled in [serialconsoleproxy] backends')
+                return _socat_console(baremetal, node)
+            if base.IPMI not in backends:
+                raise exception.ConsoleUnavailable(
+                    node=uuid, reason='its console interface %s is not '
+                    'socat based and the ipmi backend is disabled'
+                    % node.console_interface)
+            return _ipmi_console(node)
 
     def set_lease(self, uuid, lease_uuid, lessee_id):
         """Set the node's lessee and properties/lease_uuid in one PATCH."""

@@ -86,20 +86,23 @@ def token_delete(token_id):
         session.execute(sa.delete(_TOKEN).where(_TOKEN.id == token_id))
 
 
-def tokens_still_valid(token_ids, now):
-    """Return the subset of ``token_ids`` whose sessions may go on.
+def tokens_state(token_ids, now):
+    """Return {id: whether its session may go on} for existing tokens.
 
-    A session may go on while its token row exists and its authorising
-    lease (if any) still holds the node. One query for any number of ids.
+    A session may go on while its token row exists (ids missing from the
+    answer were revoked) and its authorising lease, if any, still holds
+    the node. One query for any number of ids.
     """
     if not token_ids:
-        return set()
-    query = sa.select(_TOKEN.id).where(
-        _TOKEN.id.in_(list(token_ids)),
-        sa.or_(_TOKEN.lease_uuid.is_(None),
-               lease_holds(_TOKEN.lease_uuid, now)))
+        return {}
+    holds = sa.case((sa.or_(_TOKEN.lease_uuid.is_(None),
+                            lease_holds(_TOKEN.lease_uuid, now)), 1),
+                    else_=0)
+    query = sa.select(_TOKEN.id, holds).where(
+        _TOKEN.id.in_(list(token_ids)))
     with engine.reader() as session:
-        return set(session.scalars(query))
+        return {token_id: bool(valid)
+                for token_id, valid in session.execute(query)}
 
 
 def tokens_purge_expired(now):

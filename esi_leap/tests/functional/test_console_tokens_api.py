@@ -269,13 +269,15 @@ def test_session_validity_follows_lease_and_revocation(holder, owner,
     mine = console_tokens.consume(_token(holder), timeutils.utcnow())
     owners = console_tokens.consume(_token(owner), timeutils.utcnow())
     now = timeutils.utcnow()
-    assert console_tokens.still_valid({mine.id, owners.id}, now) == {
-        mine.id, owners.id}
+    ids = {mine.id, owners.id}
+    assert console_tokens.sessions_state(ids, now) == {
+        mine.id: 'ok', owners.id: 'ok'}
     end = timeutils.parse(active_lease['end_time'], 'end_time')
-    assert console_tokens.still_valid({mine.id, owners.id}, end) == {
-        owners.id}
+    assert console_tokens.sessions_state(ids, end) == {
+        mine.id: 'lease ended', owners.id: 'ok'}
     owner.delete(PATH + '/' + NODE)
-    assert console_tokens.still_valid({mine.id, owners.id}, now) == set()
+    assert console_tokens.sessions_state(ids, now) == {
+        mine.id: 'revoked', owners.id: 'revoked'}
 
 
 def test_manager_scrub_deletes_the_node_tokens(holder, owner, active_lease,

@@ -1,0 +1,1 @@
+"""The serial console proxy: websocket clients to nodes' consoles."""

@@ -1,0 +1,102 @@
+"""Console backends: byte streams to a node's serial line.
+
+Every backend is opened once per node by the session that shares it; its
+``read`` returns b'' at the end of the stream, after which ``close_reason``
+says why it ended.
+"""
+import asyncio
+
+from oslo_config import cfg
+
+from esi_leap.common import exception
+from esi_leap.resource_types import base
+
+CONF = cfg.CONF
+READ_SIZE = 65536
+
+
+class Backend(object):
+    """A node's console as an asyncio byte stream."""
+
+    close_reason = 'the console closed'
+
+    def __init__(self, node_uuid, info):
+        self.node_uuid = node_uuid
+        self.info = info
+
+    async def open(self):
+        """Connect; raise ConsoleUnavailable saying why it cannot."""
+        raise NotImplementedError
+
+    async def read(self):
+        """Return the next bytes from the console; b'' when it ended."""
+        raise NotImplementedError
+
+    async def write(self, data):
+        """Send ``data`` to the console's serial line."""
+        raise NotImplementedError
+
+    async def close(self):
+        """Disconnect; safe to call more than once."""
+        raise NotImplementedError
+
+    def unavailable(self, reason):
+        """The ConsoleUnavailable error of this backend's node."""
+        return exception.ConsoleUnavailable(node=self.node_uuid,
+                                            reason=reason)
+
+
+class TcpBackend(Backend):
+    """A raw TCP console, such as the socat console Ironic runs."""
+
+    reader = writer = None
+
+    async def open(self):
+        """Open the TCP connection within [serialconsoleproxy] timeout."""
+        timeout = CONF.serialconsoleproxy.backend_timeout
+        try:
+            self.reader, self.writer = await asyncio.wait_for(
+                asyncio.open_connection(self.info.host, self.info.port),
+                timeout)
+        except (OSError, asyncio.TimeoutError) as e:
+            reason = getattr(e, 'strerror', None) or 'no answer within ' \
+                '%d s' % timeout
+            raise self.unavailable('cannot connect to its console at '
+                                   '%s:%d: %s' % (self.info.host,
+                                                  self.info.port, reason))
+
+    async def read(self):
+        """Read what the console sent; b'' once it closed."""
+        try:
+            data = await self.reader.read(READ_SIZE)
+        except OSError as e:
+            self.close_reason = 'the console connection failed: %s' % (
+                e.strerror or 'error')
+            return b''
+        if not data:
+            self.close_reason = 'the console closed the connection'
+        return data
+
+    async def write(self, data):
+        """Write to the console, waiting while its buffer is full."""
+        if self.writer is None or self.writer.is_closing():
+            return
+        self.writer.write(data)
+        try:
+            await self.writer.drain()
+        except OSError:
+            pass
+
+    async def close(self):
+        """Close the TCP connection."""
+        if self.writer is not None and not self.writer.is_closing():
+            self.writer.close()
+
+
+def make_backend(node_uuid, info):
+    """Return an unopened Backend for a ConsoleInfo."""
+    if info.kind == base.SOCAT:
+        return TcpBackend(node_uuid, info)
+    # NOTE(esi-leap): pyghmi is imported only for IPMI consoles.
+    from esi_leap.console import ipmi
+    return ipmi.IpmiBackend(node_uuid, info)

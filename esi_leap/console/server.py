@@ -1,0 +1,154 @@
+"""The websocket server: handshake checks, then a viewer of a session.
+
+The handshake is refused (HTTP 403 with the reason as its body) for a
+disallowed Origin or a token that cannot be used; otherwise the token is
+used up there and then. After the handshake every ending is a websocket
+close frame whose code and reason say why (see ``session``).
+"""
+import asyncio
+import http
+import ssl
+
+from oslo_config import cfg
+from oslo_log import log
+from websockets.asyncio import server as ws_server
+from websockets import exceptions as ws_exc
+
+from esi_leap.common import exception
+from esi_leap.console import backends
+from esi_leap.console import origin
+from esi_leap.console import session as session_lib
+from esi_leap.console import tokens
+from esi_leap.objects import console_tokens
+from esi_leap import resource_types
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+# Largest message a client may send: typing, or a pasted block.
+MAX_MESSAGE = 64 * 1024
+
+
+class ConsoleProxy(object):
+    """Serves console websockets on [serialconsoleproxy] host/port."""
+
+    def __init__(self):
+        self.registry = session_lib.Registry()
+        self.server = None
+
+    async def process_request(self, connection, request):
+        """Check Origin and use up the token before the handshake ends."""
+        if not origin.origin_allowed(request.headers.get_all('Origin')):
+            return connection.respond(http.HTTPStatus.FORBIDDEN,
+                                      'Origin not allowed.\n')
+        try:
+            row = await asyncio.to_thread(tokens.consume, request.path)
+        except exception.ConsoleTokenRefused as e:
+            return connection.respond(http.HTTPStatus.FORBIDDEN,
+                                      e.message + '\n')
+        except Exception:
+            LOG.exception('Cannot check a console token')
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE,
+                                      'The console proxy cannot check '
+                                      'tokens now; try again later.\n')
+        connection.console_token = row
+        return None
+
+    async def _backend(self, row):
+        info = await asyncio.to_thread(
+            resource_types.get(row.resource_type).console_info,
+            row.node_uuid, CONF.serialconsoleproxy.backends)
+        return backends.make_backend(row.node_uuid, info)
+
+    async def _join(self, connection, row):
+        key = (row.resource_type, row.node_uuid)
+        try:
+            return await self.registry.join(
+                key, lambda: self._backend(row), connection, row.id)
+        except exception.EsiLeapException as e:
+            await connection.close(session_lib.UNAVAILABLE,
+                                   session_lib.reason_text(e.message))
+        except session_lib.TooManyViewers:
+            await connection.close(
+                session_lib.TRY_AGAIN_LATER, 'this console already has '
+                '%d viewers' % CONF.serialconsoleproxy.max_viewers)
+        return None
+
+    async def handler(self, connection):
+        """Attach a viewer to its node's session until either ends."""
+        row = connection.console_token
+        LOG.info('Console of %s %s opened by user %s of project %s',
+                 row.resource_type, row.node_uuid, row.user_id,
+                 row.project_id)
+        try:
+            node_session = await self._join(connection, row)
+            if node_session is not None:
+                await self._relay(connection, node_session)
+        finally:
+            await asyncio.to_thread(self._forget_token, row.id)
+
+    @staticmethod
+    async def _relay(connection, node_session):
+        try:
+            async for message in connection:
+                if isinstance(message, str):
+                    message = message.encode('utf-8')
+                await node_session.write(message)
+        except ws_exc.ConnectionClosed:
+            pass
+        finally:
+            await node_session.remove(connection)
+
+    @staticmethod
+    def _forget_token(token_id):
+        try:
+            console_tokens.session_over(token_id)
+        except Exception:
+            LOG.warning('Cannot delete used console token %s', token_id,
+                        exc_info=True)
+
+    async def start(self):
+        """Listen on [serialconsoleproxy] host_address and port."""
+        conf = CONF.serialconsoleproxy
+        self.server = await ws_server.serve(
+            self.handler, conf.host_address, conf.port,
+            process_request=self.process_request,
+            subprotocols=[session_lib.BINARY], select_subprotocol=_select,
+            ssl=ssl_context(), max_size=MAX_MESSAGE, compression=None,
+            server_header=None)
+        return self.server
+
+    async def stop(self):
+        """Close every session, then stop listening."""
+        await self.registry.end_all(session_lib.GOING_AWAY,
+                                    'the console proxy is stopping')
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+def _select(connection, offered):
+    """Use the binary subprotocol when asked; text frames otherwise."""
+    return session_lib.BINARY if session_lib.BINARY in offered else None
+
+
+def ssl_context():
+    """The TLS context of wss://, or None when no certificate is set."""
+    conf = CONF.serialconsoleproxy
+    if not conf.ssl_cert_file:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(conf.ssl_cert_file, conf.ssl_key_file)
+    return context
+
+
+async def serve_forever(stop_event=None):
+    """Run the proxy until ``stop_event`` is set (or for ever)."""
+    proxy = ConsoleProxy()
+    await proxy.start()
+    LOG.info('Serial console proxy listening on %s:%s',
+             CONF.serialconsoleproxy.host_address,
+             CONF.serialconsoleproxy.port)
+    try:
+        await (stop_event.wait() if stop_event else asyncio.Future())
+    finally:
+        await proxy.stop()
