@@ -20,6 +20,10 @@ class ContextHook(hooks.PecanHook):
     """
 
     def before(self, state):
+        # NOTE(esi-leap): overwrite=True makes this request's context the
+        # thread's current one, which oslo.log puts in every log line; a
+        # worker thread serves many requests, and without it the lines
+        # would name whoever that thread served first.
         request = state.request
         if CONF.auth_strategy == 'noauth' and not any(
                 h in request.headers for h in _IDENTITY_HEADERS):
@@ -27,10 +31,10 @@ class ContextHook(hooks.PecanHook):
                 project_id=CONF.noauth.project_id,
                 user_id=CONF.noauth.user_id,
                 roles=list(CONF.noauth.roles),
-                overwrite=False)
+                overwrite=True)
             return
         request.context = context.RequestContext.from_environ(
-            request.environ, overwrite=False)
+            request.environ, overwrite=True)
 
 
 class RPCHook(hooks.PecanHook):

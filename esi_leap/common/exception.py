@@ -5,6 +5,25 @@ look for keep the original ESI-Leap wording word for word.
 """
 import http
 
+_SHOWN_LENGTH = 255
+
+
+def shown(value):
+    """Return ``value`` as it may appear in a message or a log line.
+
+    NOTE(esi-leap): client-chosen text is echoed as typed only when it is a
+    short printable string; anything else (newlines, NUL, escapes, long
+    strings) is shown as a truncated repr, so nobody can forge a log line
+    or flood a response through an error message.
+    """
+    if isinstance(value, str) and value.isprintable() and \
+            len(value) <= _SHOWN_LENGTH:
+        return value
+    text = repr(value)
+    if len(text) > _SHOWN_LENGTH:
+        text = text[:_SHOWN_LENGTH] + '...'
+    return text
+
 
 class EsiLeapException(Exception):
     """Base of all esi-leap errors: a message template and an HTTP code."""
@@ -15,7 +34,9 @@ class EsiLeapException(Exception):
     def __init__(self, message=None, **kwargs):
         self.kwargs = kwargs
         if message is None:
-            message = self.msg_fmt % kwargs
+            message = self.msg_fmt % {
+                key: shown(value) if isinstance(value, str) else value
+                for key, value in kwargs.items()}
         self.message = message
         super().__init__(message)
 
@@ -87,6 +108,22 @@ class InvalidTokenTTL(Invalid):
     msg_fmt = ('Invalid token_ttl %(value)s: %(reason)s.')
 
 
+class BlankProject(Invalid):
+    msg_fmt = '%(field)s must not be empty or blank.'
+
+
+class InvalidField(Invalid):
+    msg_fmt = 'Invalid %(field)s: %(reason)s.'
+
+
+class FieldTooLong(Invalid):
+    msg_fmt = '%(field)s is longer than %(limit)d characters.'
+
+
+class InvalidView(Invalid):
+    msg_fmt = 'Invalid view %(view)s. Valid views: all.'
+
+
 # 403 Forbidden
 
 class HTTPForbidden(EsiLeapException):
@@ -96,6 +133,12 @@ class HTTPForbidden(EsiLeapException):
 
 class HTTPResourceForbidden(HTTPForbidden):
     msg_fmt = 'Access was denied to %(resource_type)s %(resource)s.'
+
+
+class ProjectRequired(HTTPForbidden):
+    msg_fmt = ('This request needs a project: the token has no project '
+               'scope (a domain-scoped, system-scoped or unscoped token, or '
+               'no X-Project-Id). Use a project-scoped token.')
 
 
 class ResourceNoPermissionTime(HTTPForbidden):

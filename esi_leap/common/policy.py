@@ -59,3 +59,20 @@ def authorize_object(rule, context, target, resource_type, resource):
     if not check(rule, context, target):
         raise exception.HTTPResourceForbidden(resource_type=resource_type,
                                               resource=resource)
+
+
+def require_project(context, admin_rule=None):
+    """Raise ProjectRequired (403) for a caller without a project.
+
+    NOTE(esi-leap): a token without a project (domain- or system-scoped,
+    unscoped, or noauth without X-Project-Id) names nobody whose offers or
+    leases it could see, so "no project" must never mean "no filter". With
+    ``admin_rule``, callers passing it need no project (they see what
+    admins see); without it, every caller needs one (creating and claiming
+    record the caller's project as owner or lessee).
+    """
+    if context.project_id is not None:
+        return
+    if admin_rule is not None and check(admin_rule, context):
+        return
+    raise exception.ProjectRequired()

@@ -95,6 +95,89 @@ def check_parent_window(txn, parent_uuid, start, end, exclude=None):
     return parent
 
 
+def check_parent_holds(txn, parent_uuid, start, end):
+    """Inside a transaction: the parent lease is live and contains the window.
+
+    Claims of a sub-offer call this: the offer's own window is not enough,
+    since the parent may have been shortened, cancelled or ended since the
+    offer was made. Raises LeaseNotActive or LeaseNoTimeAvailabilities.
+    """
+    parent = txn.lease(parent_uuid)
+    if parent is None or parent.status not in statuses.LEASE_CAN_PARENT:
+        raise exception.LeaseNotActive(
+            lease_uuid=parent_uuid,
+            status=parent.status if parent else 'deleted')
+    if start < parent.start_time or end > parent.end_time:
+        raise exception.LeaseNoTimeAvailabilities(
+            lease_uuid=parent_uuid,
+            start_time=timeutils.message_format(start),
+            end_time=timeutils.message_format(end))
+    return parent
+
+
+def check_extension(txn, lease, end):
+    """Inside a transaction: ``lease`` may be extended to ``end``.
+
+    The added time [current end, end) is checked like a new booking:
+    against the offer it was claimed from (and that offer's parent lease),
+    against its parent lease, or against the resource.
+    """
+    added_start = lease.end_time
+    if lease.offer_uuid is not None:
+        offer = txn.offer(lease.offer_uuid)
+        if offer is None or offer.status != statuses.AVAILABLE or \
+                end > offer.end_time or txn.offer_lease_overlaps(
+                    offer.uuid, added_start, end,
+                    statuses.LEASE_BLOCKING, exclude=lease.uuid):
+            raise exception.OfferNoTimeAvailabilities(
+                offer_uuid=lease.offer_uuid,
+                start_time=timeutils.message_format(added_start),
+                end_time=timeutils.message_format(end))
+        if lease.parent_lease_uuid is not None:
+            check_parent_holds(txn, lease.parent_lease_uuid, added_start,
+                               end)
+    elif lease.parent_lease_uuid is not None:
+        check_parent_window(txn, lease.parent_lease_uuid, added_start, end,
+                            exclude=lease.uuid)
+    else:
+        check_resource_window(txn, added_start, end, exclude=lease.uuid)
+
+
+def clip_children(txn, lease, now, recorder):
+    """Inside a transaction: keep the sub-bookings of ``lease`` inside it.
+
+    Called when ``lease`` was shortened. A sub-offer or sub-lease (a lease
+    claimed from a sub-offer included) that starts at or after the new end
+    is cancelled like a deleted one; one that runs past the new end ends at
+    it instead.
+
+    NOTE(esi-leap): clipping rather than cancelling everything keeps the
+    part of each sub-booking that the parent still covers, which is what
+    the sub-lessee was promised, and it restores the rule that a booking's
+    window never leaves its parent's.
+    """
+    end = lease.end_time
+    child_offers, child_leases = txn.children(
+        lease.uuid, statuses.LEASE_CAN_DELETE, statuses.OFFER_CAN_DELETE)
+    for offer in child_offers:
+        if offer.start_time >= end:
+            cancel_offer_tree(txn, offer, now, recorder)
+        elif offer.end_time > end:
+            offer.end_time = end
+            recorder.record('offer', offer, 'update', 'end')
+    for child in child_leases:
+        if child.status not in statuses.LEASE_CAN_DELETE:
+            continue  # cancelled with its offer just above
+        if child.start_time >= end:
+            cancel_lease_tree(txn, child, now, recorder)
+        elif child.end_time > end:
+            child.end_time = end
+            db_api.delete_notice(txn.session, child.uuid,
+                                 statuses.NOTICE_ENDING)
+            recorder.record('lease', child, 'update', 'end')
+    txn.session.flush()
+
+
 def check_resource_window(txn, start, end, exclude=None):
     """Inside a transaction: no top-level booking may overlap the window.
 

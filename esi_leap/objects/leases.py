@@ -36,6 +36,22 @@ def find(ident, statuses_=None, party=None):
         exception.LeaseDuplicateName(name=ident))
 
 
+def find_visible(context, ident, statuses_=None):
+    """Return the lease ``ident`` names, if the caller may see it.
+
+    A lease the caller may not see is reported exactly like a missing one
+    (LeaseNotFound), by name and by uuid, so nobody learns what exists.
+    Raises ProjectRequired for a non-admin caller without a project.
+    """
+    policy.require_project(context, lease_policy.LEASE_ADMIN)
+    admin = policy.check(lease_policy.LEASE_ADMIN, context)
+    lease = find(ident, statuses_,
+                 party=None if admin else context.project_id)
+    if not policy.check(lease_policy.GET, context, policy_target(lease)):
+        raise exception.LeaseNotFound(lease_id=ident)
+    return lease
+
+
 def create(context, resource_type, node, project_id, start=None, end=None,
            name=None, purpose=None, properties=None):
     """Lease ``node`` directly to ``project_id``, granted by the caller.
@@ -83,10 +99,11 @@ def create(context, resource_type, node, project_id, start=None, end=None,
 def update_end_time(lease, end):
     """Move the end of ``lease`` to ``end``.
 
-    Shortening always succeeds while the lease has not ended; extending
-    checks the added time like a new booking, against the offer, the
-    parent lease or the resource. Raises LeaseNotActive for a lease that
-    has ended or is being cancelled.
+    Shortening always succeeds while the lease has not ended, and clips
+    or cancels its sub-offers and sub-leases in the same transaction so
+    none outlives it; extending checks the added time like a new booking,
+    against the offer, the parent lease or the resource. Raises
+    LeaseNotActive for a lease that has ended or is being cancelled.
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -96,33 +113,20 @@ def update_end_time(lease, end):
                                            status=current.status)
         booking.check_window('a lease', current.start_time, end)
         if end > current.end_time:
-            added_start = current.end_time
-            if current.offer_uuid is not None:
-                offer = txn.offer(current.offer_uuid)
-                if offer is None or offer.status != statuses.AVAILABLE or \
-                        end > offer.end_time or txn.offer_lease_overlaps(
-                            offer.uuid, added_start, end,
-                            statuses.LEASE_BLOCKING, exclude=current.uuid):
-                    raise exception.OfferNoTimeAvailabilities(
-                        offer_uuid=current.offer_uuid,
-                        start_time=timeutils.message_format(added_start),
-                        end_time=timeutils.message_format(end))
-            elif current.parent_lease_uuid is not None:
-                booking.check_parent_window(txn, current.parent_lease_uuid,
-                                            added_start, end,
-                                            exclude=current.uuid)
-            else:
-                booking.check_resource_window(txn, added_start, end,
-                                              exclude=current.uuid)
+            booking.check_extension(txn, current, end)
         if end != current.end_time:
             # NOTE(esi-leap): the "about to end" notice is decided again
             # for the new end, in this transaction, so it cannot be lost
             # between the change and the next decision.
             db_api.delete_notice(txn.session, current.uuid,
                                  statuses.NOTICE_ENDING)
+        shortened = end < current.end_time
         current.end_time = end
         recorder = events.Recorder(txn.session)
         recorder.record('lease', current, 'update', 'end')
+        if shortened:
+            booking.clip_children(txn, current, timeutils.utcnow(),
+                                  recorder)
         return current, recorder
 
     current, recorder = db_api.run_booking(lease.resource_type,
@@ -155,8 +159,12 @@ def list_scope(context, view=None, project_id=None, owner_id=None):
 
     ``view=all`` and any other project's leases need lease_admin; without
     either filter a caller sees the leases its project granted or holds.
-    Raises HTTPForbidden when the caller may not list what it asked for.
+    Raises HTTPForbidden when the caller may not list what it asked for,
+    ProjectRequired for a non-admin caller without a project.
     """
+    if view not in (None, 'all'):
+        raise exception.InvalidView(view=view)
+    policy.require_project(context, lease_policy.LEASE_ADMIN)
     if view == 'all':
         policy.authorize(lease_policy.LEASE_ADMIN, context)
         return project_id, owner_id, None
@@ -169,4 +177,6 @@ def list_scope(context, view=None, project_id=None, owner_id=None):
         if project_id != context.project_id:
             policy.authorize(lease_policy.LEASE_ADMIN, context)
         return project_id, None, None
+    if context.project_id is None:
+        return None, None, None  # an admin without a project: everything
     return None, None, context.project_id

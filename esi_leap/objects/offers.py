@@ -45,6 +45,16 @@ def find(ident, statuses_=None, view=None):
     return offer
 
 
+def find_visible(context, ident, statuses_=None):
+    """Return the offer ``ident`` names, if the caller may see it.
+
+    Hidden offers are reported exactly like missing ones (OfferNotFound).
+    Raises ProjectRequired for a non-admin caller without a project.
+    """
+    policy.require_project(context, offer_policy.OFFER_ADMIN)
+    return find(ident, statuses_, view=visibility(context))
+
+
 def policy_target(offer):
     """Return the policy target describing ``offer``."""
     return {'offer.project_id': offer.project_id}
@@ -84,23 +94,6 @@ def create(context, resource_type, node, start, end, lessee_id=None,
     return row
 
 
-def _default_claim_end(txn, offer, start):
-    """Inside a transaction: where a claim of ``offer`` without end ends.
-
-    The earliest of the default lease length, the start of the offer's
-    next lease and the offer's end; raises InvalidTimeRange if that is
-    not after ``start``.
-    """
-    candidates = [booking.default_lease_end(start), offer.end_time]
-    next_start = txn.next_lease_start(offer.uuid, start,
-                                      statuses.LEASE_BLOCKING)
-    if next_start is not None:
-        candidates.append(next_start)
-    end = min(candidates)
-    booking.check_window('a lease', start, end)
-    return end
-
-
 def claim(context, offer, start=None, end=None, name=None, purpose=None,
           properties=None):
     """Create a lease of ``offer`` for the caller's project.
@@ -126,7 +119,7 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
                                               status=current.status)
         end = chosen_end
         if end is None:
-            end = _default_claim_end(txn, current, start)
+            end = _claim_end(txn, current, start)
         if start < current.start_time or end > current.end_time or \
                 txn.offer_lease_overlaps(offer.uuid, start, end,
                                          statuses.LEASE_BLOCKING):
@@ -134,6 +127,12 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
                 offer_uuid=offer.uuid,
                 start_time=timeutils.message_format(start),
                 end_time=timeutils.message_format(end))
+        if current.parent_lease_uuid is not None:
+            # NOTE(esi-leap): the offer's window was checked against its
+            # parent when the offer was made; the parent may have been
+            # shortened, cancelled or ended since.
+            booking.check_parent_holds(txn, current.parent_lease_uuid,
+                                       start, end)
         lease = txn.add(models.Lease(
             name=name, project_id=context.project_id,
             owner_id=current.project_id, purpose=purpose,
@@ -150,6 +149,31 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
                                          offer.resource_uuid, book)
     recorder.send()
     return lease
+
+
+def _claim_end(txn, offer, start):
+    """Inside a claim: the end of a lease of ``offer`` given no end.
+
+    The earliest of the default lease length, the offer's end, the start
+    of the offer's next lease and the end of the offer's parent lease.
+    """
+    candidates = [booking.default_lease_end(start), offer.end_time]
+    next_start = txn.next_lease_start(offer.uuid, start,
+                                      statuses.LEASE_BLOCKING)
+    if next_start is not None:
+        candidates.append(next_start)
+    if offer.parent_lease_uuid is not None:
+        parent = txn.lease(offer.parent_lease_uuid)
+        if parent is not None:
+            candidates.append(parent.end_time)
+            if parent.end_time <= start:
+                raise exception.LeaseNoTimeAvailabilities(
+                    lease_uuid=parent.uuid,
+                    start_time=timeutils.message_format(start),
+                    end_time=timeutils.message_format(parent.end_time))
+    end = min(candidates)
+    booking.check_window('a lease', start, end)
+    return end
 
 
 def cancel(offer):

@@ -333,8 +333,8 @@ class TestDelete(object):
     def test_stranger_is_refused(self, owner, caller, node):
         lease = make_lease(owner)
         response = caller('stranger', 'esi_leap_owner').request(
-            'delete', '/v1/leases/%s' % lease['uuid'], status=403)
-        assert fault(response) == 'Access was denied to lease %s.' % (
+            'delete', '/v1/leases/%s' % lease['uuid'], status=404)
+        assert fault(response) == 'Lease with name or uuid %s not found.' % (
             lease['uuid'])
         assert owner.get('/v1/leases/%s' % lease['uuid']).json[
             'status'] == 'created'

@@ -373,9 +373,9 @@ class TestClaim(object):
     def test_lessee_outside_the_offer_tree(self, owner, caller, node):
         offer = make_offer(owner, lessee_id='lessee-project')
         response = caller('stranger', 'esi_leap_lessee').request(
-            'post', '/v1/offers/%s/claim' % offer['uuid'], status=403,
+            'post', '/v1/offers/%s/claim' % offer['uuid'], status=404,
             body={'start_time': '2030-01-05', 'end_time': '2030-01-06'})
-        assert fault(response) == 'Access was denied to offer %s.' % (
+        assert fault(response) == 'Offer with name or uuid %s not found.' % (
             offer['uuid'])
         caller('lessee-project', 'esi_leap_lessee').post(
             '/v1/offers/%s/claim' % offer['uuid'],
@@ -439,15 +439,19 @@ class TestDelete(object):
         make_offer(owner, name='gone')
         owner.delete('/v1/offers/gone')
 
-    @pytest.mark.parametrize('project,roles', [
-        ('lessee-project', ('esi_leap_lessee',)),
-        ('other-project', ('esi_leap_owner',))])
+    @pytest.mark.parametrize('project,roles,status', [
+        ('lessee-project', ('esi_leap_lessee',), 403),
+        ('other-project', ('esi_leap_owner',), 404)])
     def test_others_may_not_delete(self, owner, caller, node, project,
-                                   roles):
+                                   roles, status):
         offer = make_offer(owner, lessee_id='lessee-project')
         response = caller(project, *roles).request(
-            'delete', '/v1/offers/%s' % offer['uuid'], status=403)
-        assert fault(response) == 'Access was denied to offer %s.' % (
-            offer['uuid'])
+            'delete', '/v1/offers/%s' % offer['uuid'], status=status)
+        if status == 403:  # it may see the offer, not withdraw it
+            assert fault(response) == 'Access was denied to offer %s.' % (
+                offer['uuid'])
+        else:  # hidden from it: exactly as if missing
+            assert fault(response) == (
+                'Offer with name or uuid %s not found.' % offer['uuid'])
         assert owner.get('/v1/offers/%s' % offer['uuid']).json[
             'status'] == 'available'

@@ -22,30 +22,47 @@ PERSONAS = {
     'sub_lessee': ('child-project', ['esi_leap_lessee']),
     'stranger': ('stranger-project', ['esi_leap_lessee']),
     'member': ('owner-project', ['member']),
+    # Tokens without a project (domain- or system-scoped; in noauth no
+    # X-Project-Id): admins see what admins see, others get 403.
+    'admin_np': (None, ['admin']),
+    'roles_np': (None, ['esi_leap_owner', 'esi_leap_lessee']),
 }
 COLUMNS = ('admin', 'owner', 'other_owner', 'lessee', 'sub_lessee',
-           'stranger', 'member')
+           'stranger', 'member', 'admin_np', 'roles_np')
 
 # Columns: method, path, then admin, owner, other_owner, lessee,
-# sub_lessee, stranger, member.
+# sub_lessee, stranger, member, admin_np, roles_np. A caller that may not
+# see an object gets 404 on every method, exactly as for a missing one.
 MATRIX = [
-    ('GET', '/v1/offers',            200, 200, 200, 200, 200, 200, 403),
-    ('GET', '/v1/offers/{offer}',    200, 200, 404, 200, 200, 404, 403),
-    ('POST', '/v1/offers',           201, 201, 403, 403, 403, 403, 403),
-    ('DELETE', '/v1/offers/{offer}', 200, 200, 403, 403, 403, 403, 403),
-    ('POST', '/v1/offers/{offer}/claim', 201, 201, 403, 201, 201, 403,
+    ('GET', '/v1/offers',         200, 200, 200, 200, 200, 200, 403, 200,
      403),
-    ('GET', '/v1/leases',            200, 200, 200, 200, 200, 200, 403),
-    ('GET', '/v1/leases/{lease}',    200, 200, 404, 200, 404, 404, 404),
-    ('POST', '/v1/leases',           201, 201, 403, 403, 403, 403, 403),
-    ('PATCH', '/v1/leases/{lease}',  200, 403, 404, 403, 404, 404, 403),
-    ('DELETE', '/v1/leases/{lease}', 200, 200, 403, 200, 403, 403, 403),
-    ('GET', '/v1/nodes',             200, 200, 200, 200, 200, 200, 403),
-    ('GET', '/v1/events',            200, 200, 200, 200, 200, 200, 403),
+    ('GET', '/v1/offers/{offer}', 200, 200, 404, 200, 200, 404, 403, 200,
+     403),
+    ('POST', '/v1/offers',        201, 201, 403, 403, 403, 403, 403, 403,
+     403),
+    ('DELETE', '/v1/offers/{offer}', 200, 200, 404, 403, 403, 404, 403,
+     200, 403),
+    ('POST', '/v1/offers/{offer}/claim', 201, 201, 404, 201, 201, 404,
+     403, 403, 403),
+    ('GET', '/v1/leases',         200, 200, 200, 200, 200, 200, 403, 200,
+     403),
+    ('GET', '/v1/leases/{lease}', 200, 200, 404, 200, 404, 404, 404, 200,
+     403),
+    ('POST', '/v1/leases',        201, 201, 403, 403, 403, 403, 403, 403,
+     403),
+    ('PATCH', '/v1/leases/{lease}', 200, 403, 404, 403, 404, 404, 404,
+     200, 403),
+    ('DELETE', '/v1/leases/{lease}', 200, 200, 404, 200, 404, 404, 404,
+     200, 403),
+    ('GET', '/v1/nodes',          200, 200, 200, 200, 200, 200, 403, 200,
+     403),
+    ('GET', '/v1/events',         200, 200, 200, 200, 200, 200, 403, 200,
+     403),
     # The lease is in 2030: the lessee sees node-1 but does not hold it.
-    ('POST', '/v1/console_auth_tokens', 201, 201, 404, 403, 404, 404, 403),
+    ('POST', '/v1/console_auth_tokens', 201, 201, 404, 403, 404, 404, 403,
+     201, 403),
     ('DELETE', '/v1/console_auth_tokens/node-1', 200, 200, 404, 403, 404,
-     404, 403),
+     404, 403, 200, 403),
 ]
 
 BODIES = {

@@ -17,6 +17,8 @@ client or the tests:
   Any other resource type is passed on unchanged.
 * ``test_create_invalid_resource_type`` must send an unknown resource
   type, which client 1.1.0 cannot do, so it is marked expected-fail.
+* Three policy tests expect 403 naming a hidden object where esi-leap
+  answers 404 (no existence disclosure): expected-fail too.
 * Each test's outcome is written as JSON to ESI_LEAP_UPSTREAM_RESULTS,
   for the calling test to check.
 
@@ -39,6 +41,19 @@ EXPECTED_FAILURES = {
         'multiple values for argument \'resource_type\'", so the server '
         'never sees the unknown type.'),
 }
+# NOTE(esi-leap): these three expect the original's existence disclosure:
+# a caller who may not see an offer or lease got 403 "Access was denied
+# to offer <uuid>." on DELETE and claim while GET answered 404. esi-leap
+# answers 404 like GET (issue 7, finding 5), so they fail by design.
+_HIDDEN_IS_404 = (
+    'esi-leap answers 404 "... not found." like GET, not the original\'s '
+    '403 naming the uuid, to a caller who may not see the object (no '
+    'existence disclosure).')
+EXPECTED_FAILURES.update({
+    'test_offer_delete_unauthorized': _HIDDEN_IS_404,
+    'test_lease_delete_unauthorized': _HIDDEN_IS_404,
+    'test_offer_claim_unauthorized': _HIDDEN_IS_404,
+})
 
 _dropped = []
 _results = {}

@@ -45,6 +45,7 @@ class ConsoleAuthTokensController(rest.RestController):
         """
         context = pecan.request.context
         policy.authorize(token_policy.CREATE, context)
+        policy.require_project(context, token_policy.CONSOLE_ADMIN)
         ident, ttl_value = _create_body(body)
         ttl = console_tokens.parse_ttl(ttl_value)
         resource_type, node = utils.resource_node(None, ident)
@@ -61,6 +62,7 @@ class ConsoleAuthTokensController(rest.RestController):
         """Revoke every token of a node and end its console sessions."""
         context = pecan.request.context
         policy.authorize(token_policy.DELETE, context)
+        policy.require_project(context, token_policy.CONSOLE_ADMIN)
         if len(node_ident) > 255:
             raise exception.Invalid(reason='node identifiers are at most '
                                     '255 characters')

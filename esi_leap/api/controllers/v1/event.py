@@ -25,7 +25,8 @@ class EventsController(rest.RestController):
         """List events, oldest first; non-admins see their project's."""
         context = pecan.request.context
         policy.authorize(event_policy.GET_ALL, context)
-        project = utils.project(lessee_or_owner_id)
+        policy.require_project(context, event_policy.EVENT_ADMIN)
+        project = utils.project(lessee_or_owner_id, 'lessee_or_owner_id')
         if not policy.check(event_policy.EVENT_ADMIN, context):
             if project is not None and project != context.project_id:
                 raise exception.HTTPForbidden(rule=event_policy.EVENT_ADMIN)

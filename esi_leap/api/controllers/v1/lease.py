@@ -30,8 +30,9 @@ class LeasesController(rest.RestController):
         """List leases: by default those the caller granted or holds."""
         context = pecan.request.context
         project_id, owner_id, party_id = leases.list_scope(
-            context, view=view, project_id=utils.project(project_id),
-            owner_id=utils.project(owner_id))
+            context, view=view,
+            project_id=utils.project(project_id, 'project_id'),
+            owner_id=utils.project(owner_id, 'owner_id'))
         status_set = utils.status_filter(status, statuses.LEASE_STATUSES,
                                          statuses.LEASE_DEFAULT_LIST)
         start, end = utils.time_pair(start_time, end_time,
@@ -41,7 +42,9 @@ class LeasesController(rest.RestController):
 
         found = db_api.lease_list(filters.LeaseFilters(
             statuses=status_set, project_id=project_id, owner_id=owner_id,
-            party_id=party_id, offer_uuid=offer_uuid, resource_type=rtype,
+            party_id=party_id,
+            offer_uuid=utils.offer_filter(context, offer_uuid),
+            resource_type=rtype,
             resource_uuid=ruuid, purpose=purpose, start_time=start,
             end_time=end))
         return {'leases': views.lease_views(found, resource_class)}
@@ -50,13 +53,7 @@ class LeasesController(rest.RestController):
     def get_one(self, lease_ident):
         """Show one lease, by uuid or name, if the caller may see it."""
         context = pecan.request.context
-        admin = policy.check(lease_policy.LEASE_ADMIN, context)
-        lease = leases.find(lease_ident,
-                            party=None if admin else context.project_id)
-        if not policy.check(lease_policy.GET, context,
-                            leases.policy_target(lease)):
-            # Hidden from the caller: indistinguishable from missing.
-            raise exception.LeaseNotFound(lease_id=lease_ident)
+        lease = leases.find_visible(context, lease_ident)
         return views.lease_view(lease)
 
     @expose.expose(types.jsontype, body=types.LeaseBody, status_code=201)
@@ -64,6 +61,7 @@ class LeasesController(rest.RestController):
         """Lease a node the caller owns (or leases) to a project."""
         context = pecan.request.context
         policy.authorize(lease_policy.CREATE, context)
+        policy.require_project(context)
         ident = types.value(new_lease.resource_uuid)
         if ident is None:
             raise exception.MissingField(field='resource_uuid')
@@ -80,7 +78,8 @@ class LeasesController(rest.RestController):
             types.value(new_lease.resource_type), ident)
 
         lease = leases.create(
-            context, resource_type, node, utils.project(project_ident),
+            context, resource_type, node,
+            utils.project(project_ident, 'project_id'),
             start=start, end=end, name=name,
             purpose=types.value(new_lease.purpose), properties=properties)
         return views.lease_view(lease)
@@ -89,11 +88,7 @@ class LeasesController(rest.RestController):
     def patch(self, lease_ident, patch):
         """Change the end time of a lease (admins)."""
         context = pecan.request.context
-        admin = policy.check(lease_policy.LEASE_ADMIN, context)
-        lease = leases.find(lease_ident,
-                            party=None if admin else context.project_id)
-        if not admin and not leases.is_party(context, lease):
-            raise exception.LeaseNotFound(lease_id=lease_ident)
+        lease = leases.find_visible(context, lease_ident)
         policy.authorize_object(lease_policy.UPDATE, context,
                                 leases.policy_target(lease), 'lease',
                                 lease.uuid)
@@ -108,7 +103,8 @@ class LeasesController(rest.RestController):
     def delete(self, lease_ident):
         """Cancel a lease and its sub-leases and sub-offers."""
         context = pecan.request.context
-        lease = leases.find(lease_ident, statuses.LEASE_CAN_DELETE)
+        lease = leases.find_visible(context, lease_ident,
+                                    statuses.LEASE_CAN_DELETE)
         policy.authorize_object(lease_policy.DELETE, context,
                                 leases.policy_target(lease), 'lease',
                                 lease.uuid)

@@ -29,9 +29,10 @@ class NodesController(rest.RestController):
         """
         context = pecan.request.context
         policy.authorize(node_policy.GET_ALL, context)
+        policy.require_project(context, node_policy.NODE_ADMIN)
         admin = policy.check(node_policy.NODE_ADMIN, context)
-        owner = utils.project(owner)
-        lessee = utils.project(lessee)
+        owner = utils.project(owner, 'owner')
+        lessee = utils.project(lessee, 'lessee')
 
         type_name = CONF.api.default_resource_type
         nodes = resource_types.get(type_name).list_nodes(

@@ -26,11 +26,9 @@ class ClaimController(rest.RestController):
         """Claim an available offer: create a lease for the caller."""
         context = pecan.request.context
         policy.authorize(offer_policy.CLAIM, context)
-        offer = offers.find(offer_ident, (statuses.AVAILABLE,))
-        if offer.lessee_id is not None and \
-                not offers.is_visible(offer, offers.visibility(context)):
-            raise exception.HTTPResourceForbidden(resource_type='offer',
-                                                  resource=offer.uuid)
+        policy.require_project(context)
+        offer = offers.find(offer_ident, (statuses.AVAILABLE,),
+                            view=offers.visibility(context))
         start = timeutils.parse_optional(
             types.value(new_lease.start_time), 'start_time')
         end = timeutils.parse_optional(
@@ -60,6 +58,7 @@ class OffersController(rest.RestController):
         """List the offers the caller may see that match the filters."""
         context = pecan.request.context
         policy.authorize(offer_policy.GET_ALL, context)
+        policy.require_project(context, offer_policy.OFFER_ADMIN)
         status_set = utils.status_filter(status, statuses.OFFER_STATUSES,
                                          statuses.OFFER_DEFAULT_LIST)
         start, end = utils.time_pair(start_time, end_time,
@@ -71,7 +70,7 @@ class OffersController(rest.RestController):
 
         found = db_api.offer_list(filters.OfferFilters(
             statuses=status_set,
-            project_id=utils.project(project_id),
+            project_id=utils.project(project_id, 'project_id'),
             resource_type=rtype,
             resource_uuid=ruuid,
             start_time=start,
@@ -87,6 +86,7 @@ class OffersController(rest.RestController):
         """Show one offer, by uuid or name, if the caller may see it."""
         context = pecan.request.context
         policy.authorize(offer_policy.GET, context)
+        policy.require_project(context, offer_policy.OFFER_ADMIN)
         offer = offers.find(offer_ident, view=offers.visibility(context))
         return views.offer_view(offer)
 
@@ -95,6 +95,7 @@ class OffersController(rest.RestController):
         """Offer a node the caller owns, or leases, for a time window."""
         context = pecan.request.context
         policy.authorize(offer_policy.CREATE, context)
+        policy.require_project(context)
         ident = types.value(new_offer.resource_uuid)
         if ident is None:
             raise exception.MissingField(field='resource_uuid')
@@ -110,7 +111,8 @@ class OffersController(rest.RestController):
         offer = offers.create(
             context, resource_type, node,
             start if start is not None else timeutils.utcnow(), end,
-            lessee_id=utils.project(types.value(new_offer.lessee_id)),
+            lessee_id=utils.project(types.value(new_offer.lessee_id),
+                                    'lessee_id'),
             name=name, properties=properties)
         return views.offer_view(offer)
 
@@ -118,7 +120,8 @@ class OffersController(rest.RestController):
     def delete(self, offer_ident):
         """Withdraw an offer; the leases made from it are cancelled."""
         context = pecan.request.context
-        offer = offers.find(offer_ident, statuses.OFFER_CAN_DELETE)
+        offer = offers.find_visible(context, offer_ident,
+                                    statuses.OFFER_CAN_DELETE)
         policy.authorize_object(offer_policy.DELETE, context,
                                 offers.policy_target(offer), 'offer',
                                 offer.uuid)

@@ -4,6 +4,8 @@ from oslo_config import cfg
 from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import timeutils
+from esi_leap.objects import lookup
+from esi_leap.objects import offers
 from esi_leap import resource_types
 
 CONF = cfg.CONF
@@ -84,11 +86,33 @@ def resource_node(resource_type, ident):
     return resource_type, rtype.get(rtype.resolve(ident))
 
 
-def project(ident):
-    """Return the project id ``ident`` (an id or a name) means."""
+def project(ident, field):
+    """Return the project id ``ident`` (an id or a name) means.
+
+    None stays None; an empty or blank value is a 400 naming ``field``.
+    """
     if ident is None:
         return None
+    if not ident.strip():
+        raise exception.BlankProject(field=field)
     return projects.get_directory().resolve(ident)
+
+
+def offer_filter(context, ident):
+    """Return the offer uuid a lease list filters on.
+
+    A uuid is used as given; a name must be that of exactly one offer the
+    caller may see (400 if none, 409 if several).
+    """
+    if ident is None or lookup.normalise_uuid(ident) is not None:
+        return ident
+    try:
+        return offers.find(ident, view=offers.visibility(context)).uuid
+    except exception.OfferNotFound:
+        raise exception.InvalidField(
+            field='offer_uuid',
+            reason='no offer named %s that you may see' %
+            exception.shown(ident))
 
 
 def properties(value, field='properties'):
