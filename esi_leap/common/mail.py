@@ -37,15 +37,23 @@ def make_message(subject, body, recipients):
     return msg
 
 
+def _tls_context():
+    return ssl.create_default_context(cafile=CONF.email.smtp_ca_file or None)
+
+
 def _connect():
     timeout = CONF.email.smtp_timeout
     host, port = CONF.email.smtp_host, CONF.email.smtp_port
     if CONF.email.smtp_security == 'ssl':
         return smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                context=ssl.create_default_context())
+                                context=_tls_context())
     smtp = smtplib.SMTP(host, port, timeout=timeout)
     if CONF.email.smtp_security == 'starttls':
-        smtp.starttls(context=ssl.create_default_context())
+        try:
+            smtp.starttls(context=_tls_context())
+        except BaseException:
+            smtp.close()
+            raise
     return smtp
 
 

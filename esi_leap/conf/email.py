@@ -51,8 +51,12 @@ opts = [
                                      'before anything else is sent'),
                         ('ssl', 'SMTP over TLS from the first byte')],
                help='How the connection to the SMTP server is protected. '
-                    'The server certificate is verified against the '
-                    'system\'s trusted authorities.'),
+                    'The server\'s certificate and host name are always '
+                    'verified (see smtp_ca_file).'),
+    cfg.StrOpt('smtp_ca_file',
+               help='CA certificates (PEM) to verify the SMTP server\'s '
+                    'certificate with, for starttls and ssl; the system\'s '
+                    'trusted authorities when unset.'),
     cfg.StrOpt('smtp_user',
                help='User to log in to the SMTP server as; no login when '
                     'unset.'),

@@ -354,3 +354,78 @@ def test_claim_is_exclusive(mail_config):
     assert db_api.finish_notice(row.id, until, status='sent')
     assert db_api.notices_of('lease-1')['started'].status == \
         statuses.NOTICE_SENT
+
+
+@pytest.fixture(scope='module')
+def certificate(tmp_path_factory):
+    return smtp_fixture.make_certificate(str(tmp_path_factory.mktemp('tls')))
+
+
+@pytest.fixture
+def tls_server(certificate, mail_config):
+    """Start a TLS SMTP server requiring a login; point [email] at it."""
+    servers = []
+
+    def start(security, verify=True, password='secret'):
+        cert, key = certificate
+        server = smtp_fixture.SMTPServer(security=security, cert=cert,
+                                         key=key, login=('mailer', 'secret'))
+        servers.append(server.start())
+        mail_config(group='email', smtp_port=server.port,
+                    smtp_security=security, smtp_user='mailer',
+                    smtp_password=password,
+                    smtp_ca_file=cert if verify else None)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.parametrize('security', ['starttls', 'ssl'])
+def test_tls_and_login(owner_ctx, manager, tls_server, security):
+    server = tls_server(security)
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    [msg] = server.messages
+    assert msg.rcpt_tos == [LESSEE]
+    assert [ok for _, login, ok in server.authenticator.logins] == [True]
+    assert notice(lease.uuid, 'started').status == 'sent'
+
+
+@pytest.mark.parametrize('security', ['starttls', 'ssl'])
+def test_an_unverified_certificate_is_never_used(owner_ctx, manager,
+                                                 tls_server, security):
+    server = tls_server(security, verify=False)
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert 'CERTIFICATE_VERIFY_FAILED' in row.last_error
+    assert server.messages == [] and server.authenticator.logins == []
+
+
+def test_a_wrong_password_is_retried_not_sent(owner_ctx, manager,
+                                              tls_server, mail_config):
+    server = tls_server('starttls', password='wrong')
+    # smtplib tries the next mechanism after a refusal, which this server
+    # leaves unanswered: a short timeout ends the attempt.
+    mail_config(group='email', smtp_timeout=1.0)
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert server.authenticator.logins[0][1:] == (b'mailer', False)
+    assert server.messages == []
+
+
+def test_starttls_is_never_skipped(owner_ctx, manager, smtp, mail_config,
+                                   certificate):
+    # The plain server offers no STARTTLS: nothing goes out in clear.
+    mail_config(group='email', smtp_security='starttls',
+                smtp_ca_file=certificate[0])
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert 'STARTTLS' in row.last_error
+    assert smtp.messages == []
