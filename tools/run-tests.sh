@@ -13,6 +13,10 @@
 # (127.0.0.1:3306, root, no password) and PostgreSQL (127.0.0.1:5432,
 # postgres, trust).
 # ESI_LEAP_TEST_BACKENDS=sqlite limits the database backends.
+# Test modules run in ESI_LEAP_TEST_WORKERS parallel pytest-xdist workers
+# (default 4; most of the suite waits on servers, brokers and clocks rather
+# than on the CPU), each module on one worker so that its servers are
+# shared; ESI_LEAP_TEST_WORKERS=0 runs everything in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -119,4 +123,10 @@ export ESI_LEAP_CLIENT_VENV="$client_venv" ESI_LEAP_CLIENT_SRC="$client_src"
 export ESI_LEAP_KEYSTONE_VENV="$keystone_venv"
 export ESI_LEAP_IRONIC_VENV="$ironic_venv"
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
-exec "$venv/bin/python" -m pytest -p no:cacheprovider "$@"
+workers=${ESI_LEAP_TEST_WORKERS:-4}
+parallel=()
+if [ "$workers" != 0 ]; then
+  parallel=(-n "$workers" --dist loadscope)
+fi
+exec "$venv/bin/python" -m pytest -p no:cacheprovider "${parallel[@]}" \
+  --durations=20 "$@"
