@@ -57,7 +57,8 @@ if [ -z "$(ls -A "$state/nodes")" ]; then
   for i in 1 2 3; do
     cat > "$state/nodes/$i" <<NODE
 {"project_owner_id": "admin", "resource_class": "baremetal",
- "properties": {"cpus": 8, "memory_mb": 32768, "local_gb": 500}}
+ "properties": {"cpus": 8, "memory_mb": 32768, "local_gb": 500},
+ "console": {"type": "socat", "url": "tcp://127.0.0.1:$((7000 + i))"}}
 NODE
   done
   echo "== created dummy nodes 1..3 (named dummy-node-1..3) in $state/nodes"

@@ -346,3 +346,32 @@ def test_idle_sessions_end(deployment, node):
     with connect('%s/?token=%s' % (proxy.url, token)) as ws:
         code, reason = closed_with(ws)
     assert (code, reason) == (4000, 'idle for more than 1 seconds')
+
+
+def test_esi_leap_all_serves_consoles_too(tmp_path, echo):
+    nodes = nodes_fixture.DummyNodes(str(tmp_path / 'nodes'))
+    nodes.add('all-node', OWNER[0],
+              console={'type': 'socat', 'url': echo.url})
+    api_port = server_fixture.free_port()
+    proxy_port = server_fixture.free_port()
+    config = server_fixture.write_config(
+        str(tmp_path / 'all.conf'), 'sqlite:///%s' % (tmp_path / 'all.db'),
+        nodes.directory, api_port, extra={'serialconsoleproxy': {
+            'port': str(proxy_port),
+            'public_url': 'ws://127.0.0.1:%d' % proxy_port}})
+    server = server_fixture.Server(config, api_port, program='esi-leap-all')
+    server.dbsync()
+    server.start()
+    try:
+        consoles.wait_for_port(proxy_port, server.process,
+                               what='esi-leap-all')
+        response = requests.post(
+            server.url + '/v1/console_auth_tokens',
+            json={'node_uuid_or_name': 'all-node'},
+            headers={'X-Project-Id': OWNER[0], 'X-Roles': OWNER[1]})
+        assert response.status_code == 201, response.text
+        with connect(response.json()['access_url']) as ws:
+            ws.send('all in one\r')
+            assert 'all in one' in read_until(ws, 'all in one\r')
+    finally:
+        server.stop()
