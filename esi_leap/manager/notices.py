@@ -309,8 +309,13 @@ class Notifier(object):
                                         daemon=True)
         self._thread.start()
 
-    def stop(self, timeout=30):
-        """Stop the loop; an attempt in progress finishes first."""
+    def stop(self, timeout=5):
+        """Stop the loop, waiting up to ``timeout`` s for an attempt.
+
+        An attempt still waiting for a slow SMTP server after that is
+        abandoned with the (daemon) thread; its claim lapses and the
+        notice is tried again, so shutting down never waits for SMTP.
+        """
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

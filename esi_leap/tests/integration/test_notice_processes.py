@@ -2,9 +2,12 @@
 server (aiosmtpd on 127.0.0.1): an SMTP outage at the lease start, the
 "about to end" notice, an extension, restarts, and two managers at once."""
 import datetime
+import signal
+import socket
 import time
 
 import requests
+import sqlalchemy as sa
 
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
@@ -23,7 +26,8 @@ def iso(moment):
     return moment.replace(tzinfo=None).isoformat()
 
 
-def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600):
+def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600,
+            smtp_timeout=2):
     nodes = nodes_fixture.DummyNodes(str(tmp_path / 'nodes'))
     nodes.add('node-1', 'owner-project')
     conf = server_fixture.write_config(
@@ -33,7 +37,8 @@ def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600):
             'manager': {'sweep_interval': str(sweep)},
             'email': {
                 'enabled': 'true', 'smtp_host': '127.0.0.1',
-                'smtp_port': str(smtp.port), 'smtp_timeout': '2',
+                'smtp_port': str(smtp.port),
+                'smtp_timeout': str(smtp_timeout),
                 'sender': 'esi-leap@example.org',
                 'ending_lead_time': str(lead),
                 'retry_initial_delay': '0.5', 'retry_max_delay': '2',
@@ -147,3 +152,46 @@ def test_two_manager_processes_send_each_notice_once(tmp_path):
     assert len(subjects) == 2, subjects
     assert 'ends at' in subjects[0] and 'has started' in subjects[1]
     assert all(m.rcpt_tos == [LESSEE] for m in smtp.messages)
+
+
+def test_a_hanging_smtp_server_never_delays_a_lease(tmp_path):
+    # A "server" that accepts connections and never says a word: each
+    # attempt waits the whole smtp_timeout (60 s), longer than the lease.
+    with socket.socket() as hole:
+        hole.bind(('127.0.0.1', 0))
+        hole.listen(16)
+        smtp = smtp_fixture.SMTPServer(port=hole.getsockname()[1])
+        port = server_fixture.free_port()
+        conf = _config(tmp_path, smtp, port, lead=1, sweep=1,
+                       smtp_timeout=60)
+        api = server_fixture.Server(conf, port,
+                                    log_path=str(tmp_path / 'api.log'))
+        api.dbsync()
+        api.start()
+        manager = server_fixture.Server(
+            conf, None, program='esi-leap-manager',
+            log_path=str(tmp_path / 'manager.log'))
+        try:
+            manager.start()
+            start = utcnow() + datetime.timedelta(seconds=1)
+            lease_uuid = _lease(api.url, start,
+                                start + datetime.timedelta(seconds=3))
+            _wait_status(api.url, lease_uuid, 'active')
+            # Expired while the first attempt is still waiting for SMTP.
+            _wait_status(api.url, lease_uuid, 'expired', timeout=20)
+        finally:
+            manager.stop()
+            api.stop()
+    # SIGTERM was enough (Server.stop() falls back to SIGKILL after 20 s):
+    # the manager's shutdown did not wait for the hanging attempt either.
+    assert manager.process.returncode != -signal.SIGKILL
+    with open(str(tmp_path / 'manager.log')) as log:
+        assert 'esi-leap manager stopped' in log.read()
+    # The attempt was claimed (and counted) and never finished.
+    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'esi-leap.sqlite'))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            'SELECT kind, status, attempts, last_error FROM lease_notices '
+            'WHERE lease_uuid = :u'), {'u': lease_uuid}).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [('started', 'pending', 1, None)]
