@@ -26,10 +26,10 @@ def _authenticate(app):
     return auth_token.AuthProtocol(app, {'oslo_config_config': CONF})
 
 
-def _anonymous_paths():
+def _anonymous_paths(authenticated):
     if not CONF.healthcheck.enabled:
         return {}
-    return {'/healthcheck': healthcheck.make_app(CONF)}
+    return {'/healthcheck': healthcheck.make_app(CONF, authenticated)}
 
 
 def setup_app():
@@ -46,7 +46,7 @@ def setup_app():
     """
     policy.get_enforcer()  # built before the first request arrives
     app = _pecan_app()
+    authenticated = middleware.JsonErrors(_authenticate(app))
     return middleware.AnonymousRoot(
-        middleware.JsonErrors(_authenticate(app)),
-        middleware.JsonErrors(app),
-        _anonymous_paths())
+        authenticated, middleware.JsonErrors(app),
+        _anonymous_paths(authenticated))

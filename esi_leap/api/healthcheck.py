@@ -99,6 +99,11 @@ class DatabaseHealthcheck(pluginbase.HealthcheckBaseExtension):
             return self._finish(probe, time.monotonic())
 
 
-def make_app(conf):
-    """Return the WSGI application answering /healthcheck."""
-    return healthcheck.Healthcheck(None, conf)
+def make_app(conf, fallback):
+    """Return the WSGI application answering /healthcheck.
+
+    Requests the health check ignores (sources outside ``[healthcheck]
+    allowed_source_ranges``, proxied requests when
+    ``ignore_proxied_requests``) go to ``fallback``, the authenticated API.
+    """
+    return healthcheck.Healthcheck(fallback, conf)

@@ -116,6 +116,21 @@ def test_healthcheck_is_anonymous_under_keystone(database, config):
     assert app.get('/v1/offers', expect_errors=True).status_int == 401
 
 
+def test_sources_outside_the_allowed_ranges_need_a_token(database, config):
+    config(group='keystone_authtoken',
+           www_authenticate_uri='http://127.0.0.1:1/identity')
+    config(auth_strategy='keystone', transport_url='fake://')
+    config(group='healthcheck', allowed_source_ranges=['10.0.0.0/8'])
+    app = webtest.TestApp(app_module.setup_app())
+    outside = app.get('/healthcheck', expect_errors=True,
+                      extra_environ={'REMOTE_ADDR': '127.0.0.1'})
+    assert outside.status_int == 401
+    assert 'faultstring' in outside.json
+    inside = app.get('/healthcheck',
+                     extra_environ={'REMOTE_ADDR': '10.1.2.3'})
+    assert inside.text == 'database OK'
+
+
 def test_detailed_json_names_the_database_backend(database, config):
     app = _app(config, database.url, detailed=True)
     body = app.get('/healthcheck',
