@@ -1,7 +1,8 @@
 """/healthcheck: anonymous, and 503 when the database is down or hangs.
 
-The database goes down for real: esi-leap reaches it through a TCP relay
-that the test cuts, or through a socket that accepts and never answers.
+The database goes down for real: esi-leap reaches it through a TCP proxy
+that the test cuts and restores, or through a socket that accepts and never
+answers.
 """
 import socket
 import threading
@@ -13,67 +14,7 @@ import webtest
 from esi_leap.api import app as app_module
 from esi_leap.db import api as db_api
 from esi_leap.tests.fixtures import databases
-
-
-class Relay(object):
-    """Forwards 127.0.0.1:<port> to a database server until cut."""
-
-    def __init__(self, host, port):
-        self.target = (host, port)
-        self.listener = socket.socket()
-        self.listener.bind(('127.0.0.1', 0))
-        self.listener.listen(16)
-        self.port = self.listener.getsockname()[1]
-        self.sockets = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                return
-            with self.lock:
-                self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b),
-                                 daemon=True).start()
-
-    @staticmethod
-    def _pump(source, sink):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def cut(self):
-        """Refuse new connections and break the open ones."""
-        # NOTE(esi-leap): shutdown wakes the thread blocked in accept();
-        # close alone leaves the socket listening on Linux.
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
-        with self.lock:
-            for s in self.sockets:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+from esi_leap.tests.fixtures import proxy
 
 
 def _app(config, connection, **healthcheck):
@@ -164,21 +105,21 @@ def test_unreachable_database_answers_503(config):
 
 
 def test_database_going_down_and_back(mysql_database, config):
-    relay = Relay('127.0.0.1', 3306)
+    relay = proxy.TcpProxy('127.0.0.1', 3306).start()
     url = 'mysql+pymysql://root@127.0.0.1:%d/%s' % (relay.port,
                                                     mysql_database.name)
     app = _app(config, url, database_cache_ttl=0, database_timeout=5)
-    assert app.get('/healthcheck').status_int == 200
-    relay.cut()
-    response = app.get('/healthcheck', expect_errors=True)
-    assert response.status_int == 503, response.text
-    # Back up (a new relay, so a new port): a fresh app is healthy.
-    relay = Relay('127.0.0.1', 3306)
-    url = 'mysql+pymysql://root@127.0.0.1:%d/%s' % (relay.port,
-                                                    mysql_database.name)
-    app = _app(config, url, database_cache_ttl=0)
-    assert app.get('/healthcheck').status_int == 200
-    relay.cut()
+    try:
+        assert app.get('/healthcheck').status_int == 200
+        relay.cut()
+        response = app.get('/healthcheck', expect_errors=True)
+        assert response.status_int == 503, response.text
+        assert 'database unreachable' in response.text
+        # The same application is healthy again once the database is back.
+        relay.restore()
+        assert app.get('/healthcheck').status_int == 200
+    finally:
+        relay.cut()
 
 
 def test_hung_database_answers_503_within_the_timeout(config):
