@@ -16,22 +16,16 @@ It prints figures, never a verdict. See benchmarks/README.rst.
 """
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 
-import requests
 from websockets.asyncio import client as ws_client
 
 from esi_leap.tests.fixtures import consoles
 from esi_leap.tests.fixtures import databases
-from esi_leap.tests.fixtures import nodes as nodes_fixture
-from esi_leap.tests.fixtures import server as server_fixture
-
-OWNER = {'X-Project-Id': 'owner-project', 'X-Roles': 'esi_leap_owner'}
 
 
 def _percentile(values, fraction):
@@ -45,50 +39,16 @@ def _ms(values):
         max(values) * 1000)
 
 
-class Setup(object):
+class Setup(consoles.Deployment):
     """The servers, the database and the consoles of one run."""
 
-    def __init__(self, workdir, backend):
-        self.database = databases.ThrowawayDatabase(backend,
-                                                    workdir).create()
-        self.nodes = nodes_fixture.DummyNodes(os.path.join(workdir,
-                                                           'nodes'))
-        api_port = server_fixture.free_port()
-        proxy_port = server_fixture.free_port()
-        config = server_fixture.write_config(
-            os.path.join(workdir, 'bench.conf'), self.database.url,
-            self.nodes.directory, api_port, workers=2, extra={
-                'serialconsoleproxy': {
-                    'port': str(proxy_port), 'max_token_ttl': '3600',
-                    'public_url': 'ws://127.0.0.1:%d' % proxy_port}})
-        self.api = server_fixture.Server(config, api_port)
-        self.proxy = consoles.Proxy(config, proxy_port)
-        self.consoles = []
-
-    def start(self):
-        self.api.dbsync()
-        self.api.start()
-        self.proxy.start()
-        return self
-
-    def stop(self):
-        for process in [self.proxy, self.api] + self.consoles:
-            process.stop()
-        self.database.drop()
-
     def node(self, name, command):
+        """A dummy node whose console is a socat running ``command``."""
         socat = consoles.Socat(command)
-        self.consoles.append(socat)
+        self.others.append(socat)
         self.nodes.add(name, 'owner-project',
                        console={'type': 'socat', 'url': socat.url})
         return name
-
-    def access_url(self, node):
-        response = requests.post(self.api.url + '/v1/console_auth_tokens',
-                                 json={'node_uuid_or_name': node},
-                                 headers=OWNER, timeout=30)
-        response.raise_for_status()
-        return response.json()['access_url']
 
 
 async def first_byte(setup, node, rounds):
@@ -184,7 +144,8 @@ def main():
     parser.add_argument('--size', type=int, default=64)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='esi-leap-console-bench-')
-    setup = Setup(workdir, args.backend)
+    setup = Setup(workdir, args.backend, workers=2,
+                  max_token_ttl='3600', check_interval='1.0')
     try:
         setup.start()
         print('backend %s, proxy %s' % (args.backend, setup.proxy.url))

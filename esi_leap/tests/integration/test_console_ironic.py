@@ -20,7 +20,7 @@ from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.integration import test_console_proxy as proxy_tests
 
 pytestmark = pytest.mark.slow
-OWNER = proxy_tests.OWNER
+OWNER = consoles.OWNER
 
 
 @pytest.fixture(scope='module')
@@ -39,17 +39,11 @@ def setup(tmp_path_factory):
             interfaces=ironic_fixture.IPMI_CONSOLES)
         os.makedirs(ironic.workdir)
         started.append(ironic.start())
-        deployment = proxy_tests.Deployment(workdir, 'sqlite')
-        deployment.config = server_fixture.write_config(
-            deployment.config, deployment.database.url,
-            deployment.nodes.directory, deployment.api_port, extra={
-                'api': {'default_resource_type': 'ironic_node'},
-                'ironic': {'auth_type': 'none',
-                           'endpoint_override': ironic.url},
-                'serialconsoleproxy': {
-                    'port': str(deployment.proxy_port),
-                    'public_url': deployment.proxy.url,
-                    'check_interval': '0.2', 'backend_timeout': '10'}})
+        deployment = consoles.Deployment(workdir, 'sqlite', extra={
+            'api': {'default_resource_type': 'ironic_node'},
+            'ironic': {'auth_type': 'none',
+                       'endpoint_override': ironic.url}},
+            backend_timeout='10')
         started.append(deployment.start())
         yield bmc, ironic, deployment
     finally:
@@ -96,17 +90,14 @@ def test_socat_console_of_an_ipmi_node(setup):
     assert b'k' in bmc.typed()
 
 
-def test_disabled_ironic_console_is_refused_with_a_hint(setup):
+@pytest.mark.parametrize('console_interface,enable,words', [
+    ('ipmitool-socat', False, 'console is disabled in Ironic'),
+    ('no-console', False, 'hides its BMC password'),
+])
+def test_unusable_ironic_consoles_are_refused_with_a_reason(
+        setup, console_interface, enable, words):
     bmc, ironic, deployment = setup
-    node = _ipmi_node(ironic, bmc, 'ipmitool-socat')
-    with proxy_tests.connect(deployment.token(node)['access_url']) as ws:
+    node = _ipmi_node(ironic, bmc, console_interface)
+    with proxy_tests.connect(deployment.access_url(node)) as ws:
         code, reason = proxy_tests.closed_with(ws)
-    assert code == 1011 and 'console is disabled' in reason, reason
-
-
-def test_masked_bmc_password_is_refused(setup):
-    bmc, ironic, deployment = setup
-    node = _ipmi_node(ironic, bmc, 'no-console')
-    with proxy_tests.connect(deployment.token(node)['access_url']) as ws:
-        code, reason = proxy_tests.closed_with(ws)
-    assert code == 1011 and 'hides its BMC password' in reason, reason
+    assert code == 1011 and words in reason, reason

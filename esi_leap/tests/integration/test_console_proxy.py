@@ -5,13 +5,10 @@ the nodes' consoles are a real socat, a TCP server in this process, or a
 simulated BMC speaking IPMI Serial-over-LAN in its own process. Clients
 are the websockets library's own client.
 """
-import datetime
-import os
 import time
 
 import pytest
 import requests
-import sqlalchemy
 from websockets import exceptions as ws_exc
 from websockets.sync import client as ws_client
 
@@ -20,91 +17,17 @@ from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 
-OWNER = ('owner-project', 'esi_leap_owner')
-HOLDER = ('lessee-project', 'esi_leap_owner,esi_leap_lessee')
+OWNER = consoles.OWNER
+HOLDER = consoles.HOLDER
 SUB = ('child-project', 'esi_leap_lessee')
 ALLOWED_ORIGIN = 'https://dashboard.example.org'
 
 
-class Deployment(object):
-    """esi-leap-api and the console proxy sharing a database and nodes."""
-
-    def __init__(self, workdir, backend):
-        self.workdir = workdir
-        self.database = databases.ThrowawayDatabase(backend,
-                                                    workdir).create()
-        self.nodes = nodes_fixture.DummyNodes(os.path.join(workdir,
-                                                           'nodes'))
-        self.api_port = server_fixture.free_port()
-        self.proxy_port = server_fixture.free_port()
-        self.config = self.write_config('esi-leap.conf', self.proxy_port)
-        self.api = server_fixture.Server(self.config, self.api_port)
-        self.proxy = consoles.Proxy(self.config, self.proxy_port)
-        self.others = []
-
-    def write_config(self, name, proxy_port, **proxy_options):
-        options = {'host_address': '127.0.0.1', 'port': str(proxy_port),
-                   'public_url': 'ws://127.0.0.1:%d' % proxy_port,
-                   'allowed_origins': ALLOWED_ORIGIN,
-                   'check_interval': '0.2', 'backend_timeout': '3'}
-        options.update(proxy_options)
-        return server_fixture.write_config(
-            os.path.join(self.workdir, name), self.database.url,
-            self.nodes.directory, self.api_port,
-            extra={'serialconsoleproxy': options})
-
-    def start(self):
-        self.api.dbsync()
-        self.api.start()
-        self.proxy.start()
-        return self
-
-    def stop(self):
-        for process in [self.proxy, self.api] + self.others:
-            process.stop()
-        self.database.drop()
-
-    def call(self, method, path, who, **kwargs):
-        headers = {'X-Project-Id': who[0], 'X-Roles': who[1],
-                   'X-User-Id': 'user-' + who[0]}
-        return requests.request(method, 'http://127.0.0.1:%d%s'
-                                % (self.api_port, path), headers=headers,
-                                timeout=30, **kwargs)
-
-    def token(self, node, who=OWNER, ttl=None):
-        body = {'node_uuid_or_name': node}
-        if ttl is not None:
-            body['token_ttl'] = ttl
-        response = self.call('POST', '/v1/console_auth_tokens', who,
-                             json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def lease(self, node, project, seconds, status='active'):
-        """A lease of ``node`` to ``project`` from now, marked ``status``."""
-        end = datetime.datetime.now(datetime.timezone.utc) + \
-            datetime.timedelta(seconds=seconds)
-        who = OWNER if project == HOLDER[0] else HOLDER
-        response = self.call('POST', '/v1/leases', who, json={
-            'resource_uuid': node, 'project_id': project,
-            'end_time': end.replace(tzinfo=None).isoformat()})
-        assert response.status_code == 201, response.text
-        self.set_status(response.json()['uuid'], status)
-        return response.json()
-
-    def set_status(self, lease_uuid, status):
-        engine = sqlalchemy.create_engine(self.database.url)
-        with engine.begin() as connection:
-            connection.execute(sqlalchemy.text(
-                'UPDATE leases SET status = :status WHERE uuid = :uuid'),
-                {'status': status, 'uuid': lease_uuid})
-        engine.dispose()
-
-
 @pytest.fixture(scope='module', params=databases.selected_backends())
 def deployment(request, tmp_path_factory):
-    deployment = Deployment(str(tmp_path_factory.mktemp('console')),
-                            request.param)
+    deployment = consoles.Deployment(
+        str(tmp_path_factory.mktemp('console')), request.param,
+        allowed_origins=ALLOWED_ORIGIN)
     try:
         yield deployment.start()
     finally:
@@ -375,3 +298,21 @@ def test_esi_leap_all_serves_consoles_too(tmp_path, echo):
             assert 'all in one' in read_until(ws, 'all in one\r')
     finally:
         server.stop()
+
+
+def test_viewers_beyond_max_viewers_are_refused(deployment, node):
+    port = server_fixture.free_port()
+    config = deployment.write_config('one-viewer.conf', port,
+                                     max_viewers='1')
+    proxy = consoles.Proxy(config, port).start()
+    deployment.others.append(proxy)
+    first, second = (deployment.token(node)['token'] for _ in range(2))
+    with connect('%s/?token=%s' % (proxy.url, first)) as one:
+        one.send('first\r')
+        read_until(one, 'first\r')
+        with connect('%s/?token=%s' % (proxy.url, second)) as two:
+            code, reason = closed_with(two)
+        assert (code, reason) == (1013, 'this console already has 1 '
+                                  'viewers')
+        one.send('still here\r')
+        read_until(one, 'still here\r')
