@@ -1,14 +1,17 @@
 """Lease e-mail notices sent by real manager processes to a real SMTP
 server (aiosmtpd on 127.0.0.1): an SMTP outage at the lease start, the
 "about to end" notice, an extension, restarts, and two managers at once."""
+from concurrent import futures
 import datetime
 import signal
 import socket
 import time
 
+import pytest
 import requests
 import sqlalchemy as sa
 
+from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.fixtures import smtp as smtp_fixture
@@ -27,13 +30,13 @@ def iso(moment):
 
 
 def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600,
-            smtp_timeout=2):
+            smtp_timeout=2, database_url=None):
     nodes = nodes_fixture.DummyNodes(str(tmp_path / 'nodes'))
     nodes.add('node-1', 'owner-project')
     conf = server_fixture.write_config(
         str(tmp_path / 'esi-leap.conf'),
-        'sqlite:///%s' % (tmp_path / 'esi-leap.sqlite'), nodes.directory,
-        port, extra={
+        database_url or 'sqlite:///%s' % (tmp_path / 'esi-leap.sqlite'),
+        nodes.directory, port, extra={
             'manager': {'sweep_interval': str(sweep)},
             'email': {
                 'enabled': 'true', 'smtp_host': '127.0.0.1',
@@ -121,32 +124,39 @@ def test_embedded_all_outage_ending_extension_and_restart(tmp_path):
     assert len(smtp.messages) == 3, [m.subject for m in smtp.messages]
 
 
-def test_two_manager_processes_send_each_notice_once(tmp_path):
+@pytest.fixture(params=databases.selected_backends())
+def database_url(request, tmp_path):
+    database = databases.ThrowawayDatabase(request.param,
+                                           str(tmp_path)).create()
+    yield database.url
+    database.drop()
+
+
+def test_two_manager_processes_send_each_notice_once(tmp_path,
+                                                     database_url):
     smtp = smtp_fixture.SMTPServer().start()
     port = server_fixture.free_port()
     # A one-second sweep: fake:// carries no wake-up between processes.
-    conf = _config(tmp_path, smtp, port, lead=2, sweep=1)
+    conf = _config(tmp_path, smtp, port, lead=2, sweep=1,
+                   database_url=database_url)
     api = server_fixture.Server(conf, port,
                                 log_path=str(tmp_path / 'api.log'))
     api.dbsync()
-    api.start()
-    managers = []
+    managers = [server_fixture.Server(
+        conf, None, program='esi-leap-manager',
+        log_path=str(tmp_path / ('manager-%d.log' % i))) for i in range(2)]
     try:
-        for i in range(2):
-            manager = server_fixture.Server(
-                conf, None, program='esi-leap-manager',
-                log_path=str(tmp_path / ('manager-%d.log' % i)))
-            manager.start()
-            managers.append(manager)
+        with futures.ThreadPoolExecutor(3) as pool:
+            for started in [pool.submit(p.start) for p in [api] + managers]:
+                started.result()
         start = utcnow() + datetime.timedelta(seconds=1)
-        end = start + datetime.timedelta(seconds=4)
+        end = start + datetime.timedelta(seconds=3)
         lease_uuid = _lease(api.url, start, end)
         _wait_status(api.url, lease_uuid, 'expired')
         time.sleep(1.5)  # both managers have looked again since
     finally:
-        for manager in managers:
-            manager.stop()
-        api.stop()
+        with futures.ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda p: p.stop(), managers + [api]))
         smtp.stop()
     subjects = sorted(m.subject for m in smtp.messages)
     assert len(subjects) == 2, subjects
@@ -167,12 +177,12 @@ def test_a_hanging_smtp_server_never_delays_a_lease(tmp_path):
         api = server_fixture.Server(conf, port,
                                     log_path=str(tmp_path / 'api.log'))
         api.dbsync()
-        api.start()
         manager = server_fixture.Server(
             conf, None, program='esi-leap-manager',
             log_path=str(tmp_path / 'manager.log'))
         try:
-            manager.start()
+            with futures.ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda p: p.start(), [api, manager]))
             start = utcnow() + datetime.timedelta(seconds=1)
             lease_uuid = _lease(api.url, start,
                                 start + datetime.timedelta(seconds=3))
