@@ -10,6 +10,7 @@ from esi_leap.db.sqlalchemy import models
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
+_EVENTS = models.Event.__table__
 _LEVELS = ('debug', 'info', 'warning', 'error', 'critical')
 
 
@@ -59,12 +60,15 @@ class Recorder(object):
             lessee_id, owner_id = obj.project_id, obj.owner_id
         else:
             lessee_id, owner_id = obj.lessee_id, obj.project_id
-        self.session.add(models.Event(
-            event_type=event_type, event_time=when or timeutils.utcnow(),
+        # NOTE(esi-leap): a Core INSERT, not session.add(): no ORM unit of
+        # work for a row nothing reads back in this transaction.
+        now = timeutils.utcnow()
+        self.session.execute(_EVENTS.insert().values(
+            event_type=event_type, event_time=when or now,
             object_type=obj_type, object_uuid=obj.uuid,
             resource_type=obj.resource_type,
             resource_uuid=obj.resource_uuid,
-            lessee_id=lessee_id, owner_id=owner_id))
+            lessee_id=lessee_id, owner_id=owner_id, created_at=now))
         level = 'error' if phase == 'error' else 'info'
         self.pending.append((level, event_type,
                              _payload(obj_type, obj,

@@ -113,16 +113,17 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
     chosen_end = end
 
     def book(txn):
-        current = txn.offer(offer.uuid)
+        # NOTE(esi-leap): the offer's status and window and the overlap
+        # check come back in one query, after the resource lock.
+        current, taken, next_start = txn.offer_for_claim(
+            offer.uuid, start, chosen_end, statuses.LEASE_BLOCKING)
         if current.status != statuses.AVAILABLE:
             raise exception.OfferNotAvailable(offer_uuid=offer.uuid,
                                               status=current.status)
         end = chosen_end
         if end is None:
-            end = _claim_end(txn, current, start)
-        if start < current.start_time or end > current.end_time or \
-                txn.offer_lease_overlaps(offer.uuid, start, end,
-                                         statuses.LEASE_BLOCKING):
+            end = _claim_end(txn, current, start, next_start)
+        if start < current.start_time or end > current.end_time or taken:
             raise exception.OfferNoTimeAvailabilities(
                 offer_uuid=offer.uuid,
                 start_time=timeutils.message_format(start),
@@ -151,15 +152,14 @@ def claim(context, offer, start=None, end=None, name=None, purpose=None,
     return lease
 
 
-def _claim_end(txn, offer, start):
+def _claim_end(txn, offer, start, next_start):
     """Inside a claim: the end of a lease of ``offer`` given no end.
 
-    The earliest of the default lease length, the offer's end, the start
-    of the offer's next lease and the end of the offer's parent lease.
+    The earliest of the default lease length, the offer's end,
+    ``next_start`` (the start of the offer's next lease, or None) and the
+    end of the offer's parent lease.
     """
     candidates = [booking.default_lease_end(start), offer.end_time]
-    next_start = txn.next_lease_start(offer.uuid, start,
-                                      statuses.LEASE_BLOCKING)
     if next_start is not None:
         candidates.append(next_start)
     if offer.parent_lease_uuid is not None:

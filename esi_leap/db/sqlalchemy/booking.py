@@ -10,12 +10,14 @@ import time
 
 from oslo_db import exception as db_exc
 from oslo_log import log
+from oslo_utils import uuidutils
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import exception
+from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
@@ -137,23 +139,72 @@ class ResourceTransaction(object):
             lease.resource_uuid == self.resource_uuid,
             lease.status.in_(statuses)).order_by(lease.start_time)))
 
+    def offer_for_claim(self, offer_uuid, start, end, statuses):
+        """Re-read an offer with all a claim of it must check; one query.
+
+        Returns (offer, taken, next_start), or None if there is no such
+        offer. With ``end``, ``taken`` says whether a lease of the offer in
+        ``statuses`` overlaps [start, end) and ``next_start`` is None.
+        Without, ``next_start`` is the earliest start at or after
+        ``start`` of such a lease, and ``taken`` whether one covers
+        ``start`` (a claim ending at ``next_start`` meets no other).
+        """
+        lease = models.Lease
+        mine = sa.and_(lease.offer_uuid == offer_uuid,
+                       lease.status.in_(statuses))
+        if end is None:
+            taken = sa.exists().where(mine, lease.start_time < start,
+                                      lease.end_time > start)
+            next_start = sa.select(sa.func.min(lease.start_time)).where(
+                mine, lease.start_time >= start).scalar_subquery()
+        else:
+            taken = sa.exists().where(mine, sql.overlaps(lease, start, end))
+            next_start = sa.null()
+        row = self.session.execute(
+            sa.select(models.Offer, taken.label('taken'),
+                      next_start.label('next_start'))
+            .where(models.Offer.uuid == offer_uuid)).first()
+        if row is None:
+            return None
+        return row[0], bool(row[1]), row[2]
+
     def add(self, row):
-        """Insert a new Offer or Lease row; returns it once flushed."""
-        self.session.add(row)
-        self.session.flush()
+        """Insert a new Offer or Lease row (one INSERT); returns it.
+
+        The row is filled in (uuid, created_at) but not attached to the
+        session: later changes to it are not written.
+        """
+        # NOTE(esi-leap): a Core INSERT instead of session.add() + flush()
+        # skips the ORM unit of work, the costliest part of a booking.
+        if row.uuid is None:
+            row.uuid = uuidutils.generate_uuid()
+        if row.created_at is None:
+            row.created_at = timeutils.utcnow()
+        table = row.__table__
+        values = {}
+        for column in table.columns:
+            value = getattr(row, column.key)
+            if value is None and column.default is not None and \
+                    column.default.is_scalar:
+                value = column.default.arg
+                setattr(row, column.key, value)
+            if value is not None:
+                values[column.key] = value
+        self.session.execute(table.insert().values(**values))
         return row
 
 
-class _NoLockRow(Exception):
-    pass
+def _lock_values(resource_type, resource_uuid):
+    return dict(resource_type=resource_type, resource_uuid=resource_uuid,
+                generation=0, created_at=timeutils.utcnow())
 
 
 def ensure_lock_row(resource_type, resource_uuid):
-    values = dict(resource_type=resource_type, resource_uuid=resource_uuid,
-                  generation=0)
+    """Create the resource's lock row unless it exists (no lock kept)."""
+    values = _lock_values(resource_type, resource_uuid)
+    table = models.ResourceLock.__table__
     with engine.writer() as session:
         dialect = session.bind.dialect.name
-        table = models.ResourceLock.__table__
         if dialect == 'mysql':
             stmt = mysql.insert(table).values(**values).prefix_with('IGNORE')
         elif dialect == 'postgresql':
@@ -165,6 +216,19 @@ def ensure_lock_row(resource_type, resource_uuid):
         session.execute(stmt)
 
 
+def _lock_statement(dialect, resource_type, resource_uuid):
+    """One statement that creates the lock row if needed and locks it."""
+    table = models.ResourceLock.__table__
+    values = _lock_values(resource_type, resource_uuid)
+    bump = {'generation': table.c.generation + 1}
+    if dialect == 'mysql':
+        return mysql.insert(table).values(**values).on_duplicate_key_update(
+            **bump)
+    module = postgresql if dialect == 'postgresql' else sqlite
+    return module.insert(table).values(**values).on_conflict_do_update(
+        index_elements=['resource_type', 'resource_uuid'], set_=bump)
+
+
 @contextlib.contextmanager
 def resource_transaction(resource_type, resource_uuid):
     """Yield a ResourceTransaction holding the resource's row lock.
@@ -172,23 +236,14 @@ def resource_transaction(resource_type, resource_uuid):
     The lock is the first statement of the transaction, so every read made
     through the transaction sees all bookings committed before it.
     """
-    lock = models.ResourceLock
-    bump = (sa.update(lock)
-            .where(lock.resource_type == resource_type,
-                   lock.resource_uuid == resource_uuid)
-            .values(generation=lock.generation + 1))
-    for attempt in range(2):
-        try:
-            with engine.writer() as session:
-                if session.execute(bump).rowcount == 0:
-                    raise _NoLockRow()
-                yield ResourceTransaction(session, resource_type,
-                                          resource_uuid)
-                return
-        except _NoLockRow:
-            ensure_lock_row(resource_type, resource_uuid)
-    raise RuntimeError('resource lock row for %s %s vanished'
-                       % (resource_type, resource_uuid))
+    # NOTE(esi-leap): one upsert both creates a missing lock row and takes
+    # the row lock (InnoDB: an exclusive record lock on the primary key;
+    # PostgreSQL: the row lock of ON CONFLICT DO UPDATE), so a booking
+    # never needs a separate insert attempt or a second try.
+    with engine.writer() as session:
+        session.execute(_lock_statement(session.bind.dialect.name,
+                                        resource_type, resource_uuid))
+        yield ResourceTransaction(session, resource_type, resource_uuid)
 
 
 # NOTE(esi-leap): on MariaDB Galera two nodes may each take the resource

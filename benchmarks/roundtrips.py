@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Database round trips and server time per request, in one process.
+
+Builds esi-leap's WSGI app in this process (noauth, dummy nodes) on a
+throwaway database, seeds a few offers and leases through the API, then
+sends each kind of request a number of times and prints, per request:
+
+* the SQL statements sent (a SQLAlchemy ``before_cursor_execute`` listener
+  on every engine: a benchmark-only hook, not part of the service),
+* the COMMITs and ROLLBACKs (each is a round trip too),
+* the median wall time of the request in the app (no HTTP, no network).
+
+With ``--profile`` the hottest request (GET /v1/offers at ``--offers``
+offers) is profiled with pyinstrument and the report written as text.
+With ``--show-sql`` the statements of one request of each kind are
+printed. It prints figures, never a verdict. See benchmarks/README.rst.
+"""
+import argparse
+import contextlib
+import datetime
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+import sqlalchemy as sa
+import webtest
+
+from esi_leap.api import app as app_module
+from esi_leap.common import rpc
+from esi_leap.common import service  # noqa: F401  (registers options)
+from esi_leap import conf as esi_conf
+from esi_leap.db import api as db_api
+from esi_leap.db import migration
+from esi_leap.tests.fixtures import databases
+from esi_leap.tests.fixtures import nodes as nodes_fixture
+
+CONF = esi_conf.CONF
+UTC = datetime.timezone.utc
+
+
+class Counter(object):
+    """Counts statements, commits and rollbacks on every SQLAlchemy engine."""
+
+    def __init__(self):
+        self.local = threading.local()
+        self.statements = []
+        self.commits = 0
+        self.rollbacks = 0
+        self.keep = False
+
+    def install(self):
+        sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
+                        self._statement)
+        sa.event.listen(sa.engine.Engine, 'commit', self._commit)
+        sa.event.listen(sa.engine.Engine, 'rollback', self._rollback)
+
+    def _statement(self, conn, cursor, statement, parameters, context,
+                   executemany):
+        self.statements.append(statement if self.keep else None)
+
+    def _commit(self, conn):
+        self.commits += 1
+
+    def _rollback(self, conn):
+        self.rollbacks += 1
+
+    @contextlib.contextmanager
+    def counting(self, keep=False):
+        """Reset the counts; yield self."""
+        self.statements, self.commits, self.rollbacks = [], 0, 0
+        self.keep = keep
+        yield self
+
+
+def _iso(value):
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def headers(project, role):
+    return {'X-Project-Id': project, 'X-Roles': role, 'X-User-Id': 'u'}
+
+
+ADMIN = headers('admin-project', 'admin')
+OWNER = headers('owner-00', 'esi_leap_owner')
+LESSEE = headers('lessee-00', 'esi_leap_lessee')
+
+
+def seed(app, dummy, n_offers, now):
+    """Create ``n_offers`` offers on n/10 nodes and one lease in each."""
+    n_nodes = max(1, n_offers // 10)
+    for i in range(n_nodes):
+        dummy.add('rt-node-%04d' % i, 'owner-00')
+    offers = []
+    base = now + datetime.timedelta(days=1)
+    for k in range(n_offers):
+        start = base + datetime.timedelta(days=10 * (k // n_nodes))
+        body = {'resource_type': 'dummy_node',
+                'resource_uuid': 'rt-node-%04d' % (k % n_nodes),
+                'start_time': _iso(start),
+                'end_time': _iso(start + datetime.timedelta(days=10))}
+        offer = app.post_json('/v1/offers', body, headers=OWNER).json
+        offers.append((offer['uuid'], start))
+        lease_start = start + datetime.timedelta(days=5)
+        app.post_json('/v1/offers/%s/claim' % offer['uuid'], {
+            'start_time': _iso(lease_start),
+            'end_time': _iso(lease_start + datetime.timedelta(days=1))},
+            headers=LESSEE)
+    return offers
+
+
+class Requests(object):
+    """The requests measured, each a function of its repetition number."""
+
+    def __init__(self, app, offers, now):
+        self.app = app
+        self.offers = offers
+        self.now = now
+        self.lease_uuids = []
+
+    def list_offers(self, _i):
+        return self.app.get('/v1/offers', headers=ADMIN)
+
+    def list_leases_all(self, _i):
+        return self.app.get('/v1/leases', {'view': 'all'}, headers=ADMIN)
+
+    def list_leases_owner(self, _i):
+        return self.app.get('/v1/leases', headers=OWNER)
+
+    def show_offer(self, _i):
+        return self.app.get('/v1/offers/%s' % self.offers[0][0],
+                            headers=LESSEE)
+
+    def claim(self, i):
+        offer_uuid, start = self.offers[0]
+        slot = start + datetime.timedelta(minutes=5 * i)
+        return self.app.post_json(
+            '/v1/offers/%s/claim' % offer_uuid,
+            {'start_time': _iso(slot),
+             'end_time': _iso(slot + datetime.timedelta(minutes=5))},
+            headers=LESSEE, status=201)
+
+    def create_lease(self, i):
+        slot = self.now + datetime.timedelta(days=3000, hours=i)
+        response = self.app.post_json('/v1/leases', {
+            'resource_uuid': 'rt-node-0000', 'project_id': 'lessee-00',
+            'start_time': _iso(slot),
+            'end_time': _iso(slot + datetime.timedelta(minutes=30))},
+            headers=OWNER, status=201)
+        self.lease_uuids.append(response.json['uuid'])
+        return response
+
+    def cancel_lease(self, i):
+        return self.app.delete('/v1/leases/%s' % self.lease_uuids[i],
+                               headers=OWNER)
+
+
+KINDS = (
+    ('GET /v1/offers (admin)', 'list_offers'),
+    ('GET /v1/leases?view=all (admin)', 'list_leases_all'),
+    ('GET /v1/leases (owner)', 'list_leases_owner'),
+    ('GET /v1/offers/<uuid> (lessee)', 'show_offer'),
+    ('POST /v1/offers/<uuid>/claim', 'claim'),
+    ('POST /v1/leases', 'create_lease'),
+    ('DELETE /v1/leases/<uuid>', 'cancel_lease'),
+)
+
+
+def measure(counter, send, repeat, show_sql):
+    """Return (statements, commits, rollbacks, median ms) per request."""
+    send(repeat)    # warm-up, not counted
+    counts, times = [], []
+    for i in range(repeat):
+        with counter.counting(keep=show_sql and i == 0) as c:
+            began = time.perf_counter()
+            send(i)
+            times.append((time.perf_counter() - began) * 1000.0)
+            counts.append((len(c.statements), c.commits, c.rollbacks))
+            if show_sql and i == 0:
+                for statement in c.statements:
+                    print('    ' + ' '.join(statement.split())[:150])
+    return (statistics.median(n for n, _c, _r in counts),
+            statistics.median(c for _n, c, _r in counts),
+            statistics.median(r for _n, _c, r in counts),
+            statistics.median(times))
+
+
+def profile(send, path, repeat):
+    """Profile ``repeat`` calls of ``send`` with pyinstrument."""
+    try:
+        import pyinstrument
+    except ImportError:
+        print('pyinstrument is not installed: pip install -r '
+              'benchmarks/requirements.txt')
+        return
+    profiler = pyinstrument.Profiler(interval=0.0005)
+    profiler.start()
+    for i in range(repeat):
+        send(i)
+    profiler.stop()
+    with open(path, 'w') as f:
+        f.write(profiler.output_text(unicode=False, color=False,
+                                     show_all=False))
+    print('profile of %d requests written to %s' % (repeat, path))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--backend', default='mysql',
+                        choices=databases.ALL_BACKENDS)
+    parser.add_argument('--offers', type=int, default=100,
+                        help='offers seeded (default: %(default)s)')
+    parser.add_argument('--repeat', type=int, default=20,
+                        help='requests of each kind (default: '
+                             '%(default)s)')
+    parser.add_argument('--show-sql', action='store_true',
+                        help='print the statements of one request of each '
+                             'kind')
+    parser.add_argument('--profile', metavar='PATH',
+                        help='profile one kind of request (--profile-kind) '
+                             'and write the pyinstrument report to PATH')
+    parser.add_argument('--profile-kind', default='list_offers',
+                        choices=[method for _name, method in KINDS],
+                        help='request profiled (default: %(default)s)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix='esi-leap-rt-')
+    database = databases.ThrowawayDatabase(args.backend, workdir).create()
+    try:
+        CONF([], project='esi-leap', default_config_files=[])
+        CONF.set_override('auth_strategy', 'noauth')
+        CONF.set_override('transport_url', 'fake://')
+        CONF.set_override('connection', database.url, group='database')
+        CONF.set_override('default_resource_type', 'dummy_node',
+                          group='api')
+        nodes_dir = os.path.join(workdir, 'nodes')
+        CONF.set_override('dummy_node_dir', nodes_dir, group='dummy_node')
+        db_api.reset()
+        migration.upgrade()
+        rpc.reset()
+        app = webtest.TestApp(app_module.setup_app())
+        now = datetime.datetime.now(UTC)
+        offers = seed(app, nodes_fixture.DummyNodes(nodes_dir), args.offers,
+                      now)
+        counter = Counter()
+        counter.install()
+        reqs = Requests(app, offers, now)
+        print('esi-leap round trips per request: %s, %d offers, %d '
+              'leases; median of %d requests in-process (no HTTP)'
+              % (args.backend, args.offers, args.offers, args.repeat))
+        header = '%-34s %10s %8s %9s %9s' % (
+            'request', 'statements', 'commits', 'rollbacks', 'ms (p50)')
+        print(header)
+        print('-' * len(header))
+        for name, method in KINDS:
+            if args.show_sql:
+                print(name)
+            stmts, commits, rollbacks, ms = measure(
+                counter, getattr(reqs, method), args.repeat, args.show_sql)
+            print('%-34s %10g %8g %9g %9.2f' % (name, stmts, commits,
+                                                rollbacks, ms))
+        if args.profile:
+            send = getattr(reqs, args.profile_kind)
+            if args.profile_kind == 'claim':
+                reqs.offers = reqs.offers[1:]   # fresh slots
+            profile(send, args.profile, args.repeat)
+    finally:
+        db_api.reset()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
