@@ -5,6 +5,7 @@ import pecan
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
+from esi_leap.api import renderers
 from esi_leap.common import policy
 
 CONF = cfg.CONF
@@ -16,6 +17,7 @@ def _pecan_app():
         hooks=[hooks.ContextHook(), hooks.RPCHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
+        custom_renderers=renderers.RENDERERS,
         debug=False)
 
 

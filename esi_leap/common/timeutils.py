@@ -75,7 +75,9 @@ def isoformat(value):
         return None
     if value.tzinfo is not UTC:
         value = as_utc(value)
-    return value.replace(tzinfo=None).isoformat()
+    # NOTE(esi-leap): an aware UTC datetime's isoformat() ends in
+    # "+00:00"; cutting it off is cheaper than replace(tzinfo=None).
+    return value.isoformat()[:-6]
 
 
 def message_format(value):

@@ -73,8 +73,21 @@ def offers_by_name(name, visible_to=None):
 
 
 def offer_list(filters):
-    """Return the offers matching an OfferFilters, oldest first."""
+    """Return the offers matching an OfferFilters, oldest first.
+
+    The rows are read-only (attribute access as on the model).
+    """
     return _reads.offer_list(filters)
+
+
+def offer_list_with_windows(filters, blocking, now):
+    """Return (offers, windows): offer_list() and the taken windows.
+
+    ``windows`` maps the uuid of each available offer listed to the
+    (start, end) of its leases in ``blocking`` that end after ``now``, as
+    lease_windows_by_offer(). Both come from one read transaction.
+    """
+    return _reads.offer_list_with_windows(filters, blocking, now)
 
 
 def lease_get(uuid):
@@ -91,7 +104,10 @@ def leases_by_name(name, party=None):
 
 
 def lease_list(filters):
-    """Return the leases matching a LeaseFilters, oldest first."""
+    """Return the leases matching a LeaseFilters, oldest first.
+
+    The rows are read-only (attribute access as on the model).
+    """
     return _reads.lease_list(filters)
 
 
@@ -116,7 +132,10 @@ def held_leases(resource_type, resource_uuid, project_id, statuses):
 
 
 def event_list(filters):
-    """Return the events matching an EventFilters, oldest first."""
+    """Return the events matching an EventFilters, oldest first.
+
+    The rows are read-only (attribute access as on the model).
+    """
     return _reads.event_list(filters)
 
 

@@ -221,6 +221,18 @@ def availabilities(offer, taken, now):
     return gaps
 
 
+def list_with_availabilities(filters, now=None):
+    """Return (offers, {offer uuid: availabilities}) matching filters.
+
+    One read transaction, two queries, whatever the number of offers.
+    """
+    now = now or timeutils.utcnow()
+    found, taken = db_api.offer_list_with_windows(
+        filters, statuses.LEASE_BLOCKING, now)
+    return found, {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
+                   for o in found}
+
+
 def availabilities_for(offers, now):
     """Return {offer uuid: availabilities} with one query per 500 offers."""
     available = [o.uuid for o in offers if o.status == statuses.AVAILABLE]

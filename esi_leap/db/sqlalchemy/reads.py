@@ -10,6 +10,9 @@ from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
 
+_OFFER_COLUMNS = tuple(models.Offer.__table__.columns)
+_LEASE_COLUMNS = tuple(models.Lease.__table__.columns)
+
 
 def offer_get(uuid):
     """Return the offer with ``uuid``, or None."""
@@ -54,10 +57,9 @@ def _offer_visibility(visibility):
                   offer.lessee_id.in_(visibility.lessee_ids))
 
 
-def offer_list(filters):
-    """Return the offers matching an OfferFilters, oldest first."""
+def _offer_query(filters):
     offer = models.Offer
-    query = sa.select(offer)
+    query = sa.select(*_OFFER_COLUMNS)
     if filters.statuses is not None:
         query = query.where(offer.status.in_(filters.statuses))
     if filters.project_id is not None:
@@ -82,14 +84,40 @@ def offer_list(filters):
                             ~sa.exists(taken))
     if filters.visibility is not None:
         query = query.where(_offer_visibility(filters.visibility))
+    return query.order_by(offer.id)
+
+
+def offer_list(filters):
+    """Return the offers matching an OfferFilters, oldest first.
+
+    Read-only rows (attribute access, as the model's), not ORM objects.
+    """
     with engine.reader() as session:
-        return list(session.scalars(query.order_by(offer.id)))
+        return session.execute(_offer_query(filters)).all()
+
+
+def offer_list_with_windows(filters, blocking, now):
+    """offer_list() and lease_windows_by_offer() in one transaction.
+
+    Returns (offers, {offer uuid: [(start, end)]}) for the available
+    offers listed; one snapshot, two queries.
+    """
+    with engine.reader() as session:
+        offers = session.execute(_offer_query(filters)).all()
+        available = [o.uuid for o in offers
+                     if o.status == statuses.AVAILABLE]
+        windows = _windows(session, available, blocking, now) \
+            if available else {}
+    return offers, windows
 
 
 def lease_list(filters):
-    """Return the leases matching a LeaseFilters, oldest first."""
+    """Return the leases matching a LeaseFilters, oldest first.
+
+    Read-only rows (attribute access, as the model's), not ORM objects.
+    """
     lease = models.Lease
-    query = sa.select(lease)
+    query = sa.select(*_LEASE_COLUMNS)
     if filters.statuses is not None:
         query = query.where(lease.status.in_(filters.statuses))
     if filters.project_id is not None:
@@ -112,7 +140,7 @@ def lease_list(filters):
         query = query.where(lease.start_time <= filters.end_time,
                             lease.end_time >= filters.start_time)
     with engine.reader() as session:
-        return list(session.scalars(query.order_by(lease.id)))
+        return session.execute(query.order_by(lease.id)).all()
 
 
 # NOTE(esi-leap): IN lists stay below this many parameters, well inside
@@ -123,11 +151,17 @@ _IN_CHUNK = 500
 def lease_windows_by_offer(offer_uuids, statuses, ending_after):
     """Map each offer uuid to the (start, end) windows of its leases.
 
-    Only leases in ``statuses`` that end after ``ending_after`` count. One
-    query: for a long list of offers, every such lease of any offer is read
-    and the rest dropped here (that set is bounded by live bookings, not by
-    history), which beats hundreds of IN parameters.
+    Only leases in ``statuses`` that end after ``ending_after`` count.
     """
+    with engine.reader() as session:
+        return _windows(session, offer_uuids, statuses, ending_after)
+
+
+def _windows(session, offer_uuids, statuses, ending_after):
+    # NOTE(esi-leap): one query: for a long list of offers, every such
+    # lease of any offer is read and the rest dropped here (that set is
+    # bounded by live bookings, not by history), which beats hundreds of
+    # IN parameters.
     lease = models.Lease
     wanted = set(offer_uuids)
     query = (sa.select(lease.offer_uuid, lease.start_time, lease.end_time)
@@ -139,10 +173,9 @@ def lease_windows_by_offer(offer_uuids, statuses, ending_after):
     else:
         query = query.where(lease.offer_uuid.is_not(None))
     result = {}
-    with engine.reader() as session:
-        for offer_uuid, start, end in session.execute(query):
-            if offer_uuid in wanted:
-                result.setdefault(offer_uuid, []).append((start, end))
+    for offer_uuid, start, end in session.execute(query):
+        if offer_uuid in wanted:
+            result.setdefault(offer_uuid, []).append((start, end))
     return result
 
 
@@ -163,7 +196,7 @@ def held_leases(resource_type, resource_uuid, project_id, statuses):
 def event_list(filters):
     """Return events matching an EventFilters, oldest first."""
     event = models.Event
-    query = sa.select(event)
+    query = sa.select(*models.Event.__table__.columns)
     if filters.last_event_id is not None:
         query = query.where(event.id > filters.last_event_id)
     if filters.last_event_time is not None:
@@ -179,7 +212,7 @@ def event_list(filters):
             event.lessee_id == filters.lessee_or_owner_id,
             event.owner_id == filters.lessee_or_owner_id))
     with engine.reader() as session:
-        return list(session.scalars(query.order_by(event.id)))
+        return session.execute(query.order_by(event.id)).all()
 
 
 def node_bookings(resource_type, now):

@@ -72,9 +72,9 @@ def test_routing_errors_are_json(admin, method, path, status, text):
 
 
 def test_unexpected_errors_do_not_leak(admin, monkeypatch):
-    def broken(filters):
+    def broken(*args):
         raise RuntimeError('SELECT secret FROM offers /etc/esi-leap')
-    monkeypatch.setattr(db_api, 'offer_list', broken)
+    monkeypatch.setattr(db_api, 'offer_list_with_windows', broken)
     response = admin.request('get', '/v1/offers', status=500)
     text = fault(response)
     assert 'secret' not in text and 'Traceback' not in response.text

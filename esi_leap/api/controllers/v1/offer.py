@@ -11,7 +11,6 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
 from esi_leap.objects import filters
 from esi_leap.objects import offers
 from esi_leap.policies import offer as offer_policy
@@ -68,7 +67,7 @@ class OffersController(rest.RestController):
                                                  available_end_time)
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
 
-        found = db_api.offer_list(filters.OfferFilters(
+        found, free = offers.list_with_availabilities(filters.OfferFilters(
             statuses=status_set,
             project_id=utils.project(project_id, 'project_id'),
             resource_type=rtype,
@@ -79,7 +78,7 @@ class OffersController(rest.RestController):
             available_end_time=a_end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
             visibility=offers.visibility(context)))
-        return {'offers': views.offer_views(found, resource_class)}
+        return {'offers': views.offer_views(found, resource_class, free)}
 
     @expose.expose(types.jsontype, wtypes.text)
     def get_one(self, offer_ident):

@@ -55,16 +55,18 @@ def _names(ids):
     return projects.get_directory().names({i for i in ids if i})
 
 
-def offer_views(offers, resource_class=None):
+def offer_views(offers, resource_class=None, free=None):
     """Return the API dicts of ``offers``, in order.
 
     With ``resource_class``, offers of nodes of another class are left out.
+    ``free`` maps offer uuid to availabilities (else they are read).
     """
-    now = timeutils.utcnow()
     nodes = _nodes(offers)
     names = _names([o.project_id for o in offers]
                    + [o.lessee_id for o in offers])
-    free = offers_obj.availabilities_for(offers, now)
+    if free is None:
+        free = offers_obj.availabilities_for(offers, timeutils.utcnow())
+    iso = timeutils.isoformat
     views = []
     for offer in offers:
         resource = _resource_fields(offer, nodes)
@@ -83,12 +85,11 @@ def offer_views(offers, resource_class=None):
             'resource': resource['resource'],
             'resource_class': resource['resource_class'],
             'resource_properties': resource['resource_properties'],
-            'start_time': timeutils.isoformat(offer.start_time),
-            'end_time': timeutils.isoformat(offer.end_time),
+            'start_time': iso(offer.start_time),
+            'end_time': iso(offer.end_time),
             'status': offer.status,
             'properties': offer.properties or {},
-            'availabilities': [[timeutils.isoformat(s),
-                                timeutils.isoformat(e)]
+            'availabilities': [[iso(s), iso(e)]
                                for s, e in free[offer.uuid]],
             'parent_lease_uuid': offer.parent_lease_uuid,
         })
@@ -103,6 +104,7 @@ def lease_views(leases, resource_class=None):
     nodes = _nodes(leases)
     names = _names([lease.project_id for lease in leases]
                    + [lease.owner_id for lease in leases])
+    iso = timeutils.isoformat
     views = []
     for lease in leases:
         resource = _resource_fields(lease, nodes)
@@ -121,10 +123,10 @@ def lease_views(leases, resource_class=None):
             'resource_class': resource['resource_class'],
             'resource_properties': resource['resource_properties'],
             'resource': resource['resource'],
-            'start_time': timeutils.isoformat(lease.start_time),
-            'fulfill_time': timeutils.isoformat(lease.fulfill_time),
-            'expire_time': timeutils.isoformat(lease.expire_time),
-            'end_time': timeutils.isoformat(lease.end_time),
+            'start_time': iso(lease.start_time),
+            'fulfill_time': iso(lease.fulfill_time),
+            'expire_time': iso(lease.expire_time),
+            'end_time': iso(lease.end_time),
             'status': lease.status,
             'properties': lease.properties or {},
             'purpose': lease.purpose,
