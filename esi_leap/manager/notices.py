@@ -281,7 +281,16 @@ def deliver(notice, now, templates):
     until = max(now, timeutils.utcnow()) + _claim_period()
     if not db_api.claim_notice(notice.id, now, until):
         return False
-    db_api.finish_notice(notice.id, until, **attempt(notice, now, templates))
+    try:
+        outcome = attempt(notice, now, templates)
+    except Exception as e:
+        # NOTE(esi-leap): an unexpected error still counts as an attempt,
+        # so a notice that always fails this way ends as failed.
+        LOG.exception('Lease %s: %s notice failed unexpectedly',
+                      notice.lease_uuid, notice.kind)
+        outcome = _retry(notice, 'internal error (%s)' % type(e).__name__,
+                         now)
+    db_api.finish_notice(notice.id, until, **outcome)
     return True
 
 

@@ -429,3 +429,17 @@ def test_starttls_is_never_skipped(owner_ctx, manager, smtp, mail_config,
     assert (row.status, row.attempts) == ('pending', 1)
     assert 'STARTTLS' in row.last_error
     assert smtp.messages == []
+
+
+def test_an_unexpected_error_counts_as_an_attempt(owner_ctx, manager, smtp,
+                                                  mail_config):
+    lease = make_lease(owner_ctx, 1, 10)
+    step(manager, 1)  # sent; now make a notice whose lease row is odd
+    with db_api.writer() as session:
+        db_api.insert_notice(session, lease.uuid, 'bogus-kind', at(1))
+    for hours in (1.1, 1.2, 1.3):
+        step(manager, hours)
+    row = notice(lease.uuid, 'bogus-kind')
+    assert (row.status, row.attempts) == ('failed', 3)
+    assert 'internal error (KeyError)' in row.last_error
+    assert len(smtp.messages) == 1
