@@ -101,3 +101,34 @@ def test_unusable_ironic_consoles_are_refused_with_a_reason(
     with proxy_tests.connect(deployment.access_url(node)) as ws:
         code, reason = proxy_tests.closed_with(ws)
     assert code == 1011 and words in reason, reason
+
+
+def test_sol_straight_to_the_bmc_of_an_ironic_node(setup):
+    """The ipmi backend: the password read from Ironic's driver_info.
+
+    Ironic shows the password only to callers passing its show_password
+    rule; the operator grants it to esi-leap's service user (here, with
+    noauth, to every caller).
+    """
+    _, ironic, deployment = setup
+    # NOTE(esi-leap): a BMC of its own: the first test's BMC has its one
+    # SOL slot taken by the socat console Ironic still runs.
+    bmc = consoles.SimulatedBmc(deployment.workdir)
+    deployment.others.append(bmc)
+    node = _ipmi_node(ironic, bmc, 'no-console')
+    policy = os.path.join(ironic.workdir, 'policy.yaml')
+    with open(policy, 'w') as f:
+        f.write('"show_password": "@"\n')
+    try:
+        deadline = time.monotonic() + 30
+        while ironic.get_node(node)['driver_info'].get(
+                'ipmi_password') != 'password':
+            assert time.monotonic() < deadline, 'policy not reloaded'
+            time.sleep(0.2)
+        with proxy_tests.connect(deployment.access_url(node)) as ws:
+            ws.send('sol\r')
+            seen = proxy_tests.read_until(ws, 'bmc<<\r>>')
+        assert 'bmc<<s>>bmc<<o>>bmc<<l>>' in seen
+        assert b'sol\r' in bmc.typed()
+    finally:
+        os.unlink(policy)
