@@ -300,3 +300,48 @@ def test_unstack_stops_everything_and_clean_drops_the_database(stacked):
     assert not os.path.exists(stacked.env['DATA_DIR'] + '/esi-leap')
     assert not [n for n in os.listdir(stacked.log_dir)
                 if n.startswith('esi-leap-')]
+
+
+def _postgresql_databases(name):
+    engine = sa.create_engine(databases.POSTGRESQL_SERVER + '/postgres')
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql(
+                'SELECT COUNT(*) FROM pg_database WHERE datname = %s',
+                (name,)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_database_built_and_dropped(keystone, tmp_path):
+    """DevStack on PostgreSQL: post-config builds the schema, clean drops."""
+    devstack = DevStack(str(tmp_path), keystone)
+    # Without the "key" service the plugin creates no Keystone objects:
+    # this test is about the database.
+    devstack.env.update({'DATABASE_TYPE': 'postgresql',
+                         'DATABASE_USER': 'postgres',
+                         'BASE_SQL_CONN': databases.POSTGRESQL_SERVER,
+                         'ENABLED_SERVICES': 'postgresql,rabbit'})
+    try:
+        devstack.phase('stack', 'post-config')
+        engine = sa.create_engine('%s/%s' % (databases.POSTGRESQL_SERVER,
+                                             devstack.db_name))
+        try:
+            with engine.connect() as conn:
+                revision = conn.exec_driver_sql(
+                    'SELECT version_num FROM alembic_version').scalar()
+        finally:
+            engine.dispose()
+        from esi_leap.db import migration
+        assert revision == migration.head()
+        devstack.phase('clean')
+        assert _postgresql_databases(devstack.db_name) == 0
+    finally:
+        if _postgresql_databases(devstack.db_name):
+            engine = sa.create_engine(databases.POSTGRESQL_SERVER +
+                                      '/postgres',
+                                      isolation_level='AUTOCOMMIT')
+            with engine.connect() as conn:
+                conn.exec_driver_sql('DROP DATABASE IF EXISTS %s'
+                                     % devstack.db_name)
+            engine.dispose()
