@@ -2,6 +2,7 @@
 from oslo_config import cfg
 import pecan
 
+from esi_leap.api import guard
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
@@ -43,12 +44,15 @@ def setup_app():
        plain-text, HTML or JSON answers) skip authentication.
     2. JsonErrors: every error body becomes a WSME-style JSON fault, so it
        also covers errors raised by the layers below it.
-    3. keystonemiddleware auth_token, when auth_strategy is keystone.
-    4. The pecan application; its ContextHook builds the request context.
+    3. RequestGuard: the [api] size limits and strict JSON parsing, before
+       anything reads the request.
+    4. keystonemiddleware auth_token, when auth_strategy is keystone.
+    5. The pecan application; its ContextHook builds the request context.
     """
     policy.get_enforcer()  # built before the first request arrives
     app = _pecan_app()
-    authenticated = middleware.JsonErrors(_authenticate(app))
+    authenticated = middleware.JsonErrors(
+        guard.RequestGuard(_authenticate(app)))
     return middleware.AnonymousRoot(
-        authenticated, middleware.JsonErrors(app),
+        authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
         _anonymous_paths(authenticated))

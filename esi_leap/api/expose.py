@@ -5,12 +5,19 @@ EsiLeapException is logged with its traceback and reported to the client
 as a generic 500, so no SQL, path or stack trace ever reaches a response
 body. A lost or refused database connection is reported as 503 (the
 request may be retried once the database is back), without its details.
+
+And path parameters (the arguments without a default, such as
+``lease_ident``) come only from the path, exactly as many as the method
+takes: extra path segments answer 404, a missing one 405 (``DELETE
+/v1/offers``), and a query parameter of the same name 400. WSME would
+otherwise fill them from the body or the query string.
 """
 import functools
 import inspect
 
 from oslo_db import exception as db_exc
 from oslo_log import log
+import pecan
 from wsmeext import pecan as wsme_pecan
 
 from esi_leap.common import exception
@@ -25,6 +32,11 @@ def expose(*args, **kwargs):
         def guarded(*a, **kw):
             try:
                 return func(*a, **kw)
+            except exception.BackendUnavailable as e:
+                LOG.warning('%s in %s: %r', e.kwargs.get('service'),
+                            func.__qualname__, e.kwargs.get('reason'))
+                raise exception.ServiceUnavailable(
+                    service=e.kwargs.get('service', 'A backend'))
             except exception.EsiLeapException:
                 raise
             except db_exc.DBConnectionError as e:
@@ -40,5 +52,41 @@ def expose(*args, **kwargs):
         # functools.wraps copied __signature__ onto WSME's wrapper; pecan
         # must see that wrapper's own (self, *args, **kwargs) to route.
         del exposed.__signature__
-        return exposed
+        return _routed_exactly(exposed, _path_parameters(
+            func, 'body' in kwargs))
     return decorate
+
+
+def _path_parameters(func, has_body):
+    """Names of the parameters of ``func`` that come from the path."""
+    params = list(inspect.signature(func).parameters.values())[1:]
+    if has_body:
+        params = params[:-1]
+    return [p.name for p in params if p.default is inspect.Parameter.empty]
+
+
+def _routed_exactly(exposed, path_params):
+    """Wrap WSME's function so path parameters come only from the path.
+
+    pecan is told the method takes exactly the path parameters (and any
+    keyword): it answers 404 itself for extra path segments, and passes
+    query parameters as keywords, which are dropped here because WSME
+    reads them (and refuses unknown ones) from the query string itself.
+    """
+    @functools.wraps(exposed)
+    def routed(self, *args, **kwargs):
+        named = sorted(set(path_params) & set(pecan.request.params))
+        if named:
+            raise_invalid = exception.Invalid(
+                reason='%s may only be given in the path' % named[0])
+            pecan.response.status = raise_invalid.code
+            return {'faultcode': 'Client',
+                    'faultstring': raise_invalid.faultstring,
+                    'debuginfo': None}
+        if len(args) < len(path_params):
+            pecan.abort(405)
+        return exposed(self, *args)
+    pecan.util._cfg(routed)['argspec'] = inspect.FullArgSpec(
+        args=['self'] + list(path_params), varargs=None, varkw='kwargs',
+        defaults=None, kwonlyargs=[], kwonlydefaults=None, annotations={})
+    return routed

@@ -83,6 +83,11 @@ class ResourceTypeUnknown(Invalid):
     msg_fmt = '%(resource_type)s resource type unknown.'
 
 
+class ResourceTypeNotAvailable(Invalid):
+    msg_fmt = ('%(resource_type)s resources are not available on this '
+               'deployment.')
+
+
 class MissingField(Invalid):
     msg_fmt = ('Invalid input for field/attribute %(field)s. Value: '
                '\'None\'. Mandatory field missing.')
@@ -258,3 +263,10 @@ class DatabaseUnavailable(EsiLeapException):
 class BackendUnavailable(EsiLeapException):
     code = http.HTTPStatus.SERVICE_UNAVAILABLE
     msg_fmt = '%(service)s is unavailable: %(reason)s'
+
+
+class ServiceUnavailable(EsiLeapException):
+    # NOTE(esi-leap): what API clients see of a BackendUnavailable: the
+    # reason (an endpoint, a configuration problem) is only logged.
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    msg_fmt = '%(service)s is unavailable; try again later.'

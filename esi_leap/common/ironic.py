@@ -27,6 +27,17 @@ def get_connection():
         return _CONNECTION
 
 
+def configured():
+    """Whether [ironic] says how to reach Ironic (credentials or endpoint).
+
+    Without either, no call can succeed: the resource type is not
+    available on this deployment, which is the client's answer, not a
+    server fault.
+    """
+    group = CONF.ironic
+    return bool(group.auth_type or group.endpoint_override)
+
+
 def reset():
     """Forget the connection (after configuration changes)."""
     global _CONNECTION

@@ -4,8 +4,7 @@ Every datetime inside esi-leap is aware and in UTC. Input without an offset
 is taken as UTC; input with an offset is converted, never truncated.
 """
 import datetime
-
-from dateutil import parser as dateutil_parser
+import re
 
 from esi_leap.common import exception
 
@@ -31,30 +30,61 @@ def as_utc(value):
     return value.astimezone(UTC)
 
 
+# NOTE(esi-leap): exactly ISO 8601 (RFC 3339 profile, plus what the client
+# sends): a date, or a date and a time with "T" or a space between, optional
+# seconds and fractions (1 to 6 digits), an optional "Z" or +hh:mm, +hhmm,
+# +hh offset. ASCII digits only (re.ASCII). Anything else is refused rather
+# than guessed at: a lenient parser reads "2030" as today's date in 2030.
+_ISO_8601 = re.compile(
+    r'(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})'
+    r'(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})'
+    r'(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6}))?)?'
+    r'(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?)?',
+    re.ASCII)
+
+
+def _offset(text):
+    """Return the tzinfo of an offset matched by _ISO_8601."""
+    if text is None or text == 'Z':
+        return UTC
+    sign = -1 if text[0] == '-' else 1
+    digits = text[1:].replace(':', '')
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError('offset out of range')
+    return datetime.timezone(sign * datetime.timedelta(hours=hours,
+                                                       minutes=minutes))
+
+
+def _from_match(match):
+    parts = match.groupdict()
+    fraction = parts['fraction'] or '0'
+    return datetime.datetime(
+        int(parts['year']), int(parts['month']), int(parts['day']),
+        int(parts['hour'] or 0), int(parts['minute'] or 0),
+        int(parts['second'] or 0), int(fraction.ljust(6, '0')),
+        tzinfo=_offset(parts['offset']))
+
+
 def parse(value, field):
     """Parse a client-supplied time into an aware UTC datetime.
 
-    Accepts ISO 8601 dates and datetimes with ``T`` or a space between date
-    and time, optional fractions of a second and an optional UTC offset or
-    ``Z``; dateutil's parser is the fallback for other unambiguous forms.
-    Raises InvalidDatetime (HTTP 400) naming ``field`` otherwise.
+    Accepts exactly ISO 8601 dates (``2030-01-31``) and datetimes with
+    ``T`` or a space between date and time, optional seconds and fractions
+    of a second (up to microseconds) and an optional ``Z`` or UTC offset
+    (``+02:00``, ``+0200``, ``+02``); no offset means UTC. Raises
+    InvalidDatetime (HTTP 400) naming ``field`` for anything else.
     """
     if isinstance(value, datetime.datetime):
         return as_utc(value)
-    if not isinstance(value, str) or not value.strip():
+    match = _ISO_8601.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
         raise exception.InvalidDatetime(field=field, value=value)
-    text = value.strip()
     try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = dateutil_parser.parse(text)
-        except (ValueError, OverflowError):
-            raise exception.InvalidDatetime(field=field, value=value)
-    try:
-        return as_utc(parsed)
+        return as_utc(_from_match(match))
     except (ValueError, OverflowError):
-        # Converting an offset near year 1 or 9999 can fall off the range.
+        # Impossible dates (2030-02-30), or an offset that pushes the time
+        # off the range near year 1 or 9999.
         raise exception.InvalidDatetime(field=field, value=value)
 
 

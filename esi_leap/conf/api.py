@@ -33,6 +33,35 @@ opts = [
                min=1,
                help='Length, in days, of a lease created or claimed '
                     'without an end time.'),
+    cfg.IntOpt('max_request_body_bytes',
+               default=65536,
+               min=1024,
+               help='Largest request body, in bytes, the API reads. A '
+                    'larger Content-Length, or a body that turns out '
+                    'larger, is answered 413 before anything else is '
+                    'done with it.'),
+    cfg.IntOpt('max_json_depth',
+               default=32,
+               min=4,
+               help='Deepest nesting of arrays and objects in a request '
+                    'body; deeper bodies are answered 400 without being '
+                    'parsed.'),
+    cfg.IntOpt('max_properties_bytes',
+               default=16384,
+               min=2,
+               help='Largest "properties" object of an offer or lease, in '
+                    'bytes of its compact JSON form. Every list of offers '
+                    'or leases carries them, so they are kept small.'),
+    cfg.IntOpt('max_properties_depth',
+               default=8,
+               min=1,
+               help='Deepest nesting of arrays and objects inside '
+                    '"properties" (a flat object has depth 1).'),
+    cfg.IntOpt('max_query_parameters',
+               default=32,
+               min=1,
+               help='Most query parameters a request may carry; more are '
+                    'answered 400.'),
 ]
 
 

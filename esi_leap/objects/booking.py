@@ -35,8 +35,10 @@ def check_lease_length(context, start, end):
 
 def default_lease_end(start):
     """Return when a lease starting at ``start`` ends by default."""
-    return min(start + datetime.timedelta(days=CONF.api.default_lease_time),
-               timeutils.MAX_DATETIME)
+    length = datetime.timedelta(days=CONF.api.default_lease_time)
+    if start > timeutils.MAX_DATETIME - length:
+        return timeutils.MAX_DATETIME  # no overflow near 9999-12-31
+    return start + length
 
 
 def booking_parent(context, resource_type, node, start, end):

@@ -12,6 +12,7 @@ stream, or ``{"type": "ipmi", "address": ..., "port": ..., "username": ...,
 """
 import json
 import os
+import stat
 import tempfile
 
 from oslo_config import cfg
@@ -20,6 +21,14 @@ from esi_leap.common import exception
 from esi_leap.resource_types import base
 
 CONF = cfg.CONF
+
+
+def _mode_of(path):
+    """The permission bits of ``path``, or 0644 if it cannot be read."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o644
 
 
 class DummyNodeType(base.ResourceType):
@@ -82,6 +91,9 @@ class DummyNodeType(base.ResourceType):
                                    prefix='.%s.' % uuid)
         with os.fdopen(fd, 'w') as f:
             json.dump(data, f)
+            # mkstemp creates the file 0600; keep the node file's own mode
+            # (other tools and users read these files too).
+            os.fchmod(f.fileno(), _mode_of(path))
         os.replace(tmp, path)
 
     def console_info(self, uuid, backends):

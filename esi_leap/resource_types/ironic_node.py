@@ -127,6 +127,9 @@ class IronicNodeType(base.ResourceType):
     name = 'ironic_node'
 
     def _baremetal(self):
+        if not ironic.configured():
+            raise exception.ResourceTypeNotAvailable(
+                resource_type=self.name)
         return ironic.get_connection().baremetal
 
     def warm_up(self):

@@ -5,6 +5,12 @@ from esi_leap.api.controllers import v1
 from esi_leap.api import middleware
 
 
+def only_get_and_head():
+    """Answer 405 (a JSON fault, through JsonErrors) unless GET or HEAD."""
+    if pecan.request.method not in ('GET', 'HEAD'):
+        pecan.abort(405, headers={'Allow': 'GET, HEAD'})
+
+
 class RootController(object):
     """The API root."""
 
@@ -13,4 +19,5 @@ class RootController(object):
     @pecan.expose(template='json')
     def index(self):
         """Return the version document (served without authentication)."""
+        only_get_and_head()
         return middleware.root_document(pecan.request.host_url)

@@ -11,6 +11,11 @@ from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import types
 
 
+# Length of the name, purpose, project id and resource uuid columns: what
+# the API accepts for those fields.
+TEXT_LENGTH = 255
+
+
 class Base(orm.DeclarativeBase):
     """Declarative base: every table has created_at and updated_at."""
 

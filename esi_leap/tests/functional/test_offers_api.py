@@ -150,7 +150,8 @@ class TestCreate(object):
                                             'application/json'}),
                             expect_errors=True)
         assert response.status_int == 400
-        assert fault(response) == 'Request is not in valid JSON format'
+        assert fault(response).startswith(
+            'The request body is not valid JSON')
 
 
 class TestList(object):

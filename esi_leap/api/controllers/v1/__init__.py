@@ -30,5 +30,7 @@ class V1Controller(object):
 
         python-esileapclient probes this when given an endpoint override.
         """
+        from esi_leap.api.controllers import root
+        root.only_get_and_head()
         pecan.response.status = 300
         return version_document(pecan.request.host_url)

@@ -31,13 +31,7 @@ class EventsController(rest.RestController):
             if project is not None and project != context.project_id:
                 raise exception.HTTPForbidden(rule=event_policy.EVENT_ADMIN)
             project = context.project_id
-        if last_event_id is not None:
-            try:
-                last_event_id = int(last_event_id)
-            except ValueError:
-                raise exception.Invalid(
-                    reason='last_event_id must be an integer, got %r'
-                    % last_event_id)
+        last_event_id = utils.event_id(last_event_id)
         since = timeutils.parse_optional(last_event_time, 'last_event_time')
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
 

@@ -45,7 +45,8 @@ class LeasesController(rest.RestController):
             party_id=party_id,
             offer_uuid=utils.offer_filter(context, offer_uuid),
             resource_type=rtype,
-            resource_uuid=ruuid, purpose=purpose, start_time=start,
+            resource_uuid=ruuid, purpose=utils.text(purpose, 'purpose'),
+            start_time=start,
             end_time=end))
         return {'leases': views.lease_views(found, resource_class)}
 
@@ -74,6 +75,7 @@ class LeasesController(rest.RestController):
             types.value(new_lease.end_time), 'end_time')
         properties = utils.properties(types.value(new_lease.properties))
         name = utils.name(types.value(new_lease.name))
+        purpose = utils.text(types.value(new_lease.purpose), 'purpose')
         resource_type, node = utils.resource_node(
             types.value(new_lease.resource_type), ident)
 
@@ -81,7 +83,7 @@ class LeasesController(rest.RestController):
             context, resource_type, node,
             utils.project(project_ident, 'project_id'),
             start=start, end=end, name=name,
-            purpose=types.value(new_lease.purpose), properties=properties)
+            purpose=purpose, properties=properties)
         return views.lease_view(lease)
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)

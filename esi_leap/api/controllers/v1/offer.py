@@ -34,10 +34,10 @@ class ClaimController(rest.RestController):
             types.value(new_lease.end_time), 'end_time')
         properties = utils.properties(types.value(new_lease.properties))
         name = utils.name(types.value(new_lease.name))
+        purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
         lease = offers.claim(context, offer, start=start, end=end,
-                             name=name,
-                             purpose=types.value(new_lease.purpose),
+                             name=name, purpose=purpose,
                              properties=properties)
         return views.lease_view(lease)
 

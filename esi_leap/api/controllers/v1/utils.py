@@ -1,14 +1,20 @@
 """Parsing and resolving what clients send, shared by the controllers."""
+import json
+import re
+
 from oslo_config import cfg
 
 from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import models
 from esi_leap.objects import lookup
 from esi_leap.objects import offers
 from esi_leap import resource_types
 
 CONF = cfg.CONF
+_DECIMAL = re.compile(r'[0-9]{1,19}')
+_MAX_ID = 2 ** 63 - 1
 
 
 def status_filter(status, valid, default):
@@ -83,6 +89,7 @@ def resource_node(resource_type, ident):
     """
     resource_type = resource_type or CONF.api.default_resource_type
     rtype = resource_types.get(resource_type)
+    text(ident, 'resource_uuid')
     return resource_type, rtype.get(rtype.resolve(ident))
 
 
@@ -95,6 +102,7 @@ def project(ident, field):
         return None
     if not ident.strip():
         raise exception.BlankProject(field=field)
+    text(ident, field)
     return projects.get_directory().resolve(ident)
 
 
@@ -115,18 +123,60 @@ def offer_filter(context, ident):
             exception.shown(ident))
 
 
+def _depth(value):
+    """Nesting depth of a JSON value (a scalar is 0, {} is 1)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in (
+                item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def properties(value, field='properties'):
-    """Return a properties object; HTTP 400 unless it is a JSON object."""
+    """Return a properties object within the [api] limits; 400 otherwise.
+
+    It must be a JSON object of at most [api]max_properties_bytes in its
+    compact form, nested at most [api]max_properties_depth deep.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise exception.InvalidProperties(reason='%s must be a JSON object'
                                           % field)
+    size = len(json.dumps(value, separators=(',', ':'), allow_nan=False))
+    if size > CONF.api.max_properties_bytes:
+        raise exception.InvalidProperties(
+            reason='%s is %d bytes of JSON; at most %d are accepted'
+            % (field, size, CONF.api.max_properties_bytes))
+    if _depth(value) > CONF.api.max_properties_depth:
+        raise exception.InvalidProperties(
+            reason='%s is nested deeper than %d levels'
+            % (field, CONF.api.max_properties_depth))
+    return value
+
+
+def text(value, field, limit=models.TEXT_LENGTH):
+    """Return a client string that fits its column (255 characters)."""
+    if value is not None and len(value) > limit:
+        raise exception.FieldTooLong(field=field, limit=limit)
     return value
 
 
 def name(value):
     """Validate an object name: at most 255 characters."""
-    if value is not None and len(value) > 255:
-        raise exception.Invalid(reason='name is longer than 255 characters')
-    return value
+    return text(value, 'name')
+
+
+def event_id(value):
+    """Parse last_event_id: a decimal integer from 0 to 2**63 - 1."""
+    if value is None:
+        return None
+    if not _DECIMAL.fullmatch(value) or int(value) > _MAX_ID:
+        raise exception.Invalid(
+            reason='last_event_id must be an integer from 0 to %d, got %s'
+            % (_MAX_ID, exception.shown(value[:64])))
+    return int(value)

@@ -1,0 +1,389 @@
+"""Hostile and careless input: always a clear 4xx JSON fault, never a 5xx.
+
+Bodies are bounded and parsed strictly before anything reads them; fields
+are bounded like their columns; what is stored and served is strict JSON.
+"""
+import json
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.tests.functional.helpers import fault
+
+NODE = 'node-1'
+POSTS = ['/v1/offers', '/v1/leases', '/v1/offers/{offer}/claim']
+
+
+@pytest.fixture
+def offer(owner, nodes):
+    nodes.add(NODE, 'owner-project')
+    return owner.post('/v1/offers', {'resource_uuid': NODE,
+                                     'start_time': '2030-01-01',
+                                     'end_time': '2030-02-01'}).json
+
+
+def raw(app, caller, method, path, body, content_type='application/json',
+        extra_headers=None):
+    """Send ``body`` (bytes or str) exactly as given."""
+    headers = dict(caller.headers)
+    if content_type is not None:
+        headers['Content-Type'] = content_type
+    headers.update(extra_headers or {})
+    if isinstance(body, str):
+        body = body.encode('utf-8', 'surrogatepass')
+    return app.request(path, method=method, body=body, headers=headers,
+                       expect_errors=True)
+
+
+def rows():
+    with db_api.reader() as session:
+        return (session.scalar(sa.select(sa.func.count(models.Offer.id))),
+                session.scalar(sa.select(sa.func.count(models.Lease.id))))
+
+
+def assert_client_fault(response, status=400):
+    assert response.status_int == status, response.text
+    text = fault(response)
+    for internal in ("<class", '__init__', 'Traceback', 'positional'):
+        assert internal not in text
+    return text
+
+
+class TestBodies(object):
+
+    @pytest.mark.parametrize('body', ['[]', '1', '"s"', 'true', 'null',
+                                      '[{"resource_uuid": "node-1"}]',
+                                      '1.5'])
+    @pytest.mark.parametrize('path', POSTS)
+    def test_non_object_bodies(self, app, owner, offer, body, path):
+        before = rows()
+        response = raw(app, owner, 'POST', path.format(offer=offer['uuid']),
+                       body)
+        assert assert_client_fault(response) == (
+            'The request body must be a JSON object.')
+        assert rows() == before
+
+    @pytest.mark.parametrize('path', POSTS + ['/v1/leases/x'])
+    def test_deep_nesting(self, app, owner, offer, path):
+        for body in ('[' * 10000 + ']' * 10000,
+                     '{"properties": ' + '{"a": ' * 5000 + '1' +
+                     '}' * 5001):
+            response = raw(app, owner,
+                           'PATCH' if path == '/v1/leases/x' else 'POST',
+                           path.format(offer=offer['uuid']), body)
+            assert 'nested deeper than' in assert_client_fault(response)
+
+    @pytest.mark.parametrize('constant', ['NaN', 'Infinity', '-Infinity',
+                                          '1e999', '-1e999'])
+    def test_non_finite_numbers(self, app, owner, offer, constant):
+        for path in POSTS:
+            body = '{"resource_uuid": "node-1", "project_id": "p", ' \
+                   '"properties": {"x": %s}}' % constant
+            response = raw(app, owner, 'POST',
+                           path.format(offer=offer['uuid']), body)
+            assert 'not valid JSON' in assert_client_fault(response)
+        assert rows() == (1, 0)
+
+    @pytest.mark.parametrize('field', ['name', 'purpose', 'project_id',
+                                       'resource_uuid', 'lessee_id'])
+    def test_lone_surrogates_and_nul(self, app, owner, offer, field):
+        for value in ('\\ud800', 'a\\udfffb', 'x\\u0000y'):
+            for path in POSTS:
+                body = {'resource_uuid': NODE, 'project_id': 'p'}
+                body.pop(field, None)
+                text = json.dumps(body)[:-1] + ', "%s": "%s"}' % (
+                    field, value)
+                response = raw(app, owner, 'POST',
+                               path.format(offer=offer['uuid']), text)
+                assert assert_client_fault(response).startswith(
+                    'Strings in the request body may not contain')
+        assert rows() == (1, 0)
+
+    def test_invalid_utf8_and_duplicate_keys(self, app, owner, offer):
+        response = raw(app, owner, 'POST', '/v1/leases',
+                       b'{"name": "\xff"}')
+        assert 'not valid UTF-8' in assert_client_fault(response)
+        response = raw(app, owner, 'POST', '/v1/leases',
+                       '{"project_id": "a", "project_id": "b"}')
+        assert 'duplicate key' in assert_client_fault(response)
+
+    def test_body_size(self, app, owner, offer, config):
+        config(group='api', max_request_body_bytes=2048)
+        big = json.dumps({'resource_uuid': NODE, 'project_id': 'p',
+                          'purpose': 'x' * 3000})
+        response = raw(app, owner, 'POST', '/v1/leases', big)
+        assert assert_client_fault(response, 413) == (
+            'The request body is larger than 2048 bytes.')
+        # A body larger than its Content-Length claims is cut there; one
+        # sent without a length is read only up to the limit.
+        response = raw(app, owner, 'POST', '/v1/leases', big,
+                       extra_headers={'Transfer-Encoding': 'chunked'})
+        assert response.status_int in (400, 413)
+        assert rows() == (1, 0)
+
+    @pytest.mark.parametrize('content_type', [
+        'application/JSON', 'Application/Json; charset=UTF-8',
+        'application/json;charset=utf-8'])
+    def test_content_type_is_case_insensitive(self, app, owner, offer,
+                                              content_type):
+        response = raw(app, owner, 'POST', '/v1/leases', json.dumps({
+            'resource_uuid': NODE, 'project_id': 'p',
+            'start_time': '2031-01-01', 'end_time': '2031-01-02'}),
+            content_type=content_type)
+        assert response.status_int == 201, response.text
+
+    @pytest.mark.parametrize('content_type', [
+        'text/plain', 'application/x-www-form-urlencoded',
+        'application/json; charset=latin-1', None])
+    def test_other_content_types(self, app, owner, offer, content_type):
+        response = raw(app, owner, 'POST', '/v1/leases', json.dumps({
+            'resource_uuid': NODE, 'project_id': 'p'}),
+            content_type=content_type)
+        assert_client_fault(response, 415)
+        assert rows() == (1, 0)
+
+    def test_wsme_type_errors_are_plain_words(self, app, owner, offer):
+        response = owner.request('post', '/v1/leases', status=400, body={
+            'resource_uuid': NODE, 'project_id': 5})
+        assert assert_client_fault(response) == (
+            'Invalid project_id: expected a string, got an integer.')
+        response = owner.request('post', '/v1/offers', status=400, body={
+            'resource_uuid': NODE, 'name': ['x']})
+        assert assert_client_fault(response) == (
+            'Invalid name: expected a string, got a JSON array.')
+
+
+class TestLimits(object):
+
+    @pytest.mark.parametrize('field', ['name', 'purpose', 'project_id',
+                                       'resource_uuid'])
+    def test_lease_strings_fit_their_columns(self, owner, offer, field):
+        body = {'resource_uuid': NODE, 'project_id': 'p',
+                'start_time': '2031-01-01', 'end_time': '2031-01-02'}
+        body[field] = 'x' * 256
+        response = owner.request('post', '/v1/leases', status=400,
+                                 body=body)
+        assert assert_client_fault(response) == (
+            '%s is longer than 255 characters.' % field)
+        body[field] = 'x' * 255 if field != 'resource_uuid' else NODE
+        owner.post('/v1/leases', body)
+
+    def test_offer_and_claim_strings(self, owner, lessee, offer):
+        response = owner.request('post', '/v1/offers', status=400, body={
+            'resource_uuid': NODE, 'lessee_id': 'l' * 256})
+        assert 'lessee_id is longer than 255' in assert_client_fault(
+            response)
+        response = lessee.request(
+            'post', '/v1/offers/%s/claim' % offer['uuid'], status=400,
+            body={'purpose': 'p' * 256})
+        assert 'purpose is longer than 255' in assert_client_fault(response)
+        response = lessee.request(
+            'post', '/v1/offers/%s/claim' % offer['uuid'], status=413,
+            body={'purpose': 'p' * 1000000})
+        assert assert_client_fault(response, 413)
+
+    def test_properties_size_and_depth(self, owner, offer, config):
+        config(group='api', max_properties_bytes=100,
+               max_properties_depth=3)
+        for props, text in (
+                ({'x': 'y' * 100}, 'at most 100 are accepted'),
+                ({'a': {'b': {'c': {}}}}, 'nested deeper than 3 levels')):
+            for path, extra in (('/v1/offers', {}),
+                                ('/v1/leases', {'project_id': 'p'})):
+                response = owner.request('post', path, status=400, body=dict(
+                    extra, resource_uuid=NODE, properties=props))
+                assert text in assert_client_fault(response)
+        owner.post('/v1/leases', {'resource_uuid': NODE, 'project_id': 'p',
+                                  'start_time': '2031-01-01',
+                                  'end_time': '2031-01-02',
+                                  'properties': {'a': {'b': [1]}}})
+
+    def test_query_parameters(self, owner, offer, config, app):
+        config(group='api', max_query_parameters=5)
+        response = owner.request('get', '/v1/leases?' + '&'.join(
+            'purpose=%d' % i for i in range(6)))
+        assert assert_client_fault(response) == (
+            'Too many query parameters: at most 5.')
+        for query in ('purpose=' + 'x' * 256, 'purpose=a%00b',
+                      'purpose=%ff', '__body__=%7B%7D'):
+            response = owner.request('get', '/v1/leases?' + query)
+            assert_client_fault(response)
+
+
+class TestValues(object):
+
+    def test_far_future_start_without_end(self, owner, lessee, offer,
+                                          nodes):
+        nodes.add('node-2', 'owner-project')
+        nodes.add('node-3', 'owner-project')
+        lease = owner.post('/v1/leases', {
+            'resource_uuid': 'node-2', 'project_id': 'p',
+            'start_time': '9999-12-30T00:00:00'}).json
+        assert lease['end_time'] == '9999-12-31T23:59:59.999999'
+        late = owner.post('/v1/offers', {
+            'resource_uuid': 'node-3', 'start_time': '9999-12-31T23:00:00',
+            'end_time': '9999-12-31T23:30:00'}).json
+        response = lessee.request(
+            'post', '/v1/offers/%s/claim' % late['uuid'], status=201,
+            body={'start_time': '9999-12-31T23:10:00'})
+        assert response.json['end_time'] == '9999-12-31T23:30:00'
+
+    @pytest.mark.parametrize('value', ['-1', '9223372036854775808',
+                                       '1' * 40, '1.5', '\u0661', ' 1',
+                                       '1_000', '0x10', ''])
+    def test_last_event_id(self, owner, value):
+        response = owner.get('/v1/events', expect=400, last_event_id=value)
+        assert 'last_event_id must be an integer' in assert_client_fault(
+            response)
+
+    def test_largest_event_id(self, owner):
+        owner.get('/v1/events', last_event_id='9223372036854775807')
+
+    @pytest.mark.parametrize('value', ['2030', '-1', '2030-01-01 EST',
+                                       '2030-01-01T00:00:00 UTC+5',
+                                       '2030-01-01\x00', '\u0662030-01-01'])
+    def test_times_are_iso_only(self, owner, offer, value):
+        for field in ('start_time', 'end_time'):
+            response = owner.request('post', '/v1/leases', status=400, body={
+                'resource_uuid': NODE, 'project_id': 'p', field: value})
+            expected = 'NUL' if '\x00' in value else (
+                'Invalid datetime for %s' % field)
+            assert expected in assert_client_fault(response)
+        response = owner.get('/v1/leases', expect=400, start_time=value,
+                             end_time='2031-01-01')
+        assert ('NUL' if '\x00' in value else
+                'Invalid datetime for start_time') in fault(response)
+
+    def test_view_must_be_known(self, owner, admin):
+        for caller_ in (owner, admin):
+            response = caller_.get('/v1/leases', expect=400, view='bogus')
+            assert fault(response) == 'Invalid view bogus. Valid views: all.'
+
+
+class TestResourceTypes(object):
+
+    def test_unknown_type_is_not_logged_raw(self, owner, offer, caplog):
+        forged = 'x\n2030-01-01 00:00:00 CRITICAL forged line\r'
+        with caplog.at_level(logging.DEBUG):
+            response = owner.request('post', '/v1/leases', status=400,
+                                     body={'resource_uuid': NODE,
+                                           'project_id': 'p',
+                                           'resource_type': forged})
+            owner.get('/v1/leases', expect=400, resource_type=forged[:40])
+        assert assert_client_fault(response) == (
+            '%r resource type unknown.' % forged)
+        for record in caplog.records:
+            assert 'forged line' not in record.getMessage().replace(
+                '\\n', ' ') or '\n' not in record.getMessage()
+
+    def test_ironic_without_configuration(self, owner, admin, nodes):
+        for caller_ in (owner, admin):
+            response = caller_.request('post', '/v1/offers', status=400,
+                                       body={'resource_uuid': NODE,
+                                             'resource_type': 'ironic_node'})
+            assert assert_client_fault(response) == (
+                'ironic_node resources are not available on this '
+                'deployment.')
+
+
+class TestOutput(object):
+
+    def test_stored_non_finite_numbers_are_never_served(self, owner, offer,
+                                                        app):
+        # The column type refuses to store NaN; older rows might hold it.
+        with db_api.writer() as session:
+            session.execute(sa.text(
+                "UPDATE offers SET properties = '{\"x\": NaN}'"))
+        response = owner.request('get', '/v1/offers')
+        assert response.status_int == 200
+        assert response.json['offers'][0]['properties'] == {'x': None}
+        assert 'NaN' not in response.text
+        json.loads(response.text, parse_constant=lambda c: 1 / 0)
+        assert response.content_type == 'application/json'
+
+
+class TestRouting(object):
+
+    @pytest.fixture
+    def lease(self, owner, offer):
+        return owner.post('/v1/leases', {'resource_uuid': NODE,
+                                         'project_id': 'p',
+                                         'start_time': '2031-01-01',
+                                         'end_time': '2031-01-02'}).json
+
+    @pytest.mark.parametrize('method', ['post', 'put', 'patch', 'delete'])
+    @pytest.mark.parametrize('path', ['/', '/v1', '/v1/'])
+    def test_root_and_v1_answer_only_get_and_head(self, owner, method,
+                                                  path):
+        response = owner.request(method, path, body={} if method in (
+            'post', 'put', 'patch') else None)
+        assert response.status_int == 405
+        assert 'not allowed' in fault(response)
+
+    def test_extra_path_segments(self, admin, lease, offer):
+        before = admin.get('/v1/leases/%s' % lease['uuid']).json
+        for method, path, body in (
+                ('patch', '/v1/leases/%s/anything', {'end_time':
+                                                     '2031-01-05'}),
+                ('delete', '/v1/leases/%s/x', None),
+                ('get', '/v1/leases/%s/x/y', None),
+                ('post', '/v1/leases/%s', {}),
+                ('delete', '/v1/offers/%s/x', None),
+                ('post', '/v1/offers/%s/claim/x', {})):
+            ident = offer['uuid'] if 'offers' in path else lease['uuid']
+            response = admin.request(method, path % ident, body=body)
+            assert response.status_int in (404, 405), (method, path)
+            assert fault(response)
+        assert admin.get('/v1/leases/%s' % lease['uuid']).json == before
+        assert admin.get('/v1/offers/%s' % offer['uuid']).json[
+            'status'] == 'available'
+
+    def test_idents_only_from_the_path(self, app, owner, lease, offer):
+        response = raw(app, owner, 'DELETE', '/v1/offers',
+                       json.dumps({'offer_ident': offer['uuid']}))
+        assert_client_fault(response, 405)
+        response = owner.request(
+            'delete', '/v1/offers?offer_ident=%s' % offer['uuid'])
+        assert_client_fault(response, 400)
+        response = owner.request(
+            'post', '/v1/offers/%s/claim?offer_ident=other' % offer['uuid'],
+            body={})
+        assert assert_client_fault(response) == (
+            'Invalid input: offer_ident may only be given in the path')
+        assert owner.get('/v1/offers/%s' % offer['uuid']).json[
+            'status'] == 'available'
+
+    def test_get_parameters_only_from_the_query(self, app, owner, admin,
+                                                lease):
+        other = admin.post('/v1/leases', {'resource_uuid': NODE,
+                                          'project_id': 'q',
+                                          'start_time': '2032-01-01',
+                                          'end_time': '2032-01-02'}).json
+        response = raw(app, admin, 'GET', '/v1/leases',
+                       json.dumps({'view': 'all'}))
+        assert response.status_int == 200
+        assert other['uuid'] in response.text  # admin-project granted it
+        response = raw(app, owner, 'GET', '/v1/leases',
+                       json.dumps({'project_id': 'q', 'view': 'bogus'}))
+        assert response.status_int == 200
+        assert [x['uuid'] for x in response.json['leases']] == [
+            lease['uuid']]
+
+
+def test_dummy_node_files_keep_their_mode(owner, nodes, config):
+    import os
+    import stat
+
+    from esi_leap import resource_types
+
+    nodes.add(NODE, 'owner-project')
+    path = os.path.join(nodes.directory, NODE)
+    for mode in (0o644, 0o664, 0o600):
+        os.chmod(path, mode)
+        resource_types.get('dummy_node').set_lease(NODE, 'lease-1', 'p')
+        assert stat.S_IMODE(os.stat(path).st_mode) == mode
+        resource_types.get('dummy_node').remove_lease(NODE, 'lease-1')
+        assert stat.S_IMODE(os.stat(path).st_mode) == mode
