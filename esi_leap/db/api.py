@@ -274,11 +274,6 @@ def tokens_state(token_ids, now):
     return _console_tokens.tokens_state(token_ids, now)
 
 
-def tokens_purge_expired(now):
-    """Delete unused tokens past their expiry; return how many."""
-    return _console_tokens.tokens_purge_expired(now)
-
-
 # Lease e-mail notices ---------------------------------------------------
 
 def insert_notice(session, lease_uuid, kind, due):

@@ -103,10 +103,3 @@ def tokens_state(token_ids, now):
     with engine.reader() as session:
         return {token_id: bool(valid)
                 for token_id, valid in session.execute(query)}
-
-
-def tokens_purge_expired(now):
-    """Delete unused tokens past their expiry; return how many."""
-    with engine.writer() as session:
-        return session.execute(sa.delete(_TOKEN).where(
-            _TOKEN.consumed_at.is_(None), _TOKEN.expires <= now)).rowcount
