@@ -20,9 +20,16 @@ Sphinx extensions, so esi-leap must be installed in the building Python.
 
 # -- General configuration ---------------------------------------------------
 
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '_ext'))
+
 extensions = [
     'oslo_config.sphinxext',
     'oslo_policy.sphinxext',
+    'openapi_operations',
 ]
 
 source_suffix = {'.rst': 'restructuredtext'}
