@@ -104,10 +104,18 @@ class DevStack(object):
             'ESI_LEAP_DUMMY_NODES': '2',
             'ESI_LEAP_DUMMY_NODE_OWNER': self.owner_project,
             'ESI_LEAP_CONSOLE_PORT': str(server_fixture.free_port()),
+            'ESI_LEAP_POLICY_FILE': self._policy_file(),
         })
         if not _console_proxy_installed():
             env['STANDIN_DISABLE_SERVICES'] = 'esi-leap-console'
         return env
+
+    def _policy_file(self):
+        path = os.path.join(self.workdir, 'site-policy.yaml')
+        with open(path, 'w') as f:
+            f.write('# A site rule the defaults do not have.\n'
+                    '"devstack_site_rule": "role:admin"\n')
+        return path
 
     def phase(self, *args):
         """Run plugin.sh MODE [PHASE]; return its output."""
@@ -213,6 +221,10 @@ def test_config_file_written_by_the_plugin(stacked):
         assert conf.get(section, 'auth_url') == stacked.keystone.url
     assert conf.get('keystone_authtoken', 'www_authenticate_uri') == (
         stacked.keystone.url)
+    policy = os.path.join(stacked.conf_dir, 'policy.yaml')
+    assert conf.get('oslo_policy', 'policy_file') == policy
+    with open(policy) as f:
+        assert 'devstack_site_rule' in f.read()
 
 
 def test_keystone_objects_created_by_the_plugin(stacked):
