@@ -64,6 +64,13 @@ class ConsoleProxy(object):
         try:
             return await self.registry.join(
                 key, lambda: self._backend(row), connection, row.id)
+        except exception.BackendUnavailable as e:
+            # NOTE(esi-leap): the details (endpoints, errors) stay in the
+            # log; the client learns only that it may try again.
+            LOG.warning('Console of node %s: %s', row.node_uuid, e)
+            await connection.close(session_lib.UNAVAILABLE,
+                                   'the node service is unavailable now; '
+                                   'try again later')
         except exception.EsiLeapException as e:
             await connection.close(session_lib.UNAVAILABLE,
                                    session_lib.reason_text(e.message))

@@ -132,3 +132,17 @@ def test_sol_straight_to_the_bmc_of_an_ironic_node(setup):
         assert b'sol\r' in bmc.typed()
     finally:
         os.unlink(policy)
+
+
+def test_ironic_down_closes_with_a_reason_and_no_details(setup):
+    bmc, ironic, deployment = setup
+    node = _ipmi_node(ironic, bmc, 'ipmitool-socat')
+    url = deployment.access_url(node)
+    ironic.stop()
+    try:
+        with proxy_tests.connect(url) as ws:
+            code, reason = proxy_tests.closed_with(ws, timeout=60)
+    finally:
+        ironic.start()
+    assert (code, reason) == (1011, 'the node service is unavailable now; '
+                              'try again later')
