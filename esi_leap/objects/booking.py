@@ -180,19 +180,45 @@ def clip_children(txn, lease, now, recorder):
     txn.session.flush()
 
 
-def check_resource_window(txn, start, end, exclude=None):
+def check_resource_window(txn, start, end, exclude=None, context=None):
     """Inside a transaction: no top-level booking may overlap the window.
 
     Raises ResourceTimeConflict when an offer or lease of the resource in a
-    blocking status overlaps [start, end).
+    blocking status overlaps [start, end). With ``context``, the message
+    also names the conflicting booking and its window if that caller may
+    see it.
     """
     if txn.resource_offer_overlaps(start, end, statuses.OFFER_BLOCKING,
                                    exclude=exclude) or \
             txn.resource_lease_overlaps(start, end, statuses.LEASE_BLOCKING,
                                         exclude=exclude):
-        raise exception.ResourceTimeConflict(
+        error = exception.ResourceTimeConflict(
             resource_type=txn.resource_type,
             resource_uuid=txn.resource_uuid)
+        kind, row = txn.resource_conflict(
+            start, end, statuses.OFFER_BLOCKING, statuses.LEASE_BLOCKING,
+            exclude=exclude)
+        if context is not None and row is not None and \
+                _may_see(context, kind, row):
+            # NOTE(esi-leap): the original wording comes first, unchanged:
+            # clients and their tests look for it.
+            error = exception.ResourceTimeConflict(
+                message='%s It overlaps %s %s (%s - %s).' % (
+                    error.message, kind, row.uuid,
+                    timeutils.message_format(row.start_time),
+                    timeutils.message_format(row.end_time)))
+        raise error
+
+
+def _may_see(context, kind, row):
+    """Whether ``context`` may see the conflicting offer or lease ``row``."""
+    if kind == 'lease':
+        return policy.check(lease_policy.LEASE_ADMIN, context) or (
+            context.project_id is not None and
+            context.project_id in (row.owner_id, row.project_id))
+    return policy.check(offer_policy.OFFER_ADMIN, context) or (
+        context.project_id is not None and
+        context.project_id in (row.project_id, row.lessee_id))
 
 
 def cancel_lease_tree(txn, lease, now, recorder):

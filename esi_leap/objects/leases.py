@@ -80,7 +80,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
         if parent_uuid is not None:
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(txn, start, end)
+            booking.check_resource_window(txn, start, end, context=context)
         row = txn.add(models.Lease(
             name=name, project_id=project_id, owner_id=context.project_id,
             purpose=purpose, resource_type=resource_type,

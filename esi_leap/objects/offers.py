@@ -79,7 +79,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
         if parent_uuid is not None:
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(txn, start, end)
+            booking.check_resource_window(txn, start, end, context=context)
         row = txn.add(models.Offer(
             name=name, project_id=context.project_id, lessee_id=lessee_id,
             resource_type=resource_type, resource_uuid=node.uuid,

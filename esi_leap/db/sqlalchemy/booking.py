@@ -76,6 +76,29 @@ class ResourceTransaction(object):
             query = query.where(lease.uuid != exclude)
         return self._exists(query)
 
+    def resource_conflict(self, start, end, offer_statuses, lease_statuses,
+                          exclude=None):
+        """The first top-level offer or lease overlapping the window.
+
+        Returns ('offer' or 'lease', row), or (None, None). Only read to
+        describe a conflict already found.
+        """
+        for kind, model, wanted in (('lease', models.Lease, lease_statuses),
+                                    ('offer', models.Offer, offer_statuses)):
+            query = sa.select(model).where(
+                model.resource_type == self.resource_type,
+                model.resource_uuid == self.resource_uuid,
+                model.parent_lease_uuid.is_(None),
+                model.status.in_(wanted),
+                sql.overlaps(model, start, end))
+            if exclude is not None:
+                query = query.where(model.uuid != exclude)
+            row = self.session.scalars(
+                query.order_by(model.start_time)).first()
+            if row is not None:
+                return kind, row
+        return None, None
+
     def offer_lease_overlaps(self, offer_uuid, start, end, statuses,
                              exclude=None):
         """Whether a lease of the offer in ``statuses`` overlaps."""

@@ -64,17 +64,37 @@ class TestCreate(object):
         assert lease['end_time'] == '2031-01-07T23:00:00'
 
     def test_conflicts(self, owner, node):
-        make_lease(owner)
-        owner.post('/v1/offers', {'resource_uuid': NODE,
-                                  'start_time': '2030-02-01',
-                                  'end_time': '2030-03-01'})
-        for start, end in (('2030-01-04', '2030-01-06'),
-                           ('2030-02-10', '2030-02-11')):
+        lease = make_lease(owner)
+        offer = owner.post('/v1/offers', {'resource_uuid': NODE,
+                                          'start_time': '2030-02-01',
+                                          'end_time': '2030-03-01'}).json
+        for start, end, detail in (
+                ('2030-01-04', '2030-01-06', 'lease %s (2030-01-01 00:00:00 '
+                 '- 2030-01-05 00:00:00)' % lease['uuid']),
+                ('2030-02-10', '2030-02-11', 'offer %s (2030-02-01 00:00:00 '
+                 '- 2030-03-01 00:00:00)' % offer['uuid'])):
             response = owner.request('post', '/v1/leases', status=409, body={
                 'resource_uuid': NODE, 'project_id': 'p',
                 'start_time': start, 'end_time': end})
-            assert fault(response) == 'Time conflict for dummy_node node-1.'
+            # The original wording first, then what conflicts.
+            assert fault(response) == (
+                'Time conflict for dummy_node node-1. It overlaps %s.'
+                % detail)
         make_lease(owner, start='2030-01-05', end='2030-01-06')
+
+    def test_conflict_details_only_for_visible_bookings(self, owner, admin,
+                                                        node):
+        hidden = admin.post('/v1/leases', {
+            'resource_uuid': NODE, 'project_id': 'elsewhere',
+            'start_time': '2030-01-01', 'end_time': '2030-01-05'}).json
+        response = owner.request('post', '/v1/leases', status=409, body={
+            'resource_uuid': NODE, 'project_id': 'p',
+            'start_time': '2030-01-02', 'end_time': '2030-01-03'})
+        assert fault(response) == 'Time conflict for dummy_node node-1.'
+        response = admin.request('post', '/v1/offers', status=409, body={
+            'resource_uuid': NODE, 'start_time': '2030-01-02',
+            'end_time': '2030-01-03'})
+        assert hidden['uuid'] in fault(response)
 
     def test_cancelled_lease_frees_the_window(self, owner, node):
         lease = make_lease(owner)

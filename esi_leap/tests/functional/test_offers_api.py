@@ -78,7 +78,8 @@ class TestCreate(object):
         make_offer(owner)
         response = owner.request('post', '/v1/offers', status=409, body={
             'resource_uuid': NODE, 'start_time': start, 'end_time': end})
-        assert fault(response) == 'Time conflict for dummy_node node-1.'
+        assert fault(response).startswith(
+            'Time conflict for dummy_node node-1. It overlaps ')
 
     def test_offer_conflicts_with_direct_lease(self, owner, node):
         owner.post('/v1/leases', {'resource_uuid': NODE,
@@ -88,7 +89,8 @@ class TestCreate(object):
         response = owner.request('post', '/v1/offers', status=409, body={
             'resource_uuid': NODE, 'start_time': '2030-01-01',
             'end_time': '2030-02-01'})
-        assert fault(response) == 'Time conflict for dummy_node node-1.'
+        assert fault(response).startswith(
+            'Time conflict for dummy_node node-1. It overlaps ')
 
     def test_withdrawn_offer_frees_the_window(self, owner, node):
         offer = make_offer(owner)
