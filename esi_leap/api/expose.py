@@ -25,6 +25,14 @@ from esi_leap.common import exception
 LOG = log.getLogger(__name__)
 
 
+def _collection_methods(controller):
+    """The Allow header of a collection: what its controller serves there."""
+    methods = [method for method, handler in (('GET', 'get_all'),
+                                              ('POST', 'post'))
+               if callable(getattr(controller, handler, None))]
+    return ', '.join(methods)
+
+
 def expose(*args, **kwargs):
     """Expose a controller method through WSME with safe error reporting."""
     def decorate(func):
@@ -84,7 +92,7 @@ def _routed_exactly(exposed, path_params):
                     'faultstring': raise_invalid.faultstring,
                     'debuginfo': None}
         if len(args) < len(path_params):
-            pecan.abort(405)
+            pecan.abort(405, headers={'Allow': _collection_methods(self)})
         return exposed(self, *args)
     pecan.util._cfg(routed)['argspec'] = inspect.FullArgSpec(
         args=['self'] + list(path_params), varargs=None, varkw='kwargs',

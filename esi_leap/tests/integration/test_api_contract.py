@@ -34,30 +34,15 @@ DOCUMENT = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'doc',
 # plus the examples and the coverage phase's boundary and type cases, is
 # about 4,000 requests for the five personas: a few minutes on 2 cores,
 # and enough to find each issue-7 defect when it is reintroduced.
-# NOTE(esi-leap): failures still accepted, each an item of issue 7 that
-# is being fixed (remove its line with the fix). A failure is accepted only
-# when its whole report (check, response and request) matches; anything
+# NOTE(esi-leap): failures still accepted, each as (issue item, regex) for
+# a defect being fixed (remove its line with the fix). A failure is accepted
+# only when its whole report (check, response and request) matches; anything
 # else schemathesis finds fails the test.
-KNOWN_OPEN = (
-    ('7.8 non-object JSON body', r"object has no attribute 'keys'"),
-    ('7.8 last_event_id beyond 64 bits', r'last_event_id=[0-9]{19,}'),
-    ('7.9 lenient time parser',
-     r'parameter `[a-z_]*time` in query - [a-z_]*time: Value not matching'),
-    ('7.11 ironic_node without Ironic',
-     r'Ironic is unavailable: An auth plugin is required'),
-    ('7.11 methods a route does not have', r'ST204 Wrong response to '
-     r'undeclared method'),
-    ('7.12 view=bogus', r'parameter `view` in query'),
-)
+KNOWN_OPEN = ()  # none open since harden's fixes of issue 7 landed
 # schemathesis reports one example per (operation, check, status): a known
 # 5xx would hide a new one of the same operation, so every 5xx the server
 # logged is triaged too, by its cause.
-KNOWN_OPEN_5XX = (
-    ('7.8 non-object JSON body', r"object has no attribute 'keys'"),
-    ('7.8 last_event_id beyond 64 bits', r'int too large to convert'),
-    ('7.11 ironic_node without Ironic',
-     r'Ironic is unavailable: An auth plugin is required'),
-)
+KNOWN_OPEN_5XX = ()
 _LOGGED_5XX = re.compile(
     r'ERROR esi_leap\.api\.expose \[[^]]*\] Unexpected error in (.*)'
     r'|ERROR wsme\.api \[[^]]*\] Server-side error: "(.*)"\. Detail')
