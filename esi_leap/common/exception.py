@@ -101,6 +101,11 @@ class LeaseInvalidPatch(Invalid):
     msg_fmt = 'Only the end_time field may be updated'
 
 
+class MarkerNotFound(Invalid):
+    msg_fmt = ('Invalid marker %(marker)s: no such item in this list. Use '
+               'the uuid of the last item of the previous page.')
+
+
 class InvalidStatus(Invalid):
     msg_fmt = 'Invalid status %(status)r. Valid statuses: %(valid)s.'
 

@@ -28,6 +28,14 @@ opts = [
                min=1,
                help='Longest lease, in days, that a non-admin may create '
                     'or claim.'),
+    cfg.IntOpt('max_limit',
+               default=1000,
+               min=1,
+               help='Most items one page of a list (offers, leases, '
+                    'events, nodes) may hold when the client asks for a '
+                    'page with "limit"; a larger limit is cut down to '
+                    'this. A list requested without "limit" is returned '
+                    'whole, as python-esileapclient 1.1.0 expects.'),
     cfg.IntOpt('default_lease_time',
                default=7,
                min=1,

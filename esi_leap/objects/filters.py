@@ -28,6 +28,7 @@ class OfferFilters(object):
     available_end_time: object = None
     blocking_lease_statuses: tuple = ()
     visibility: OfferVisibility = None
+    page: 'Page' = None
 
 
 @dataclasses.dataclass
@@ -44,6 +45,7 @@ class LeaseFilters(object):
     purpose: str = None
     start_time: object = None
     end_time: object = None
+    page: 'Page' = None
 
 
 @dataclasses.dataclass
@@ -56,3 +58,19 @@ class EventFilters(object):
     resource_type: str = None
     resource_uuid: str = None
     lessee_or_owner_id: str = None
+    page: 'Page' = None
+
+
+@dataclasses.dataclass
+class Page(object):
+    """Which part of a list to return, in which order.
+
+    ``limit`` None means the whole list. ``marker`` is the uuid (for
+    events, the id) of the last item of the previous page; the page starts
+    after it. ``sort_key`` None sorts oldest first.
+    """
+
+    limit: int = None
+    marker: str = None
+    sort_key: str = None
+    sort_dir: str = 'asc'

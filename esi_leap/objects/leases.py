@@ -23,6 +23,15 @@ def is_party(context, lease):
         lease.owner_id, lease.project_id)
 
 
+def list_leases(filters):
+    """Return the leases matching a LeaseFilters (read-only rows).
+
+    With a page, at most its limit + 1 rows (the extra one says there is
+    more).
+    """
+    return db_api.lease_list(filters)
+
+
 def find(ident, statuses_=None, party=None):
     """Return the lease named by ``ident`` (uuid or name).
 

@@ -84,7 +84,7 @@ def _offer_query(filters):
                             ~sa.exists(taken))
     if filters.visibility is not None:
         query = query.where(_offer_visibility(filters.visibility))
-    return query.order_by(offer.id)
+    return query
 
 
 def offer_list(filters):
@@ -93,7 +93,13 @@ def offer_list(filters):
     Read-only rows (attribute access, as the model's), not ORM objects.
     """
     with engine.reader() as session:
-        return session.execute(_offer_query(filters)).all()
+        return _listed_offers(session, filters)
+
+
+def _listed_offers(session, filters):
+    query = sql.paginate(session, _offer_query(filters), models.Offer,
+                         filters.page, models.Offer.uuid)
+    return session.execute(query).all()
 
 
 def offer_list_with_windows(filters, blocking, now):
@@ -103,7 +109,7 @@ def offer_list_with_windows(filters, blocking, now):
     offers listed; one snapshot, two queries.
     """
     with engine.reader() as session:
-        offers = session.execute(_offer_query(filters)).all()
+        offers = _listed_offers(session, filters)
         available = [o.uuid for o in offers
                      if o.status == statuses.AVAILABLE]
         windows = _windows(session, available, blocking, now) \
@@ -140,7 +146,8 @@ def lease_list(filters):
         query = query.where(lease.start_time <= filters.end_time,
                             lease.end_time >= filters.start_time)
     with engine.reader() as session:
-        return session.execute(query.order_by(lease.id)).all()
+        return session.execute(sql.paginate(
+            session, query, lease, filters.page, lease.uuid)).all()
 
 
 # NOTE(esi-leap): IN lists stay below this many parameters, well inside
@@ -212,7 +219,8 @@ def event_list(filters):
             event.lessee_id == filters.lessee_or_owner_id,
             event.owner_id == filters.lessee_or_owner_id))
     with engine.reader() as session:
-        return session.execute(query.order_by(event.id)).all()
+        return session.execute(sql.paginate(
+            session, query, event, filters.page, event.id)).all()
 
 
 def node_bookings(resource_type, now):

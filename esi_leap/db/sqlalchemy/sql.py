@@ -1,7 +1,46 @@
 """SQL expressions shared by the DB modules."""
 import sqlalchemy as sa
 
+from esi_leap.common import exception
+
 
 def overlaps(model, start, end):
     """Half-open overlap of the row's [start_time, end_time) with a window."""
     return sa.and_(model.start_time < end, model.end_time > start)
+
+
+def paginate(session, query, model, page, marker_column):
+    """Order ``query`` by the page's sort key and cut out the page.
+
+    Without a page (or sort key) rows come oldest first (by id). Ties of
+    the sort key are broken by id, so pages never skip or repeat a row.
+    At most ``page.limit + 1`` rows are returned: the extra one tells the
+    caller there is a next page. The marker is looked up with the list's
+    own filters, so a row the caller cannot list is no marker either;
+    raises MarkerNotFound (400) then.
+    """
+    ident = model.id
+    if page is None:
+        return query.order_by(ident)
+    key = getattr(model, page.sort_key) if page.sort_key else ident
+    desc = page.sort_dir == 'desc'
+    if page.marker is not None:
+        found = session.execute(
+            query.with_only_columns(key, ident).where(
+                marker_column == page.marker).limit(1)).first()
+        if found is None:
+            raise exception.MarkerNotFound(marker=page.marker)
+        value, marker_id = found
+        if desc:
+            query = query.where(sa.or_(key < value, sa.and_(
+                key == value, ident < marker_id)))
+        else:
+            query = query.where(sa.or_(key > value, sa.and_(
+                key == value, ident > marker_id)))
+    if desc:
+        query = query.order_by(key.desc(), ident.desc())
+    else:
+        query = query.order_by(key, ident)
+    if page.limit is not None:
+        query = query.limit(page.limit + 1)
+    return query

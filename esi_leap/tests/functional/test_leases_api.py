@@ -219,7 +219,7 @@ class TestList(object):
         ({'start_time': '2030-01-01'}, 'both a valid Start Time'),
         ({'start_time': 'x', 'end_time': 'y'}, 'Invalid datetime'),
         ({'resource_type': 'nope'}, 'nope resource type unknown.'),
-        ({'limit': '3'}, 'Unknown argument: "limit"'),
+        ({'page_size': '3'}, 'Unknown argument: "page_size"'),
     ])
     def test_bad_filters(self, owner, params, text):
         response = owner.request('get', '/v1/leases', status=400,

@@ -5,11 +5,12 @@ from wsme import types as wtypes
 
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
+from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
+from esi_leap.objects import events
 from esi_leap.objects import filters
 from esi_leap.policies import event as event_policy
 
@@ -18,10 +19,12 @@ class EventsController(rest.RestController):
     """``/v1/events``."""
 
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text)
     def get_all(self, last_event_id=None, last_event_time=None,
                 event_type=None, resource_type=None, resource_uuid=None,
-                lessee_or_owner_id=None):
+                lessee_or_owner_id=None, limit=None, marker=None,
+                sort_key=None, sort_dir=None):
         """List events, oldest first; non-admins see their project's."""
         context = pecan.request.context
         policy.authorize(event_policy.GET_ALL, context)
@@ -34,19 +37,25 @@ class EventsController(rest.RestController):
         last_event_id = utils.event_id(last_event_id)
         since = timeutils.parse_optional(last_event_time, 'last_event_time')
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
+        paging = utils.page(limit, marker, sort_key, sort_dir,
+                            utils.EVENT_SORT_KEYS)
+        paging.marker = _event_marker(paging.marker)
 
-        found = db_api.event_list(filters.EventFilters(
+        found = events.list_events(filters.EventFilters(
             last_event_id=last_event_id, last_event_time=since,
             event_type=event_type, resource_type=rtype,
-            resource_uuid=ruuid, lessee_or_owner_id=project))
-        return {'events': [{
-            'id': e.id,
-            'event_type': e.event_type,
-            'event_time': timeutils.isoformat(e.event_time),
-            'object_type': e.object_type,
-            'object_uuid': e.object_uuid,
-            'resource_type': e.resource_type,
-            'resource_uuid': e.resource_uuid,
-            'lessee_id': e.lessee_id,
-            'owner_id': e.owner_id,
-        } for e in found]}
+            resource_uuid=ruuid, lessee_or_owner_id=project, page=paging))
+        found, more = utils.cut_page(found, paging, lambda e: e.id)
+        return utils.paged_body('events', views.event_views(found),
+                                pecan.request, more)
+
+
+def _event_marker(marker):
+    """An event marker is an event id: a positive integer."""
+    if marker is None:
+        return None
+    if not marker.isdigit() or len(marker) > 18:
+        raise exception.Invalid(
+            reason='marker must be an event id (a positive integer), '
+                   'got %s' % exception.shown(marker))
+    return int(marker)

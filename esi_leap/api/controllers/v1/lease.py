@@ -11,7 +11,6 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
 from esi_leap.objects import filters
 from esi_leap.objects import leases
 from esi_leap.policies import lease as lease_policy
@@ -22,11 +21,13 @@ class LeasesController(rest.RestController):
 
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text)
     def get_all(self, project_id=None, owner_id=None, start_time=None,
                 end_time=None, status=None, offer_uuid=None, view=None,
                 resource_type=None, resource_uuid=None, resource_class=None,
-                purpose=None):
+                purpose=None, limit=None, marker=None, sort_key=None,
+                sort_dir=None):
         """List leases: by default those the caller granted or holds."""
         context = pecan.request.context
         project_id, owner_id, party_id = leases.list_scope(
@@ -39,16 +40,20 @@ class LeasesController(rest.RestController):
                                      exception.InvalidTimeAPICommand,
                                      resource='a lease')
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
+        paging = utils.page(limit, marker, sort_key, sort_dir,
+                            utils.LEASE_SORT_KEYS)
 
-        found = db_api.lease_list(filters.LeaseFilters(
+        found = leases.list_leases(filters.LeaseFilters(
             statuses=status_set, project_id=project_id, owner_id=owner_id,
             party_id=party_id,
             offer_uuid=utils.offer_filter(context, offer_uuid),
             resource_type=rtype,
             resource_uuid=ruuid, purpose=utils.text(purpose, 'purpose'),
-            start_time=start,
-            end_time=end))
-        return {'leases': views.lease_views(found, resource_class)}
+            start_time=start, end_time=end, page=paging))
+        found, more = utils.cut_page(found, paging, lambda lease: lease.uuid)
+        return utils.paged_body('leases',
+                                views.lease_views(found, resource_class),
+                                pecan.request, more)
 
     @expose.expose(types.jsontype, wtypes.text)
     def get_one(self, lease_ident):

@@ -49,11 +49,13 @@ class OffersController(rest.RestController):
 
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text)
     def get_all(self, project_id=None, resource_type=None,
                 resource_uuid=None, resource_class=None, start_time=None,
                 end_time=None, available_start_time=None,
-                available_end_time=None, status=None):
+                available_end_time=None, status=None, limit=None,
+                marker=None, sort_key=None, sort_dir=None):
         """List the offers the caller may see that match the filters."""
         context = pecan.request.context
         policy.authorize(offer_policy.GET_ALL, context)
@@ -66,6 +68,8 @@ class OffersController(rest.RestController):
         a_start, a_end = utils.availability_pair(available_start_time,
                                                  available_end_time)
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
+        paging = utils.page(limit, marker, sort_key, sort_dir,
+                            utils.OFFER_SORT_KEYS)
 
         found, free = offers.list_with_availabilities(filters.OfferFilters(
             statuses=status_set,
@@ -77,8 +81,11 @@ class OffersController(rest.RestController):
             available_start_time=a_start,
             available_end_time=a_end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
-            visibility=offers.visibility(context)))
-        return {'offers': views.offer_views(found, resource_class, free)}
+            visibility=offers.visibility(context), page=paging))
+        found, more = utils.cut_page(found, paging, lambda o: o.uuid)
+        return utils.paged_body(
+            'offers', views.offer_views(found, resource_class, free),
+            pecan.request, more)
 
     @expose.expose(types.jsontype, wtypes.text)
     def get_one(self, offer_ident):

@@ -1,6 +1,7 @@
 """Parsing and resolving what clients send, shared by the controllers."""
 import json
 import re
+import urllib.parse
 
 from oslo_config import cfg
 
@@ -8,6 +9,7 @@ from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import models
+from esi_leap.objects import filters
 from esi_leap.objects import lookup
 from esi_leap.objects import offers
 from esi_leap import resource_types
@@ -180,3 +182,75 @@ def event_id(value):
             reason='last_event_id must be an integer from 0 to %d, got %s'
             % (_MAX_ID, exception.shown(value[:64])))
     return int(value)
+
+
+# Pagination ---------------------------------------------------------------
+
+# What each list may be sorted by: columns that are never empty.
+OFFER_SORT_KEYS = ('created_at', 'start_time', 'end_time', 'status',
+                   'uuid', 'resource_uuid', 'project_id')
+LEASE_SORT_KEYS = ('created_at', 'start_time', 'end_time', 'status',
+                   'uuid', 'resource_uuid', 'project_id', 'owner_id')
+EVENT_SORT_KEYS = ('id', 'event_time')
+NODE_SORT_KEYS = ('uuid', 'name')
+_MARKER_MAX = 255
+
+
+def page(limit, marker, sort_key, sort_dir, sort_keys):
+    """Parse the paging parameters of a list into a filters.Page.
+
+    ``limit`` must be a positive integer and is cut down to [api]
+    max_limit; without it the whole list is returned. ``sort_key`` must be
+    one of ``sort_keys``; ``sort_dir`` ``asc`` or ``desc``. Raises
+    Invalid (HTTP 400) saying what is wrong.
+    """
+    parsed = filters.Page(marker=marker, sort_key=sort_key,
+                          sort_dir=sort_dir or 'asc')
+    if limit is not None:
+        try:
+            parsed.limit = int(limit)
+        except ValueError:
+            parsed.limit = 0
+        if parsed.limit < 1 or str(parsed.limit) != limit.strip():
+            raise exception.Invalid(
+                reason='limit must be a positive integer, got %s'
+                % exception.shown(limit))
+        parsed.limit = min(parsed.limit, CONF.api.max_limit)
+    if sort_key is not None and sort_key not in sort_keys:
+        raise exception.Invalid(
+            reason='sort_key must be one of %s, got %s'
+            % (', '.join(sort_keys), exception.shown(sort_key)))
+    if parsed.sort_dir not in ('asc', 'desc'):
+        raise exception.Invalid(
+            reason='sort_dir must be asc or desc, got %s'
+            % exception.shown(sort_dir))
+    if marker is not None and not (0 < len(marker) <= _MARKER_MAX):
+        raise exception.Invalid(reason='marker must be 1 to %d characters'
+                                % _MARKER_MAX)
+    return parsed
+
+
+def cut_page(items, paging, marker_of):
+    """Split a list read with one extra row into (page, next marker).
+
+    The next marker is None when this is the last page.
+    """
+    if paging is None or paging.limit is None or len(items) <= paging.limit:
+        return items, None
+    items = items[:paging.limit]
+    return items, marker_of(items[-1])
+
+
+def next_link(request, marker):
+    """Ironic's ``next`` link: this request's URL, from ``marker`` on."""
+    params = [(k, v) for k, v in request.GET.items() if k != 'marker']
+    params.append(('marker', str(marker)))
+    return '%s?%s' % (request.path_url, urllib.parse.urlencode(params))
+
+
+def paged_body(key, views, request, marker):
+    """The body of a list response, with ``next`` when there is more."""
+    body = {key: views}
+    if marker is not None:
+        body['next'] = next_link(request, marker)
+    return body

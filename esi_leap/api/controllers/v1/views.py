@@ -137,6 +137,52 @@ def lease_views(leases, resource_class=None):
     return views
 
 
+def node_views(nodes, bookings, names):
+    """Return the API dicts of ``nodes``, in order.
+
+    ``bookings`` is db_api.node_bookings() of their type, ``names`` maps
+    project ids to names.
+    """
+    result = []
+    for node in nodes:
+        booked = bookings.get(node.uuid, {})
+        item = {
+            'name': node.name,
+            'uuid': node.uuid,
+            'owner': names.get(node.owner_id, ''),
+            'lessee': names.get(node.lessee_id, ''),
+            'resource_class': node.resource_class,
+            'provision_state': node.provision_state,
+            'power_state': node.power_state,
+            'maintenance': str(bool(node.maintenance)),
+            'properties': node.public_properties(),
+            'future_offers': booked.get('future_offers', []),
+            'future_leases': booked.get('future_leases', []),
+        }
+        if booked.get('offer_uuid'):
+            item['offer_uuid'] = booked['offer_uuid']
+        if node.lease_uuid:
+            item['lease_uuid'] = node.lease_uuid
+        result.append(item)
+    return result
+
+
+def event_views(events):
+    """Return the API dicts of ``events``, in order."""
+    iso = timeutils.isoformat
+    return [{
+        'id': e.id,
+        'event_type': e.event_type,
+        'event_time': iso(e.event_time),
+        'object_type': e.object_type,
+        'object_uuid': e.object_uuid,
+        'resource_type': e.resource_type,
+        'resource_uuid': e.resource_uuid,
+        'lessee_id': e.lessee_id,
+        'owner_id': e.owner_id,
+    } for e in events]
+
+
 def offer_view(offer):
     """Return the API dict of one offer."""
     return offer_views([offer])[0]

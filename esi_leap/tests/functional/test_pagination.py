@@ -1,0 +1,146 @@
+"""Pagination of every list: limit, marker, sort_key, sort_dir, next."""
+import urllib.parse
+
+import pytest
+
+from esi_leap.tests.functional.helpers import fault
+
+N = 5
+
+
+@pytest.fixture
+def booked(nodes, owner, lessee):
+    """N nodes, one offer each, one lease claimed from each offer."""
+    offers = []
+    for i in range(N):
+        nodes.add('page-node-%d' % i, 'owner-project')
+        offer = owner.post('/v1/offers', {
+            'resource_uuid': 'page-node-%d' % i,
+            'start_time': '2090-01-%02d' % (i + 1),
+            'end_time': '2090-03-01'}).json
+        offers.append(offer)
+        lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+            'start_time': '2090-02-01', 'end_time': '2090-02-02'})
+    return offers
+
+
+def _follow(who, path, key, **params):
+    """Read a list page by page through its next links; return the pages."""
+    pages = []
+    body = who.get(path, **params).json
+    pages.append(body[key])
+    while 'next' in body:
+        url = urllib.parse.urlsplit(body['next'])
+        assert url.path == path
+        query = dict(urllib.parse.parse_qsl(url.query))
+        assert len(pages) <= N
+        body = who.get(path, **query).json
+        pages.append(body[key])
+    return pages
+
+
+LISTS = [
+    ('/v1/offers', 'offers', 'uuid', {}),
+    ('/v1/leases', 'leases', 'uuid', {'view': 'all'}),
+    ('/v1/events', 'events', 'id', {}),
+    ('/v1/nodes', 'nodes', 'uuid', {}),
+]
+
+
+@pytest.mark.parametrize('path,key,ident,extra', LISTS)
+def test_pages_cover_the_whole_list_once(booked, admin, path, key, ident,
+                                         extra):
+    whole = admin.get(path, **extra).json
+    assert 'next' not in whole      # no limit: everything, as before
+    everything = [item[ident] for item in whole[key]]
+    assert len(everything) >= N
+    pages = _follow(admin, path, key, limit='2', **extra)
+    assert [len(p) for p in pages[:-1]] == [2] * (len(pages) - 1)
+    assert 1 <= len(pages[-1]) <= 2
+    paged = [item[ident] for page in pages for item in page]
+    assert sorted(paged, key=str) == sorted(everything, key=str)
+    assert len(set(map(str, paged))) == len(paged)
+
+
+@pytest.mark.parametrize('path,key,ident,extra', LISTS)
+def test_next_link_keeps_the_filters(booked, admin, path, key, ident,
+                                     extra):
+    body = admin.get(path, limit='1', **extra).json
+    query = dict(urllib.parse.parse_qsl(
+        urllib.parse.urlsplit(body['next']).query))
+    assert query['limit'] == '1'
+    assert query['marker'] == str(body[key][0][ident])
+    for name, value in extra.items():
+        assert query[name] == value
+
+
+@pytest.mark.parametrize('path,key,sort_key,extra', [
+    ('/v1/offers', 'offers', 'start_time', {}),
+    ('/v1/leases', 'leases', 'created_at', {'view': 'all'}),
+    ('/v1/events', 'events', 'id', {}),
+    ('/v1/nodes', 'nodes', 'uuid', {}),
+])
+def test_sort_dir_reverses(booked, admin, path, key, sort_key, extra):
+    def order(direction, **params):
+        pages = _follow(admin, path, key, sort_key=sort_key,
+                        sort_dir=direction, **dict(extra, **params))
+        return [str(item.get('uuid', item.get('id')))
+                for page in pages for item in page]
+    ascending = order('asc')
+    assert order('desc') == list(reversed(ascending))
+    assert order('desc', limit='2') == list(reversed(ascending))
+
+
+def test_offers_sorted_by_start_time(booked, admin):
+    starts = [o['start_time'] for o in admin.get(
+        '/v1/offers', sort_key='start_time', sort_dir='desc').json['offers']]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_limit_is_cut_to_max_limit(booked, admin, config):
+    config(group='api', max_limit=3)
+    body = admin.get('/v1/offers', limit='100').json
+    assert len(body['offers']) == 3 and 'next' in body
+    assert len(admin.get('/v1/offers').json['offers']) == N
+
+
+@pytest.mark.parametrize('params,message', [
+    ({'limit': '0'}, 'limit must be a positive integer'),
+    ({'limit': '-3'}, 'limit must be a positive integer'),
+    ({'limit': 'many'}, 'limit must be a positive integer'),
+    ({'limit': '1e3'}, 'limit must be a positive integer'),
+    ({'sort_key': 'properties'}, 'sort_key must be one of'),
+    ({'sort_dir': 'up'}, 'sort_dir must be asc or desc'),
+    ({'marker': 'x' * 300}, 'marker must be 1 to 255 characters'),
+])
+@pytest.mark.parametrize('path', ['/v1/offers', '/v1/leases', '/v1/nodes',
+                                  '/v1/events'])
+def test_bad_paging_values_are_400(admin, path, params, message):
+    response = admin.request('get', path, params=params, status=400)
+    assert message in fault(response)
+    assert response.json['faultcode'] == 'Client'
+
+
+@pytest.mark.parametrize('path', ['/v1/offers', '/v1/leases', '/v1/nodes'])
+def test_unknown_marker_is_400(admin, path):
+    response = admin.request(
+        'get', path, status=400,
+        params={'marker': '00000000-0000-4000-8000-000000000000'})
+    assert 'Invalid marker' in fault(response)
+
+
+def test_event_marker_must_be_an_id(admin):
+    response = admin.request('get', '/v1/events', params={'marker': 'abc'},
+                             status=400)
+    assert 'marker must be an event id' in fault(response)
+    response = admin.request('get', '/v1/events',
+                             params={'marker': '999999'}, status=400)
+    assert 'Invalid marker' in fault(response)
+
+
+def test_marker_the_caller_cannot_list_is_unknown(booked, admin, caller):
+    hidden = admin.get('/v1/leases', view='all').json['leases'][0]['uuid']
+    stranger = caller('stranger-project', 'esi_leap_lessee')
+    response = stranger.request('get', '/v1/leases', status=400,
+                                params={'marker': hidden})
+    assert 'Invalid marker' in fault(response)
