@@ -111,7 +111,8 @@ def test_limit_is_cut_to_max_limit(booked, admin, config):
     ({'limit': '1e3'}, 'limit must be a positive integer'),
     ({'sort_key': 'properties'}, 'sort_key must be one of'),
     ({'sort_dir': 'up'}, 'sort_dir must be asc or desc'),
-    ({'marker': 'x' * 300}, 'marker must be 1 to 255 characters'),
+    ({'marker': 'x' * 300}, 'marker is longer than 255 characters'),
+    ({'marker': ''}, 'marker must be 1 to 255 characters'),
 ])
 @pytest.mark.parametrize('path', ['/v1/offers', '/v1/leases', '/v1/nodes',
                                   '/v1/events'])
@@ -130,9 +131,10 @@ def test_unknown_marker_is_400(admin, path):
 
 
 def test_event_marker_must_be_an_id(admin):
-    response = admin.request('get', '/v1/events', params={'marker': 'abc'},
-                             status=400)
-    assert 'marker must be an event id' in fault(response)
+    for bad in ('abc', '\u00b2', '1' * 19):
+        response = admin.request('get', '/v1/events',
+                                 params={'marker': bad}, status=400)
+        assert 'marker must be an event id' in fault(response)
     response = admin.request('get', '/v1/events',
                              params={'marker': '999999'}, status=400)
     assert 'Invalid marker' in fault(response)

@@ -1,4 +1,6 @@
 """``/v1/events``: what happened to offers and leases."""
+import re
+
 import pecan
 from pecan import rest
 from wsme import types as wtypes
@@ -13,6 +15,9 @@ from esi_leap.common import timeutils
 from esi_leap.objects import events
 from esi_leap.objects import filters
 from esi_leap.policies import event as event_policy
+
+
+_EVENT_ID = re.compile(r'[0-9]{1,18}')
 
 
 class EventsController(rest.RestController):
@@ -54,7 +59,7 @@ def _event_marker(marker):
     """An event marker is an event id: a positive integer."""
     if marker is None:
         return None
-    if not marker.isdigit() or len(marker) > 18:
+    if not _EVENT_ID.fullmatch(marker):
         raise exception.Invalid(
             reason='marker must be an event id (a positive integer), '
                    'got %s' % exception.shown(marker))
