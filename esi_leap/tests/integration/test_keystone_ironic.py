@@ -198,3 +198,57 @@ def test_unknown_project_name_is_refused(cloud):
     assert response.status_code == 400
     assert response.json()['faultstring'] == \
         'No project named no-such-project.'
+
+
+def test_tokens_without_a_project_see_nothing_of_others(cloud):
+    """A domain-scoped token with an esi-leap role names no project.
+
+    It must not be read as "no filter": every list, show and create is
+    refused (403), whatever exists. A system-scoped admin sees what admins
+    see.
+    """
+    ks = cloud.keystone
+    node = cloud.ironic.create_nodes(1, cloud.projects['owner'])[0]
+    offer = cloud.esi_call('owner', 'POST', '/v1/offers', json={
+        'resource_uuid': node, 'lessee_id': 'lessee-proj',
+        'start_time': '2040-01-01', 'end_time': '2040-02-01'})
+    assert offer.status_code == 201, offer.text
+    offer = offer.json()
+    lease = cloud.esi_call('lessee', 'POST',
+                           '/v1/offers/%s/claim' % offer['uuid'],
+                           json={'start_time': '2040-01-02',
+                                 'end_time': '2040-01-03'})
+    assert lease.status_code == 201, lease.text
+    lease = lease.json()
+
+    user = ks.ensure_user('domain-user', 'pw-domain')
+    ks.grant(user, 'esi_leap_owner', domain_id='default')
+    ks.grant(user, 'esi_leap_lessee', domain_id='default')
+    domain_token = ks.token('domain-user', 'pw-domain', domain_id='default')
+    for method, path, body in (
+            ('GET', '/v1/leases', None), ('GET', '/v1/leases?view=all', None),
+            ('GET', '/v1/leases?project_id=lessee-proj', None),
+            ('GET', '/v1/events', None), ('GET', '/v1/offers', None),
+            ('GET', '/v1/nodes', None),
+            ('GET', '/v1/leases/%s' % lease['uuid'], None),
+            ('GET', '/v1/offers/%s' % offer['uuid'], None),
+            ('POST', '/v1/offers/%s/claim' % offer['uuid'],
+             {'start_time': '2040-01-05', 'end_time': '2040-01-06'}),
+            ('POST', '/v1/offers', {'resource_uuid': node}),
+            ('DELETE', '/v1/leases/%s' % lease['uuid'], None)):
+        response = requests.request(
+            method, cloud.esi_url + path, json=body, timeout=30,
+            headers={'X-Auth-Token': domain_token})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()['faultstring'].startswith(
+            'This request needs a project')
+        assert lease['uuid'] not in response.text
+    shown = cloud.esi_call('lessee', 'GET', '/v1/leases/%s' % lease['uuid'])
+    assert shown.json()['status'] == 'created'
+
+    system_admin = ks.token(ks.admin['username'], ks.admin['password'],
+                            system=True)
+    response = requests.get(cloud.esi_url + '/v1/leases', timeout=30,
+                            headers={'X-Auth-Token': system_admin})
+    assert response.status_code == 200, response.text
+    assert lease['uuid'] in [x['uuid'] for x in response.json()['leases']]
