@@ -1,5 +1,55 @@
 """Serving the API with gunicorn: pre-forked workers, threads in each."""
+import json
+
 from gunicorn.app import base
+from gunicorn.http import errors as http_errors
+from gunicorn import util as gunicorn_util
+from gunicorn.workers import gthread
+
+# Requests gunicorn refuses before the application sees them, and the
+# status each gets; any other parse error is a plain 400.
+_STATUS = (
+    (http_errors.LimitRequestLine, 414, 'URI Too Long',
+     'The request line (URL) is too long.'),
+    (http_errors.LimitRequestHeaders, 431, 'Request Header Fields Too Large',
+     'The request headers are too large or too many.'),
+)
+_CLIENT_ERRORS = (http_errors.ParseException, http_errors.LimitRequestLine,
+                  http_errors.LimitRequestHeaders)
+
+
+def _client_error(exc):
+    """(status, reason, text) of a request gunicorn could not parse."""
+    for kind, status, reason, text in _STATUS:
+        if isinstance(exc, kind):
+            return status, reason, text
+    return 400, 'Bad Request', 'The request could not be parsed as HTTP.'
+
+
+class JsonErrorWorker(gthread.ThreadWorker):
+    """gunicorn's threaded worker, answering its own errors as JSON faults.
+
+    NOTE(esi-leap): gunicorn answers an oversized URL or header, or an
+    unparsable request, with HTML and logs the client's text raw; here the
+    answer is a WSME-style JSON fault and the log line uses repr.
+    """
+
+    def handle_error(self, req, client, addr, exc):
+        if not isinstance(exc, _CLIENT_ERRORS):
+            return super().handle_error(req, client, addr, exc)
+        status, reason, text = _client_error(exc)
+        self.log.warning('Refused request from %s: %r',
+                         (addr or ('',))[0], str(exc)[:200])
+        body = json.dumps({'faultcode': 'Client', 'faultstring': text,
+                           'debuginfo': None})
+        response = ('HTTP/1.1 %d %s\r\nConnection: close\r\n'
+                    'Content-Type: application/json\r\n'
+                    'Content-Length: %d\r\n\r\n%s'
+                    % (status, reason, len(body), body))
+        try:
+            gunicorn_util.write_nonblock(client, response.encode('ascii'))
+        except Exception:
+            self.log.debug('Failed to send error message.')
 
 
 class _Server(base.BaseApplication):
@@ -28,7 +78,7 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
         'bind': '%s:%s' % (host, port),
         'workers': workers,
         'threads': threads,
-        'worker_class': 'gthread',
+        'worker_class': 'esi_leap.common.wsgi_server.JsonErrorWorker',
         'keepalive': 5,
         'timeout': 120,
         'graceful_timeout': 10,
