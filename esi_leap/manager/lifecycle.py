@@ -209,6 +209,12 @@ def _hold(rtype, resource_uuid, node, plan, outcome):
     if outcome.current == holder.uuid and \
             node.lessee_id == holder.project_id:
         return
+    if not (holder.project_id or '').strip():
+        # NOTE(esi-leap): the API refuses blank projects; a row written
+        # otherwise must never make a blank lessee on the node.
+        outcome.hold_error = ('lease %s has no project; the node is not '
+                              'handed over' % holder.uuid)
+        return
     try:
         rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
     except exception.EsiLeapException as e:

@@ -62,6 +62,19 @@ def event_types(uuid):
             .order_by(models.Event.id))]
 
 
+def test_blank_project_is_never_written_into_a_node(owner_ctx, node,
+                                                    nodes, scheduler):
+    blank = lease(owner_ctx, 1, 2)
+    with db_api.writer() as session:
+        session.execute(sa.update(models.Lease).where(
+            models.Lease.uuid == blank.uuid).values(project_id='  '))
+    scheduler.run_once(now=at(1))
+    data = nodes.read('node-1')
+    assert 'lease_uuid' not in data
+    assert not data.get('project_id')
+    assert status(blank.uuid) != 'active'
+
+
 def test_fulfil_and_expire(owner_ctx, node, nodes, scheduler):
     one = lease(owner_ctx, 1, 2)
     scheduler.run_once(now=at(0.5))
