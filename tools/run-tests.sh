@@ -72,7 +72,7 @@ then
   [ -x "$client_venv/bin/python" ] || "$python" -m venv "$client_venv"
   "$client_venv/bin/pip" install -q --disable-pip-version-check \
     -c tools/constraints-client.txt python-esileapclient==1.1.0 \
-    python-openstackclient tempest pytest
+    python-openstackclient tempest pytest pytest-xdist
   echo "$want_client" > "$client_venv/.esi-leap-stamp"
 fi
 

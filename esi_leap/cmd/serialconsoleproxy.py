@@ -40,8 +40,16 @@ def start_in_thread():
     from esi_leap.console import server
 
     def run():
+        conf = CONF.serialconsoleproxy
         try:
             asyncio.run(server.serve_forever())
+        except OSError as e:
+            # NOTE(esi-leap): typically the port is taken; the API and the
+            # manager keep serving, so say plainly what is missing.
+            LOG.error('The serial console proxy could not listen on %s:%s '
+                      '(%s); consoles are unavailable until it can. Set '
+                      '[serialconsoleproxy] port to a free port.',
+                      conf.host_address, conf.port, e.strerror or e)
         except Exception:
             LOG.exception('The serial console proxy stopped')
 

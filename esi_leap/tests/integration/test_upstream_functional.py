@@ -28,7 +28,9 @@ Needs (tools/run-tests.sh installs them): the client venv
 python-esileapclient 1.1.0, tempest and pytest; the unpacked sdist
 (ESI_LEAP_CLIENT_SRC, default <repo>/.esileapclient-src). Keystone is
 installed by the harness if its venv is missing. The slow upstream tests
-sleep 65-100 s each: the whole run takes 15-25 minutes.
+sleep 65-100 s each, so the suite runs in ESI_LEAP_UPSTREAM_WORKERS
+pytest-xdist workers (default 4; 0 runs it in one process): each test
+makes its own dummy node, projects and users, so they do not meet.
 """
 import glob
 import json
@@ -58,6 +60,7 @@ EXPECTED_XFAIL = {'BasicTests::test_create_invalid_resource_type',
                   'PolicyTests::test_offer_claim_unauthorized'}
 EXPECTED_TESTS = 40
 RUN_TIMEOUT = 3600
+WORKERS = os.environ.get('ESI_LEAP_UPSTREAM_WORKERS', '4')
 
 pytestmark = pytest.mark.slow
 
@@ -231,6 +234,13 @@ def suite_environment(workdir, deployment, results):
     return env
 
 
+def _parallel():
+    """Return the pytest-xdist arguments of the upstream run."""
+    if WORKERS in ('', '0'):
+        return []
+    return ['-n', WORKERS, '--dist', 'load']
+
+
 def run_suite(venv, src, workdir, env, log_path, extra_args=()):
     """Run the upstream suite; echo and log its output; return the code."""
     tox = os.path.join(workdir, '.tox')
@@ -238,7 +248,8 @@ def run_suite(venv, src, workdir, env, log_path, extra_args=()):
     os.symlink(os.path.abspath(venv), os.path.join(tox, 'functional'))
     command = [os.path.join(venv, 'bin', 'pytest'), '-p', 'upstream_conftest',
                '-p', 'no:cacheprovider', '--rootdir', src, '--run-slow',
-               '-v', '-rfEsxX'] + list(extra_args) + [os.path.join(src, SUITE)]
+               '-v', '-rfEsxX'] + _parallel() + list(extra_args) + [
+                   os.path.join(src, SUITE)]
     process = subprocess.Popen(command, cwd=workdir, env=env,
                                stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT,
