@@ -62,7 +62,7 @@ EXPECTED_TESTS = 40
 RUN_TIMEOUT = 3600
 WORKERS = os.environ.get('ESI_LEAP_UPSTREAM_WORKERS', '4')
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.longest]
 
 
 def client_venv():
