@@ -7,7 +7,10 @@
    window, waits until they have all ended, and prints p50 / p99 / max of
    ``fulfill_time - start_time`` and ``expire_time - end_time`` as recorded
    by the manager.
-2. Sweep cost: times the manager's planning queries (next due instant,
+2. Burst (``--only burst``): 1 000 leases on as many ``active`` dummy
+   nodes, all starting at one instant and all ending at one later instant,
+   through the same pair; the same figures.
+3. Sweep cost: times the manager's planning queries (next due instant,
    resources with due work) and a whole idle ``run_once`` on an empty
    database and again with 100 000 finished (expired and deleted) leases,
    and prints the ratio.
@@ -15,6 +18,7 @@
 It prints figures, never a verdict. Only 127.0.0.1 is used.
 """
 import argparse
+from concurrent import futures
 import datetime
 import os
 import signal
@@ -22,15 +26,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
 import requests
 import sqlalchemy as sa
 
-from esi_leap.tests.fixtures import databases
-from esi_leap.tests.fixtures import nodes as nodes_fixture
-from esi_leap.tests.fixtures import server as server_fixture
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import api_bench  # noqa: E402
+
+from esi_leap.tests.fixtures import databases  # noqa: E402
+from esi_leap.tests.fixtures import nodes as nodes_fixture  # noqa: E402
+from esi_leap.tests.fixtures import server as server_fixture  # noqa: E402
 
 UTC = datetime.timezone.utc
 ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
@@ -72,75 +80,166 @@ def stop(process):
         process.wait(timeout=30)
 
 
-def lag_run(args, workdir, database):
-    nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
+def start_pair(args, workdir, database):
+    """Start esi-leap-api and esi-leap-manager; return (api, manager)."""
     port = server_fixture.free_port()
+    manager_opts = {'sweep_interval': '60'}
+    if args.manager_workers:
+        manager_opts['workers'] = str(args.manager_workers)
     conf = server_fixture.write_config(
         os.path.join(workdir, 'esi-leap.conf'), database.url,
-        nodes.directory, port, workers=2,
+        os.path.join(workdir, 'nodes'), port, workers=2,
         extra={'DEFAULT': {'transport_url': RABBIT},
-               'manager': {'sweep_interval': '60'}})
+               'manager': manager_opts})
     api = server_fixture.Server(conf, port)
     api.dbsync()
     api.start()
-    manager = start_manager(conf, os.path.join(workdir, 'manager.log'))
     try:
-        session = requests.Session()
-        first = now() + datetime.timedelta(seconds=args.lead)
-        made = []
-        for i in range(args.leases):
-            node = nodes.add('node-%04d' % i, 'owner-project')
-            start = first + datetime.timedelta(
-                seconds=args.spread * i / args.leases)
-            end = start + datetime.timedelta(
-                seconds=args.length + (i % 7))
-            response = session.post(api.url + '/v1/leases', headers=ADMIN,
-                                    json={'resource_uuid': node,
-                                          'project_id': 'lessee-%d' % i,
-                                          'start_time': iso(start),
-                                          'end_time': iso(end)})
-            response.raise_for_status()
-            made.append(response.json()['uuid'])
-        seeded = now()
-        if seeded > first:
-            print('WARNING: seeding took longer than --lead; early leases '
-                  'started before they were all created')
-        last_end = first + datetime.timedelta(
-            seconds=args.spread + args.length + 7)
-        while now() < last_end + datetime.timedelta(seconds=30):
-            listed = session.get(api.url + '/v1/leases', headers=ADMIN,
-                                 params={'view': 'all', 'status': 'any'})
-            leases = [x for x in listed.json()['leases']
-                      if x['uuid'] in set(made)]
-            if all(x['status'] == 'expired' for x in leases):
-                break
-            time.sleep(1)
-    finally:
-        stop(manager)
+        manager = start_manager(conf, os.path.join(workdir, 'manager.log'))
+    except Exception:
         api.stop()
+        raise
+    return api, manager
+
+
+def create_leases(url, schedule, threads):
+    """POST one lease per (node, start, end) of ``schedule``; return uuids.
+
+    ``threads`` client threads, each with its own keep-alive session.
+    """
+    local = threading.local()
+
+    def create(item):
+        i, (node, start, end) = item
+        if not hasattr(local, 'session'):
+            local.session = requests.Session()
+        response = local.session.post(
+            url + '/v1/leases', headers=ADMIN, timeout=120,
+            json={'resource_uuid': node, 'project_id': 'lessee-%d' % i,
+                  'start_time': iso(start), 'end_time': iso(end)})
+        response.raise_for_status()
+        return response.json()['uuid']
+    with futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(create, enumerate(schedule)))
+
+
+def wait_ended(url, made, last_end, timeout):
+    """Sleep until ``last_end``, then poll until every lease has expired.
+
+    Nothing polls while leases start, so the listing does not compete
+    with the manager for the CPU. Returns the leases of ``made`` as last
+    listed.
+    """
+    session = requests.Session()
+    wanted = set(made)
+    time.sleep(max(0.0, (last_end - now()).total_seconds()))
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = session.get(url + '/v1/leases', headers=ADMIN, timeout=120,
+                             params={'view': 'all', 'status': 'any'})
+        listed.raise_for_status()
+        leases = [x for x in listed.json()['leases'] if x['uuid'] in wanted]
+        done = all(x['status'] == 'expired' for x in leases)
+        if done or time.monotonic() > deadline:
+            return leases
+        time.sleep(2)
+
+
+def lags(leases):
+    """Seconds of fulfil and expiry lag; and the leases lacking either."""
+    parse = datetime.datetime.fromisoformat
     fulfil, expire, missing = [], [], 0
     for lease in leases:
         if lease['status'] != 'expired' or not lease['fulfill_time']:
             missing += 1
             continue
-        parse = datetime.datetime.fromisoformat
         fulfil.append((parse(lease['fulfill_time'])
                        - parse(lease['start_time'])).total_seconds())
         expire.append((parse(lease['expire_time'])
                        - parse(lease['end_time'])).total_seconds())
-    print('\n== Lag over %d leases (%s, RabbitMQ, 2 API workers, '
-          'starts spread over %d s)' % (len(made), args.backend,
-                                        args.spread))
-    print('%-10s %8s %8s %8s %8s' % ('', 'p50 ms', 'p99 ms', 'max ms',
-                                     'n'))
+    return fulfil, expire, missing
+
+
+def print_lags(title, leases, manager_cpu):
+    fulfil, expire, missing = lags(leases)
+    print('\n== ' + title)
+    print('%-10s %8s %8s %8s %8s %8s' % ('', 'min ms', 'p50 ms', 'p99 ms',
+                                         'max ms', 'n'))
     for name, values in (('fulfil', fulfil), ('expire', expire)):
         if values:
-            print('%-10s %8.0f %8.0f %8.0f %8d' % (
-                name, 1000 * statistics.median(values),
+            print('%-10s %8.0f %8.0f %8.0f %8.0f %8d' % (
+                name, 1000 * min(values), 1000 * statistics.median(values),
                 1000 * pct(values, 99), 1000 * max(values), len(values)))
     print('leases not fulfilled and expired: %d' % missing)
+    if manager_cpu is not None:
+        print('manager CPU time over the run: %.2f s' % manager_cpu)
     print('baseline (original ESI-Leap): polls every 60 s, so lags of up '
           'to ~60 000 ms, ~30 000 ms on average')
+
+
+def run_schedule(args, workdir, database, make_schedule, title):
+    """Seed the leases ``make_schedule(nodes, first)`` gives, time them.
+
+    ``make_schedule`` returns a list of (node, start, end); the first
+    lease starts ``--lead`` seconds after seeding begins.
+    """
+    nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
+    names = [nodes.add('node-%04d' % i, 'owner-project',
+                       provision_state='active')
+             for i in range(args.leases)]
+    api, manager = start_pair(args, workdir, database)
+    try:
+        cpu = api_bench.ServerCpu(manager.pid)
+        cpu_before = cpu.sample()
+        began = now()
+        first = began + datetime.timedelta(seconds=args.lead)
+        schedule = make_schedule(names, first)
+        made = create_leases(api.url, schedule, args.seed_threads)
+        seeded = now()
+        print('seeded %d leases in %.1f s (%d threads); first start %.1f s '
+              'after seeding ended' % (
+                  len(made), (seeded - began).total_seconds(),
+                  args.seed_threads, (first - seeded).total_seconds()))
+        if seeded > first:
+            print('WARNING: seeding took longer than --lead; early leases '
+                  'started before they were all created')
+        last_end = max(end for _node, _start, end in schedule)
+        leases = wait_ended(api.url, made, last_end,
+                            timeout=max(60.0, 0.2 * args.leases))
+        manager_cpu = api_bench.ServerCpu.used(cpu_before, cpu.sample())
+    finally:
+        stop(manager)
+        api.stop()
+    print_lags(title, leases, manager_cpu)
+
+
+def lag_run(args, workdir, database):
+    """Leases whose starts (and ends) are spread over ``--spread`` s."""
+    def schedule(names, first):
+        items = []
+        for i, node in enumerate(names):
+            start = first + datetime.timedelta(
+                seconds=args.spread * i / len(names))
+            items.append((node, start, start + datetime.timedelta(
+                seconds=args.length + (i % 7))))
+        return items
+    run_schedule(args, workdir, database, schedule,
+                 'Lag over %d leases (%s, RabbitMQ, 2 API workers, starts '
+                 'spread over %d s)' % (args.leases, args.backend,
+                                        args.spread))
+
+
+def burst_run(args, workdir, database):
+    """Every lease starts at one instant and ends at one later instant."""
+    def schedule(names, first):
+        end = first + datetime.timedelta(seconds=args.burst_length)
+        return [(node, first, end) for node in names]
+    run_schedule(args, workdir, database, schedule,
+                 'Burst: %d leases on %d active dummy nodes all starting at '
+                 'one instant and all ending %d s later (%s, RabbitMQ, 2 '
+                 'API workers, manager workers %s)' % (
+                     args.leases, args.leases, args.burst_length,
+                     args.backend, args.manager_workers or 'default'))
 
 
 def sweep_run(args, workdir, database):
@@ -210,31 +309,59 @@ def sweep_run(args, workdir, database):
           'lease in its statuses and filters by time in Python')
 
 
-def main():
+MODES = {'lag': lag_run, 'burst': burst_run, 'sweep': sweep_run}
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--backend', default='mysql',
                         choices=databases.ALL_BACKENDS)
-    parser.add_argument('--leases', type=int, default=200)
-    parser.add_argument('--lead', type=float, default=25.0,
-                        help='seconds before the first lease starts')
+    parser.add_argument('--leases', type=int, default=None,
+                        help='leases (and nodes) of lag and burst (default: '
+                             '200 for lag, 1000 for burst)')
+    parser.add_argument('--lead', type=float, default=None,
+                        help='seconds from the start of seeding to the '
+                             'first lease start (default: 25 for lag; '
+                             'for burst 30 + 0.05 s per lease)')
     parser.add_argument('--spread', type=float, default=30.0,
-                        help='seconds over which lease starts are spread')
+                        help='lag: seconds over which starts are spread')
     parser.add_argument('--length', type=float, default=10.0,
-                        help='shortest lease, seconds')
+                        help='lag: shortest lease, seconds')
+    parser.add_argument('--burst-length', type=int, default=60,
+                        help='burst: seconds from the common start to the '
+                             'common end (default: %(default)s)')
+    parser.add_argument('--seed-threads', type=int, default=4,
+                        help='client threads creating the leases')
+    parser.add_argument('--manager-workers', type=int, default=None,
+                        help='[manager] workers (default: the service\'s)')
     parser.add_argument('--finished', type=int, default=100000)
     parser.add_argument('--repeat', type=int, default=20)
-    parser.add_argument('--only', choices=['lag', 'sweep'])
-    args = parser.parse_args()
+    parser.add_argument('--only', choices=sorted(MODES),
+                        help='one mode; without it lag then sweep run '
+                             '(burst only when asked)')
+    return parser.parse_args(argv)
+
+
+def run_mode(name, args, workdir):
+    """Run one mode on its own throwaway database."""
+    mode_args = argparse.Namespace(**vars(args))
+    if mode_args.leases is None:
+        mode_args.leases = 1000 if name == 'burst' else 200
+    if mode_args.lead is None:
+        mode_args.lead = (30.0 + 0.05 * mode_args.leases if name == 'burst'
+                          else 25.0)
+    database = databases.ThrowawayDatabase(args.backend, workdir).create()
+    try:
+        MODES[name](mode_args, workdir, database)
+    finally:
+        database.drop()
+
+
+def main(argv=None):
+    args = parse_args(argv)
     workdir = tempfile.mkdtemp(prefix='esi-leap-manager-bench-')
-    for run in (lag_run, sweep_run):
-        if args.only and run.__name__ != args.only + '_run':
-            continue
-        database = databases.ThrowawayDatabase(args.backend,
-                                               workdir).create()
-        try:
-            run(args, workdir, database)
-        finally:
-            database.drop()
+    for name in [args.only] if args.only else ['lag', 'sweep']:
+        run_mode(name, args, workdir)
 
 
 if __name__ == '__main__':
