@@ -221,10 +221,19 @@ def _may_see(context, kind, row):
         context.project_id in (row.project_id, row.lessee_id))
 
 
+# NOTE(esi-leap): a ``created`` lease whose start has come may be on its
+# node already: a manager sets the node before it records ``active``. Such a
+# lease is cancelled through ``wait cancel`` so that the manager scrubs the
+# node; deleting it at once would leave the node to a lease that no longer
+# exists. The margin covers clock skew between the API and manager hosts.
+MANAGER_REACH = datetime.timedelta(seconds=60)
+
+
 def cancel_lease_tree(txn, lease, now, recorder):
     """Inside a transaction: cancel a lease and its sub-bookings.
 
-    A lease that never reached its node is deleted at once; one that may
+    A lease that cannot have reached its node (``created`` and starting
+    later than MANAGER_REACH from now) is deleted at once; one that may
     hold it goes to ``wait cancel`` so the manager scrubs the node first.
     Leases already ended or being cancelled are left as they are.
     """
@@ -237,7 +246,8 @@ def cancel_lease_tree(txn, lease, now, recorder):
     for child in child_leases:
         cancel_lease_tree(txn, child, now, recorder)
     before = lease.status
-    if lease.status == statuses.CREATED:
+    if lease.status == statuses.CREATED and \
+            lease.start_time > now + MANAGER_REACH:
         lease.status = statuses.DELETED
         lease.expire_time = now
         recorder.record('lease', lease, 'delete', 'end', before)

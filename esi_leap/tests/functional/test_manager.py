@@ -116,6 +116,51 @@ def test_cancel_of_an_active_lease(owner_ctx, node, nodes, scheduler):
     assert 'lease_uuid' not in nodes.read('node-1')
 
 
+class CancelledMidHandover(dummy_node.DummyNodeType):
+    """Dummy nodes on which the lessee cancels just after the hand-over.
+
+    This is the window between the manager setting the node and recording
+    ``active``: the lease is still ``created`` in the database.
+    """
+
+    def __init__(self):
+        self.cancelled = []
+
+    def set_lease(self, uuid, lease_uuid, lessee_id):
+        super().set_lease(uuid, lease_uuid, lessee_id)
+        leases_obj.cancel(db_api.lease_get(lease_uuid))
+        self.cancelled.append(db_api.lease_get(lease_uuid).status)
+
+
+def test_cancel_during_the_hand_over_still_scrubs_the_node(
+        owner_ctx, node, nodes, scheduler):
+    backend = CancelledMidHandover()
+    resource_types.register('dummy_node', backend)
+    now = timeutils.utcnow()
+    info = backend.get('node-1')
+    one = leases_obj.create(owner_ctx, 'dummy_node', info, 'lessee-project',
+                            start=now - datetime.timedelta(seconds=1),
+                            end=now + datetime.timedelta(hours=1))
+    scheduler.run_once(now=now)
+    # The started lease went to 'wait cancel', not straight to 'deleted'.
+    assert backend.cancelled == ['wait cancel']
+    assert nodes.read('node-1')['lease_uuid'] == one.uuid
+    scheduler.run_once(now=timeutils.utcnow())
+    assert status(one.uuid) == 'deleted'
+    data = nodes.read('node-1')
+    assert 'lease_uuid' not in data
+    assert not data.get('project_id')
+
+
+def test_cancel_of_a_lease_that_has_not_started_deletes_it_at_once(
+        owner_ctx, node, nodes):
+    one = lease(owner_ctx, 1, 2)
+    leases_obj.cancel(db_api.lease_get(one.uuid))
+    assert status(one.uuid) == 'deleted'
+    assert event_types(one.uuid) == ['esi_leap.lease.create.end',
+                                     'esi_leap.lease.delete.end']
+
+
 def test_back_to_back_leases_scrub_before_handing_over(owner_ctx, node,
                                                        nodes, scheduler):
     first = lease(owner_ctx, 1, 2, project='first')
