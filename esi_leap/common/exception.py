@@ -209,11 +209,6 @@ class LeaseNoTimeAvailabilities(Conflict):
                'range %(start_time)s, %(end_time)s.')
 
 
-class OfferNotAvailable(Conflict):
-    msg_fmt = ('Offer %(offer_uuid)s does not have status "available". Got '
-               'offer status "%(status)s".')
-
-
 class LeaseNotActive(Conflict):
     msg_fmt = ('Lease %(lease_uuid)s has status "%(status)s"; it cannot '
                'be sub-leased or changed now.')

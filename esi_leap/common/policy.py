@@ -1,5 +1,6 @@
 """The oslo.policy enforcer and the checks controllers call."""
 import threading
+import time
 
 from oslo_config import cfg
 from oslo_policy import policy
@@ -10,6 +11,18 @@ from esi_leap import policies
 CONF = cfg.CONF
 _ENFORCER = None
 _LOCK = threading.Lock()
+
+# NOTE(esi-leap): oslo.policy re-derives every sub-check's signature with
+# inspect and looks for changed policy files on each enforce() call, about
+# a millisecond a decision on this hardware; a request makes several. A
+# decision depends only on the rule, the target and the credentials (all
+# part of the key) and on the policy rules, which oslo.policy reloads when
+# the policy file changes: decisions are kept DECISION_SECONDS at most, so
+# an edited policy file takes effect within that time, as documented.
+DECISION_SECONDS = 2.0
+_MAX_DECISIONS = 4096
+_decisions = {}
+_decisions_since = [0.0]
 
 
 def get_enforcer():
@@ -38,14 +51,45 @@ def reset():
         if _ENFORCER is not None:
             _ENFORCER.clear()
         _ENFORCER = None
+        _decisions.clear()
+
+
+def _frozen(mapping):
+    """A hashable form of a flat mapping (list values become tuples)."""
+    return tuple(sorted(
+        (k, tuple(v) if isinstance(v, list) else v)
+        for k, v in mapping.items()))
+
+
+def _decided(key, decide):
+    """Return the kept decision for ``key``, or make and keep it."""
+    now = time.monotonic()
+    if now - _decisions_since[0] > DECISION_SECONDS or \
+            len(_decisions) >= _MAX_DECISIONS:
+        _decisions.clear()
+        _decisions_since[0] = now
+    decision = _decisions.get(key)
+    if decision is None:
+        decision = _decisions[key] = bool(decide())
+    return decision
 
 
 def check(rule, context, target=None):
-    """Return whether ``context`` passes ``rule`` for ``target``."""
+    """Return whether ``context`` passes ``rule`` for ``target``.
+
+    The same decision may be reused for DECISION_SECONDS (see the note
+    above); it is always the one oslo.policy makes for these arguments.
+    """
     creds = context.to_policy_values()
     full_target = dict(creds)
     full_target.update(target or {})
-    return get_enforcer().enforce(rule, full_target, creds)
+    try:
+        key = (rule, _frozen(creds), _frozen(target or {}))
+        hash(key)
+    except TypeError:   # values that cannot be ordered: no reuse
+        return get_enforcer().enforce(rule, full_target, creds)
+    return _decided(key, lambda: get_enforcer().enforce(
+        rule, full_target, creds))
 
 
 def authorize(rule, context, target=None):

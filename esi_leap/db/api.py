@@ -180,6 +180,18 @@ def run_booking(resource_type, resource_uuid, body,
                                 attempts)
 
 
+def run_offer_booking(offer_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` under the lock of the node of an offer.
+
+    As run_booking, except that the lock is taken straight from the offer's
+    row (no read before the transaction) and that ``body`` gets None when
+    no offer has the uuid ``offer_uuid``. ``txn.offer_for_claim`` must be
+    the body's first call: the transaction learns its resource from it.
+    Raises exception.BookingContended (409) after ``attempts`` deadlocks.
+    """
+    return _booking.run_offer_booking(offer_uuid, body, attempts)
+
+
 # The manager ------------------------------------------------------------
 
 def due_resources(now):

@@ -94,62 +94,83 @@ def create(context, resource_type, node, start, end, lessee_id=None,
     return row
 
 
-def claim(context, offer, start=None, end=None, name=None, purpose=None,
+def claim(context, ident, start=None, end=None, name=None, purpose=None,
           properties=None):
-    """Create a lease of ``offer`` for the caller's project.
+    """Create a lease, for the caller's project, of the offer ``ident`` names.
 
+    ``ident`` is the offer's uuid or name; only an available offer the
+    caller may see counts, any other is reported as missing
+    (OfferNotFound; OfferDuplicateName when a name names several).
     ``start`` defaults to now (or the offer's start if later); ``end`` to
     the earliest of the default lease length, the start of the next lease
     of the offer, and the offer's end. Raises OfferNoTimeAvailabilities if
-    the window is not free inside the offer, OfferNotAvailable if the
-    offer was withdrawn meanwhile.
+    the window is not free inside the offer.
     """
+    view = visibility(context)
+    book = _claim_booking(context, ident, view, start, end, dict(
+        name=name, purpose=purpose, properties=properties or {}))
+    canonical = lookup.normalise_uuid(ident)
+    found = None
+    if canonical is not None:
+        # NOTE(esi-leap): by uuid the claim is one transaction, locked
+        # straight from the offer's row; only a uuid that names no offer
+        # (it may be a name) goes the long way.
+        found = db_api.run_offer_booking(
+            canonical, lambda txn: txn and book(txn, canonical))
+    if found is None:
+        offer = find(ident, (statuses.AVAILABLE,), view=view)
+        found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
+                                   lambda txn: book(txn, offer.uuid))
+    lease, recorder = found
+    recorder.send()
+    return lease
+
+
+def _claim_booking(context, ident, view, start, end, fields):
+    """Return the body of a claim's transaction: book(txn, offer uuid)."""
     now = timeutils.utcnow()
-    if start is None:
-        start = max(now, offer.start_time)
-    if end is not None:
+    if start is not None and end is not None:
         booking.check_window('a lease', start, end)
         booking.check_lease_length(context, start, end)
-    chosen_end = end
 
-    def book(txn):
+    def book(txn, offer_uuid):
         # NOTE(esi-leap): the offer's status and window and the overlap
-        # check come back in one query, after the resource lock.
+        # check come back in one query, after the resource lock. Without
+        # a start the query uses now: every lease of an offer lies inside
+        # it, so for a later offer start the answers are the same.
         current, taken, next_start = txn.offer_for_claim(
-            offer.uuid, start, chosen_end, statuses.LEASE_BLOCKING)
-        if current.status != statuses.AVAILABLE:
-            raise exception.OfferNotAvailable(offer_uuid=offer.uuid,
-                                              status=current.status)
-        end = chosen_end
-        if end is None:
-            end = _claim_end(txn, current, start, next_start)
-        if start < current.start_time or end > current.end_time or taken:
+            offer_uuid, start or now, end, statuses.LEASE_BLOCKING)
+        if current.status != statuses.AVAILABLE or \
+                not is_visible(current, view):
+            raise exception.OfferNotFound(offer_uuid=ident)
+        lease_start = start or max(now, current.start_time)
+        lease_end = end or _claim_end(txn, current, lease_start, next_start)
+        if start is None and end is not None:
+            booking.check_window('a lease', lease_start, lease_end)
+            booking.check_lease_length(context, lease_start, lease_end)
+        if lease_start < current.start_time or taken or \
+                lease_end > current.end_time:
             raise exception.OfferNoTimeAvailabilities(
-                offer_uuid=offer.uuid,
-                start_time=timeutils.message_format(start),
-                end_time=timeutils.message_format(end))
+                offer_uuid=current.uuid,
+                start_time=timeutils.message_format(lease_start),
+                end_time=timeutils.message_format(lease_end))
         if current.parent_lease_uuid is not None:
             # NOTE(esi-leap): the offer's window was checked against its
             # parent when the offer was made; the parent may have been
             # shortened, cancelled or ended since.
             booking.check_parent_holds(txn, current.parent_lease_uuid,
-                                       start, end)
+                                       lease_start, lease_end)
         lease = txn.add(models.Lease(
-            name=name, project_id=context.project_id,
-            owner_id=current.project_id, purpose=purpose,
+            project_id=context.project_id, owner_id=current.project_id,
             resource_type=current.resource_type,
             resource_uuid=current.resource_uuid,
-            start_time=start, end_time=end, status=statuses.CREATED,
-            properties=properties or {}, offer_uuid=current.uuid,
-            parent_lease_uuid=current.parent_lease_uuid))
+            start_time=lease_start, end_time=lease_end,
+            status=statuses.CREATED, offer_uuid=current.uuid,
+            parent_lease_uuid=current.parent_lease_uuid, **fields))
         recorder = events.Recorder(txn.session)
         recorder.record('lease', lease, 'create', 'end')
         return lease, recorder
-
-    lease, recorder = db_api.run_booking(offer.resource_type,
-                                         offer.resource_uuid, book)
-    recorder.send()
-    return lease
+    return book
 
 
 def _claim_end(txn, offer, start, next_start):

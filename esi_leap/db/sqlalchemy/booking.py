@@ -189,7 +189,12 @@ class ResourceTransaction(object):
             .where(models.Offer.uuid == offer_uuid)).first()
         if row is None:
             return None
-        return row[0], bool(row[1]), row[2]
+        offer = row[0]
+        if self.resource_uuid is None:
+            # An offer_transaction() learns its resource here.
+            self.resource_type = offer.resource_type
+            self.resource_uuid = offer.resource_uuid
+        return offer, bool(row[1]), row[2]
 
     def add(self, row):
         """Insert a new Offer or Lease row (one INSERT); returns it.
@@ -252,6 +257,44 @@ def _lock_statement(dialect, resource_type, resource_uuid):
         index_elements=['resource_type', 'resource_uuid'], set_=bump)
 
 
+def _offer_lock_statement(dialect, offer_uuid):
+    """The lock upsert of the node of offer ``offer_uuid``, in one statement.
+
+    Its source is the offer's row, so it locks nothing (and affects no
+    row) when there is no such offer.
+    """
+    table = models.ResourceLock.__table__
+    offer = models.Offer.__table__
+    source = sa.select(offer.c.resource_type, offer.c.resource_uuid,
+                       sa.literal(0), sa.literal(timeutils.utcnow(),
+                                                 table.c.created_at.type)
+                       ).where(offer.c.uuid == offer_uuid)
+    columns = ['resource_type', 'resource_uuid', 'generation', 'created_at']
+    bump = {'generation': table.c.generation + 1}
+    if dialect == 'mysql':
+        return mysql.insert(table).from_select(
+            columns, source).on_duplicate_key_update(**bump)
+    module = postgresql if dialect == 'postgresql' else sqlite
+    return module.insert(table).from_select(
+        columns, source).on_conflict_do_update(
+            index_elements=['resource_type', 'resource_uuid'], set_=bump)
+
+
+@contextlib.contextmanager
+def offer_transaction(offer_uuid):
+    """Yield a ResourceTransaction on the node of an offer, or None.
+
+    The lock of the offer's node is taken by the first statement, straight
+    from the offer's row, so a claim needs no read before its transaction.
+    None (and nothing locked) when no offer has that uuid. The
+    transaction's resource is known once ``offer_for_claim`` has run.
+    """
+    with engine.writer() as session:
+        locked = session.execute(_offer_lock_statement(
+            session.bind.dialect.name, offer_uuid)).rowcount
+        yield ResourceTransaction(session, None, None) if locked else None
+
+
 @contextlib.contextmanager
 def resource_transaction(resource_type, resource_uuid):
     """Yield a ResourceTransaction holding the resource's row lock.
@@ -285,6 +328,22 @@ def _backoff(attempt):
     time.sleep(random.uniform(ceiling / 2, ceiling))
 
 
+def _retrying(transaction, body, contended, attempts):
+    """Run ``body(txn)`` in ``transaction()``; re-run it after a deadlock.
+
+    Raises ``contended`` once ``attempts`` attempts were rolled back.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction() as txn:
+                return body(txn)
+        except db_exc.DBDeadlock:
+            LOG.info('%s (attempt %d of %d)', contended, attempt, attempts)
+            if attempt < attempts:
+                _backoff(attempt)
+    raise contended
+
+
 def run_booking(resource_type, resource_uuid, body,
                 attempts=BOOKING_ATTEMPTS):
     """Run ``body(txn)`` in a ResourceTransaction; return its result.
@@ -298,16 +357,19 @@ def run_booking(resource_type, resource_uuid, body,
     exception.BookingContended (409) is raised. Nothing of a failed
     attempt is kept.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            with resource_transaction(resource_type, resource_uuid) as txn:
-                return body(txn)
-        except db_exc.DBDeadlock:
-            LOG.info('Booking of %s %s lost to a concurrent change '
-                     '(attempt %d of %d)', resource_type, resource_uuid,
-                     attempt, attempts)
-            if attempt == attempts:
-                break
-            _backoff(attempt)
-    raise exception.BookingContended(resource_type=resource_type,
-                                     resource_uuid=resource_uuid)
+    return _retrying(
+        lambda: resource_transaction(resource_type, resource_uuid), body,
+        exception.BookingContended(resource_type=resource_type,
+                                   resource_uuid=resource_uuid), attempts)
+
+
+def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
+    """Like run_booking, on the node of offer ``offer_uuid``.
+
+    ``body`` gets the transaction of offer_transaction(), None when no
+    offer has that uuid.
+    """
+    return _retrying(
+        lambda: offer_transaction(offer_uuid), body,
+        exception.BookingContended(resource_type='offer',
+                                   resource_uuid=offer_uuid), attempts)

@@ -26,8 +26,6 @@ class ClaimController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.CLAIM, context)
         policy.require_project(context)
-        offer = offers.find(offer_ident, (statuses.AVAILABLE,),
-                            view=offers.visibility(context))
         start = timeutils.parse_optional(
             types.value(new_lease.start_time), 'start_time')
         end = timeutils.parse_optional(
@@ -36,7 +34,7 @@ class ClaimController(rest.RestController):
         name = utils.name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
-        lease = offers.claim(context, offer, start=start, end=end,
+        lease = offers.claim(context, offer_ident, start=start, end=end,
                              name=name, purpose=purpose,
                              properties=properties)
         return views.lease_view(lease)
