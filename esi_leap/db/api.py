@@ -90,6 +90,16 @@ def offer_list_with_windows(filters, blocking, now):
     return _reads.offer_list_with_windows(filters, blocking, now)
 
 
+def offer_resources(filters):
+    """Return the resources of every offer matching an OfferFilters.
+
+    ``{resource_type: set of resource uuids}``, whatever the page: this is
+    what a filter on node facts (a resource class) is decided on before a
+    page is cut. One query.
+    """
+    return _reads.offer_resources(filters)
+
+
 def lease_get(uuid):
     """Return the lease with ``uuid``, or None if there is none."""
     return _reads.lease_get(uuid)
@@ -109,6 +119,15 @@ def lease_list(filters):
     The rows are read-only (attribute access as on the model).
     """
     return _reads.lease_list(filters)
+
+
+def lease_resources(filters):
+    """Return the resources of every lease matching a LeaseFilters.
+
+    ``{resource_type: set of resource uuids}``, whatever the page; one
+    query.
+    """
+    return _reads.lease_resources(filters)
 
 
 def lease_windows_by_offer(offer_uuids, statuses, ending_after):

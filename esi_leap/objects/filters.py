@@ -16,7 +16,11 @@ class OfferVisibility(object):
 
 @dataclasses.dataclass
 class OfferFilters(object):
-    """Criteria of an offer list; None means "any"."""
+    """Criteria of an offer list; None means "any".
+
+    ``resources`` ({resource_type: uuids}) keeps only offers of those
+    resources; an empty mapping matches nothing.
+    """
 
     statuses: tuple = None
     project_id: str = None
@@ -28,12 +32,17 @@ class OfferFilters(object):
     available_end_time: object = None
     blocking_lease_statuses: tuple = ()
     visibility: OfferVisibility = None
+    resources: dict = None
     page: 'Page' = None
 
 
 @dataclasses.dataclass
 class LeaseFilters(object):
-    """Criteria of a lease list; None means "any"."""
+    """Criteria of a lease list; None means "any".
+
+    ``resources`` ({resource_type: uuids}) keeps only leases of those
+    resources; an empty mapping matches nothing.
+    """
 
     statuses: tuple = None
     project_id: str = None
@@ -45,6 +54,7 @@ class LeaseFilters(object):
     purpose: str = None
     start_time: object = None
     end_time: object = None
+    resources: dict = None
     page: 'Page' = None
 
 

@@ -1,4 +1,6 @@
 """Leases: direct creation, end-time changes, cancelling, finding them."""
+import dataclasses
+
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
@@ -7,6 +9,7 @@ from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
 from esi_leap.objects import booking
+from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.policies import lease as lease_policy
 
@@ -23,13 +26,33 @@ def is_party(context, lease):
         lease.owner_id, lease.project_id)
 
 
-def list_leases(filters):
-    """Return the leases matching a LeaseFilters (read-only rows).
+def list_page(filters, resource_class=None):
+    """Return the Listing of the leases matching a LeaseFilters.
 
-    With a page, at most its limit + 1 rows (the extra one says there is
-    more).
+    With ``resource_class``, only leases of nodes of that class, decided
+    before the page is cut (see offers.list_page()). One query (two with a
+    resource class), one backend call per resource type and one name
+    lookup, whatever the number of leases.
     """
-    return db_api.lease_list(filters)
+    nodes = None
+    if resource_class is not None:
+        kept, nodes = listing.of_class(db_api.lease_resources(filters),
+                                       resource_class)
+        filters = dataclasses.replace(filters, resources=kept)
+    found, marker = listing.cut(db_api.lease_list(filters), filters.page,
+                                lambda lease: lease.uuid)
+    result = describe(found, nodes)
+    result.next_marker = marker
+    return result
+
+
+def describe(rows, nodes=None):
+    """Return the Listing of the given lease rows (no paging)."""
+    if nodes is None:
+        nodes = listing.node_facts(listing.resources_of(rows))
+    ids = [lease.project_id for lease in rows] + \
+        [lease.owner_id for lease in rows]
+    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids))
 
 
 def find(ident, statuses_=None, party=None):

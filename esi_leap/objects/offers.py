@@ -1,4 +1,6 @@
 """Offers: creating, claiming, withdrawing, finding and listing them."""
+import dataclasses
+
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import projects
@@ -9,6 +11,7 @@ from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import filters as filters_mod
+from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.policies import offer as offer_policy
 
@@ -242,22 +245,48 @@ def availabilities(offer, taken, now):
     return gaps
 
 
-def list_with_availabilities(filters, now=None):
-    """Return (offers, {offer uuid: availabilities}) matching filters.
+def list_page(filters, resource_class=None, now=None):
+    """Return the Listing of the offers matching an OfferFilters.
 
-    One read transaction, two queries, whatever the number of offers.
+    With ``resource_class``, only offers of nodes of that class: the
+    backend is asked about the nodes of every matching offer first and
+    the page is cut from the offers of that class, so a page is never
+    short while more follow. Two queries in one read transaction (three
+    with a resource class), one backend call per resource type and one
+    name lookup, whatever the number of offers.
     """
+    nodes = None
+    if resource_class is not None:
+        kept, nodes = listing.of_class(db_api.offer_resources(filters),
+                                       resource_class)
+        filters = dataclasses.replace(filters, resources=kept)
     now = now or timeutils.utcnow()
     found, taken = db_api.offer_list_with_windows(
         filters, statuses.LEASE_BLOCKING, now)
-    return found, {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
-                   for o in found}
+    found, marker = listing.cut(found, filters.page, lambda o: o.uuid)
+    result = _described(found, taken, now, nodes)
+    result.next_marker = marker
+    return result
 
 
-def availabilities_for(offers, now):
-    """Return {offer uuid: availabilities} with one query per 500 offers."""
-    available = [o.uuid for o in offers if o.status == statuses.AVAILABLE]
+def describe(rows, now=None):
+    """Return the Listing of the given offer rows (no paging).
+
+    Their availabilities come from one query.
+    """
+    now = now or timeutils.utcnow()
+    available = [o.uuid for o in rows if o.status == statuses.AVAILABLE]
     taken = db_api.lease_windows_by_offer(available, statuses.LEASE_BLOCKING,
                                           now) if available else {}
-    return {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
-            for o in offers}
+    return _described(rows, taken, now)
+
+
+def _described(rows, taken, now, nodes=None):
+    """A Listing of offer ``rows`` given their lease windows ``taken``."""
+    if nodes is None:
+        nodes = listing.node_facts(listing.resources_of(rows))
+    ids = [o.project_id for o in rows] + [o.lessee_id for o in rows]
+    free = {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
+            for o in rows}
+    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids),
+                           availabilities=free)

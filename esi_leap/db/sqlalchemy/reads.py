@@ -10,8 +10,16 @@ from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
 
-_OFFER_COLUMNS = tuple(models.Offer.__table__.columns)
-_LEASE_COLUMNS = tuple(models.Lease.__table__.columns)
+# NOTE(esi-leap): lists read only the columns their callers use (views,
+# availabilities, console checks): every column of every row costs driver
+# and type-processing time, and ids and bookkeeping are never shown.
+_OFFER_COLUMNS = tuple(
+    c for c in models.Offer.__table__.columns
+    if c.key not in ('id', 'created_at', 'updated_at'))
+_LEASE_COLUMNS = tuple(
+    c for c in models.Lease.__table__.columns
+    if c.key not in ('id', 'created_at', 'updated_at', 'attempts',
+                     'next_attempt_at'))
 
 
 def offer_get(uuid):
@@ -57,17 +65,51 @@ def _offer_visibility(visibility):
                   offer.lessee_id.in_(visibility.lessee_ids))
 
 
-def _offer_query(filters):
-    offer = models.Offer
-    query = sa.select(*_OFFER_COLUMNS)
+def _equal(query, model, filters, names):
+    """Add ``column == value`` for each of the named filters that is set."""
+    for name in names:
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(getattr(model, name) == value)
+    return query
+
+
+def _among(model, resources):
+    """Rows of one of ``resources``: {resource_type: [resource uuids]}.
+
+    NOTE(esi-leap): one bound parameter per node. SQLite (3.32 on) takes
+    32,766 of them and the MySQL and PostgreSQL drivers interpolate them
+    client side, so a deployment's node count fits.
+    """
+    wanted = [sa.and_(model.resource_type == type_name,
+                      model.resource_uuid.in_(sorted(uuids)))
+              for type_name, uuids in sorted(resources.items()) if uuids]
+    return sa.or_(*wanted) if wanted else sa.false()
+
+
+def _booking_query(model, columns, filters, equal):
+    """The filters offers and leases share, on a SELECT of ``columns``.
+
+    Statuses, the ``equal`` filters (``column == value``) and the
+    resources filter (for a resource class, decided before paging).
+    """
+    query = sa.select(*columns)
     if filters.statuses is not None:
-        query = query.where(offer.status.in_(filters.statuses))
-    if filters.project_id is not None:
-        query = query.where(offer.project_id == filters.project_id)
-    if filters.resource_type is not None:
-        query = query.where(offer.resource_type == filters.resource_type)
-    if filters.resource_uuid is not None:
-        query = query.where(offer.resource_uuid == filters.resource_uuid)
+        query = query.where(model.status.in_(filters.statuses))
+    query = _equal(query, model, filters, equal)
+    if filters.resources is not None:
+        query = query.where(_among(model, filters.resources))
+    return query
+
+
+_OFFER_EQUAL = ('project_id', 'resource_type', 'resource_uuid')
+_LEASE_EQUAL = ('project_id', 'owner_id', 'offer_uuid', 'resource_type',
+                'resource_uuid', 'purpose')
+
+
+def _offer_query(filters, columns=_OFFER_COLUMNS):
+    offer = models.Offer
+    query = _booking_query(offer, columns, filters, _OFFER_EQUAL)
     if filters.start_time is not None:
         query = query.where(offer.start_time <= filters.start_time,
                             offer.end_time >= filters.end_time)
@@ -85,6 +127,48 @@ def _offer_query(filters):
     if filters.visibility is not None:
         query = query.where(_offer_visibility(filters.visibility))
     return query
+
+
+def _lease_query(filters, columns=_LEASE_COLUMNS):
+    lease = models.Lease
+    query = _booking_query(lease, columns, filters, _LEASE_EQUAL)
+    if filters.party_id is not None:
+        query = query.where(sa.or_(lease.project_id == filters.party_id,
+                                   lease.owner_id == filters.party_id))
+    if filters.start_time is not None:
+        # Inclusive overlap, as the original: touching leases match too.
+        query = query.where(lease.start_time <= filters.end_time,
+                            lease.end_time >= filters.start_time)
+    return query
+
+
+def _resources_of(query):
+    """{resource_type: set of uuids} of the rows ``query`` selects."""
+    with engine.reader() as session:
+        result = {}
+        for type_name, uuid in session.execute(query.distinct()):
+            result.setdefault(type_name, set()).add(uuid)
+    return result
+
+
+def offer_resources(filters):
+    """The resources of the offers matching an OfferFilters (any page).
+
+    {resource_type: set of resource uuids}; one query.
+    """
+    offer = models.Offer
+    return _resources_of(_offer_query(
+        filters, (offer.resource_type, offer.resource_uuid)))
+
+
+def lease_resources(filters):
+    """The resources of the leases matching a LeaseFilters (any page).
+
+    {resource_type: set of resource uuids}; one query.
+    """
+    lease = models.Lease
+    return _resources_of(_lease_query(
+        filters, (lease.resource_type, lease.resource_uuid)))
 
 
 def offer_list(filters):
@@ -123,28 +207,7 @@ def lease_list(filters):
     Read-only rows (attribute access, as the model's), not ORM objects.
     """
     lease = models.Lease
-    query = sa.select(*_LEASE_COLUMNS)
-    if filters.statuses is not None:
-        query = query.where(lease.status.in_(filters.statuses))
-    if filters.project_id is not None:
-        query = query.where(lease.project_id == filters.project_id)
-    if filters.owner_id is not None:
-        query = query.where(lease.owner_id == filters.owner_id)
-    if filters.party_id is not None:
-        query = query.where(sa.or_(lease.project_id == filters.party_id,
-                                   lease.owner_id == filters.party_id))
-    if filters.offer_uuid is not None:
-        query = query.where(lease.offer_uuid == filters.offer_uuid)
-    if filters.resource_type is not None:
-        query = query.where(lease.resource_type == filters.resource_type)
-    if filters.resource_uuid is not None:
-        query = query.where(lease.resource_uuid == filters.resource_uuid)
-    if filters.purpose is not None:
-        query = query.where(lease.purpose == filters.purpose)
-    if filters.start_time is not None:
-        # Inclusive overlap, as the original: touching leases match too.
-        query = query.where(lease.start_time <= filters.end_time,
-                            lease.end_time >= filters.start_time)
+    query = _lease_query(filters)
     with engine.reader() as session:
         return session.execute(sql.paginate(
             session, query, lease, filters.page, lease.uuid)).all()

@@ -3,6 +3,8 @@ import urllib.parse
 
 import pytest
 
+from esi_leap.common import exception
+from esi_leap import resource_types
 from esi_leap.tests.functional.helpers import fault
 
 N = 5
@@ -146,3 +148,81 @@ def test_marker_the_caller_cannot_list_is_unknown(booked, admin, caller):
     response = stranger.request('get', '/v1/leases', status=400,
                                 params={'marker': hidden})
     assert 'Invalid marker' in fault(response)
+
+
+@pytest.fixture
+def two_classes(nodes, owner, lessee):
+    """Six nodes, gpu and cpu in turn, one offer and one lease on each.
+
+    Returns the uuids of the gpu offers and of the gpu leases, oldest
+    first.
+    """
+    gpu_offers, gpu_leases = [], []
+    for i in range(6):
+        resource_class = 'gpu' if i % 2 == 0 else 'cpu'
+        nodes.add('class-node-%d' % i, 'owner-project',
+                  resource_class=resource_class)
+        offer = owner.post('/v1/offers', {
+            'resource_uuid': 'class-node-%d' % i,
+            'start_time': '2090-01-01', 'end_time': '2090-03-01'}).json
+        lease = lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+            'start_time': '2090-02-01', 'end_time': '2090-02-02'}).json
+        if resource_class == 'gpu':
+            gpu_offers.append(offer['uuid'])
+            gpu_leases.append(lease['uuid'])
+    return gpu_offers, gpu_leases
+
+
+@pytest.mark.parametrize('path,key,extra,which', [
+    ('/v1/offers', 'offers', {}, 0),
+    ('/v1/leases', 'leases', {'view': 'all'}, 1),
+])
+def test_resource_class_is_applied_before_paging(two_classes, admin, path,
+                                                 key, extra, which):
+    # Every page is full until the last, and the pages hold exactly the
+    # rows of that class: the class is not filtered out of a page after
+    # it was cut.
+    pages = _follow(admin, path, key, limit='1', resource_class='gpu',
+                    **extra)
+    assert [len(page) for page in pages] == [1, 1, 1]
+    assert [item['uuid'] for page in pages for item in page] == \
+        two_classes[which]
+    assert {item['resource_class'] for page in pages for item in page} == \
+        {'gpu'}
+    whole = admin.get(path, resource_class='gpu', **extra).json
+    assert 'next' not in whole
+    assert [item['uuid'] for item in whole[key]] == two_classes[which]
+    assert admin.get(path, resource_class='fpga', **extra).json[key] == []
+
+
+@pytest.mark.parametrize('path,key,extra', [
+    ('/v1/offers', 'offers', {}),
+    ('/v1/leases', 'leases', {'view': 'all'}),
+])
+def test_marker_of_another_class_is_unknown(two_classes, admin, path, key,
+                                            extra):
+    cpu = [item['uuid'] for item in admin.get(
+        path, resource_class='cpu', **extra).json[key]]
+    response = admin.request('get', path, status=400, params=dict(
+        extra, resource_class='gpu', marker=cpu[0]))
+    assert 'Invalid marker' in fault(response)
+
+
+@pytest.mark.parametrize('path,key,extra', [
+    ('/v1/offers', 'offers', {}),
+    ('/v1/leases', 'leases', {'view': 'all'}),
+])
+def test_backend_down_lists_without_node_facts(two_classes, admin,
+                                               monkeypatch, path, key,
+                                               extra):
+    # NOTE: the rows stay readable with empty node fields; no node can
+    # then be shown to be of a class, so a class filter finds nothing.
+    def down(uuids):
+        raise exception.BackendUnavailable(service='Ironic',
+                                           reason='connection refused')
+    monkeypatch.setattr(resource_types.get('dummy_node'), 'get_many', down)
+    listed = admin.get(path, **extra).json[key]
+    assert len(listed) == 6
+    assert {(item['resource'], item['resource_class']) for item in listed} \
+        == {('', '')}
+    assert admin.get(path, resource_class='gpu', **extra).json[key] == []

@@ -46,13 +46,12 @@ class EventsController(rest.RestController):
                             utils.EVENT_SORT_KEYS)
         paging.marker = _event_marker(paging.marker)
 
-        found = events.list_events(filters.EventFilters(
+        found = events.list_page(filters.EventFilters(
             last_event_id=last_event_id, last_event_time=since,
             event_type=event_type, resource_type=rtype,
             resource_uuid=ruuid, lessee_or_owner_id=project, page=paging))
-        found, more = utils.cut_page(found, paging, lambda e: e.id)
         return utils.paged_body('events', views.event_views(found),
-                                pecan.request, more)
+                                pecan.request, found.next_marker)
 
 
 def _event_marker(marker):

@@ -43,24 +43,23 @@ class LeasesController(rest.RestController):
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.LEASE_SORT_KEYS)
 
-        found = leases.list_leases(filters.LeaseFilters(
+        found = leases.list_page(filters.LeaseFilters(
             statuses=status_set, project_id=project_id, owner_id=owner_id,
             party_id=party_id,
             offer_uuid=utils.offer_filter(context, offer_uuid),
             resource_type=rtype,
             resource_uuid=ruuid, purpose=utils.text(purpose, 'purpose'),
-            start_time=start, end_time=end, page=paging))
-        found, more = utils.cut_page(found, paging, lambda lease: lease.uuid)
-        return utils.paged_body('leases',
-                                views.lease_views(found, resource_class),
-                                pecan.request, more)
+            start_time=start, end_time=end, page=paging),
+            resource_class=resource_class)
+        return utils.paged_body('leases', views.lease_views(found),
+                                pecan.request, found.next_marker)
 
     @expose.expose(types.jsontype, wtypes.text)
     def get_one(self, lease_ident):
         """Show one lease, by uuid or name, if the caller may see it."""
         context = pecan.request.context
         lease = leases.find_visible(context, lease_ident)
-        return views.lease_view(lease)
+        return views.lease_view(leases.describe([lease]))
 
     @expose.expose(types.jsontype, body=types.LeaseBody, status_code=201)
     def post(self, new_lease):
@@ -89,7 +88,7 @@ class LeasesController(rest.RestController):
             utils.project(project_ident, 'project_id'),
             start=start, end=end, name=name,
             purpose=purpose, properties=properties)
-        return views.lease_view(lease)
+        return views.lease_view(leases.describe([lease]))
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, lease_ident, patch):
@@ -104,7 +103,7 @@ class LeasesController(rest.RestController):
         end = timeutils.parse(patch['end_time'], 'end_time')
 
         lease = leases.update_end_time(lease, end)
-        return views.lease_view(lease)
+        return views.lease_view(leases.describe([lease]))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):

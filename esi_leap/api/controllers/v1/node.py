@@ -8,13 +8,9 @@ from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
-from esi_leap.common import exception
 from esi_leap.common import policy
-from esi_leap.common import projects
-from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
+from esi_leap.objects import nodes
 from esi_leap.policies import node as node_policy
-from esi_leap import resource_types
 
 CONF = cfg.CONF
 
@@ -40,38 +36,9 @@ class NodesController(rest.RestController):
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.NODE_SORT_KEYS)
 
-        type_name = CONF.api.default_resource_type
-        nodes = resource_types.get(type_name).list_nodes(
-            owner=owner, lessee=lessee, resource_class=resource_class)
-        if not admin:
-            nodes = [n for n in nodes if context.project_id is not None
-                     and context.project_id in (n.owner_id, n.lessee_id)]
-        nodes, more = utils.cut_page(_page_of(nodes, paging), paging,
-                                     lambda n: n.uuid)
-        bookings = db_api.node_bookings(type_name, timeutils.utcnow())
-        names = projects.get_directory().names(
-            {n.owner_id for n in nodes} | {n.lessee_id for n in nodes})
-        return utils.paged_body('nodes',
-                                views.node_views(nodes, bookings, names),
-                                pecan.request, more)
-
-
-def _page_of(nodes, paging):
-    """Sort the backend's node list and cut a page (plus one) out of it.
-
-    Without any paging parameter the backend's order is kept.
-    """
-    if paging.limit is None and paging.marker is None and \
-            paging.sort_key is None:
-        return nodes
-    key = paging.sort_key or 'uuid'
-    ordered = sorted(nodes, key=lambda n: (getattr(n, key) or '', n.uuid),
-                     reverse=paging.sort_dir == 'desc')
-    if paging.marker is not None:
-        uuids = [n.uuid for n in ordered]
-        if paging.marker not in uuids:
-            raise exception.MarkerNotFound(marker=paging.marker)
-        ordered = ordered[uuids.index(paging.marker) + 1:]
-    if paging.limit is not None:
-        ordered = ordered[:paging.limit + 1]
-    return ordered
+        found = nodes.list_page(
+            CONF.api.default_resource_type, paging, owner=owner,
+            lessee=lessee, resource_class=resource_class,
+            party=None if admin else context.project_id)
+        return utils.paged_body('nodes', views.node_views(found),
+                                pecan.request, found.next_marker)

@@ -12,6 +12,7 @@ from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
+from esi_leap.objects import leases
 from esi_leap.objects import offers
 from esi_leap.policies import offer as offer_policy
 
@@ -37,7 +38,7 @@ class ClaimController(rest.RestController):
         lease = offers.claim(context, offer_ident, start=start, end=end,
                              name=name, purpose=purpose,
                              properties=properties)
-        return views.lease_view(lease)
+        return views.lease_view(leases.describe([lease]))
 
 
 class OffersController(rest.RestController):
@@ -69,7 +70,7 @@ class OffersController(rest.RestController):
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.OFFER_SORT_KEYS)
 
-        found, free = offers.list_with_availabilities(filters.OfferFilters(
+        found = offers.list_page(filters.OfferFilters(
             statuses=status_set,
             project_id=utils.project(project_id, 'project_id'),
             resource_type=rtype,
@@ -79,11 +80,10 @@ class OffersController(rest.RestController):
             available_start_time=a_start,
             available_end_time=a_end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
-            visibility=offers.visibility(context), page=paging))
-        found, more = utils.cut_page(found, paging, lambda o: o.uuid)
-        return utils.paged_body(
-            'offers', views.offer_views(found, resource_class, free),
-            pecan.request, more)
+            visibility=offers.visibility(context), page=paging),
+            resource_class=resource_class)
+        return utils.paged_body('offers', views.offer_views(found),
+                                pecan.request, found.next_marker)
 
     @expose.expose(types.jsontype, wtypes.text)
     def get_one(self, offer_ident):
@@ -92,7 +92,7 @@ class OffersController(rest.RestController):
         policy.authorize(offer_policy.GET, context)
         policy.require_project(context, offer_policy.OFFER_ADMIN)
         offer = offers.find(offer_ident, view=offers.visibility(context))
-        return views.offer_view(offer)
+        return views.offer_view(offers.describe([offer]))
 
     @expose.expose(types.jsontype, body=types.OfferBody, status_code=201)
     def post(self, new_offer):
@@ -118,7 +118,7 @@ class OffersController(rest.RestController):
             lessee_id=utils.project(types.value(new_offer.lessee_id),
                                     'lessee_id'),
             name=name, properties=properties)
-        return views.offer_view(offer)
+        return views.offer_view(offers.describe([offer]))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, offer_ident):

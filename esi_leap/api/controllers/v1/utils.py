@@ -230,17 +230,6 @@ def page(limit, marker, sort_key, sort_dir, sort_keys):
     return parsed
 
 
-def cut_page(items, paging, marker_of):
-    """Split a list read with one extra row into (page, next marker).
-
-    The next marker is None when this is the last page.
-    """
-    if paging is None or paging.limit is None or len(items) <= paging.limit:
-        return items, None
-    items = items[:paging.limit]
-    return items, marker_of(items[-1])
-
-
 def next_link(request, marker):
     """Ironic's ``next`` link: this request's URL, from ``marker`` on."""
     params = [(k, v) for k, v in request.GET.items() if k != 'marker']

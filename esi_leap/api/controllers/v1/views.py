@@ -1,78 +1,34 @@
-"""Turn offer and lease rows into API dicts, with their computed fields.
+"""Turn Listings (esi_leap.objects.listing) into API dicts.
 
-Computed fields (project names, node name, class and properties,
-availabilities) are fetched for a whole page at once: one backend call per
-resource type, one project-name lookup and one lease query per 500 offers,
-never one call per row.
+Views only serialise: the rows and the facts shown beside them (node
+name, class and properties, project names, availabilities, bookings) were
+all looked up by the domain layer before.
 """
-import collections
-
-from oslo_log import log
-
-from esi_leap.common import exception
-from esi_leap.common import projects
 from esi_leap.common import timeutils
-from esi_leap.objects import offers as offers_obj
-from esi_leap import resource_types
 
-LOG = log.getLogger(__name__)
+_NO_NODE = ('', '', {})
 
 
-def _nodes(rows):
-    """Return {(resource_type, uuid): NodeInfo} for the rows' resources."""
-    wanted = collections.defaultdict(set)
-    for row in rows:
-        wanted[row.resource_type].add(row.resource_uuid)
-    found = {}
-    for type_name, uuids in wanted.items():
-        try:
-            nodes = resource_types.get(type_name).get_many(uuids)
-        except exception.ResourceTypeUnknown:
-            LOG.warning('Rows refer to resource type %s, which is not '
-                        'installed', type_name)
-            continue
-        except exception.BackendUnavailable as e:
-            # NOTE(esi-leap): leases must stay readable (with their
-            # status_reason) exactly when the backend is down.
-            LOG.warning('Node details unavailable: %s', e)
-            continue
-        for uuid, node in nodes.items():
-            found[(type_name, uuid)] = node
-    return found
+def _node_fields(nodes):
+    """{(resource_type, uuid): (name, class, public properties)}.
 
-
-def _resource_fields(row, nodes):
-    node = nodes.get((row.resource_type, row.resource_uuid))
-    if node is None:
-        return {'resource': '', 'resource_class': '',
-                'resource_properties': {}}
-    return {'resource': node.name,
-            'resource_class': node.resource_class,
-            'resource_properties': node.public_properties()}
-
-
-def _names(ids):
-    return projects.get_directory().names({i for i in ids if i})
-
-
-def offer_views(offers, resource_class=None, free=None):
-    """Return the API dicts of ``offers``, in order.
-
-    With ``resource_class``, offers of nodes of another class are left out.
-    ``free`` maps offer uuid to availabilities (else they are read).
+    NOTE(esi-leap): worked out once per node rather than once per row: a
+    node carries many offers and leases.
     """
-    nodes = _nodes(offers)
-    names = _names([o.project_id for o in offers]
-                   + [o.lessee_id for o in offers])
-    if free is None:
-        free = offers_obj.availabilities_for(offers, timeutils.utcnow())
+    return {key: (node.name, node.resource_class, node.public_properties())
+            for key, node in nodes.items()}
+
+
+def offer_views(found):
+    """Return the API dicts of a Listing of offers, in order."""
+    fields = _node_fields(found.nodes)
+    names = found.names
+    free = found.availabilities
     iso = timeutils.isoformat
     views = []
-    for offer in offers:
-        resource = _resource_fields(offer, nodes)
-        if resource_class is not None and \
-                resource['resource_class'] != resource_class:
-            continue
+    for offer in found.rows:
+        node, node_class, node_properties = fields.get(
+            (offer.resource_type, offer.resource_uuid), _NO_NODE)
         views.append({
             'name': offer.name,
             'uuid': offer.uuid,
@@ -82,9 +38,9 @@ def offer_views(offers, resource_class=None, free=None):
             'lessee': names.get(offer.lessee_id, ''),
             'resource_type': offer.resource_type,
             'resource_uuid': offer.resource_uuid,
-            'resource': resource['resource'],
-            'resource_class': resource['resource_class'],
-            'resource_properties': resource['resource_properties'],
+            'resource': node,
+            'resource_class': node_class,
+            'resource_properties': node_properties,
             'start_time': iso(offer.start_time),
             'end_time': iso(offer.end_time),
             'status': offer.status,
@@ -96,21 +52,15 @@ def offer_views(offers, resource_class=None, free=None):
     return views
 
 
-def lease_views(leases, resource_class=None):
-    """Return the API dicts of ``leases``, in order.
-
-    With ``resource_class``, leases of nodes of another class are left out.
-    """
-    nodes = _nodes(leases)
-    names = _names([lease.project_id for lease in leases]
-                   + [lease.owner_id for lease in leases])
+def lease_views(found):
+    """Return the API dicts of a Listing of leases, in order."""
+    fields = _node_fields(found.nodes)
+    names = found.names
     iso = timeutils.isoformat
     views = []
-    for lease in leases:
-        resource = _resource_fields(lease, nodes)
-        if resource_class is not None and \
-                resource['resource_class'] != resource_class:
-            continue
+    for lease in found.rows:
+        node, node_class, node_properties = fields.get(
+            (lease.resource_type, lease.resource_uuid), _NO_NODE)
         views.append({
             'name': lease.name,
             'uuid': lease.uuid,
@@ -120,9 +70,9 @@ def lease_views(leases, resource_class=None):
             'owner': names.get(lease.owner_id, ''),
             'resource_type': lease.resource_type,
             'resource_uuid': lease.resource_uuid,
-            'resource_class': resource['resource_class'],
-            'resource_properties': resource['resource_properties'],
-            'resource': resource['resource'],
+            'resource_class': node_class,
+            'resource_properties': node_properties,
+            'resource': node,
             'start_time': iso(lease.start_time),
             'fulfill_time': iso(lease.fulfill_time),
             'expire_time': iso(lease.expire_time),
@@ -137,14 +87,12 @@ def lease_views(leases, resource_class=None):
     return views
 
 
-def node_views(nodes, bookings, names):
-    """Return the API dicts of ``nodes``, in order.
-
-    ``bookings`` is db_api.node_bookings() of their type, ``names`` maps
-    project ids to names.
-    """
+def node_views(found):
+    """Return the API dicts of a Listing of nodes, in order."""
+    names = found.names
+    bookings = found.bookings or {}
     result = []
-    for node in nodes:
+    for node in found.rows:
         booked = bookings.get(node.uuid, {})
         item = {
             'name': node.name,
@@ -167,8 +115,8 @@ def node_views(nodes, bookings, names):
     return result
 
 
-def event_views(events):
-    """Return the API dicts of ``events``, in order."""
+def event_views(found):
+    """Return the API dicts of a Listing of events, in order."""
     iso = timeutils.isoformat
     return [{
         'id': e.id,
@@ -180,17 +128,17 @@ def event_views(events):
         'resource_uuid': e.resource_uuid,
         'lessee_id': e.lessee_id,
         'owner_id': e.owner_id,
-    } for e in events]
+    } for e in found.rows]
 
 
-def offer_view(offer):
-    """Return the API dict of one offer."""
-    return offer_views([offer])[0]
+def offer_view(found):
+    """Return the API dict of the one offer of a Listing."""
+    return offer_views(found)[0]
 
 
-def lease_view(lease):
-    """Return the API dict of one lease."""
-    return lease_views([lease])[0]
+def lease_view(found):
+    """Return the API dict of the one lease of a Listing."""
+    return lease_views(found)[0]
 
 
 def console_token_view(node, token, access_url):
