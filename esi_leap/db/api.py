@@ -18,9 +18,16 @@ ResourceTransaction) and ``manager`` (the manager's queries).
 from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import engine as _engine
+from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import manager as _manager
+from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import reads as _reads
+
+
+# Length of the name, purpose, project id and resource uuid columns: the
+# longest such text the API accepts.
+TEXT_LENGTH = _models.TEXT_LENGTH
 
 
 # Engine and sessions --------------------------------------------------
@@ -262,12 +269,15 @@ def release_resource(resource_type, resource_uuid, owner):
 
 # Console auth tokens ----------------------------------------------------
 
-def token_create(row, now):
-    """Store a new ConsoleAuthToken row and return it.
+def token_create(fields, now):
+    """Store a new console token row and return it.
+
+    ``fields`` are its columns (token_hash, resource_type, node_uuid,
+    lease_uuid, user_id, project_id, expires).
 
     In the same transaction, the node's expired and unused tokens go.
     """
-    return _console_tokens.token_create(row, now)
+    return _console_tokens.token_create(fields, now)
 
 
 def token_consume(token_hash, now):
@@ -303,6 +313,16 @@ def tokens_state(token_ids, now):
     the node. One query for any number of ids.
     """
     return _console_tokens.tokens_state(token_ids, now)
+
+
+# Events -----------------------------------------------------------------
+
+def insert_event(session, **values):
+    """Insert one event row (Event columns) in ``session``'s transaction.
+
+    For the manager's transactions; a ResourceTransaction has add_event().
+    """
+    _events.insert_event(session, **values)
 
 
 # Lease e-mail notices ---------------------------------------------------

@@ -1,16 +1,16 @@
 """Lifecycle events: a row in the same transaction as the change, then a
 versioned notification once that transaction has committed."""
+import functools
+
 from oslo_config import cfg
 from oslo_log import log
 
 from esi_leap.common import rpc
 from esi_leap.common import timeutils
-from esi_leap.db.sqlalchemy import models
+from esi_leap.db import api as db_api
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
-
-_EVENTS = models.Event.__table__
 _LEVELS = ('debug', 'info', 'warning', 'error', 'critical')
 
 
@@ -44,12 +44,22 @@ def _payload(obj_type, obj, status_before):
 class Recorder(object):
     """Collects the events of one transaction and sends them after it.
 
-    record() adds the event rows to the transaction's session; send() is
-    called after the commit and emits one notification per event.
+    record() writes the event rows into the transaction; send() is called
+    after the commit and emits one notification per event. The
+    transaction is a ResourceTransaction (``add_event``); a bare session
+    (the manager's) is still accepted and written through db_api.
     """
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, transaction):
+        if hasattr(transaction, 'add_event'):
+            self._add_event = transaction.add_event
+            self.session = None
+        else:
+            # NOTE(esi-leap): the manager still hands over its session and
+            # reads it back (``recorder.session``) for its notices.
+            self.session = transaction
+            self._add_event = functools.partial(db_api.insert_event,
+                                                transaction)
         self.pending = []
 
     def record(self, obj_type, obj, action, phase, status_before=None,
@@ -60,15 +70,13 @@ class Recorder(object):
             lessee_id, owner_id = obj.project_id, obj.owner_id
         else:
             lessee_id, owner_id = obj.lessee_id, obj.project_id
-        # NOTE(esi-leap): a Core INSERT, not session.add(): no ORM unit of
-        # work for a row nothing reads back in this transaction.
         now = timeutils.utcnow()
-        self.session.execute(_EVENTS.insert().values(
+        self._add_event(
             event_type=event_type, event_time=when or now,
             object_type=obj_type, object_uuid=obj.uuid,
             resource_type=obj.resource_type,
             resource_uuid=obj.resource_uuid,
-            lessee_id=lessee_id, owner_id=owner_id, created_at=now))
+            lessee_id=lessee_id, owner_id=owner_id, created_at=now)
         level = 'error' if phase == 'error' else 'info'
         self.pending.append((level, event_type,
                              _payload(obj_type, obj,

@@ -174,10 +174,9 @@ def clip_children(txn, lease, now, recorder):
             cancel_lease_tree(txn, child, now, recorder)
         elif child.end_time > end:
             child.end_time = end
-            db_api.delete_notice(txn.session, child.uuid,
-                                 statuses.NOTICE_ENDING)
+            txn.forget_notice(child.uuid, statuses.NOTICE_ENDING)
             recorder.record('lease', child, 'update', 'end')
-    txn.session.flush()
+    txn.flush()
 
 
 def check_resource_window(txn, start, end, exclude=None, context=None):
@@ -255,7 +254,7 @@ def cancel_lease_tree(txn, lease, now, recorder):
         lease.status = statuses.WAIT_CANCEL
         lease.next_attempt_at = None
         recorder.record('lease', lease, 'delete', 'start', before)
-    txn.session.flush()
+    txn.flush()
 
 
 def cancel_offer_tree(txn, offer, now, recorder):
@@ -267,4 +266,4 @@ def cancel_offer_tree(txn, offer, now, recorder):
     before = offer.status
     offer.status = statuses.DELETED
     recorder.record('offer', offer, 'delete', 'end', before)
-    txn.session.flush()
+    txn.flush()

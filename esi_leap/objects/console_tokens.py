@@ -15,7 +15,6 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
-from esi_leap.db.sqlalchemy import models
 from esi_leap.objects import filters
 from esi_leap.policies import console_auth_token as token_policy
 
@@ -123,7 +122,7 @@ def issue(context, resource_type, node, lease, ttl, now):
     Returns the token itself; it is never stored or shown again.
     """
     token = secrets.token_urlsafe(32)
-    db_api.token_create(models.ConsoleAuthToken(
+    db_api.token_create(dict(
         token_hash=hash_token(token), resource_type=resource_type,
         node_uuid=node.uuid, lease_uuid=lease.uuid if lease else None,
         user_id=context.user_id, project_id=context.project_id,

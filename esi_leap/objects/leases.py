@@ -6,7 +6,6 @@ from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import listing
@@ -113,13 +112,12 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end, context=context)
-        row = txn.add(models.Lease(
+        row = txn.add_lease(
             name=name, project_id=project_id, owner_id=context.project_id,
-            purpose=purpose, resource_type=resource_type,
-            resource_uuid=node.uuid, start_time=start, end_time=end,
+            purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
-            parent_lease_uuid=parent_uuid))
-        recorder = events.Recorder(txn.session)
+            parent_lease_uuid=parent_uuid)
+        recorder = events.Recorder(txn)
         recorder.record('lease', row, 'create', 'end')
         return row, recorder
 
@@ -150,11 +148,10 @@ def update_end_time(lease, end):
             # NOTE(esi-leap): the "about to end" notice is decided again
             # for the new end, in this transaction, so it cannot be lost
             # between the change and the next decision.
-            db_api.delete_notice(txn.session, current.uuid,
-                                 statuses.NOTICE_ENDING)
+            txn.forget_notice(current.uuid, statuses.NOTICE_ENDING)
         shortened = end < current.end_time
         current.end_time = end
-        recorder = events.Recorder(txn.session)
+        recorder = events.Recorder(txn)
         recorder.record('lease', current, 'update', 'end')
         if shortened:
             booking.clip_children(txn, current, timeutils.utcnow(),
@@ -176,7 +173,7 @@ def cancel(lease):
         current = txn.lease(lease.uuid)
         if current.status not in statuses.LEASE_CAN_DELETE:
             raise exception.LeaseNotFound(lease_id=lease.uuid)
-        recorder = events.Recorder(txn.session)
+        recorder = events.Recorder(txn)
         booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
         return current, recorder
 

@@ -7,7 +7,6 @@ from esi_leap.common import projects
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import filters as filters_mod
@@ -83,12 +82,11 @@ def create(context, resource_type, node, start, end, lessee_id=None,
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(txn, start, end, context=context)
-        row = txn.add(models.Offer(
+        row = txn.add_offer(
             name=name, project_id=context.project_id, lessee_id=lessee_id,
-            resource_type=resource_type, resource_uuid=node.uuid,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
-            properties=properties or {}, parent_lease_uuid=parent_uuid))
-        recorder = events.Recorder(txn.session)
+            properties=properties or {}, parent_lease_uuid=parent_uuid)
+        recorder = events.Recorder(txn)
         recorder.record('offer', row, 'create', 'end')
         return row, recorder
 
@@ -163,14 +161,12 @@ def _claim_booking(context, ident, view, start, end, fields):
             # shortened, cancelled or ended since.
             booking.check_parent_holds(txn, current.parent_lease_uuid,
                                        lease_start, lease_end)
-        lease = txn.add(models.Lease(
+        lease = txn.add_lease(
             project_id=context.project_id, owner_id=current.project_id,
-            resource_type=current.resource_type,
-            resource_uuid=current.resource_uuid,
             start_time=lease_start, end_time=lease_end,
             status=statuses.CREATED, offer_uuid=current.uuid,
-            parent_lease_uuid=current.parent_lease_uuid, **fields))
-        recorder = events.Recorder(txn.session)
+            parent_lease_uuid=current.parent_lease_uuid, **fields)
+        recorder = events.Recorder(txn)
         recorder.record('lease', lease, 'create', 'end')
         return lease, recorder
     return book
@@ -209,7 +205,7 @@ def cancel(offer):
         current = txn.offer(offer.uuid)
         if current.status not in statuses.OFFER_CAN_DELETE:
             raise exception.OfferNotFound(offer_uuid=offer.uuid)
-        recorder = events.Recorder(txn.session)
+        recorder = events.Recorder(txn)
         booking.cancel_offer_tree(txn, current, timeutils.utcnow(), recorder)
         return current, recorder
 

@@ -19,7 +19,9 @@ from sqlalchemy.dialects import sqlite
 from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import sql
 
 LOG = log.getLogger(__name__)
@@ -220,6 +222,43 @@ class ResourceTransaction(object):
                 values[column.key] = value
         self.session.execute(table.insert().values(**values))
         return row
+
+    def add_offer(self, **fields):
+        """Insert a new offer of this resource with ``fields``; return it.
+
+        ``fields`` are Offer columns; the row is filled in as by add().
+        """
+        return self.add(models.Offer(
+            resource_type=self.resource_type,
+            resource_uuid=self.resource_uuid, **fields))
+
+    def add_lease(self, **fields):
+        """Insert a new lease of this resource with ``fields``; return it.
+
+        ``fields`` are Lease columns; the row is filled in as by add().
+        """
+        return self.add(models.Lease(
+            resource_type=self.resource_type,
+            resource_uuid=self.resource_uuid, **fields))
+
+    def add_event(self, **values):
+        """Insert an event row (Event columns) in this transaction."""
+        _events.insert_event(self.session, **values)
+
+    def forget_notice(self, lease_uuid, kind):
+        """Forget a lease's ``kind`` e-mail notice in this transaction.
+
+        It is then decided, and sent, again.
+        """
+        _notices.delete_notice(self.session, lease_uuid, kind)
+
+    def flush(self):
+        """Send the changes made to rows read through this transaction.
+
+        They are committed with it; flushing makes later queries in the
+        transaction see them.
+        """
+        self.session.flush()
 
 
 def _lock_values(resource_type, resource_uuid):

@@ -33,8 +33,12 @@ def lease_holds(lease_uuid_column, now):
         ~sa.exists(running_child)))
 
 
-def token_create(row, now):
-    """Store a new token row; drop the node's expired, unused tokens."""
+def token_create(fields, now):
+    """Store a new token row (ConsoleAuthToken columns); return it.
+
+    Drops the node's expired, unused tokens in the same transaction.
+    """
+    row = _TOKEN(**fields)
     with engine.writer() as session:
         session.execute(sa.delete(_TOKEN).where(
             _TOKEN.resource_type == row.resource_type,

@@ -8,7 +8,7 @@ from oslo_config import cfg
 from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import timeutils
-from esi_leap.db.sqlalchemy import models
+from esi_leap.db import api as db_api
 from esi_leap.objects import filters
 from esi_leap.objects import lookup
 from esi_leap.objects import offers
@@ -161,7 +161,7 @@ def properties(value, field='properties'):
     return value
 
 
-def text(value, field, limit=models.TEXT_LENGTH):
+def text(value, field, limit=db_api.TEXT_LENGTH):
     """Return a client string that fits its column (255 characters)."""
     if value is not None and len(value) > limit:
         raise exception.FieldTooLong(field=field, limit=limit)

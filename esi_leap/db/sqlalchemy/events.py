@@ -1,0 +1,17 @@
+"""Event rows: written in the transaction of the change they record."""
+from esi_leap.db.sqlalchemy import models
+
+_EVENTS = models.Event.__table__
+
+
+def insert_event(session, **values):
+    """Insert one event row in ``session``'s transaction.
+
+    ``values`` are the Event columns (event_type, event_time, object_type,
+    object_uuid, resource_type, resource_uuid, lessee_id, owner_id,
+    created_at).
+
+    NOTE(esi-leap): a Core INSERT, not session.add(): no ORM unit of work
+    for a row nothing reads back in this transaction.
+    """
+    session.execute(_EVENTS.insert().values(**values))
