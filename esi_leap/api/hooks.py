@@ -5,6 +5,7 @@ from oslo_config import cfg
 from pecan import hooks
 
 from esi_leap.common import context
+from esi_leap.common import outbox
 
 CONF = cfg.CONF
 
@@ -42,7 +43,9 @@ class RPCHook(hooks.PecanHook):
 
     NOTE(esi-leap): the manager never depends on this cast arriving (it
     plans from the database and sweeps regularly); the cast only makes it
-    act on a change at once rather than at its next planned run.
+    act on a change at once rather than at its next planned run. It leaves
+    from the outbox thread, after the response, and one cast covers every
+    change made while it waited.
     """
 
     _client = None
@@ -61,4 +64,6 @@ class RPCHook(hooks.PecanHook):
         if state.request.method not in ('POST', 'PATCH', 'DELETE') or \
                 state.response.status_int >= 400:
             return
-        self.client().wake(getattr(state.request, 'context', None))
+        context = getattr(state.request, 'context', None)
+        client = self.client()
+        outbox.OUTBOX.put_wake(lambda: client.wake(context))

@@ -5,6 +5,7 @@ from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
 
+from esi_leap.common import outbox
 from esi_leap.common import rpc
 from esi_leap.manager import manager
 from esi_leap.manager import notices
@@ -70,4 +71,6 @@ class ManagerService(object):
             self.scheduler.stop()
         if self.notifier is not None:
             self.notifier.stop()
+        if not outbox.OUTBOX.flush():
+            LOG.warning('Stopping with notifications still unsent')
         LOG.info('esi-leap manager stopped')

@@ -5,6 +5,7 @@ import functools
 from oslo_config import cfg
 from oslo_log import log
 
+from esi_leap.common import outbox
 from esi_leap.common import rpc
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
@@ -83,15 +84,21 @@ class Recorder(object):
                                       status_before or obj.status)))
 
     def send(self):
-        """Emit the notifications (after the commit); never raises."""
+        """Emit the notifications (after the commit); never raises.
+
+        They leave in order from the process's outbox thread: the caller
+        never waits on the message bus.
+        """
         threshold = CONF.notification.notification_level
         for level, event_type, payload in self.pending:
             if _LEVELS.index(level) < _LEVELS.index(threshold):
                 continue
-            try:
-                notifier = rpc.get_notifier()
-                getattr(notifier, level)({}, event_type, payload)
-            except Exception as e:
-                LOG.warning('Could not send notification %s: %s',
-                            event_type, e)
+            outbox.OUTBOX.put(functools.partial(_notify, level, event_type,
+                                                payload),
+                              'notification %s' % event_type)
         self.pending = []
+
+
+def _notify(level, event_type, payload):
+    """Send one versioned notification (from the outbox thread)."""
+    getattr(rpc.get_notifier(), level)({}, event_type, payload)
