@@ -283,40 +283,52 @@ def ensure_lock_row(resource_type, resource_uuid):
         session.execute(stmt)
 
 
-def _lock_statement(dialect, resource_type, resource_uuid):
-    """One statement that creates the lock row if needed and locks it."""
-    table = models.ResourceLock.__table__
-    values = _lock_values(resource_type, resource_uuid)
-    bump = {'generation': table.c.generation + 1}
+def _upsert(dialect, insert):
+    """Make ``insert`` into resource_locks bump the generation on conflict."""
+    bump = {'generation': models.ResourceLock.__table__.c.generation + 1}
     if dialect == 'mysql':
-        return mysql.insert(table).values(**values).on_duplicate_key_update(
-            **bump)
-    module = postgresql if dialect == 'postgresql' else sqlite
-    return module.insert(table).values(**values).on_conflict_do_update(
+        return insert.on_duplicate_key_update(**bump)
+    return insert.on_conflict_do_update(
         index_elements=['resource_type', 'resource_uuid'], set_=bump)
 
 
-def _offer_lock_statement(dialect, offer_uuid):
-    """The lock upsert of the node of offer ``offer_uuid``, in one statement.
+def _build_lock_statements(dialect):
+    """The two lock upserts of ``dialect``, with bound parameters.
 
-    Its source is the offer's row, so it locks nothing (and affects no
-    row) when there is no such offer.
+    'resource' locks (resource_type, resource_uuid); 'offer' locks the node
+    of the offer whose uuid is ``offer_uuid``: its source is the offer's
+    row, so it locks nothing (and affects no row) when there is no such
+    offer. Both take ``now`` as the created_at of a new lock row.
     """
     table = models.ResourceLock.__table__
     offer = models.Offer.__table__
-    source = sa.select(offer.c.resource_type, offer.c.resource_uuid,
-                       sa.literal(0), sa.literal(timeutils.utcnow(),
-                                                 table.c.created_at.type)
-                       ).where(offer.c.uuid == offer_uuid)
-    columns = ['resource_type', 'resource_uuid', 'generation', 'created_at']
-    bump = {'generation': table.c.generation + 1}
-    if dialect == 'mysql':
-        return mysql.insert(table).from_select(
-            columns, source).on_duplicate_key_update(**bump)
-    module = postgresql if dialect == 'postgresql' else sqlite
-    return module.insert(table).from_select(
-        columns, source).on_conflict_do_update(
-            index_elements=['resource_type', 'resource_uuid'], set_=bump)
+    module = {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
+    now = sa.bindparam('now', type_=table.c.created_at.type)
+    by_resource = module.insert(table).values(
+        resource_type=sa.bindparam('resource_type'),
+        resource_uuid=sa.bindparam('resource_uuid'), generation=0,
+        created_at=now)
+    by_offer = module.insert(table).from_select(
+        ['resource_type', 'resource_uuid', 'generation', 'created_at'],
+        sa.select(offer.c.resource_type, offer.c.resource_uuid,
+                  sa.literal(0), now)
+        .where(offer.c.uuid == sa.bindparam('offer_uuid')))
+    return {'resource': _upsert(dialect, by_resource),
+            'offer': _upsert(dialect, by_offer)}
+
+
+# NOTE(esi-leap): built once per dialect: every booking starts with one,
+# and building a statement costs more than running it on loopback.
+_LOCK_STATEMENTS = {}
+
+
+def _lock_statement(dialect, kind):
+    """The prepared lock upsert of ``kind`` ('resource' or 'offer')."""
+    statements = _LOCK_STATEMENTS.get(dialect)
+    if statements is None:
+        statements = _LOCK_STATEMENTS[dialect] = \
+            _build_lock_statements(dialect)
+    return statements[kind]
 
 
 @contextlib.contextmanager
@@ -329,8 +341,9 @@ def offer_transaction(offer_uuid):
     transaction's resource is known once ``offer_for_claim`` has run.
     """
     with engine.writer() as session:
-        locked = session.execute(_offer_lock_statement(
-            session.bind.dialect.name, offer_uuid)).rowcount
+        locked = session.execute(
+            _lock_statement(session.bind.dialect.name, 'offer'),
+            {'offer_uuid': offer_uuid, 'now': timeutils.utcnow()}).rowcount
         yield ResourceTransaction(session, None, None) if locked else None
 
 
@@ -347,7 +360,10 @@ def resource_transaction(resource_type, resource_uuid):
     # never needs a separate insert attempt or a second try.
     with engine.writer() as session:
         session.execute(_lock_statement(session.bind.dialect.name,
-                                        resource_type, resource_uuid))
+                                        'resource'),
+                        {'resource_type': resource_type,
+                         'resource_uuid': resource_uuid,
+                         'now': timeutils.utcnow()})
         yield ResourceTransaction(session, resource_type, resource_uuid)
 
 

@@ -77,3 +77,59 @@ def test_other_errors_are_not_retried(database):
         db_api.run_booking('dummy_node', 'n', body)
     assert len(calls) == 1
     assert _leases() == 0
+
+
+def _offer_row(offer_uuid):
+    with db_api.writer() as session:
+        session.add(models.Offer(
+            uuid=offer_uuid, project_id='o', resource_type='dummy_node',
+            resource_uuid='n', status='available', start_time=T0,
+            end_time=T0 + datetime.timedelta(days=1)))
+
+
+def _generation():
+    with db_api.reader() as session:
+        return session.scalar(sa.select(models.ResourceLock.generation).where(
+            models.ResourceLock.resource_uuid == 'n'))
+
+
+def test_offer_booking_locks_the_offers_node_and_is_rerun(database):
+    offer_uuid = str(uuid.uuid4())
+    _offer_row(offer_uuid)
+    calls = []
+
+    def body(txn):
+        calls.append(txn)
+        offer, taken, _next = txn.offer_for_claim(
+            offer_uuid, T0, T0 + datetime.timedelta(hours=1), ('created',))
+        # The transaction learnt its resource from the offer.
+        assert (txn.resource_type, txn.resource_uuid) == ('dummy_node', 'n')
+        txn.add(_lease())
+        if len(calls) <= 1:
+            raise db_exc.DBDeadlock()
+        return taken
+    assert db_api.run_offer_booking(offer_uuid, body) is False
+    assert len(calls) == 2
+    assert _leases() == 1
+    first = _generation()
+    assert first is not None
+    assert db_api.run_offer_booking(offer_uuid, lambda txn: 'again') == \
+        'again'
+    assert _generation() == first + 1
+
+
+def test_offer_booking_of_a_missing_offer_locks_nothing(database):
+    assert db_api.run_offer_booking(str(uuid.uuid4()),
+                                    lambda txn: txn) is None
+    assert _generation() is None
+
+
+def test_contended_offer_booking_is_a_409(database):
+    offer_uuid = str(uuid.uuid4())
+    _offer_row(offer_uuid)
+
+    def body(txn):
+        raise db_exc.DBDeadlock()
+    with pytest.raises(exception.BookingContended) as raised:
+        db_api.run_offer_booking(offer_uuid, body, attempts=2)
+    assert raised.value.code == 409
