@@ -187,10 +187,8 @@ def check_resource_window(txn, start, end, exclude=None, context=None):
     also names the conflicting booking and its window if that caller may
     see it.
     """
-    if txn.resource_offer_overlaps(start, end, statuses.OFFER_BLOCKING,
-                                   exclude=exclude) or \
-            txn.resource_lease_overlaps(start, end, statuses.LEASE_BLOCKING,
-                                        exclude=exclude):
+    if txn.resource_overlaps(start, end, statuses.OFFER_BLOCKING,
+                             statuses.LEASE_BLOCKING, exclude=exclude):
         error = exception.ResourceTimeConflict(
             resource_type=txn.resource_type,
             resource_uuid=txn.resource_uuid)

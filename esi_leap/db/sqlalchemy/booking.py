@@ -52,31 +52,31 @@ class ResourceTransaction(object):
         return self.session.scalars(sa.select(models.Lease).where(
             models.Lease.uuid == uuid)).first()
 
-    def resource_offer_overlaps(self, start, end, statuses, exclude=None):
-        """Whether a top-level offer in ``statuses`` overlaps the window."""
-        offer = models.Offer
-        query = sa.select(offer.id).where(
+    def resource_overlaps(self, start, end, offer_statuses, lease_statuses,
+                          exclude=None):
+        """Whether a top-level offer or lease overlaps the window.
+
+        Offers in ``offer_statuses`` and leases in ``lease_statuses``
+        count; ``exclude`` is a uuid left out. One query for both.
+        """
+        offer, lease = models.Offer, models.Lease
+        offers = sa.select(offer.id).where(
             offer.resource_type == self.resource_type,
             offer.resource_uuid == self.resource_uuid,
             offer.parent_lease_uuid.is_(None),
-            offer.status.in_(statuses),
+            offer.status.in_(offer_statuses),
             sql.overlaps(offer, start, end))
-        if exclude is not None:
-            query = query.where(offer.uuid != exclude)
-        return self._exists(query)
-
-    def resource_lease_overlaps(self, start, end, statuses, exclude=None):
-        """Whether a top-level lease in ``statuses`` overlaps the window."""
-        lease = models.Lease
-        query = sa.select(lease.id).where(
+        leases = sa.select(lease.id).where(
             lease.resource_type == self.resource_type,
             lease.resource_uuid == self.resource_uuid,
             lease.parent_lease_uuid.is_(None),
-            lease.status.in_(statuses),
+            lease.status.in_(lease_statuses),
             sql.overlaps(lease, start, end))
         if exclude is not None:
-            query = query.where(lease.uuid != exclude)
-        return self._exists(query)
+            offers = offers.where(offer.uuid != exclude)
+            leases = leases.where(lease.uuid != exclude)
+        return bool(self.session.execute(sa.select(
+            sa.or_(sa.exists(offers), sa.exists(leases)))).scalar())
 
     def resource_conflict(self, start, end, offer_statuses, lease_statuses,
                           exclude=None):
