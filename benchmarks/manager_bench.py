@@ -10,17 +10,26 @@
 2. Burst (``--only burst``): 1 000 leases on as many ``active`` dummy
    nodes, all starting at one instant and all ending at one later instant,
    through the same pair; the same figures.
-3. Sweep cost: times the manager's planning queries (next due instant,
+3. Ironic (``--only ironic``): the burst on a real Ironic 39 (fake
+   hardware, one process, SQLite, noauth) started as the test harness
+   does (``esi_leap/tests/fixtures/ironic.py``; ``ESI_LEAP_IRONIC_VENV``),
+   with ``--leases`` (200) nodes created in it; it also counts the node
+   requests Ironic logged.
+4. Sweep cost: times the manager's planning queries (next due instant,
    resources with due work) and a whole idle ``run_once`` on an empty
    database and again with 100 000 finished (expired and deleted) leases,
    and prints the ratio.
 
-It prints figures, never a verdict. Only 127.0.0.1 is used.
+``--profile PREFIX`` samples the manager's processes with py-spy during
+lag, burst and ironic runs (collapsed stacks in PREFIX.<pid>.txt). It
+prints figures, never a verdict. Only 127.0.0.1 is used.
 """
 import argparse
 from concurrent import futures
+import configparser
 import datetime
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -109,17 +118,42 @@ def tree_cpu(pid):
     return {p: v for p, v in samples.items() if v is not None}
 
 
-def start_pair(args, workdir, database):
-    """Start esi-leap-api and esi-leap-manager; return (api, manager)."""
+def start_profiler(args, manager_pid, seconds):
+    """Sample the manager's processes with py-spy for ``seconds``.
+
+    Returns the py-spy processes (one per manager process with CPU time:
+    the forked worker does the work), or [] without ``--profile``.
+    """
+    if not args.profile:
+        return []
+    spy = os.path.join(os.path.dirname(sys.executable), 'py-spy')
+    procs = []
+    for pid in descendants(manager_pid):
+        out = '%s.%d.txt' % (args.profile, pid)
+        procs.append(subprocess.Popen(
+            [spy, 'record', '--pid', str(pid), '--format', 'raw',
+             '--rate', '100', '--duration', str(int(seconds)), '--nonblocking',
+             '--output', out], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+    return procs
+
+
+def start_pair(args, workdir, database, extra=None):
+    """Start esi-leap-api and esi-leap-manager; return (api, manager).
+
+    ``extra`` adds config sections (e.g. [ironic]).
+    """
     port = server_fixture.free_port()
     manager_opts = {'sweep_interval': '60'}
     if args.manager_workers:
         manager_opts['workers'] = str(args.manager_workers)
+    sections = {'DEFAULT': {'transport_url': RABBIT},
+                'manager': manager_opts}
+    for section, values in (extra or {}).items():
+        sections.setdefault(section, {}).update(values)
     conf = server_fixture.write_config(
         os.path.join(workdir, 'esi-leap.conf'), database.url,
-        os.path.join(workdir, 'nodes'), port, workers=2,
-        extra={'DEFAULT': {'transport_url': RABBIT},
-               'manager': manager_opts})
+        os.path.join(workdir, 'nodes'), port, workers=2, extra=sections)
     api = server_fixture.Server(conf, port)
     api.dbsync()
     api.start()
@@ -206,17 +240,27 @@ def print_lags(title, leases, manager_cpu):
           'to ~60 000 ms, ~30 000 ms on average')
 
 
-def run_schedule(args, workdir, database, make_schedule, title):
+def dummy_nodes(args, workdir):
+    """Create ``--leases`` active dummy nodes; return their uuids."""
+    nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
+    return [nodes.add('node-%04d' % i, 'owner-project',
+                      provision_state='active')
+            for i in range(args.leases)]
+
+
+def run_schedule(args, workdir, database, make_schedule, title,
+                 names=None, extra=None, on_seeded=None):
     """Seed the leases ``make_schedule(nodes, first)`` gives, time them.
 
     ``make_schedule`` returns a list of (node, start, end); the first
-    lease starts ``--lead`` seconds after seeding begins.
+    lease starts ``--lead`` seconds after seeding begins. ``names`` are
+    the nodes (default: ``--leases`` new dummy nodes); ``extra`` config
+    sections for the pair; ``on_seeded()`` is called once the leases
+    are made.
     """
-    nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
-    names = [nodes.add('node-%04d' % i, 'owner-project',
-                       provision_state='active')
-             for i in range(args.leases)]
-    api, manager = start_pair(args, workdir, database)
+    if names is None:
+        names = dummy_nodes(args, workdir)
+    api, manager = start_pair(args, workdir, database, extra)
     try:
         cpu_before = tree_cpu(manager.pid)
         began = now()
@@ -224,6 +268,8 @@ def run_schedule(args, workdir, database, make_schedule, title):
         schedule = make_schedule(names, first)
         made = create_leases(api.url, schedule, args.seed_threads)
         seeded = now()
+        if on_seeded is not None:
+            on_seeded()
         print('seeded %d leases in %.1f s (%d threads); first start %.1f s '
               'after seeding ended' % (
                   len(made), (seeded - began).total_seconds(),
@@ -232,10 +278,14 @@ def run_schedule(args, workdir, database, make_schedule, title):
             print('WARNING: seeding took longer than --lead; early leases '
                   'started before they were all created')
         last_end = max(end for _node, _start, end in schedule)
+        profilers = start_profiler(
+            args, manager.pid, (last_end - now()).total_seconds() + 15)
         leases = wait_ended(api.url, made, last_end,
                             timeout=max(60.0, 0.2 * args.leases))
         manager_cpu = api_bench.ServerCpu.used(cpu_before,
                                                tree_cpu(manager.pid))
+        for profiler in profilers:
+            profiler.wait()
     finally:
         stop(manager)
         api.stop()
@@ -269,6 +319,127 @@ def burst_run(args, workdir, database):
                  'API workers, manager workers %s)' % (
                      args.leases, args.leases, args.burst_length,
                      args.backend, args.manager_workers or 'default'))
+
+
+def ironic_nodes(ironic, count, threads=4):
+    """Create ``count`` fake-hardware nodes in ``ironic``; return uuids."""
+    with futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        made = pool.map(lambda i: ironic.create_nodes(1, 'owner-project')[0],
+                        range(count))
+        return list(made)
+
+
+def ironic_run(args, workdir, database):
+    """Burst on a real Ironic (fake hardware) from the test harness."""
+    from esi_leap.tests.fixtures import ironic as ironic_fixture
+    ironic = ironic_fixture.Ironic(os.path.join(workdir, 'ironic'))
+    os.makedirs(ironic.workdir, exist_ok=True)
+    ironic.setup()
+    if args.ironic_nosync:
+        # Ironic's SQLite commits without fsync: how much of its pace is
+        # its database's.
+        parser = configparser.ConfigParser()
+        parser.read(ironic.config_file)
+        parser.set('database', 'sqlite_synchronous', 'false')
+        with open(ironic.config_file, 'w') as f:
+            parser.write(f)
+    ironic.start()
+    try:
+        t0 = time.monotonic()
+        names = ironic_nodes(ironic, args.leases)
+        print('created %d Ironic nodes in %.1f s' % (
+            len(names), time.monotonic() - t0))
+
+        def schedule(names, first):
+            end = first + datetime.timedelta(seconds=args.burst_length)
+            return [(node, first, end) for node in names]
+        offset = []
+        run_schedule(
+            args, workdir, database, schedule,
+            'Ironic burst: %d leases on %d fake-hardware Ironic nodes all '
+            'starting at one instant and all ending %d s later (%s, '
+            'RabbitMQ, 2 API workers, manager workers %s; Ironic 39, one '
+            'process, SQLite, noauth)' % (
+                args.leases, args.leases, args.burst_length, args.backend,
+                args.manager_workers or 'default'),
+            names=names,
+            extra={'api': {'default_resource_type': 'ironic_node'},
+                   'ironic': {'auth_type': 'none',
+                              'endpoint_override': ironic.url}},
+            on_seeded=lambda: offset.append(ironic_log_size(ironic)))
+        print_ironic_requests(ironic, offset[0] if offset else 0)
+        probe_ironic(ironic, names)
+    finally:
+        ironic.stop()
+
+
+# An access line of Ironic's API log: "127.0.0.1 - PATCH /v1/nodes/X -
+# 200 (302.46ms)".
+IRONIC_ACCESS = re.compile(r' - (GET|PATCH|PUT|POST|DELETE) (/v1/nodes\S*) '
+                           r'- (\d+) \(([\d.]+)ms\)')
+
+
+def ironic_log_size(ironic):
+    """The size of Ironic's log now (to read only what follows)."""
+    try:
+        return os.path.getsize(os.path.join(ironic.workdir, 'ironic.log'))
+    except OSError:
+        return 0
+
+
+def probe_ironic(ironic, names, threads=(1, 8)):
+    """Ironic's own pace: PATCHes of its nodes straight from clients.
+
+    Each client thread PATCHes ``/extra/bench`` of its share of
+    ``names`` with its own session; prints PATCHes per second. The
+    manager needs one PATCH per lease start and one per lease end.
+    """
+    from esi_leap.tests.fixtures import ironic as ironic_fixture
+    for count in threads:
+        local = threading.local()
+
+        def patch(item):
+            i, uuid = item
+            if not hasattr(local, 'session'):
+                local.session = requests.Session()
+                local.session.headers.update(ironic_fixture.HEADERS)
+            local.session.patch(
+                ironic.url + '/v1/nodes/' + uuid, timeout=120,
+                json=[{'op': 'add', 'path': '/extra/bench', 'value': i}]
+            ).raise_for_status()
+        t0 = time.monotonic()
+        with futures.ThreadPoolExecutor(max_workers=count) as pool:
+            list(pool.map(patch, enumerate(names)))
+        elapsed = time.monotonic() - t0
+        print('Ironic alone: %d PATCHes from %d client thread(s) in %.1f s '
+              '(%.1f/s)' % (len(names), count, elapsed,
+                            len(names) / elapsed))
+
+
+def print_ironic_requests(ironic, offset):
+    """Count the node requests Ironic logged after ``offset``, and time.
+
+    By method and kind (one node, its VIFs, a listing): how many, and
+    their mean and total time as Ironic measured it.
+    """
+    found = {}
+    with open(os.path.join(ironic.workdir, 'ironic.log')) as f:
+        f.seek(offset)
+        for line in f:
+            match = IRONIC_ACCESS.search(line)
+            if match is None:
+                continue
+            method, path, _status, ms = match.groups()
+            path = path.split('?')[0]
+            kind = ('listing' if path == '/v1/nodes' else
+                    'vifs' if path.endswith('/vifs') else 'node')
+            entry = found.setdefault('%s %s' % (method, kind), [0, 0.0])
+            entry[0] += 1
+            entry[1] += float(ms)
+    print('Ironic node requests after seeding (as Ironic logged them):')
+    for name, (count, total) in sorted(found.items()):
+        print('  %-14s %5d  mean %7.1f ms  total %7.1f s' % (
+            name, count, total / count, total / 1000.0))
 
 
 def sweep_run(args, workdir, database):
@@ -338,7 +509,8 @@ def sweep_run(args, workdir, database):
           'lease in its statuses and filters by time in Python')
 
 
-MODES = {'lag': lag_run, 'burst': burst_run, 'sweep': sweep_run}
+MODES = {'lag': lag_run, 'burst': burst_run, 'sweep': sweep_run,
+         'ironic': ironic_run}
 
 
 def parse_args(argv=None):
@@ -363,6 +535,13 @@ def parse_args(argv=None):
                         help='client threads creating the leases')
     parser.add_argument('--manager-workers', type=int, default=None,
                         help='[manager] workers (default: the service\'s)')
+    parser.add_argument('--profile', metavar='PREFIX',
+                        help='lag and burst: sample the manager with py-spy '
+                             'from the end of seeding to the end of the run, '
+                             'into PREFIX.<pid>.txt (collapsed stacks)')
+    parser.add_argument('--ironic-nosync', action='store_true',
+                        help='ironic: run Ironic\'s SQLite without fsync '
+                             '([database] sqlite_synchronous = false)')
     parser.add_argument('--finished', type=int, default=100000)
     parser.add_argument('--repeat', type=int, default=20)
     parser.add_argument('--only', choices=sorted(MODES),
@@ -379,6 +558,9 @@ def run_mode(name, args, workdir):
     if mode_args.lead is None:
         mode_args.lead = (30.0 + 0.05 * mode_args.leases if name == 'burst'
                           else 25.0)
+        if name == 'ironic':
+            # Seeding waits for Ironic: each lease reads its node.
+            mode_args.lead = 30.0 + 0.2 * mode_args.leases
     database = databases.ThrowawayDatabase(args.backend, workdir).create()
     try:
         MODES[name](mode_args, workdir, database)

@@ -267,6 +267,45 @@ def release_resource(resource_type, resource_uuid, owner):
     _manager.release_resource(resource_type, resource_uuid, owner)
 
 
+def claim_resources(pairs, owner, now, ttl):
+    """Claim many nodes at once for ``owner``; return the pairs it won.
+
+    As claim_resource() for each (resource_type, resource_uuid) of
+    ``pairs``, in one transaction of a few statements whatever their
+    number. The won pairs come sorted; the others are held by another
+    manager's unexpired claim.
+    """
+    return _manager.claim_resources(pairs, owner, now, ttl)
+
+
+def release_resources(pairs, owner):
+    """Give up ``owner``'s claims on many nodes, in one transaction."""
+    _manager.release_resources(pairs, owner)
+
+
+def live_leases_of(pairs, statuses):
+    """Return {pair: leases in ``statuses`` by start time} for many nodes.
+
+    Read from the primary database in one query per 500 nodes; every pair
+    of ``pairs`` is a key (with [] when it has no such lease).
+    """
+    return _manager.live_leases_of(pairs, statuses)
+
+
+def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` holding the lock rows of all ``pairs``.
+
+    ``txn`` is a ResourcesTransaction: leases(uuids) re-reads leases for
+    change; add_event(**columns) (inserted together at the end),
+    add_notices(lease_uuids, kind, due) and delete_tokens(pairs) write in
+    the same transaction. The locks are
+    taken in sorted order first, so two such transactions never deadlock
+    on each other. Re-run after a deadlock as run_booking(); raises
+    BookingContended (409) after ``attempts``.
+    """
+    return _booking.run_bookings(pairs, body, attempts)
+
+
 # Console auth tokens ----------------------------------------------------
 
 def token_create(fields, now):

@@ -16,9 +16,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.manager import notices
 from esi_leap.notifications import events
-from esi_leap.objects import console_tokens
 from esi_leap import resource_types
 
 CONF = cfg.CONF
@@ -54,6 +52,7 @@ class Outcome(object):
     scrub_error: str = None
     hold_error: str = None
     busy: bool = False
+    scrubbed: bool = False
 
     def still_holds(self, lease_uuid):
         """Whether the node may still carry ``lease_uuid``."""
@@ -129,12 +128,35 @@ def _succeed(lease):
     lease.status_reason = None
 
 
-def _due(plan, now):
+def is_due(plan, now):
     """Whether a lease of the plan is due to end, start or be retried."""
     holder = plan.holder
     return any(_ready(lease, now) for lease in plan.ending) or (
         holder is not None and holder.status != statuses.ACTIVE
         and _ready(holder, now))
+
+
+@dataclasses.dataclass
+class Work(object):
+    """One node's plan and what the backend steps did about it."""
+
+    resource_type: str
+    resource_uuid: str
+    plan: Plan
+    outcome: Outcome
+
+    @property
+    def pair(self):
+        return (self.resource_type, self.resource_uuid)
+
+
+def plan_many(pairs, now):
+    """Return {(resource_type, resource_uuid): Plan} as of ``now``.
+
+    One database read for all the nodes (see make_plan()).
+    """
+    found = db_api.live_leases_of(pairs, statuses.MANAGER_LIVE)
+    return {pair: make_plan(leases, now) for pair, leases in found.items()}
 
 
 def converge(resource_type, resource_uuid, now=None, force=False):
@@ -144,25 +166,69 @@ def converge(resource_type, resource_uuid, now=None, force=False):
     is due to start, end or be retried. Returns the plan carried out.
     Backend failures are recorded on the leases concerned (``wait ...``
     with a retry time, or ``error`` once retries are exhausted); they
-    never escape.
+    never escape. The scheduler does the same for many nodes at once with
+    plan_many(), act() and record().
     """
     now = now or timeutils.utcnow()
-    plan = db_api.run_booking(
-        resource_type, resource_uuid,
-        lambda txn: make_plan(txn.live_leases(statuses.MANAGER_LIVE), now))
-    if not force and not _due(plan, now):
+    pair = (resource_type, resource_uuid)
+    plan = plan_many([pair], now)[pair]
+    if not force and not is_due(plan, now):
         # Nothing due: drift repair is the sweep's job (drifted()).
         return plan
+    record([Work(resource_type, resource_uuid, plan,
+                 act(resource_type, resource_uuid, plan, now))], now)
+    return plan
+
+
+# Fewest nodes of one type read with one backend listing rather than one
+# read each (an Ironic listing returns every node, paginated).
+LOOK_MANY_MIN = 10
+
+
+def look_many(pairs):
+    """Read the nodes of ``pairs`` from their backends, a listing per type.
+
+    Returns {pair: NodeInfo, or None for a node the backend does not
+    have}. Types with fewer than LOOK_MANY_MIN nodes, or whose listing
+    fails, are left out: act() reads those nodes itself.
+    """
+    by_type = {}
+    for rtype_name, uuid in pairs:
+        by_type.setdefault(rtype_name, []).append(uuid)
+    found = {}
+    for rtype_name, uuids in by_type.items():
+        if len(uuids) < LOOK_MANY_MIN:
+            continue
+        try:
+            nodes = resource_types.get(rtype_name).get_many(uuids)
+        except exception.EsiLeapException as e:
+            LOG.warning('Cannot list %d %s nodes (%s); reading them one by '
+                        'one', len(uuids), rtype_name, e)
+            continue
+        found.update(((rtype_name, uuid), nodes.get(uuid)) for uuid in uuids)
+    return found
+
+
+def act(resource_type, resource_uuid, plan, now, looked=None):
+    """Do the backend steps of ``plan`` on one node; return the Outcome.
+
+    Read the node (unless ``looked`` is a list holding what look_many()
+    found of it), scrub it of a lease that should not hold it, hand it to
+    the one that should. Backend failures are in the Outcome, never
+    raised; nothing is written to the database.
+    """
     outcome = Outcome(started=max(now, timeutils.utcnow()))
     rtype = resource_types.get(resource_type)
-    node = _look(rtype, resource_uuid, outcome)
+    if looked is None:
+        node = _look(rtype, resource_uuid, outcome)
+    else:
+        node = _looked(looked[0], outcome)
     if outcome.state == 'ok':
-        _scrub(rtype, resource_type, resource_uuid, plan, outcome)
+        _scrub(rtype, resource_uuid, plan, outcome)
         _hold(rtype, resource_uuid, node, plan, outcome)
     elif outcome.state == 'missing':
         outcome.hold_error = 'node %s not found' % resource_uuid
-    _record(resource_type, resource_uuid, plan, outcome, now)
-    return plan
+    return outcome
 
 
 def _look(rtype, resource_uuid, outcome):
@@ -180,16 +246,23 @@ def _look(rtype, resource_uuid, outcome):
     return node
 
 
-def _scrub(rtype, rtype_name, resource_uuid, plan, outcome):
+def _looked(node, outcome):
+    """As _look(), for a node read by look_many() (None: missing)."""
+    if node is None:
+        outcome.state = 'missing'
+        return None
+    outcome.current = node.lease_uuid
+    return node
+
+
+def _scrub(rtype, resource_uuid, plan, outcome):
     """Take the node from a lease that should not hold it any more."""
     if outcome.current is None or outcome.current == plan.holder_uuid:
         return
     try:
         rtype.remove_lease(resource_uuid, outcome.current)
         outcome.current = None
-        # NOTE(esi-leap): tokens of the old holder die with the scrub;
-        # the console proxy ends their sessions within a second.
-        console_tokens.revoke(rtype_name, resource_uuid)
+        outcome.scrubbed = True
         return
     except exception.NodeBusy as e:
         outcome.scrub_error, outcome.busy = str(e), True
@@ -221,33 +294,56 @@ def _hold(rtype, resource_uuid, node, plan, outcome):
         outcome.hold_error = str(e)
 
 
-def _record(resource_type, resource_uuid, plan, outcome, planned_at):
-    """Write the outcome of converge() in one transaction with events."""
+def record(works, planned_at):
+    """Write the outcomes of many nodes in one transaction, with events.
+
+    The leases are re-read under the lock rows of all the nodes; a lease
+    changed meanwhile (extended, cancelled) is left for the next run. The
+    notifications go out after the commit (through the outbox).
+    """
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
-    recorder = db_api.run_booking(
-        resource_type, resource_uuid,
-        lambda txn: _record_in(txn, plan, outcome, now))
+    recorder = db_api.run_bookings(
+        [work.pair for work in works],
+        lambda txn: _record_in(txn, works, now))
     recorder.send()
 
 
-def _record_in(txn, plan, outcome, now):
-    """The body of _record's transaction; returns its event Recorder."""
-    recorder = events.Recorder(txn.session)
-    for lease in plan.ending:
-        _record_end(txn.lease(lease.uuid), outcome, recorder, now)
-    if plan.holder is not None:
-        _record_hold(txn.lease(plan.holder.uuid), outcome, recorder, now)
+def _record_in(txn, works, now):
+    """The body of record()'s transaction; returns its event Recorder."""
+    recorder = events.Recorder(txn)
+    leases = txn.leases([lease.uuid for work in works
+                         for lease in work.plan.ending + [work.plan.holder]
+                         if lease is not None])
+    started, revoked = [], []
+    for work in works:
+        plan, outcome = work.plan, work.outcome
+        ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now)
+                 for lease in plan.ending]
+        if plan.holder is not None and _record_hold(
+                leases.get(plan.holder.uuid), outcome, recorder, now):
+            started.append(plan.holder.uuid)
+        if outcome.scrubbed or any(ended):
+            # NOTE(esi-leap): tokens of the old holder die with the scrub
+            # (the console proxy ends their sessions within a second). In
+            # this transaction, so a crash before it cannot spare them.
+            revoked.append(work.pair)
+    if CONF.email.enabled:
+        txn.add_notices(started, statuses.NOTICE_STARTED, now)
+    txn.delete_tokens(revoked)
     return recorder
 
 
 def _record_end(lease, outcome, recorder, now):
-    """Record the end (or the failed or waiting end) of one lease."""
+    """Record the end (or the failed or waiting end) of one lease.
+
+    Returns whether the lease ended.
+    """
     if lease is None or lease.status not in statuses.MANAGER_LIVE:
-        return
+        return False
     cancelling = lease.status == statuses.WAIT_CANCEL
     if not cancelling and lease.end_time > now:
-        return  # extended meanwhile; the next run decides
+        return False  # extended meanwhile; the next run decides
     before = lease.status
     still_held = outcome.still_holds(lease.uuid)
     wait_status = statuses.WAIT_CANCEL if cancelling \
@@ -266,13 +362,18 @@ def _record_end(lease, outcome, recorder, now):
         lease.expire_time = now
         _succeed(lease)
         recorder.record('lease', lease, 'delete', 'end', before)
+        return True
+    return False
 
 
 def _record_hold(lease, outcome, recorder, now):
-    """Record the start (or the failed or waiting start) of the holder."""
+    """Record the start (or the failed or waiting start) of the holder.
+
+    Returns whether the lease became active just now.
+    """
     if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
             lease.end_time <= now:
-        return
+        return False
     before = lease.status
     error = outcome.hold_error
     waiting = outcome.busy and outcome.scrub_error is not None
@@ -289,8 +390,9 @@ def _record_hold(lease, outcome, recorder, now):
         lease.status = statuses.ACTIVE
         lease.fulfill_time = lease.fulfill_time or now
         _succeed(lease)
-        notices.record_started(recorder.session, lease, now)
         recorder.record('lease', lease, 'fulfill', 'end', before)
+        return True
+    return False
 
 
 def expire_offers(now=None):
@@ -313,7 +415,7 @@ def _expire_offer_in(txn, offer_uuid, now):
     if current.status not in statuses.OFFER_CAN_DELETE or \
             current.end_time > now:
         return current, None
-    recorder = events.Recorder(txn.session)
+    recorder = events.Recorder(txn)
     before = current.status
     current.status = statuses.EXPIRED
     recorder.record('offer', current, 'expire', 'end', before)

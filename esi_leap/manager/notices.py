@@ -119,13 +119,6 @@ def render(kind, lease, templates):
                  in zip(templates[kind], _TEMPLATES[kind]))
 
 
-def record_started(session, lease, now):
-    """In the transaction making ``lease`` active, decide its notice."""
-    if CONF.email.enabled:
-        db_api.insert_notice(session, lease.uuid, statuses.NOTICE_STARTED,
-                             now)
-
-
 def _lead():
     return datetime.timedelta(seconds=CONF.email.ending_lead_time)
 

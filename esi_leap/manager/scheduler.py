@@ -2,6 +2,7 @@
 regular sweep."""
 from concurrent import futures
 import datetime
+import queue
 import threading
 import uuid
 
@@ -17,6 +18,10 @@ LOG = log.getLogger(__name__)
 
 # Seconds before a node claimed by another manager is tried again.
 CLAIM_RECHECK = 1.0
+# Nodes claimed and planned together (a few statements per batch).
+CLAIM_BATCH = 500
+# Most nodes whose outcomes are recorded in one transaction.
+RECORD_BATCH = 100
 
 
 class Scheduler(object):
@@ -94,36 +99,89 @@ class Scheduler(object):
         now = now or timeutils.utcnow()
         lifecycle.expire_offers(now)
         due = db_api.due_resources(now)
-        jobs = [self._pool.submit(self._converge, rtype, ruuid, False, now)
-                for rtype, ruuid in due]
-        self._claimed_elsewhere = not all([job.result() for job in jobs])
+        self._claimed_elsewhere = not self._work(due, False, now)
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
             self._last_sweep = now
             self.sweep(now)
         return due
 
-    def _converge(self, resource_type, resource_uuid, force=False,
-                  now=None):
+    def _work(self, pairs, force, now):
+        """Claim, plan, act on and record the nodes of ``pairs``.
+
+        Returns False if another manager held some of them. Claims are
+        taken and released in bulk, CLAIM_BATCH nodes at a time.
+        """
         ttl = datetime.timedelta(seconds=CONF.manager.claim_ttl)
-        if not db_api.claim_resource(resource_type, resource_uuid,
-                                     self.name, now or timeutils.utcnow(),
-                                     ttl):
-            LOG.debug('%s %s is claimed by another manager',
-                      resource_type, resource_uuid)
-            return False
+        complete = True
+        for i in range(0, len(pairs), CLAIM_BATCH):
+            batch = pairs[i:i + CLAIM_BATCH]
+            won = db_api.claim_resources(batch, self.name, now, ttl)
+            if len(won) < len(batch):
+                complete = False
+                LOG.debug('%d of %d nodes are claimed by another manager',
+                          len(batch) - len(won), len(batch))
+            if not won:
+                continue
+            try:
+                self._converge_many(won, force, now)
+            finally:
+                db_api.release_resources(won, self.name)
+        return complete
+
+    def _converge_many(self, won, force, now):
+        """Plan the claimed nodes in one read, act on each, record in bulk.
+
+        The backend steps run in the worker pool; their outcomes are
+        recorded as they come in, whatever has arrived (up to RECORD_BATCH
+        nodes) in each transaction.
+        """
+        plans = lifecycle.plan_many(won, now)
+        todo = [pair for pair in won
+                if force or lifecycle.is_due(plans[pair], now)]
+        # One backend listing rather than a read per node, when many.
+        looked = lifecycle.look_many(todo)
+        done = queue.Queue()
+        for pair in todo:
+            self._pool.submit(self._act, pair, plans[pair], now, done,
+                              [looked[pair]] if pair in looked else None)
+        for works in _arrivals(done, len(todo), RECORD_BATCH):
+            self._record(works, now)
+
+    @staticmethod
+    def _act(pair, plan, now, done, looked):
+        """Run the backend steps of one node; put its Work (or None)."""
+        work = None
         try:
-            lifecycle.converge(resource_type, resource_uuid, now=now,
-                               force=force)
+            work = lifecycle.Work(pair[0], pair[1], plan, lifecycle.act(
+                pair[0], pair[1], plan, now, looked))
         except Exception:
-            LOG.exception('Converging %s %s failed', resource_type,
-                          resource_uuid)
+            LOG.exception('Converging %s %s failed', *pair)
         finally:
-            db_api.release_resource(resource_type, resource_uuid, self.name)
-        return True
+            done.put(work)
+
+    def _record(self, works, now):
+        """Record outcomes; if a batch fails, each node on its own."""
+        try:
+            lifecycle.record(works, now)
+            return
+        except Exception:
+            if len(works) == 1:
+                LOG.exception('Recording %s %s failed', *works[0].pair)
+                return
+            LOG.exception('Recording %d nodes failed; recording them one '
+                          'at a time', len(works))
+        for work in works:
+            try:
+                lifecycle.record([work], now)
+            except Exception as e:
+                # The node's leases stay due: the next run does it again.
+                LOG.error('Recording %s %s failed: %s', work.resource_type,
+                          work.resource_uuid, e)
 
     def sweep(self, now=None):
         """Repair nodes whose backend state drifted from their leases."""
+        now = now or timeutils.utcnow()
         held = {}
         for rtype, ruuid, lease_uuid, lessee, parent in \
                 db_api.held_resources():
@@ -131,8 +189,26 @@ class Scheduler(object):
             # A running sub-lease, not its parent, holds the node.
             if ruuid not in entry or parent is not None:
                 entry[ruuid] = (lease_uuid, lessee)
-        jobs = [self._pool.submit(self._converge, rtype, ruuid, True, now)
-                for rtype, nodes in held.items()
-                for ruuid in lifecycle.drifted(rtype, nodes)]
-        for job in jobs:
-            job.result()
+        drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
+                   for ruuid in lifecycle.drifted(rtype, nodes)]
+        self._work(drifted, True, now)
+
+
+def _arrivals(done, count, size):
+    """Yield lists of the ``count`` items put on ``done``, as they come.
+
+    Each list holds what has arrived (at least one item, at most
+    ``size``); None items (failed nodes) are left out.
+    """
+    left = count
+    while left > 0:
+        items = [done.get()]
+        while len(items) < min(size, left):
+            try:
+                items.append(done.get_nowait())
+            except queue.Empty:
+                break
+        left -= len(items)
+        works = [item for item in items if item is not None]
+        if works:
+            yield works

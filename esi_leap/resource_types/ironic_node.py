@@ -217,13 +217,14 @@ class IronicNodeType(base.ResourceType):
             return _ipmi_console(node)
 
     def set_lease(self, uuid, lease_uuid, lessee_id):
-        """Set the node's lessee and properties/lease_uuid in one PATCH."""
+        """Set the node's lessee and properties/lease_uuid in one PATCH.
+
+        NOTE(esi-leap): no GET first: the manager calls this only after
+        reading the node and finding it not set, and a JSON-patch ``add``
+        of a value already there changes nothing (idempotent).
+        """
         with _errors(uuid, self.name):
-            node = self._baremetal().get_node(uuid)
-            if node.lessee == lessee_id and \
-                    (node.properties or {}).get('lease_uuid') == lease_uuid:
-                return
-            self._baremetal().patch_node(node, [
+            self._baremetal().patch_node(uuid, [
                 {'op': 'add', 'path': '/lessee', 'value': lessee_id},
                 {'op': 'add', 'path': '/properties/lease_uuid',
                  'value': lease_uuid}])

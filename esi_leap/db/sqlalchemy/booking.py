@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import exception
+from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
@@ -261,6 +262,79 @@ class ResourceTransaction(object):
         self.session.flush()
 
 
+class ResourcesTransaction(object):
+    """Changes on several resources, under all their locks at once.
+
+    The manager records the outcomes of many nodes in one of these; only
+    resources_transaction() creates one. Everything commits together or
+    not at all.
+    """
+
+    def __init__(self, session, pairs):
+        self.session = session
+        self.pairs = pairs
+        self._events = []
+
+    def leases(self, uuids):
+        """Re-read leases by uuid inside the transaction: {uuid: lease}.
+
+        Changes made to the returned rows are written at commit.
+        """
+        lease = models.Lease
+        found = {}
+        uuids = sorted(set(uuids))
+        for i in range(0, len(uuids), sql.CHUNK):
+            part = uuids[i:i + sql.CHUNK]
+            found.update((row.uuid, row) for row in self.session.scalars(
+                sa.select(lease).where(lease.uuid.in_(part))))
+        return found
+
+    def add_event(self, **values):
+        """Add an event row (Event columns); all are inserted together.
+
+        NOTE(esi-leap): one multi-row INSERT at the end of the
+        transaction rather than one statement per event.
+        """
+        self._events.append(values)
+
+    def add_notices(self, lease_uuids, kind, due):
+        """Decide a ``kind`` notice for each lease, once only (see notices).
+
+        Leases that already have a notice of that kind are skipped.
+        """
+        if not lease_uuids:
+            return
+        rows = [dict(lease_uuid=uuid, kind=kind,
+                     status=statuses.NOTICE_PENDING, attempts=0,
+                     next_attempt_at=due, created_at=due)
+                for uuid in lease_uuids]
+        self.session.execute(_insert_ignore(
+            self.session.bind.dialect.name, models.LeaseNotice.__table__),
+            rows)
+
+    def delete_tokens(self, pairs):
+        """Delete every console token of the nodes of ``pairs``."""
+        token = models.ConsoleAuthToken
+        for rtype, uuids in sql.chunks(pairs):
+            self.session.execute(sa.delete(token).where(
+                token.resource_type == rtype, token.node_uuid.in_(uuids)))
+
+    def finish(self):
+        """Write what is still buffered (the events), before the commit."""
+        if self._events:
+            self.session.execute(models.Event.__table__.insert(),
+                                 self._events)
+            self._events = []
+
+
+def _insert_ignore(dialect, table):
+    """An INSERT of ``table`` that skips rows violating a unique key."""
+    if dialect == 'mysql':
+        return mysql.insert(table).prefix_with('IGNORE')
+    module = postgresql if dialect == 'postgresql' else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
 def _lock_values(resource_type, resource_uuid):
     return dict(resource_type=resource_type, resource_uuid=resource_uuid,
                 generation=0, created_at=timeutils.utcnow())
@@ -347,6 +421,40 @@ def offer_transaction(offer_uuid):
         yield ResourceTransaction(session, None, None) if locked else None
 
 
+def _locks_statement(dialect, pairs):
+    """One statement creating and locking the lock rows of ``pairs``.
+
+    The rows are given sorted, and the databases lock them in that order.
+    """
+    table = models.ResourceLock.__table__
+    values = [_lock_values(rtype, ruuid) for rtype, ruuid in sorted(pairs)]
+    bump = {'generation': table.c.generation + 1}
+    if dialect == 'mysql':
+        return mysql.insert(table).values(values).on_duplicate_key_update(
+            **bump)
+    module = postgresql if dialect == 'postgresql' else sqlite
+    return module.insert(table).values(values).on_conflict_do_update(
+        index_elements=['resource_type', 'resource_uuid'], set_=bump)
+
+
+@contextlib.contextmanager
+def resources_transaction(pairs):
+    """Yield a ResourcesTransaction holding the row locks of ``pairs``.
+
+    The locks are taken first, in sorted order (so two of these never
+    deadlock on each other, and a booking on one resource waits for at
+    most one of them), at most sql.CHUNK rows per statement.
+    """
+    pairs = sorted(set(pairs))
+    with engine.writer() as session:
+        dialect = session.bind.dialect.name
+        for i in range(0, len(pairs), sql.CHUNK):
+            session.execute(_locks_statement(dialect, pairs[i:i + sql.CHUNK]))
+        txn = ResourcesTransaction(session, pairs)
+        yield txn
+        txn.finish()
+
+
 @contextlib.contextmanager
 def resource_transaction(resource_type, resource_uuid):
     """Yield a ResourceTransaction holding the resource's row lock.
@@ -428,3 +536,17 @@ def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
         lambda: offer_transaction(offer_uuid), body,
         exception.BookingContended(resource_type='offer',
                                    resource_uuid=offer_uuid), attempts)
+
+
+def run_bookings(pairs, body, attempts=BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` in a ResourcesTransaction over ``pairs``.
+
+    As run_booking(), for several resources at once: ``body`` may run
+    again from the start after a deadlock; BookingContended after
+    ``attempts`` tries.
+    """
+    return _retrying(
+        lambda: resources_transaction(pairs), body,
+        exception.BookingContended(resource_type='(several)',
+                                   resource_uuid='%d nodes' % len(pairs)),
+        attempts)

@@ -4,11 +4,16 @@ Each branch of the due-work queries is served by a (status, time) index,
 so planning costs the same with any number of finished leases.
 """
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import statuses
+from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import sql
 
 
 def due_resources(now):
@@ -114,3 +119,96 @@ def release_resource(resource_type, resource_uuid, owner):
                                lock.resource_uuid == resource_uuid,
                                lock.claimed_by == owner)
                         .values(claimed_by=None, claimed_until=None))
+
+
+def _claimable(owner, now):
+    lock = models.ResourceLock
+    return sa.or_(lock.claimed_by.is_(None), lock.claimed_by == owner,
+                  lock.claimed_until <= now)
+
+
+def _insert_claimed(session, resource_type, uuids, owner, until):
+    """Create missing lock rows already claimed; skip rows that exist."""
+    table = models.ResourceLock.__table__
+    created = timeutils.utcnow()
+    rows = [dict(resource_type=resource_type, resource_uuid=uuid,
+                 generation=0, created_at=created, claimed_by=owner,
+                 claimed_until=until) for uuid in uuids]
+    dialect = session.bind.dialect.name
+    if dialect == 'mysql':
+        stmt = mysql.insert(table).prefix_with('IGNORE')
+    else:
+        module = postgresql if dialect == 'postgresql' else sqlite
+        stmt = module.insert(table).on_conflict_do_nothing()
+    session.execute(stmt, rows)
+
+
+def _claimants(session, resource_type, uuids):
+    lock = models.ResourceLock
+    return dict(session.execute(
+        sa.select(lock.resource_uuid, lock.claimed_by).where(
+            lock.resource_type == resource_type,
+            lock.resource_uuid.in_(uuids))).all())
+
+
+def claim_resources(pairs, owner, now, ttl):
+    """Claim many nodes for one manager; return the pairs it won.
+
+    One conditional UPDATE per CHUNK nodes claims every node that is free,
+    already ``owner``'s or whose claim lapsed; reading the rows back in the
+    same transaction says which were won. Two managers never both win a
+    node. A node without a lock row gets one, claimed (INSERT that skips
+    rows another manager created meanwhile). Claims lapse at ``now + ttl``.
+    """
+    lock = models.ResourceLock
+    until = now + ttl
+    won = []
+    with engine.writer() as session:
+        for rtype, uuids in sql.chunks(pairs):
+            session.execute(
+                sa.update(lock)
+                .where(lock.resource_type == rtype,
+                       lock.resource_uuid.in_(uuids),
+                       _claimable(owner, now))
+                .values(claimed_by=owner, claimed_until=until))
+            holders = _claimants(session, rtype, uuids)
+            missing = [uuid for uuid in uuids if uuid not in holders]
+            if missing:
+                _insert_claimed(session, rtype, missing, owner, until)
+                holders.update(_claimants(session, rtype, missing))
+            won.extend((rtype, uuid) for uuid in uuids
+                       if holders.get(uuid) == owner)
+    return won
+
+
+def release_resources(pairs, owner):
+    """Give up ``owner``'s claims on many nodes: one UPDATE per CHUNK."""
+    lock = models.ResourceLock
+    with engine.writer() as session:
+        for rtype, uuids in sql.chunks(pairs):
+            session.execute(sa.update(lock)
+                            .where(lock.resource_type == rtype,
+                                   lock.resource_uuid.in_(uuids),
+                                   lock.claimed_by == owner)
+                            .values(claimed_by=None, claimed_until=None))
+
+
+def live_leases_of(pairs, wanted):
+    """Return {pair: leases in ``wanted``, by start time} for many nodes.
+
+    One query per CHUNK nodes, on the primary (never a replica: the
+    manager acts on what it reads). Nodes without such leases map to [].
+    The rows are detached.
+    """
+    lease = models.Lease
+    found = {pair: [] for pair in pairs}
+    with engine.writer() as session:
+        for rtype, uuids in sql.chunks(pairs):
+            for row in session.scalars(
+                    sa.select(lease).where(
+                        lease.resource_type == rtype,
+                        lease.resource_uuid.in_(uuids),
+                        lease.status.in_(wanted))
+                    .order_by(lease.start_time, lease.id)):
+                found[(rtype, row.resource_uuid)].append(row)
+    return found

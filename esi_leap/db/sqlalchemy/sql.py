@@ -4,6 +4,31 @@ import sqlalchemy as sa
 from esi_leap.common import exception
 
 
+# Nodes per statement of the manager's bulk statements: far below every
+# database's limit on bound parameters.
+CHUNK = 500
+
+
+def by_type(pairs):
+    """Group (resource_type, resource_uuid) pairs: {type: sorted uuids}.
+
+    Types and uuids come sorted, so that every transaction touching
+    several nodes locks their rows in one fixed order (two of them never
+    deadlock on each other).
+    """
+    grouped = {}
+    for resource_type, resource_uuid in pairs:
+        grouped.setdefault(resource_type, set()).add(resource_uuid)
+    return {rtype: sorted(uuids) for rtype, uuids in sorted(grouped.items())}
+
+
+def chunks(pairs):
+    """Yield (resource_type, up to CHUNK sorted uuids) covering ``pairs``."""
+    for resource_type, uuids in by_type(pairs).items():
+        for i in range(0, len(uuids), CHUNK):
+            yield resource_type, uuids[i:i + CHUNK]
+
+
 def overlaps(model, start, end):
     """Half-open overlap of the row's [start_time, end_time) with a window."""
     return sa.and_(model.start_time < end, model.end_time > start)
