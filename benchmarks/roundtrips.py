@@ -170,14 +170,20 @@ KINDS = (
 
 
 def measure(counter, send, repeat, show_sql):
-    """Return (statements, commits, rollbacks, median ms) per request."""
+    """Return (statements, commits, rollbacks, median ms, median CPU ms).
+
+    The CPU time is this process's (the app's, not the database
+    server's): it depends much less than wall time on other work on the
+    machine.
+    """
     send(repeat)    # warm-up, not counted
-    counts, times = [], []
+    counts, times, cpu = [], [], []
     for i in range(repeat):
         with counter.counting(keep=show_sql and i == 0) as c:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             send(i)
             times.append((time.perf_counter() - began) * 1000.0)
+            cpu.append((time.process_time() - began_cpu) * 1000.0)
             counts.append((len(c.statements), c.commits, c.rollbacks))
             if show_sql and i == 0:
                 for statement in c.statements:
@@ -185,7 +191,7 @@ def measure(counter, send, repeat, show_sql):
     return (statistics.median(n for n, _c, _r in counts),
             statistics.median(c for _n, c, _r in counts),
             statistics.median(r for _n, _c, r in counts),
-            statistics.median(times))
+            statistics.median(times), statistics.median(cpu))
 
 
 def profile(send, path, repeat):
@@ -254,17 +260,18 @@ def main(argv=None):
         print('esi-leap round trips per request: %s, %d offers, %d '
               'leases; median of %d requests in-process (no HTTP)'
               % (args.backend, args.offers, args.offers, args.repeat))
-        header = '%-34s %10s %8s %9s %9s' % (
-            'request', 'statements', 'commits', 'rollbacks', 'ms (p50)')
+        header = '%-34s %10s %8s %9s %9s %10s' % (
+            'request', 'statements', 'commits', 'rollbacks', 'ms (p50)',
+            'cpu ms p50')
         print(header)
         print('-' * len(header))
         for name, method in KINDS:
             if args.show_sql:
                 print(name)
-            stmts, commits, rollbacks, ms = measure(
+            stmts, commits, rollbacks, ms, cpu_ms = measure(
                 counter, getattr(reqs, method), args.repeat, args.show_sql)
-            print('%-34s %10g %8g %9g %9.2f' % (name, stmts, commits,
-                                                rollbacks, ms))
+            print('%-34s %10g %8g %9g %9.2f %10.2f' % (
+                name, stmts, commits, rollbacks, ms, cpu_ms))
         if args.profile:
             send = getattr(reqs, args.profile_kind)
             if args.profile_kind == 'claim':

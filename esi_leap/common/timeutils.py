@@ -6,6 +6,8 @@ is taken as UTC; input with an offset is converted, never truncated.
 import datetime
 import re
 
+import orjson
+
 from esi_leap.common import exception
 
 UTC = datetime.timezone.utc
@@ -108,6 +110,34 @@ def isoformat(value):
     # NOTE(esi-leap): an aware UTC datetime's isoformat() ends in
     # "+00:00"; cutting it off is cheaper than replace(tzinfo=None).
     return value.isoformat()[:-6]
+
+
+_UTC_JOIN = '+00:00","'
+
+
+def isoformats(values):
+    """Return {value: isoformat(value)} for the datetimes of ``values``.
+
+    The strings are exactly isoformat()'s; None maps to None. For a page
+    of rows this is many times cheaper than one isoformat() call each.
+
+    NOTE(esi-leap): orjson formats aware datetimes in C as RFC 3339 with
+    "+00:00" for UTC and microseconds only when there are some, which is
+    isoformat() plus the offset; the offsets are cut in one split of one
+    string. Should a value not be in UTC, the split does not give one
+    string per value and every value is formatted one by one instead.
+    """
+    unique = [v for v in set(values) if v is not None]
+    table = {None: None}
+    if not unique:
+        return table
+    text = orjson.dumps(unique).decode('ascii')
+    strings = text[2:-8].split(_UTC_JOIN)
+    if len(strings) == len(unique) and text.endswith('+00:00"]'):
+        table.update(zip(unique, strings))
+    else:
+        table.update((v, isoformat(v)) for v in unique)
+    return table
 
 
 def message_format(value):

@@ -228,7 +228,9 @@ def availabilities(offer, taken, now):
     cursor = max(offer.start_time, now)
     end = offer.end_time
     gaps = []
-    for lease_start, lease_end in sorted(taken):
+    if len(taken) > 1:
+        taken = sorted(taken)
+    for lease_start, lease_end in taken:
         if lease_start >= end:
             break
         if lease_end <= cursor:

@@ -4,13 +4,23 @@ One oslo.db enginefacade per process, configured from [database] on first
 use. Every ``reader()`` or ``writer()`` block is its own transaction.
 """
 import contextlib
+import datetime
 import threading
 
 from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
+try:
+    from pymysql import constants as _pymysql_constants
+    from pymysql import converters as _pymysql_converters
+    _DATETIME_FIELD = _pymysql_constants.FIELD_TYPE.DATETIME
+    _PYMYSQL_DATETIME = _pymysql_converters.convert_datetime
+except ImportError:  # another MySQL driver, or none
+    _DATETIME_FIELD = _PYMYSQL_DATETIME = None
+
 CONF = cfg.CONF
+_FROM_ISO = datetime.datetime.fromisoformat
 
 _LOCK = threading.Lock()
 _FACTORY = None
@@ -20,8 +30,37 @@ class _Ctx(object):
     """A fresh enginefacade context: each use is its own transaction."""
 
 
+def _pymysql_datetime(text):
+    """A DATETIME value PyMySQL received, as a naive datetime.
+
+    MariaDB sends ``YYYY-MM-DD HH:MM:SS[.ffffff]``, which the C
+    ``fromisoformat`` parses; anything else (a zero date) is left to
+    PyMySQL's own converter, which returns it as it came.
+    """
+    try:
+        return _FROM_ISO(text)
+    except (TypeError, ValueError):
+        return _PYMYSQL_DATETIME(text)
+
+
+def _fast_datetimes(dbapi_connection):
+    """Parse DATETIME columns in C on a PyMySQL connection.
+
+    NOTE(esi-leap): PyMySQL parses each DATETIME value with a regular
+    expression in Python, about 2 us a value: the largest per-row cost of
+    a long list. ``datetime.fromisoformat`` gives the same value about 20
+    times faster. Other drivers are left as they are.
+    """
+    decoders = getattr(dbapi_connection, 'decoders', None)
+    if isinstance(decoders, dict) and \
+            decoders.get(_DATETIME_FIELD) is _PYMYSQL_DATETIME:
+        decoders[_DATETIME_FIELD] = _pymysql_datetime
+
+
 def _on_connect(dialect_name):
     def listener(dbapi_connection, connection_record):
+        if dialect_name == 'mysql':
+            _fast_datetimes(dbapi_connection)
         cursor = dbapi_connection.cursor()
         if dialect_name == 'mysql':
             # NOTE(esi-leap): InnoDB's default REPEATABLE READ would let a

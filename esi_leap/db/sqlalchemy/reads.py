@@ -3,6 +3,8 @@
 Each function runs in one reader transaction and returns rows detached
 from any session.
 """
+import collections
+
 import sqlalchemy as sa
 
 from esi_leap.common import statuses
@@ -20,6 +22,15 @@ _LEASE_COLUMNS = tuple(
     c for c in models.Lease.__table__.columns
     if c.key not in ('id', 'created_at', 'updated_at', 'attempts',
                      'next_attempt_at'))
+
+_EVENT_COLUMNS = tuple(models.Event.__table__.columns)
+
+OfferRow = collections.namedtuple('OfferRow',
+                                  [c.key for c in _OFFER_COLUMNS])
+LeaseRow = collections.namedtuple('LeaseRow',
+                                  [c.key for c in _LEASE_COLUMNS])
+EventRow = collections.namedtuple('EventRow',
+                                  [c.key for c in _EVENT_COLUMNS])
 
 
 def offer_get(uuid):
@@ -183,7 +194,20 @@ def offer_list(filters):
 def _listed_offers(session, filters):
     query = sql.paginate(session, _offer_query(filters), models.Offer,
                          filters.page, models.Offer.uuid)
-    return session.execute(query).all()
+    return _core_rows(session, query, OfferRow)
+
+
+def _core_rows(session, query, row_type):
+    """All rows of ``query`` as ``row_type`` tuples.
+
+    NOTE(esi-leap): Connection.execute() skips the ORM's execution and
+    loading layers, which cost per row, for statements that select only
+    columns anyway; and a named tuple's fields are read about ten times
+    faster than a SQLAlchemy Row's attributes, which a view reads
+    twenty times a row.
+    """
+    make = row_type._make
+    return [make(row) for row in session.connection().execute(query)]
 
 
 def offer_list_with_windows(filters, blocking, now):
@@ -209,8 +233,8 @@ def lease_list(filters):
     lease = models.Lease
     query = _lease_query(filters)
     with engine.reader() as session:
-        return session.execute(sql.paginate(
-            session, query, lease, filters.page, lease.uuid)).all()
+        return _core_rows(session, sql.paginate(
+            session, query, lease, filters.page, lease.uuid), LeaseRow)
 
 
 # NOTE(esi-leap): IN lists stay below this many parameters, well inside
@@ -232,7 +256,7 @@ def _windows(session, offer_uuids, statuses, ending_after):
     # lease of any offer is read and the rest dropped here (that set is
     # bounded by live bookings, not by history), which beats hundreds of
     # IN parameters.
-    lease = models.Lease
+    lease = models.Lease.__table__.c
     wanted = set(offer_uuids)
     query = (sa.select(lease.offer_uuid, lease.start_time, lease.end_time)
              .where(lease.status.in_(statuses),
@@ -243,7 +267,7 @@ def _windows(session, offer_uuids, statuses, ending_after):
     else:
         query = query.where(lease.offer_uuid.is_not(None))
     result = {}
-    for offer_uuid, start, end in session.execute(query):
+    for offer_uuid, start, end in session.connection().execute(query):
         if offer_uuid in wanted:
             result.setdefault(offer_uuid, []).append((start, end))
     return result
@@ -266,7 +290,7 @@ def held_leases(resource_type, resource_uuid, project_id, statuses):
 def event_list(filters):
     """Return events matching an EventFilters, oldest first."""
     event = models.Event
-    query = sa.select(*models.Event.__table__.columns)
+    query = sa.select(*_EVENT_COLUMNS)
     if filters.last_event_id is not None:
         query = query.where(event.id > filters.last_event_id)
     if filters.last_event_time is not None:
@@ -282,8 +306,8 @@ def event_list(filters):
             event.lessee_id == filters.lessee_or_owner_id,
             event.owner_id == filters.lessee_or_owner_id))
     with engine.reader() as session:
-        return session.execute(sql.paginate(
-            session, query, event, filters.page, event.id)).all()
+        return _core_rows(session, sql.paginate(
+            session, query, event, filters.page, event.id), EventRow)
 
 
 def node_bookings(resource_type, now):

@@ -19,12 +19,23 @@ def _node_fields(nodes):
             for key, node in nodes.items()}
 
 
+def _offer_times(offers, free):
+    """Every time an offer view shows: its window and availabilities."""
+    times = []
+    for offer in offers:
+        times.append(offer.start_time)
+        times.append(offer.end_time)
+        for window in free[offer.uuid]:
+            times.extend(window)
+    return times
+
+
 def offer_views(found):
     """Return the API dicts of a Listing of offers, in order."""
     fields = _node_fields(found.nodes)
     names = found.names
     free = found.availabilities
-    iso = timeutils.isoformat
+    iso = timeutils.isoformats(_offer_times(found.rows, free))
     views = []
     for offer in found.rows:
         node, node_class, node_properties = fields.get(
@@ -41,11 +52,11 @@ def offer_views(found):
             'resource': node,
             'resource_class': node_class,
             'resource_properties': node_properties,
-            'start_time': iso(offer.start_time),
-            'end_time': iso(offer.end_time),
+            'start_time': iso[offer.start_time],
+            'end_time': iso[offer.end_time],
             'status': offer.status,
             'properties': offer.properties or {},
-            'availabilities': [[iso(s), iso(e)]
+            'availabilities': [[iso[s], iso[e]]
                                for s, e in free[offer.uuid]],
             'parent_lease_uuid': offer.parent_lease_uuid,
         })
@@ -56,7 +67,10 @@ def lease_views(found):
     """Return the API dicts of a Listing of leases, in order."""
     fields = _node_fields(found.nodes)
     names = found.names
-    iso = timeutils.isoformat
+    iso = timeutils.isoformats(
+        t for lease in found.rows for t in (
+            lease.start_time, lease.fulfill_time, lease.expire_time,
+            lease.end_time))
     views = []
     for lease in found.rows:
         node, node_class, node_properties = fields.get(
@@ -73,10 +87,10 @@ def lease_views(found):
             'resource_class': node_class,
             'resource_properties': node_properties,
             'resource': node,
-            'start_time': iso(lease.start_time),
-            'fulfill_time': iso(lease.fulfill_time),
-            'expire_time': iso(lease.expire_time),
-            'end_time': iso(lease.end_time),
+            'start_time': iso[lease.start_time],
+            'fulfill_time': iso[lease.fulfill_time],
+            'expire_time': iso[lease.expire_time],
+            'end_time': iso[lease.end_time],
             'status': lease.status,
             'properties': lease.properties or {},
             'purpose': lease.purpose,
@@ -117,11 +131,11 @@ def node_views(found):
 
 def event_views(found):
     """Return the API dicts of a Listing of events, in order."""
-    iso = timeutils.isoformat
+    iso = timeutils.isoformats(e.event_time for e in found.rows)
     return [{
         'id': e.id,
         'event_type': e.event_type,
-        'event_time': iso(e.event_time),
+        'event_time': iso[e.event_time],
         'object_type': e.object_type,
         'object_uuid': e.object_uuid,
         'resource_type': e.resource_type,
