@@ -2,9 +2,6 @@
 esi-leap-manager woken over RabbitMQ by esi-leap-api."""
 import datetime
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -97,42 +94,6 @@ def test_embedded_all_fulfils_and_expires_on_time(workdir):
     assert max(max(lag) for lag in lags) < 5
 
 
-class _Manager(object):
-    """An esi-leap-manager process, stopped by its process group."""
-
-    def __init__(self, conf, log_path):
-        self.log_path = log_path
-        self.log = open(log_path, 'ab')
-        self.process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable),
-                          'esi-leap-manager'), '--config-file', conf],
-            stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with open(log_path) as f:
-                if 'esi-leap manager' in f.read() and 'started' in open(
-                        log_path).read():
-                    return
-            if self.process.poll() is not None:
-                raise RuntimeError('esi-leap-manager exited; see %s'
-                                   % log_path)
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError('esi-leap-manager did not start; see %s'
-                           % log_path)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-
-
 class _Endpoint(object):
     def __init__(self):
         self.received = []
@@ -156,7 +117,9 @@ def test_api_wakes_manager_over_rabbitmq(workdir):
     api = server_fixture.Server(conf, port)
     api.dbsync()
     api.start()
-    manager = _Manager(conf, str(tmp_path / 'manager.log'))
+    manager = server_fixture.Server(conf, None, program='esi-leap-manager',
+                                    log_path=str(tmp_path / 'manager.log'))
+    manager.start()
 
     conf_obj = cfg.ConfigOpts()
     transport = messaging.get_notification_transport(conf_obj, url=RABBIT)
