@@ -34,7 +34,8 @@ class EventsController(rest.RestController):
         context = pecan.request.context
         policy.authorize(event_policy.GET_ALL, context)
         policy.require_project(context, event_policy.EVENT_ADMIN)
-        project = utils.project(lessee_or_owner_id, 'lessee_or_owner_id')
+        project = utils.resolve_project(lessee_or_owner_id,
+                                        'lessee_or_owner_id')
         if not policy.check(event_policy.EVENT_ADMIN, context):
             if project is not None and project != context.project_id:
                 raise exception.HTTPForbidden(rule=event_policy.EVENT_ADMIN)

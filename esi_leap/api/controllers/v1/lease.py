@@ -32,8 +32,8 @@ class LeasesController(rest.RestController):
         context = pecan.request.context
         project_id, owner_id, party_id = leases.list_scope(
             context, view=view,
-            project_id=utils.project(project_id, 'project_id'),
-            owner_id=utils.project(owner_id, 'owner_id'))
+            project_id=utils.resolve_project(project_id, 'project_id'),
+            owner_id=utils.resolve_project(owner_id, 'owner_id'))
         status_set = utils.status_filter(status, statuses.LEASE_STATUSES,
                                          statuses.LEASE_DEFAULT_LIST)
         start, end = utils.time_pair(start_time, end_time,
@@ -78,14 +78,14 @@ class LeasesController(rest.RestController):
         end = timeutils.parse_optional(
             types.value(new_lease.end_time), 'end_time')
         properties = utils.properties(types.value(new_lease.properties))
-        name = utils.name(types.value(new_lease.name))
+        name = utils.valid_name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
         resource_type, node = utils.resource_node(
             types.value(new_lease.resource_type), ident)
 
         lease = leases.create(
             context, resource_type, node,
-            utils.project(project_ident, 'project_id'),
+            utils.resolve_project(project_ident, 'project_id'),
             start=start, end=end, name=name,
             purpose=purpose, properties=properties)
         return views.lease_view(leases.describe([lease]))

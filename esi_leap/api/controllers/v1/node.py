@@ -31,8 +31,8 @@ class NodesController(rest.RestController):
         policy.authorize(node_policy.GET_ALL, context)
         policy.require_project(context, node_policy.NODE_ADMIN)
         admin = policy.check(node_policy.NODE_ADMIN, context)
-        owner = utils.project(owner, 'owner')
-        lessee = utils.project(lessee, 'lessee')
+        owner = utils.resolve_project(owner, 'owner')
+        lessee = utils.resolve_project(lessee, 'lessee')
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.NODE_SORT_KEYS)
 

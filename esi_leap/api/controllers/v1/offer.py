@@ -32,7 +32,7 @@ class ClaimController(rest.RestController):
         end = timeutils.parse_optional(
             types.value(new_lease.end_time), 'end_time')
         properties = utils.properties(types.value(new_lease.properties))
-        name = utils.name(types.value(new_lease.name))
+        name = utils.valid_name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
         lease = offers.claim(context, offer_ident, start=start, end=end,
@@ -72,7 +72,7 @@ class OffersController(rest.RestController):
 
         found = offers.list_page(filters.OfferFilters(
             statuses=status_set,
-            project_id=utils.project(project_id, 'project_id'),
+            project_id=utils.resolve_project(project_id, 'project_id'),
             resource_type=rtype,
             resource_uuid=ruuid,
             start_time=start,
@@ -108,15 +108,15 @@ class OffersController(rest.RestController):
         end = timeutils.parse_optional(
             types.value(new_offer.end_time), 'end_time')
         properties = utils.properties(types.value(new_offer.properties))
-        name = utils.name(types.value(new_offer.name))
+        name = utils.valid_name(types.value(new_offer.name))
         resource_type, node = utils.resource_node(
             types.value(new_offer.resource_type), ident)
 
         offer = offers.create(
             context, resource_type, node,
             start if start is not None else timeutils.utcnow(), end,
-            lessee_id=utils.project(types.value(new_offer.lessee_id),
-                                    'lessee_id'),
+            lessee_id=utils.resolve_project(
+                types.value(new_offer.lessee_id), 'lessee_id'),
             name=name, properties=properties)
         return views.offer_view(offers.describe([offer]))
 

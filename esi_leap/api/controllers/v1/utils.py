@@ -95,7 +95,7 @@ def resource_node(resource_type, ident):
     return resource_type, rtype.get(rtype.resolve(ident))
 
 
-def project(ident, field):
+def resolve_project(ident, field):
     """Return the project id ``ident`` (an id or a name) means.
 
     None stays None; an empty or blank value is a 400 naming ``field``.
@@ -168,7 +168,7 @@ def text(value, field, limit=db_api.TEXT_LENGTH):
     return value
 
 
-def name(value):
+def valid_name(value):
     """Validate an object name: at most 255 characters."""
     return text(value, 'name')
 
