@@ -173,7 +173,11 @@ class Storm(object):
                     headers=storm.lessee_headers(index), timeout=30,
                     json={'start_time': storm.iso(start),
                           'end_time': storm.iso(end)})
-            except requests.ConnectionError:
+            except (requests.ConnectionError,
+                    requests.exceptions.ChunkedEncodingError):
+                # NOTE(esi-leap): a worker killed between the headers and
+                # the body of its answer cuts the response off; the
+                # booking may exist all the same (checked after).
                 self.outcomes['connection error'] += 1
                 session = requests.Session()
                 continue
