@@ -491,20 +491,24 @@ def _backoff(attempt):
     time.sleep(random.uniform(ceiling / 2, ceiling))
 
 
-def _retrying(transaction, body, contended, attempts):
+def _retrying(transaction, body, what, attempts):
     """Run ``body(txn)`` in ``transaction()``; re-run it after a deadlock.
 
-    Raises ``contended`` once ``attempts`` attempts were rolled back.
+    ``what`` is (resource_type, resource_uuid) of the booking. Raises
+    BookingContended once ``attempts`` attempts were rolled back.
     """
     for attempt in range(1, attempts + 1):
         try:
             with transaction() as txn:
                 return body(txn)
         except db_exc.DBDeadlock:
-            LOG.info('%s (attempt %d of %d)', contended, attempt, attempts)
+            LOG.info('Booking of %s %s lost to a concurrent change '
+                     '(attempt %d of %d)', what[0], what[1], attempt,
+                     attempts)
             if attempt < attempts:
                 _backoff(attempt)
-    raise contended
+    raise exception.BookingContended(resource_type=what[0],
+                                     resource_uuid=what[1])
 
 
 def run_booking(resource_type, resource_uuid, body,
@@ -522,8 +526,7 @@ def run_booking(resource_type, resource_uuid, body,
     """
     return _retrying(
         lambda: resource_transaction(resource_type, resource_uuid), body,
-        exception.BookingContended(resource_type=resource_type,
-                                   resource_uuid=resource_uuid), attempts)
+        (resource_type, resource_uuid), attempts)
 
 
 def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
@@ -532,10 +535,8 @@ def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
     ``body`` gets the transaction of offer_transaction(), None when no
     offer has that uuid.
     """
-    return _retrying(
-        lambda: offer_transaction(offer_uuid), body,
-        exception.BookingContended(resource_type='offer',
-                                   resource_uuid=offer_uuid), attempts)
+    return _retrying(lambda: offer_transaction(offer_uuid), body,
+                     ('offer', offer_uuid), attempts)
 
 
 def run_bookings(pairs, body, attempts=BOOKING_ATTEMPTS):
