@@ -112,3 +112,37 @@ def test_message_format_is_str_of_naive_utc():
 
 def test_utcnow_is_aware():
     assert timeutils.utcnow().tzinfo == UTC
+
+
+def _times():
+    """UTC times around the edges: years 1 and 9999, microseconds or not."""
+    values = [datetime.datetime(1, 1, 1, tzinfo=UTC), timeutils.MAX_DATETIME,
+              datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
+              datetime.datetime(2030, 1, 2, 3, 4, 5, 6, tzinfo=UTC)]
+    step = datetime.timedelta(days=37, seconds=4001, microseconds=123457)
+    values += [datetime.datetime(2030, 1, 1, tzinfo=UTC) + i * step
+               for i in range(200)]
+    return values
+
+
+def test_isoformats_are_isoformat():
+    values = _times() + [None]
+    table = timeutils.isoformats(values + values[:3])
+    assert table == {v: timeutils.isoformat(v) for v in values}
+    assert timeutils.isoformats([]) == {None: None}
+
+
+@pytest.mark.parametrize('odd', [
+    datetime.datetime(2030, 1, 2, 5, tzinfo=datetime.timezone(
+        datetime.timedelta(hours=2))),
+    datetime.datetime(2030, 1, 2, 5),     # naive: taken as UTC
+])
+@pytest.mark.parametrize('where', [0, 1, -1])
+def test_isoformats_of_times_not_in_utc(odd, where):
+    # A value not in UTC anywhere in the list is still formatted in UTC
+    # (the batch is formatted one by one instead).
+    values = _times()[:5]
+    values.insert(where if where >= 0 else len(values), odd)
+    table = timeutils.isoformats(values)
+    assert table[odd] == timeutils.isoformat(odd)
+    assert all(table[v] == timeutils.isoformat(v) for v in values)
