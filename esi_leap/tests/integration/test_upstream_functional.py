@@ -47,8 +47,9 @@ import pytest
 from esi_leap.tests.fixtures import cli as cli_fixture
 from esi_leap.tests.fixtures import keystone as keystone_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests.fixtures import venvs
 
-REPO = keystone_fixture.REPO
+REPO = venvs.REPO
 CLIENT_VERSION = '1.1.0'
 DEFAULT_RESOURCE_TYPE = 'dummy_node'
 SUITE = os.path.join('esileapclient', 'tests', 'functional')
