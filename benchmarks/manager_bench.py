@@ -132,7 +132,7 @@ def start_profiler(args, manager_pid, seconds):
         out = '%s.%d.txt' % (args.profile, pid)
         procs.append(subprocess.Popen(
             [spy, 'record', '--pid', str(pid), '--format', 'raw',
-             '--rate', '100', '--duration', str(int(seconds)), '--nonblocking',
+             '--rate', '50', '--duration', str(int(seconds)), '--nonblocking',
              '--output', out], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL))
     return procs

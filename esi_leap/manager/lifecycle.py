@@ -294,19 +294,24 @@ def _hold(rtype, resource_uuid, node, plan, outcome):
         outcome.hold_error = str(e)
 
 
-def record(works, planned_at):
+def record(works, planned_at, held=None):
     """Write the outcomes of many nodes in one transaction, with events.
 
     The leases are re-read under the lock rows of all the nodes; a lease
     changed meanwhile (extended, cancelled) is left for the next run. The
-    notifications go out after the commit (through the outbox).
+    notifications go out after the commit (through the outbox), or, with
+    a list ``held``, the committed Recorder is appended to it for the
+    caller to send() later.
     """
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
     recorder = db_api.run_bookings(
         [work.pair for work in works],
         lambda txn: _record_in(txn, works, now))
-    recorder.send()
+    if held is None:
+        recorder.send()
+    else:
+        held.append(recorder)
 
 
 def _record_in(txn, works, now):

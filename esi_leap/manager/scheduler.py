@@ -18,8 +18,6 @@ LOG = log.getLogger(__name__)
 
 # Seconds before a node claimed by another manager is tried again.
 CLAIM_RECHECK = 1.0
-# Nodes claimed and planned together (a few statements per batch).
-CLAIM_BATCH = 500
 # Most nodes whose outcomes are recorded in one transaction.
 RECORD_BATCH = 100
 
@@ -109,25 +107,24 @@ class Scheduler(object):
     def _work(self, pairs, force, now):
         """Claim, plan, act on and record the nodes of ``pairs``.
 
-        Returns False if another manager held some of them. Claims are
-        taken and released in bulk, CLAIM_BATCH nodes at a time.
+        Returns False if another manager held some of them. The claims are
+        taken and released in bulk (a few statements per 500 nodes), and
+        all the nodes won go through one pipeline, so that backend calls
+        and recording overlap from the first node to the last.
         """
+        if not pairs:
+            return True
         ttl = datetime.timedelta(seconds=CONF.manager.claim_ttl)
-        complete = True
-        for i in range(0, len(pairs), CLAIM_BATCH):
-            batch = pairs[i:i + CLAIM_BATCH]
-            won = db_api.claim_resources(batch, self.name, now, ttl)
-            if len(won) < len(batch):
-                complete = False
-                LOG.debug('%d of %d nodes are claimed by another manager',
-                          len(batch) - len(won), len(batch))
-            if not won:
-                continue
+        won = db_api.claim_resources(pairs, self.name, now, ttl)
+        if len(won) < len(pairs):
+            LOG.debug('%d of %d nodes are claimed by another manager',
+                      len(pairs) - len(won), len(pairs))
+        if won:
             try:
                 self._converge_many(won, force, now)
             finally:
                 db_api.release_resources(won, self.name)
-        return complete
+        return len(won) == len(set(pairs))
 
     def _converge_many(self, won, force, now):
         """Plan the claimed nodes in one read, act on each, record in bulk.
@@ -145,8 +142,17 @@ class Scheduler(object):
         for pair in todo:
             self._pool.submit(self._act, pair, plans[pair], now, done,
                               [looked[pair]] if pair in looked else None)
-        for works in _arrivals(done, len(todo), RECORD_BATCH):
-            self._record(works, now)
+        # NOTE(esi-leap): publishing a notification costs about as much CPU
+        # as recording the transition; sent while a burst is recorded they
+        # slow every lease of it down. They leave (in order) once the
+        # burst is recorded; the events table has them at once.
+        held = []
+        try:
+            for works in _arrivals(done, len(todo), RECORD_BATCH):
+                self._record(works, now, held)
+        finally:
+            for recorder in held:
+                recorder.send()
 
     @staticmethod
     def _act(pair, plan, now, done, looked):
@@ -160,10 +166,13 @@ class Scheduler(object):
         finally:
             done.put(work)
 
-    def _record(self, works, now):
-        """Record outcomes; if a batch fails, each node on its own."""
+    def _record(self, works, now, held):
+        """Record outcomes; if a batch fails, each node on its own.
+
+        The committed Recorders are appended to ``held``.
+        """
         try:
-            lifecycle.record(works, now)
+            lifecycle.record(works, now, held)
             return
         except Exception:
             if len(works) == 1:
@@ -173,7 +182,7 @@ class Scheduler(object):
                           'at a time', len(works))
         for work in works:
             try:
-                lifecycle.record([work], now)
+                lifecycle.record([work], now, held)
             except Exception as e:
                 # The node's leases stay due: the next run does it again.
                 LOG.error('Recording %s %s failed: %s', work.resource_type,

@@ -9,6 +9,7 @@ from esi_leap.common import context as ctx_mod
 from esi_leap.common import exception
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import sql
 from esi_leap.manager import lifecycle
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.objects import leases as leases_obj
@@ -95,7 +96,7 @@ def test_live_leases_of_maps_every_node(database, nodes):
 def test_many_nodes_in_several_record_batches(nodes, scheduler, monkeypatch,
                                               config):
     monkeypatch.setattr(scheduler_mod, 'RECORD_BATCH', 4)
-    monkeypatch.setattr(scheduler_mod, 'CLAIM_BATCH', 7)
+    monkeypatch.setattr(sql, 'CHUNK', 7)
     made = leases_on(nodes, 25)
     tokens = []
     scheduler.run_once(now=at(1))
@@ -131,11 +132,11 @@ def test_a_failing_batch_is_recorded_node_by_node(nodes, scheduler,
     real = lifecycle.record
     calls = []
 
-    def record(works, planned_at):
+    def record(works, planned_at, held=None):
         calls.append(len(works))
         if len(works) > 1:
             raise RuntimeError('batch refused')
-        return real(works, planned_at)
+        return real(works, planned_at, held)
     monkeypatch.setattr(lifecycle, 'record', record)
     arrivals = scheduler_mod._arrivals
 
@@ -154,7 +155,7 @@ def test_a_node_whose_recording_fails_stays_due(nodes, scheduler,
                                                 monkeypatch):
     made = leases_on(nodes, 1)
 
-    def record(works, planned_at):
+    def record(works, planned_at, held=None):
         raise RuntimeError('database gone')
     monkeypatch.setattr(lifecycle, 'record', record)
     scheduler.run_once(now=at(1))
