@@ -251,29 +251,14 @@ def held_resources():
     return _manager.held_resources()
 
 
-def claim_resource(resource_type, resource_uuid, owner, now, ttl):
-    """Claim a node for the manager ``owner`` until ``now + ttl``.
-
-    Returns True if ``owner`` holds the claim now (new or renewed), False
-    if another manager's unexpired claim stands. Two managers never both
-    hold one.
-    """
-    return _manager.claim_resource(resource_type, resource_uuid, owner, now,
-                                   ttl)
-
-
-def release_resource(resource_type, resource_uuid, owner):
-    """Give up ``owner``'s claim on a node; a no-op if it holds none."""
-    _manager.release_resource(resource_type, resource_uuid, owner)
-
-
 def claim_resources(pairs, owner, now, ttl):
     """Claim many nodes at once for ``owner``; return the pairs it won.
 
-    As claim_resource() for each (resource_type, resource_uuid) of
-    ``pairs``, in one transaction of a few statements whatever their
-    number. The won pairs come sorted; the others are held by another
-    manager's unexpired claim.
+    A node is won when it is free, already ``owner``'s, or its claim
+    lapsed; the claims last until ``now + ttl`` unless released. One
+    transaction of a few statements per 500 nodes; two managers never
+    both win a node. The won pairs come sorted; the others are held by
+    another manager's unexpired claim.
     """
     return _manager.claim_resources(pairs, owner, now, ttl)
 

@@ -340,23 +340,6 @@ def _lock_values(resource_type, resource_uuid):
                 generation=0, created_at=timeutils.utcnow())
 
 
-def ensure_lock_row(resource_type, resource_uuid):
-    """Create the resource's lock row unless it exists (no lock kept)."""
-    values = _lock_values(resource_type, resource_uuid)
-    table = models.ResourceLock.__table__
-    with engine.writer() as session:
-        dialect = session.bind.dialect.name
-        if dialect == 'mysql':
-            stmt = mysql.insert(table).values(**values).prefix_with('IGNORE')
-        elif dialect == 'postgresql':
-            stmt = postgresql.insert(table).values(
-                **values).on_conflict_do_nothing()
-        else:
-            stmt = sqlite.insert(table).values(
-                **values).on_conflict_do_nothing()
-        session.execute(stmt)
-
-
 def _upsert(dialect, insert):
     """Make ``insert`` into resource_locks bump the generation on conflict."""
     bump = {'generation': models.ResourceLock.__table__.c.generation + 1}

@@ -10,7 +10,6 @@ from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
-from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
@@ -81,44 +80,6 @@ def held_resources():
             sa.select(lease.resource_type, lease.resource_uuid, lease.uuid,
                       lease.project_id, lease.parent_lease_uuid)
             .where(lease.status == statuses.HOLDING))]
-
-
-def claim_resource(resource_type, resource_uuid, owner, now, ttl):
-    """Claim a resource's node for one manager; False if another has it.
-
-    The claim is a conditional UPDATE, so two managers can never both hold
-    it; it lapses at ``now + ttl`` unless released or renewed.
-    """
-    lock = models.ResourceLock
-    claim = (sa.update(lock)
-             .where(lock.resource_type == resource_type,
-                    lock.resource_uuid == resource_uuid,
-                    sa.or_(lock.claimed_by.is_(None),
-                           lock.claimed_by == owner,
-                           lock.claimed_until <= now))
-             .values(claimed_by=owner, claimed_until=now + ttl))
-    for attempt in range(2):
-        with engine.writer() as session:
-            if session.execute(claim).rowcount == 1:
-                return True
-            exists = session.execute(sa.select(lock.generation).where(
-                lock.resource_type == resource_type,
-                lock.resource_uuid == resource_uuid)).first()
-        if exists is not None:
-            return False
-        booking.ensure_lock_row(resource_type, resource_uuid)
-    return False
-
-
-def release_resource(resource_type, resource_uuid, owner):
-    """Give up a claim made by ``owner``."""
-    lock = models.ResourceLock
-    with engine.writer() as session:
-        session.execute(sa.update(lock)
-                        .where(lock.resource_type == resource_type,
-                               lock.resource_uuid == resource_uuid,
-                               lock.claimed_by == owner)
-                        .values(claimed_by=None, claimed_until=None))
 
 
 def _claimable(owner, now):
