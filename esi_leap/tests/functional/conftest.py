@@ -5,6 +5,7 @@ import webtest
 from esi_leap.api import app as app_module
 from esi_leap.api import hooks
 from esi_leap.common import rpc
+from esi_leap.manager import scheduler as scheduler_mod
 
 
 class Caller(object):
@@ -84,3 +85,12 @@ def owner(caller):
 @pytest.fixture
 def lessee(caller):
     return caller('lessee-project', 'esi_leap_lessee')
+
+
+@pytest.fixture
+def scheduler(config, database):
+    """A manager scheduler on the test database, stopped afterwards."""
+    config(transport_url='fake://')
+    sched = scheduler_mod.Scheduler(name='test-manager')
+    yield sched
+    sched.stop()

@@ -36,14 +36,6 @@ def node(nodes, database):
     return nodes.add('node-1', 'owner-project')
 
 
-@pytest.fixture
-def scheduler(config, database):
-    config(transport_url='fake://')
-    sched = scheduler_mod.Scheduler(name='test-manager')
-    yield sched
-    sched.stop()
-
-
 def lease(ctx, start, end, project='lessee-project', node_uuid='node-1'):
     info = resource_types.get('dummy_node').get(node_uuid)
     return leases_obj.create(ctx, 'dummy_node', info, project,

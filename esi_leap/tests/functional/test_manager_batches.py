@@ -2,7 +2,6 @@
 import datetime
 import os
 
-import pytest
 import sqlalchemy as sa
 
 from esi_leap.common import context as ctx_mod
@@ -28,14 +27,6 @@ def at(hours):
 
 def pairs(count):
     return [('dummy_node', 'node-%03d' % i) for i in range(count)]
-
-
-@pytest.fixture
-def scheduler(config, database):
-    config(transport_url='fake://')
-    sched = scheduler_mod.Scheduler(name='test-manager')
-    yield sched
-    sched.stop()
 
 
 def leases_on(nodes, count, start=1, end=2):
@@ -166,31 +157,6 @@ def test_a_node_whose_recording_fails_stays_due(nodes, scheduler,
     assert statuses_of(made) == ['active']
 
 
-class UnlistableNodes(dummy_node.DummyNodeType):
-    """Dummy nodes whose backend cannot list, only read one by one."""
-
-    def __init__(self):
-        self.reads = 0
-
-    def get_many(self, uuids):
-        raise exception.BackendUnavailable(service='Ironic',
-                                           reason='listing refused')
-
-    def get(self, uuid):
-        self.reads += 1
-        return super().get(uuid)
-
-
-def test_a_failed_listing_falls_back_to_one_read_per_node(nodes, scheduler):
-    backend = UnlistableNodes()
-    resource_types.register('dummy_node', backend)
-    made = leases_on(nodes, lifecycle.LOOK_MANY_MIN)
-    backend.reads = 0
-    scheduler.run_once(now=at(1))
-    assert statuses_of(made) == ['active'] * len(made)
-    assert backend.reads == len(made)
-
-
 class CountingNodes(dummy_node.DummyNodeType):
     """Dummy nodes counting single reads and listings."""
 
@@ -204,6 +170,24 @@ class CountingNodes(dummy_node.DummyNodeType):
     def get(self, uuid):
         self.reads += 1
         return super().get(uuid)
+
+
+class UnlistableNodes(CountingNodes):
+    """Dummy nodes whose backend cannot list, only read one by one."""
+
+    def get_many(self, uuids):
+        raise exception.BackendUnavailable(service='Ironic',
+                                           reason='listing refused')
+
+
+def test_a_failed_listing_falls_back_to_one_read_per_node(nodes, scheduler):
+    backend = UnlistableNodes()
+    resource_types.register('dummy_node', backend)
+    made = leases_on(nodes, lifecycle.LOOK_MANY_MIN)
+    backend.reads = 0
+    scheduler.run_once(now=at(1))
+    assert statuses_of(made) == ['active'] * len(made)
+    assert backend.reads == len(made)
 
 
 def test_many_due_nodes_are_read_in_one_listing(nodes, scheduler):
