@@ -52,6 +52,7 @@ def reset():
             _ENFORCER.clear()
         _ENFORCER = None
         _decisions.clear()
+        _decisions_since[0] = 0.0   # the next decision opens a window
 
 
 def _frozen(mapping):
@@ -81,15 +82,18 @@ def check(rule, context, target=None):
     above); it is always the one oslo.policy makes for these arguments.
     """
     creds = context.to_policy_values()
-    full_target = dict(creds)
-    full_target.update(target or {})
+    target = target or {}
+
+    def decide():
+        full_target = dict(creds)
+        full_target.update(target)
+        return get_enforcer().enforce(rule, full_target, creds)
     try:
-        key = (rule, _frozen(creds), _frozen(target or {}))
+        key = (rule, _frozen(creds), _frozen(target))
         hash(key)
     except TypeError:   # values that cannot be ordered: no reuse
-        return get_enforcer().enforce(rule, full_target, creds)
-    return _decided(key, lambda: get_enforcer().enforce(
-        rule, full_target, creds))
+        return decide()
+    return _decided(key, decide)
 
 
 def authorize(rule, context, target=None):
