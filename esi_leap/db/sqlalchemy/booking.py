@@ -531,6 +531,4 @@ def run_bookings(pairs, body, attempts=BOOKING_ATTEMPTS):
     """
     return _retrying(
         lambda: resources_transaction(pairs), body,
-        exception.BookingContended(resource_type='(several)',
-                                   resource_uuid='%d nodes' % len(pairs)),
-        attempts)
+        ('(several)', '%d nodes' % len(set(pairs))), attempts)

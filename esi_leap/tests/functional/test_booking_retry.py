@@ -137,3 +137,34 @@ def test_contended_offer_booking_is_a_409(database):
     with pytest.raises(exception.BookingContended) as raised:
         db_api.run_offer_booking(offer_uuid, body, attempts=2)
     assert raised.value.code == 409
+
+
+def _notices():
+    with db_api.reader() as session:
+        return session.scalar(sa.select(sa.func.count(
+            models.LeaseNotice.id)))
+
+
+def _batch_body(losses, calls):
+    """A body over several nodes that writes, then loses ``losses`` times."""
+    def body(txn):
+        calls.append(txn)
+        txn.add_notices([str(uuid.uuid4())], 'started', T0)
+        if len(calls) <= losses:
+            raise db_exc.DBDeadlock()
+        return 'booked'
+    return body
+
+
+def test_a_batch_lost_to_a_deadlock_is_rerun_then_a_409(database, caplog):
+    calls = []
+    caplog.set_level('INFO')
+    pairs = [('dummy_node', 'n%d' % i) for i in range(3)]
+    assert db_api.run_bookings(pairs, _batch_body(1, calls)) == 'booked'
+    assert caplog.text.count('Booking of (several) 3 nodes lost to a '
+                             'concurrent change') == 1
+    assert len(calls) == 2 and _notices() == 1
+    with pytest.raises(exception.BookingContended) as raised:
+        db_api.run_bookings(pairs, _batch_body(100, calls), attempts=2)
+    assert raised.value.code == 409
+    assert len(calls) == 4 and _notices() == 1
