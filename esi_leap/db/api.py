@@ -280,10 +280,12 @@ def live_leases_of(pairs, statuses):
 def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
     """Run ``body(txn)`` holding the lock rows of all ``pairs``.
 
-    ``txn`` is a ResourcesTransaction: leases(uuids) re-reads leases for
-    change; add_event(**columns) (inserted together at the end),
-    add_notices(lease_uuids, kind, due) and delete_tokens(pairs) write in
-    the same transaction. The locks are
+    ``txn`` is a ResourcesTransaction: leases(uuids) and offers(uuids)
+    re-read rows for change ({uuid: row}, changes written at commit);
+    add_event(**columns) (inserted together at the end),
+    add_notices(lease_uuids, kind, due) (returns how many it decided:
+    a lease's notice of a kind is decided once only) and
+    delete_tokens(pairs) write in the same transaction. The locks are
     taken in sorted order first, so two such transactions never deadlock
     on each other. Re-run after a deadlock as run_booking(); raises
     BookingContended (409) after ``attempts``.

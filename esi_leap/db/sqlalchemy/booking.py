@@ -275,19 +275,32 @@ class ResourcesTransaction(object):
         self.pairs = pairs
         self._events = []
 
-    def leases(self, uuids):
-        """Re-read leases by uuid inside the transaction: {uuid: lease}.
+    def _by_uuid(self, model, uuids):
+        """Re-read rows of ``model`` by uuid: {uuid: row}, one query a chunk.
 
-        Changes made to the returned rows are written at commit.
+        Uuids with no row are absent from the answer.
         """
-        lease = models.Lease
         found = {}
         uuids = sorted(set(uuids))
         for i in range(0, len(uuids), sql.CHUNK):
             part = uuids[i:i + sql.CHUNK]
             found.update((row.uuid, row) for row in self.session.scalars(
-                sa.select(lease).where(lease.uuid.in_(part))))
+                sa.select(model).where(model.uuid.in_(part))))
         return found
+
+    def leases(self, uuids):
+        """Re-read leases by uuid inside the transaction: {uuid: lease}.
+
+        Changes made to the returned rows are written at commit.
+        """
+        return self._by_uuid(models.Lease, uuids)
+
+    def offers(self, uuids):
+        """Re-read offers by uuid inside the transaction: {uuid: offer}.
+
+        Changes made to the returned rows are written at commit.
+        """
+        return self._by_uuid(models.Offer, uuids)
 
     def add_event(self, **values):
         """Add an event row (Event columns); all are inserted together.
@@ -301,16 +314,23 @@ class ResourcesTransaction(object):
         """Decide a ``kind`` notice for each lease, once only (see notices).
 
         Leases that already have a notice of that kind are skipped.
+        Returns how many notices this call decided (rows it inserted).
         """
-        if not lease_uuids:
-            return
-        rows = [dict(lease_uuid=uuid, kind=kind,
-                     status=statuses.NOTICE_PENDING, attempts=0,
-                     next_attempt_at=due, created_at=due)
-                for uuid in lease_uuids]
-        self.session.execute(_insert_ignore(
-            self.session.bind.dialect.name, models.LeaseNotice.__table__),
-            rows)
+        # NOTE(esi-leap): one multi-row INSERT per chunk, not executemany:
+        # the row count of a single statement is the number of rows it
+        # inserted on every backend (an executemany's may be -1).
+        uuids = sorted(set(lease_uuids))
+        statement = _insert_ignore(self.session.bind.dialect.name,
+                                   models.LeaseNotice.__table__)
+        inserted = 0
+        for i in range(0, len(uuids), sql.CHUNK):
+            rows = [dict(lease_uuid=uuid, kind=kind,
+                         status=statuses.NOTICE_PENDING, attempts=0,
+                         next_attempt_at=due, created_at=due)
+                    for uuid in uuids[i:i + sql.CHUNK]]
+            inserted += self.session.execute(
+                statement.values(rows)).rowcount
+        return inserted
 
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""

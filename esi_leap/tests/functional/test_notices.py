@@ -332,20 +332,30 @@ def test_two_managers_send_one_message_per_notice(owner_ctx, mail_config,
             'started': ('sent', 1), 'ending': ('sent', 1)}
 
 
-def test_insert_notice_is_once_per_lease_and_kind(mail_config):
-    with db_api.writer() as session:
-        assert db_api.insert_notice(session, 'lease-1', 'started', at(1))
-        assert not db_api.insert_notice(session, 'lease-1', 'started',
-                                        at(2))
-        assert db_api.insert_notice(session, 'lease-1', 'ending', at(2))
+def decide(lease_uuids, kind, due):
+    """Decide notices in a transaction of their own; return how many."""
+    return db_api.run_bookings(
+        [('dummy_node', 'node-1')],
+        lambda txn: txn.add_notices(lease_uuids, kind, due))
+
+
+def test_a_notice_is_decided_once_per_lease_and_kind(mail_config):
+    def body(txn):
+        return [txn.add_notices(['lease-1'], 'started', at(1)),
+                txn.add_notices(['lease-1', 'lease-2'], 'started', at(2)),
+                txn.add_notices(['lease-1', 'lease-1'], 'ending', at(2)),
+                txn.add_notices([], 'ending', at(2))]
+    assert db_api.run_bookings([('dummy_node', 'node-1')], body) == \
+        [1, 1, 1, 0]
+    assert decide(['lease-2', 'lease-3'], 'started', at(3)) == 1
     rows = db_api.notices_of('lease-1')
     assert rows['started'].next_attempt_at == at(1)
     assert set(rows) == {'started', 'ending'}
+    assert db_api.notices_of('lease-2')['started'].next_attempt_at == at(2)
 
 
 def test_claim_is_exclusive(mail_config):
-    with db_api.writer() as session:
-        db_api.insert_notice(session, 'lease-1', 'started', at(1))
+    decide(['lease-1'], 'started', at(1))
     row = db_api.notices_of('lease-1')['started']
     until = at(1.5)
     assert db_api.claim_notice(row.id, at(1), until)
@@ -435,8 +445,7 @@ def test_an_unexpected_error_counts_as_an_attempt(owner_ctx, manager, smtp,
                                                   mail_config):
     lease = make_lease(owner_ctx, 1, 10)
     step(manager, 1)  # sent; now make a notice whose lease row is odd
-    with db_api.writer() as session:
-        db_api.insert_notice(session, lease.uuid, 'bogus-kind', at(1))
+    decide([lease.uuid], 'bogus-kind', at(1))
     for hours in (1.1, 1.2, 1.3):
         step(manager, hours)
     row = notice(lease.uuid, 'bogus-kind')
