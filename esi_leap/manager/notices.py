@@ -1,14 +1,16 @@
 """Lease e-mail notices: deciding that one is due, and sending it.
 
 A "started" notice is decided in the transaction that makes a lease
-active (see lifecycle); an "ending" notice in a transaction on the
-lease's resource once the lease is within ``[email] ending_lead_time`` of
-its end. Either way the decision is a row in ``lease_notices`` whose
-unique (lease, kind) constraint makes it once only, whatever the number of
-managers or restarts. The Notifier thread sends due rows afterwards, on
-its own, so a slow or absent SMTP server never holds up a lease.
+active (see lifecycle); an "ending" notice in a transaction holding the
+lock of the lease's resource once the lease is within ``[email]
+ending_lead_time`` of its end. Either way the decision is a row in
+``lease_notices`` whose unique (lease, kind) constraint makes it once
+only, whatever the number of managers or restarts. The Notifier thread
+sends due rows afterwards, on its own, so a slow or absent SMTP server
+never holds up a lease.
 """
 import datetime
+import functools
 import re
 import string
 import threading
@@ -23,6 +25,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.conf import email as email_conf
 from esi_leap.db import api as db_api
+from esi_leap.manager import batches
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -123,26 +126,35 @@ def _lead():
     return datetime.timedelta(seconds=CONF.email.ending_lead_time)
 
 
-def _arm_ending_in(txn, lease_uuid, now, horizon):
-    current = txn.lease(lease_uuid)
-    return current is not None and current.status == statuses.ACTIVE and \
-        now < current.end_time <= horizon and db_api.insert_notice(
-            txn.session, current.uuid, statuses.NOTICE_ENDING, now)
+def _arm_ending_in(txn, lease_uuids, now, horizon):
+    """Arm the ending notices of a batch of leases; return how many.
+
+    Each lease is re-read under its node's lock and armed only if it is
+    still active and ends in (now, horizon]; one already armed is left
+    alone by the insert itself.
+    """
+    due = [lease.uuid for lease in txn.leases(lease_uuids).values()
+           if lease.status == statuses.ACTIVE and
+           now < lease.end_time <= horizon]
+    return txn.add_notices(due, statuses.NOTICE_ENDING, now)
 
 
 def arm_ending(now):
     """Decide the ending notices due by ``now``; return how many.
 
-    Each decision re-reads the lease under its resource's lock, the lock
-    an end-time change takes too, so a lease extended meanwhile is not
-    warned about its old end.
+    The leases of up to batches.MAX_NODES nodes are decided in one
+    transaction, each re-read under its node's lock, the lock an end-time
+    change takes too, so a lease extended meanwhile is not warned about
+    its old end. A lease's ending notice is decided once only, by however
+    many managers.
     """
     horizon = now + _lead()
     armed = 0
-    for lease in db_api.leases_to_warn(now, horizon):
-        armed += db_api.run_booking(
-            lease.resource_type, lease.resource_uuid,
-            lambda txn: _arm_ending_in(txn, lease.uuid, now, horizon))
+    for pairs, leases in batches.by_node(
+            db_api.leases_to_warn(now, horizon)):
+        armed += db_api.run_bookings(pairs, functools.partial(
+            _arm_ending_in, lease_uuids=[lease.uuid for lease in leases],
+            now=now, horizon=horizon))
     return armed
 
 

@@ -11,6 +11,7 @@ from oslo_log import log
 
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.manager import batches
 from esi_leap.manager import lifecycle
 
 CONF = cfg.CONF
@@ -19,7 +20,7 @@ LOG = log.getLogger(__name__)
 # Seconds before a node claimed by another manager is tried again.
 CLAIM_RECHECK = 1.0
 # Most nodes whose outcomes are recorded in one transaction.
-RECORD_BATCH = 100
+RECORD_BATCH = batches.MAX_NODES
 
 
 class Scheduler(object):

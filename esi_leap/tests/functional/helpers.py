@@ -1,4 +1,6 @@
 """Helpers shared by the API functional tests."""
+import contextlib
+
 import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
@@ -20,3 +22,24 @@ def set_lease_status(uuid, status):
         session.execute(sa.update(models.Lease)
                         .where(models.Lease.uuid == uuid)
                         .values(status=status))
+
+
+@contextlib.contextmanager
+def lock_statements():
+    """Collect the statements that take nodes' lock rows, while inside.
+
+    Every booking or manager transaction starts with one (one per
+    sql.CHUNK nodes), so their number is the number of transactions.
+    """
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, many):
+        if statement.lstrip().upper().startswith('INSERT') and \
+                'resource_locks' in statement:
+            seen.append(statement)
+    engine = db_api.get_engine()
+    sa.event.listen(engine, 'before_cursor_execute', listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', listener)

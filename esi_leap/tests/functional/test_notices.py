@@ -9,11 +9,13 @@ import pytest
 from esi_leap.common import context as ctx_mod
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
+from esi_leap.manager import batches
 from esi_leap.manager import notices
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
 from esi_leap.tests.fixtures import smtp as smtp_fixture
+from esi_leap.tests.functional import helpers
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 LESSEE = 'lessee@example.org'
@@ -330,6 +332,80 @@ def test_two_managers_send_one_message_per_notice(owner_ctx, mail_config,
         rows = db_api.notices_of(lease.uuid)
         assert {k: (r.status, r.attempts) for k, r in rows.items()} == {
             'started': ('sent', 1), 'ending': ('sent', 1)}
+
+
+def active_leases(ctx, nodes, ends):
+    """Active leases from 0.5 to each end of ``ends``, one per node."""
+    made = []
+    for i, end in enumerate(ends, 1):
+        nodes.add('node-%d' % i, 'owner-project')
+        info = resource_types.get('dummy_node').get('node-%d' % i)
+        lease = leases_obj.create(ctx, 'dummy_node', info, 'lessee-project',
+                                  start=at(0.5), end=at(end))
+        helpers.set_lease_status(lease.uuid, statuses.ACTIVE)
+        made.append(lease)
+    return made
+
+
+def test_ending_notices_of_many_nodes_are_decided_in_few_transactions(
+        owner_ctx, mail_config, nodes, monkeypatch):
+    monkeypatch.setattr(batches, 'MAX_NODES', 3)
+    *ending, later = active_leases(owner_ctx, nodes, [1.5] * 7 + [5])
+    with helpers.lock_statements() as locks:
+        assert notices.arm_ending(at(1)) == 7
+    # 3 + 3 + 1 nodes: one transaction per batch, not one per lease.
+    assert len(locks) == 3
+    for lease in ending:
+        assert set(db_api.notices_of(lease.uuid)) == {'ending'}
+        assert notice(lease.uuid, 'ending').next_attempt_at == at(1)
+    assert notice(later.uuid, 'ending') is None
+    with helpers.lock_statements() as locks:
+        assert notices.arm_ending(at(1.2)) == 0
+    assert locks == []
+
+
+def test_managers_arming_at_once_arm_each_notice_once(
+        owner_ctx, mail_config, nodes, monkeypatch):
+    monkeypatch.setattr(batches, 'MAX_NODES', 2)
+    made = active_leases(owner_ctx, nodes, [1.5] * 6)
+    barrier = threading.Barrier(3)
+    armed, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(30)
+            armed.append(notices.arm_ending(at(1)))
+        except Exception as e:  # reported below
+            errors.append(e)
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [] and len(armed) == 3
+    assert sum(armed) == 6
+    for lease in made:
+        assert set(db_api.notices_of(lease.uuid)) == {'ending'}
+
+
+def test_a_lease_changed_after_the_listing_is_decided_afresh(
+        owner_ctx, mail_config, nodes, monkeypatch):
+    extended, cancelling, armed, plain = active_leases(owner_ctx, nodes,
+                                                       [1.5] * 4)
+    listing = db_api.leases_to_warn
+
+    def changing_meanwhile(now, horizon, limit=500):
+        found = listing(now, horizon, limit)
+        leases_obj.update_end_time(db_api.lease_get(extended.uuid), at(5))
+        helpers.set_lease_status(cancelling.uuid, statuses.WAIT_CANCEL)
+        decide([armed.uuid], 'ending', at(0.9))
+        return found
+    monkeypatch.setattr(db_api, 'leases_to_warn', changing_meanwhile)
+    assert notices.arm_ending(at(1)) == 1
+    assert notice(extended.uuid, 'ending') is None
+    assert notice(cancelling.uuid, 'ending') is None
+    assert notice(armed.uuid, 'ending').next_attempt_at == at(0.9)
+    assert notice(plain.uuid, 'ending').next_attempt_at == at(1)
 
 
 def decide(lease_uuids, kind, due):
