@@ -8,6 +8,7 @@ crash or a backend error the next attempt finishes the job.
 """
 import dataclasses
 import datetime
+import functools
 
 from oslo_config import cfg
 from oslo_log import log
@@ -16,6 +17,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.manager import batches
 from esi_leap.notifications import events
 from esi_leap import resource_types
 
@@ -401,30 +403,39 @@ def _record_hold(lease, outcome, recorder, now):
 
 
 def expire_offers(now=None):
-    """Expire every open offer whose end time has come; return them."""
+    """Expire every open offer whose end time has come; return them.
+
+    The offers of up to batches.MAX_NODES nodes are expired in one
+    transaction, each re-read under its node's lock: one whose end was
+    moved later, or that was deleted, meanwhile is left alone. Each
+    batch's notifications go out once it has committed.
+    """
     now = now or timeutils.utcnow()
     expired = []
-    for offer in db_api.ended_offers(now):
-        current, recorder = db_api.run_booking(
-            offer.resource_type, offer.resource_uuid,
-            lambda txn: _expire_offer_in(txn, offer.uuid, now))
-        if recorder is not None:
-            recorder.send()
-            expired.append(current)
+    for pairs, offers in batches.by_node(db_api.ended_offers(now)):
+        done, recorder = db_api.run_bookings(pairs, functools.partial(
+            _expire_offers_in, offer_uuids=[offer.uuid for offer in offers],
+            now=now))
+        recorder.send()
+        expired.extend(done)
     return expired
 
 
-def _expire_offer_in(txn, offer_uuid, now):
-    """Expire one offer inside a transaction; (offer, Recorder or None)."""
-    current = txn.offer(offer_uuid)
-    if current.status not in statuses.OFFER_CAN_DELETE or \
-            current.end_time > now:
-        return current, None
+def _expire_offers_in(txn, offer_uuids, now):
+    """Expire a batch of offers in a transaction; (expired, Recorder)."""
     recorder = events.Recorder(txn)
-    before = current.status
-    current.status = statuses.EXPIRED
-    recorder.record('offer', current, 'expire', 'end', before)
-    return current, recorder
+    current = txn.offers(offer_uuids)
+    expired = []
+    for uuid in offer_uuids:
+        offer = current.get(uuid)
+        if offer is None or offer.status not in \
+                statuses.OFFER_CAN_DELETE or offer.end_time > now:
+            continue
+        before = offer.status
+        offer.status = statuses.EXPIRED
+        recorder.record('offer', offer, 'expire', 'end', before)
+        expired.append(offer)
+    return expired, recorder
 
 
 def drifted(resource_type, held):

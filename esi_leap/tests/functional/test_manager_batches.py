@@ -9,11 +9,15 @@ from esi_leap.common import exception
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
+from esi_leap.manager import batches
 from esi_leap.manager import lifecycle
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
+from esi_leap.objects import offers as offers_obj
 from esi_leap import resource_types
 from esi_leap.resource_types import dummy_node
+from esi_leap.tests.functional import helpers
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 TTL = datetime.timedelta(seconds=300)
@@ -204,3 +208,75 @@ def test_many_due_nodes_are_read_in_one_listing(nodes, scheduler):
     gone = db_api.lease_get(made[-1].uuid)
     assert gone.status == 'wait fulfill'
     assert 'not found' in gone.status_reason
+
+
+def offers_on(nodes, windows):
+    """Offers of the windows [(node index, start, end)], in that order."""
+    made = []
+    for index, start, end in windows:
+        uuid = nodes.add('node-%03d' % index, 'owner-project')
+        info = resource_types.get('dummy_node').get(uuid)
+        made.append(offers_obj.create(OWNER, 'dummy_node', info, at(start),
+                                      at(end)))
+    return made
+
+
+def test_many_offers_expire_in_few_transactions(database, nodes,
+                                                monkeypatch, config):
+    config(transport_url='fake://')
+    monkeypatch.setattr(batches, 'MAX_NODES', 4)
+    # Ten nodes; node-000 has two ended offers, node-009 one still open.
+    made = offers_on(nodes, [(0, 0.5, 1)] + [(i, 1, 2) for i in range(10)])
+    still_open = offers_on(nodes, [(9, 2, 3)])[0]
+    sent = []
+    send = events.Recorder.send
+
+    def checked_send(recorder):
+        # Sent once its transaction has committed: others read the change.
+        uuids = [payload['esi_leap_object.data']['uuid']
+                 for _, _, payload in recorder.pending]
+        sent.append([(uuid, db_api.offer_get(uuid).status)
+                     for uuid in uuids])
+        return send(recorder)
+    monkeypatch.setattr(events.Recorder, 'send', checked_send)
+    with helpers.lock_statements() as locks:
+        expired = lifecycle.expire_offers(at(2))
+    # 4 + 4 + 2 nodes: one transaction per batch, not one per offer.
+    assert len(locks) == 3
+    assert sorted(row.uuid for row in expired) == \
+        sorted(row.uuid for row in made)
+    assert [len(batch) for batch in sent] == [5, 4, 2]
+    assert sorted(pair for batch in sent for pair in batch) == \
+        sorted((row.uuid, 'expired') for row in made)
+    for row in made:
+        assert db_api.offer_get(row.uuid).status == 'expired'
+        assert event_types(row.uuid) == ['esi_leap.offer.create.end',
+                                         'esi_leap.offer.expire.end']
+    assert db_api.offer_get(still_open.uuid).status == 'available'
+    with helpers.lock_statements() as locks:
+        assert lifecycle.expire_offers(at(2)) == []
+    assert locks == []
+
+
+def test_an_offer_changed_after_the_listing_is_not_expired(
+        database, nodes, monkeypatch, config):
+    config(transport_url='fake://')
+    moved, cancelled, plain = offers_on(nodes, [(i, 1, 2)
+                                                for i in range(3)])
+    listing = db_api.ended_offers
+
+    def changing_meanwhile(now, limit=500):
+        found = listing(now, limit)
+        with db_api.writer() as session:
+            session.execute(sa.update(models.Offer).where(
+                models.Offer.uuid == moved.uuid).values(end_time=at(5)))
+        offers_obj.cancel(db_api.offer_get(cancelled.uuid))
+        return found
+    monkeypatch.setattr(db_api, 'ended_offers', changing_meanwhile)
+    assert [row.uuid for row in lifecycle.expire_offers(at(2))] == \
+        [plain.uuid]
+    assert db_api.offer_get(moved.uuid).status == 'available'
+    assert db_api.offer_get(cancelled.uuid).status == 'deleted'
+    assert db_api.offer_get(plain.uuid).status == 'expired'
+    assert 'esi_leap.offer.expire.end' not in event_types(moved.uuid) + \
+        event_types(cancelled.uuid)
