@@ -18,7 +18,6 @@ ResourceTransaction) and ``manager`` (the manager's queries).
 from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import engine as _engine
-from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import notices as _notices
@@ -341,34 +340,7 @@ def tokens_state(token_ids, now):
     return _console_tokens.tokens_state(token_ids, now)
 
 
-# Events -----------------------------------------------------------------
-
-def insert_event(session, **values):
-    """Insert one event row (Event columns) in ``session``'s transaction.
-
-    For the manager's transactions; a ResourceTransaction has add_event().
-    """
-    _events.insert_event(session, **values)
-
-
 # Lease e-mail notices ---------------------------------------------------
-
-def insert_notice(session, lease_uuid, kind, due):
-    """Record, in ``session``'s transaction, that a notice is due.
-
-    Returns True when this call created the row, False when the lease
-    already has a notice of this kind (whatever its status).
-    """
-    return _notices.insert_notice(session, lease_uuid, kind, due)
-
-
-def delete_notice(session, lease_uuid, kind):
-    """Forget a lease's ``kind`` notice in ``session``'s transaction.
-
-    It is then decided, and sent, again.
-    """
-    _notices.delete_notice(session, lease_uuid, kind)
-
 
 def leases_to_warn(now, horizon, limit=500):
     """Active leases ending in (now, horizon] without an ending notice.

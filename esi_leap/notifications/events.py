@@ -8,7 +8,6 @@ from oslo_log import log
 from esi_leap.common import outbox
 from esi_leap.common import rpc
 from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -47,20 +46,12 @@ class Recorder(object):
 
     record() writes the event rows into the transaction; send() is called
     after the commit and emits one notification per event. The
-    transaction is a ResourceTransaction (``add_event``); a bare session
-    (the manager's) is still accepted and written through db_api.
+    transaction is a ResourceTransaction or a ResourcesTransaction: the
+    rows go through its ``add_event``.
     """
 
     def __init__(self, transaction):
-        if hasattr(transaction, 'add_event'):
-            self._add_event = transaction.add_event
-            self.session = None
-        else:
-            # NOTE(esi-leap): the manager still hands over its session and
-            # reads it back (``recorder.session``) for its notices.
-            self.session = transaction
-            self._add_event = functools.partial(db_api.insert_event,
-                                                transaction)
+        self._add_event = transaction.add_event
         self.pending = []
 
     def record(self, obj_type, obj, action, phase, status_before=None,

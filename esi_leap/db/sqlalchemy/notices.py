@@ -1,40 +1,16 @@
 """Database side of lease e-mail notices (the ``lease_notices`` table).
 
 A notice row is inserted in the transaction that decides the notice is
-due; the unique (lease_uuid, kind) constraint makes a second decision,
-by this manager or another, a no-op. Senders claim a due row with a
-conditional UPDATE before they send it.
+due (ResourcesTransaction.add_notices, in booking); the unique
+(lease_uuid, kind) constraint makes a second decision, by this manager
+or another, a no-op. Senders claim a due row with a conditional UPDATE
+before they send it.
 """
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
-
-_DIALECT_INSERTS = {'mysql': mysql.insert, 'postgresql': postgresql.insert,
-                    'sqlite': sqlite.insert}
-
-
-def insert_notice(session, lease_uuid, kind, due):
-    """Record, in ``session``'s transaction, that a notice is due.
-
-    Returns True when this call created the row, False when the lease
-    already has a notice of this kind (whatever its status).
-    """
-    values = dict(lease_uuid=lease_uuid, kind=kind,
-                  status=statuses.NOTICE_PENDING, attempts=0,
-                  next_attempt_at=due, created_at=due)
-    dialect = session.bind.dialect.name
-    stmt = _DIALECT_INSERTS[dialect](models.LeaseNotice.__table__).values(
-        **values)
-    if dialect == 'mysql':
-        stmt = stmt.prefix_with('IGNORE')
-    else:
-        stmt = stmt.on_conflict_do_nothing()
-    return session.execute(stmt).rowcount == 1
 
 
 def delete_notice(session, lease_uuid, kind):
