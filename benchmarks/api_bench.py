@@ -31,6 +31,8 @@ import uuid
 import requests
 import sqlalchemy as sa
 
+import lean_http
+
 from esi_leap.db.sqlalchemy import models
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
@@ -45,6 +47,10 @@ OFFER_DAYS = 10
 FREE_LEAD_HOURS = 48
 CLAIM_MINUTES = 5
 HTTP_TIMEOUT = 300
+# The load generators' HTTP clients (--client): the lean one by default,
+# so that the client's own CPU time (on the same cores) weighs little.
+SESSIONS = {'lean': lean_http.Session, 'requests': requests.Session}
+CLIENT = 'lean'
 
 ADMIN = ('admin-project', 'admin')
 OWNER_ROLE = 'esi_leap_owner'
@@ -360,7 +366,7 @@ def measure(name, kind, clients, max_requests, time_limit, warm_up,
     ready = threading.Barrier(clients, action=load.go)
 
     def run(index):
-        session = requests.Session()
+        session = SESSIONS[CLIENT]()
         try:
             try:
                 warm_up(session, index)
@@ -619,6 +625,10 @@ def parse_args(argv=None):
                         help='directory for config, logs, dummy nodes and '
                              'SQLite files (default: a new temporary one, '
                              'removed at the end)')
+    parser.add_argument('--client', choices=sorted(SESSIONS),
+                        default=CLIENT,
+                        help='HTTP client of the load (default: %(default)s;'
+                             ' see lean_http.py)')
     parser.add_argument('--keep-server', action='store_true',
                         help='after each size, wait for Enter before '
                              'stopping the server (to profile it)')
@@ -660,14 +670,16 @@ def _code_version():
 
 
 def main(argv=None):
+    global CLIENT
     args = parse_args(argv)
+    CLIENT = args.client
     workdir = args.workdir or tempfile.mkdtemp(prefix='esi-leap-bench-')
     os.makedirs(workdir, exist_ok=True)
     print('esi-leap API benchmark: backend %s, sizes %s, clients %s, '
-          '%d workers, transport %s; code %s; workdir %s'
+          '%d workers, transport %s; %s client; code %s; workdir %s'
           % (args.backend, ','.join(map(str, args.sizes)),
              ','.join(map(str, args.clients)), args.workers,
-             args.transport_url, _code_version(), workdir))
+             args.transport_url, args.client, _code_version(), workdir))
     print('machine: %s CPUs, load average %s; a fixed pure-Python loop '
           'took %.0f ms of CPU (lower is a faster machine)'
           % (os.cpu_count(), _load(), _calibration_ms()))

@@ -453,6 +453,10 @@ def parse_args(argv=None):
                         help='venv of the original (default: %(default)s; '
                              'created with pip when missing)')
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--client', choices=sorted(api_bench.SESSIONS),
+                        default=api_bench.CLIENT,
+                        help='HTTP client of the load, the same for both '
+                             '(default: %(default)s; see lean_http.py)')
     parser.add_argument('--nodes', type=int, default=50)
     parser.add_argument('--rounds', type=int, default=2,
                         help='alternating rounds per phase (default: '
@@ -571,6 +575,7 @@ def measure_all(args, sides, plan):
 
 def main(argv=None):
     args = parse_args(argv)
+    api_bench.CLIENT = args.client
     workdir = tempfile.mkdtemp(prefix='esi-leap-sbs-')
     started = time.monotonic()
     plan = Plan(datetime.datetime.now(UTC).replace(
@@ -582,9 +587,10 @@ def main(argv=None):
         print('side by side: original ESI-Leap 1.0.0 (%s) and esi-leap '
               '(%s), %d API workers each, MariaDB 127.0.0.1:3306, %d '
               'nodes; %d alternating rounds of at most %.0f s per phase '
-              'and side' % (args.peer_venv, api_bench._code_version(),
-                            args.workers, args.nodes, args.rounds,
-                            args.time_limit), flush=True)
+              'and side; %s HTTP client' % (
+                  args.peer_venv, api_bench._code_version(), args.workers,
+                  args.nodes, args.rounds, args.time_limit, args.client),
+              flush=True)
         rows = measure_all(args, sides, plan)
         print()
         print_table(rows, sides)

@@ -4,6 +4,7 @@ import gc
 from oslo_config import cfg
 import pecan
 
+from esi_leap.api import argspecs
 from esi_leap.api import guard
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
@@ -16,6 +17,7 @@ _FROZEN = False
 
 
 def _pecan_app():
+    argspecs.install()
     return pecan.make_app(
         'esi_leap.api.controllers.root.RootController',
         hooks=[hooks.ContextHook(), hooks.RPCHook()],
