@@ -28,8 +28,10 @@ class Offer(Base):
 
     __tablename__ = 'offers'
     __table_args__ = (
-        sa.Index('offers_resource_status_idx',
-                 'resource_type', 'resource_uuid', 'status'),
+        # NOTE(esi-leap): the overlap checks of bookings read these down
+        # to the window (migration 0005), from the index alone.
+        sa.Index('offers_resource_window_idx', 'resource_type',
+                 'resource_uuid', 'status', 'end_time', 'start_time'),
         sa.Index('offers_project_id_idx', 'project_id'),
         sa.Index('offers_lessee_id_idx', 'lessee_id'),
         sa.Index('offers_status_end_idx', 'status', 'end_time'),
@@ -58,9 +60,10 @@ class Lease(Base):
 
     __tablename__ = 'leases'
     __table_args__ = (
-        sa.Index('leases_resource_status_idx',
-                 'resource_type', 'resource_uuid', 'status'),
-        sa.Index('leases_offer_status_idx', 'offer_uuid', 'status'),
+        sa.Index('leases_resource_window_idx', 'resource_type',
+                 'resource_uuid', 'status', 'end_time', 'start_time'),
+        sa.Index('leases_offer_window_idx', 'offer_uuid', 'status',
+                 'end_time', 'start_time'),
         sa.Index('leases_parent_lease_idx', 'parent_lease_uuid'),
         sa.Index('leases_project_id_idx', 'project_id'),
         sa.Index('leases_owner_id_idx', 'owner_id'),
