@@ -12,6 +12,7 @@ takes: extra path segments answer 404, a missing one 405 (``DELETE
 /v1/offers``), and a query parameter of the same name 400. WSME would
 otherwise fill them from the body or the query string.
 """
+import contextlib
 import functools
 import inspect
 
@@ -21,6 +22,7 @@ import pecan
 from wsmeext import pecan as wsme_pecan
 
 from esi_leap.common import exception
+from esi_leap.objects import reading
 
 LOG = log.getLogger(__name__)
 
@@ -33,13 +35,22 @@ def _collection_methods(controller):
     return ', '.join(methods)
 
 
+# Controller methods that only read: each is served in one read-only
+# transaction (objects.reading.together).
+_READERS = ('get_all', 'get_one')
+
+
 def expose(*args, **kwargs):
     """Expose a controller method through WSME with safe error reporting."""
     def decorate(func):
+        reads = reading.together if func.__name__ in _READERS \
+            else contextlib.nullcontext
+
         @functools.wraps(func)
         def guarded(*a, **kw):
             try:
-                return func(*a, **kw)
+                with reads():
+                    return func(*a, **kw)
             except exception.BackendUnavailable as e:
                 LOG.warning('%s in %s: %r', e.kwargs.get('service'),
                             func.__qualname__, e.kwargs.get('reason'))

@@ -54,6 +54,14 @@ def reader():
     return _engine.reader()
 
 
+def one_read():
+    """Context manager: the reads inside share one read-only transaction.
+
+    Writes inside stay transactions of their own.
+    """
+    return _engine.one_read()
+
+
 def writer():
     """Context manager: a session in a transaction committed on exit.
 

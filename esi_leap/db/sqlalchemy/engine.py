@@ -4,12 +4,15 @@ One oslo.db enginefacade per process, configured from [database] on first
 use. Every ``reader()`` or ``writer()`` block is its own transaction.
 """
 import contextlib
+import contextvars
 import datetime
 import threading
 
 from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
+
+from esi_leap.db.sqlalchemy import pool
 
 try:
     from pymysql import constants as _pymysql_constants
@@ -94,6 +97,7 @@ def _factory():
             engine = factory.writer.get_engine()
             sa.event.listen(engine, 'connect',
                             _on_connect(engine.dialect.name))
+            pool.tune(engine)
             _FACTORY = factory
         return _FACTORY
 
@@ -112,11 +116,43 @@ def get_engine():
     return _factory().writer.get_engine()
 
 
+# The context of the read-only transaction that reader() blocks join,
+# inside one_read(); None elsewhere.
+_SHARED_READ = contextvars.ContextVar('esi_leap_shared_read', default=None)
+
+
 @contextlib.contextmanager
 def reader():
-    """Yield a session in a read-only transaction."""
-    with _factory().reader.using(_Ctx()) as session:
+    """Yield a session in a read-only transaction.
+
+    Inside one_read(), the transaction is that block's; elsewhere each
+    reader() block is its own.
+    """
+    with _factory().reader.using(_SHARED_READ.get() or _Ctx()) as session:
         yield session
+
+
+@contextlib.contextmanager
+def one_read():
+    """Make every reader() block inside share one read-only transaction.
+
+    NOTE(esi-leap): a request that reads in several steps (find a lease,
+    then its offer's windows) would otherwise check a connection out,
+    read and roll back once per step: each step is three or four round
+    trips to the database where one statement is needed. writer() blocks
+    inside stay transactions of their own. Nested one_read() blocks join
+    the outermost.
+    """
+    if _SHARED_READ.get() is not None:
+        yield
+        return
+    context = _Ctx()
+    token = _SHARED_READ.set(context)
+    try:
+        with _factory().reader.using(context):
+            yield
+    finally:
+        _SHARED_READ.reset(token)
 
 
 @contextlib.contextmanager
