@@ -148,13 +148,23 @@ class ResourceTransaction(object):
             models.Lease.status.in_(statuses)).order_by(models.Lease.id)))
 
     def children(self, parent_uuid, lease_statuses, offer_statuses):
-        """Sub-offers and sub-leases of a lease, in the given statuses."""
-        offers = list(self.session.scalars(sa.select(models.Offer).where(
-            models.Offer.parent_lease_uuid == parent_uuid,
-            models.Offer.status.in_(offer_statuses))))
-        leases = list(self.session.scalars(sa.select(models.Lease).where(
-            models.Lease.parent_lease_uuid == parent_uuid,
-            models.Lease.status.in_(lease_statuses))))
+        """Sub-offers and sub-leases of a lease, in the given statuses.
+
+        NOTE(esi-leap): most leases have neither; one statement says so,
+        and only the kinds that exist are read.
+        """
+        offer, lease = models.Offer, models.Lease
+        child_offer = sa.and_(offer.parent_lease_uuid == parent_uuid,
+                              offer.status.in_(offer_statuses))
+        child_lease = sa.and_(lease.parent_lease_uuid == parent_uuid,
+                              lease.status.in_(lease_statuses))
+        has_offers, has_leases = self.session.execute(sa.select(
+            sa.exists().where(child_offer),
+            sa.exists().where(child_lease))).one()
+        offers = list(self.session.scalars(
+            sa.select(offer).where(child_offer))) if has_offers else []
+        leases = list(self.session.scalars(
+            sa.select(lease).where(child_lease))) if has_leases else []
         return offers, leases
 
     def live_leases(self, statuses):
