@@ -23,6 +23,36 @@ from esi_leap.resource_types import base
 CONF = cfg.CONF
 
 
+# Parsed node files, by path: ((device, inode, size, mtime, ctime), data).
+_PARSED = {}
+# At most this many are kept; beyond, the cache starts afresh.
+MAX_PARSED = 10000
+
+
+def _load(path):
+    """The JSON content of the file at ``path``, parsed once per version.
+
+    NOTE(esi-leap): a listing reads every node of its rows; parsing the
+    same unchanged files again on each request cost more than the rest of
+    a short listing. A file is parsed again whenever its identity, size or
+    times change; the service (and the test fixtures) replace node files
+    by renaming a new one into place, which always changes the inode.
+    Raises OSError or ValueError as reading the file would.
+    """
+    with open(path) as f:
+        st = os.fstat(f.fileno())
+        version = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                   st.st_ctime_ns)
+        cached = _PARSED.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        data = json.load(f)
+    if len(_PARSED) >= MAX_PARSED:
+        _PARSED.clear()
+    _PARSED[path] = (version, data)
+    return data
+
+
 def _mode_of(path):
     """The permission bits of ``path``, or 0644 if it cannot be read."""
     try:
@@ -48,8 +78,7 @@ class DummyNodeType(base.ResourceType):
     def _read(self, uuid):
         path = self._path(uuid)
         try:
-            with open(path) as f:
-                data = json.load(f)
+            data = _load(path)
         except OSError as e:
             # NOTE(esi-leap): the reason, never the server's file path.
             raise exception.NodeNotFound(uuid=uuid, resource_type=self.name,
@@ -69,7 +98,9 @@ class DummyNodeType(base.ResourceType):
             lessee_id=data.get('project_id'),
             lease_uuid=data.get('lease_uuid'),
             resource_class=data.get('resource_class', 'dummy'),
-            properties=properties if isinstance(properties, dict) else {},
+            # A copy: the parsed file is shared by later reads.
+            properties=dict(properties) if isinstance(properties, dict)
+            else {},
             provision_state=data.get('provision_state', 'available'),
             power_state=data.get('power_state', 'power off'),
             maintenance=bool(data.get('maintenance', False)))
