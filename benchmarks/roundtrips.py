@@ -50,6 +50,7 @@ class Counter(object):
         self.statements = []
         self.commits = 0
         self.rollbacks = 0
+        self.sent = None
         self.keep = False
 
     def install(self):
@@ -57,6 +58,33 @@ class Counter(object):
                         self._statement)
         sa.event.listen(sa.engine.Engine, 'commit', self._commit)
         sa.event.listen(sa.engine.Engine, 'rollback', self._rollback)
+        self._count_driver_commands()
+
+    def _count_driver_commands(self):
+        """Count every command PyMySQL sends (MariaDB only).
+
+        SQLAlchemy's events do not see the pool's pings and rollbacks on
+        return; the driver does. A benchmark-only wrapper.
+        """
+        try:
+            from pymysql import connections
+        except ImportError:
+            return
+        counter = self
+        execute, ping = (connections.Connection._execute_command,
+                         connections.Connection.ping)
+
+        def counted_execute(conn, command, sql):
+            if counter.sent is not None:
+                counter.sent += 1
+            return execute(conn, command, sql)
+
+        def counted_ping(conn, *args, **kwargs):
+            if counter.sent is not None:
+                counter.sent += 1
+            return ping(conn, *args, **kwargs)
+        connections.Connection._execute_command = counted_execute
+        connections.Connection.ping = counted_ping
 
     def _statement(self, conn, cursor, statement, parameters, context,
                    executemany):
@@ -72,6 +100,7 @@ class Counter(object):
     def counting(self, keep=False):
         """Reset the counts; yield self."""
         self.statements, self.commits, self.rollbacks = [], 0, 0
+        self.sent = 0
         self.keep = keep
         yield self
 
@@ -184,13 +213,15 @@ def measure(counter, send, repeat, show_sql):
             send(i)
             times.append((time.perf_counter() - began) * 1000.0)
             cpu.append((time.process_time() - began_cpu) * 1000.0)
-            counts.append((len(c.statements), c.commits, c.rollbacks))
+            counts.append((len(c.statements), c.commits, c.rollbacks,
+                           c.sent))
             if show_sql and i == 0:
                 for statement in c.statements:
                     print('    ' + ' '.join(statement.split())[:150])
-    return (statistics.median(n for n, _c, _r in counts),
-            statistics.median(c for _n, c, _r in counts),
-            statistics.median(r for _n, _c, r in counts),
+    return (statistics.median(n for n, _c, _r, _s in counts),
+            statistics.median(c for _n, c, _r, _s in counts),
+            statistics.median(r for _n, _c, r, _s in counts),
+            statistics.median(s for _n, _c, _r, s in counts),
             statistics.median(times), statistics.median(cpu))
 
 
@@ -260,18 +291,19 @@ def main(argv=None):
         print('esi-leap round trips per request: %s, %d offers, %d '
               'leases; median of %d requests in-process (no HTTP)'
               % (args.backend, args.offers, args.offers, args.repeat))
-        header = '%-34s %10s %8s %9s %9s %10s' % (
-            'request', 'statements', 'commits', 'rollbacks', 'ms (p50)',
-            'cpu ms p50')
+        header = '%-34s %10s %8s %9s %9s %9s %10s' % (
+            'request', 'statements', 'commits', 'rollbacks', 'to server',
+            'ms (p50)', 'cpu ms p50')
         print(header)
         print('-' * len(header))
         for name, method in KINDS:
             if args.show_sql:
                 print(name)
-            stmts, commits, rollbacks, ms, cpu_ms = measure(
+            stmts, commits, rollbacks, sent, ms, cpu_ms = measure(
                 counter, getattr(reqs, method), args.repeat, args.show_sql)
-            print('%-34s %10g %8g %9g %9.2f %10.2f' % (
-                name, stmts, commits, rollbacks, ms, cpu_ms))
+            sent = '%g' % sent if args.backend == 'mysql' else '-'
+            print('%-34s %10g %8g %9g %9s %9.2f %10.2f' % (
+                name, stmts, commits, rollbacks, sent, ms, cpu_ms))
         if args.profile:
             send = getattr(reqs, args.profile_kind)
             if args.profile_kind == 'claim':
