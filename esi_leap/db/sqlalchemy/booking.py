@@ -291,9 +291,7 @@ class ResourcesTransaction(object):
         Uuids with no row are absent from the answer.
         """
         found = {}
-        uuids = sorted(set(uuids))
-        for i in range(0, len(uuids), sql.CHUNK):
-            part = uuids[i:i + sql.CHUNK]
+        for part in sql.slices(sorted(set(uuids))):
             found.update((row.uuid, row) for row in self.session.scalars(
                 sa.select(model).where(model.uuid.in_(part))))
         return found
@@ -329,15 +327,14 @@ class ResourcesTransaction(object):
         # NOTE(esi-leap): one multi-row INSERT per chunk, not executemany:
         # the row count of a single statement is the number of rows it
         # inserted on every backend (an executemany's may be -1).
-        uuids = sorted(set(lease_uuids))
         statement = _insert_ignore(self.session.bind.dialect.name,
                                    models.LeaseNotice.__table__)
         inserted = 0
-        for i in range(0, len(uuids), sql.CHUNK):
+        for part in sql.slices(sorted(set(lease_uuids))):
             rows = [dict(lease_uuid=uuid, kind=kind,
                          status=statuses.NOTICE_PENDING, attempts=0,
                          next_attempt_at=due, created_at=due)
-                    for uuid in uuids[i:i + sql.CHUNK]]
+                    for uuid in part]
             inserted += self.session.execute(
                 statement.values(rows)).rowcount
         return inserted
@@ -461,8 +458,8 @@ def resources_transaction(pairs):
     pairs = sorted(set(pairs))
     with engine.writer() as session:
         dialect = session.bind.dialect.name
-        for i in range(0, len(pairs), sql.CHUNK):
-            session.execute(_locks_statement(dialect, pairs[i:i + sql.CHUNK]))
+        for part in sql.slices(pairs):
+            session.execute(_locks_statement(dialect, part))
         txn = ResourcesTransaction(session, pairs)
         yield txn
         txn.finish()

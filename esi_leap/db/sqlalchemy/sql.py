@@ -22,11 +22,17 @@ def by_type(pairs):
     return {rtype: sorted(uuids) for rtype, uuids in sorted(grouped.items())}
 
 
+def slices(items):
+    """Yield consecutive slices of at most CHUNK items of list ``items``."""
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
+
+
 def chunks(pairs):
     """Yield (resource_type, up to CHUNK sorted uuids) covering ``pairs``."""
     for resource_type, uuids in by_type(pairs).items():
-        for i in range(0, len(uuids), CHUNK):
-            yield resource_type, uuids[i:i + CHUNK]
+        for part in slices(uuids):
+            yield resource_type, part
 
 
 def overlaps(model, start, end):
