@@ -129,10 +129,8 @@ class DummyNodeType(base.ResourceType):
 
     def console_info(self, uuid, backends):
         """Read the node's ``console`` object (see the module docstring)."""
-        path = self._path(uuid)
         try:
-            with open(path) as f:
-                console = json.load(f).get('console')
+            console = _load(self._path(uuid)).get('console')
         except (OSError, ValueError, AttributeError):
             raise exception.ConsoleUnavailable(
                 node=uuid, reason='its file cannot be read')

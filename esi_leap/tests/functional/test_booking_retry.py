@@ -32,11 +32,11 @@ def _leases():
         return session.scalar(sa.select(sa.func.count(models.Lease.id)))
 
 
-def _body(losses, calls):
-    """A booking body that writes a lease, then loses ``losses`` times."""
+def _body(losses, calls, write=lambda txn: txn.add(_lease())):
+    """A booking body that writes (a lease), then loses ``losses`` times."""
     def body(txn):
         calls.append(txn)
-        txn.add(_lease())
+        write(txn)
         if len(calls) <= losses:
             raise db_exc.DBDeadlock()
         return 'booked'
@@ -145,26 +145,19 @@ def _notices():
             models.LeaseNotice.id)))
 
 
-def _batch_body(losses, calls):
-    """A body over several nodes that writes, then loses ``losses`` times."""
-    def body(txn):
-        calls.append(txn)
-        txn.add_notices([str(uuid.uuid4())], 'started', T0)
-        if len(calls) <= losses:
-            raise db_exc.DBDeadlock()
-        return 'booked'
-    return body
+def _notice(txn):
+    txn.add_notices([str(uuid.uuid4())], 'started', T0)
 
 
 def test_a_batch_lost_to_a_deadlock_is_rerun_then_a_409(database, caplog):
     calls = []
     caplog.set_level('INFO')
     pairs = [('dummy_node', 'n%d' % i) for i in range(3)]
-    assert db_api.run_bookings(pairs, _batch_body(1, calls)) == 'booked'
+    assert db_api.run_bookings(pairs, _body(1, calls, _notice)) == 'booked'
     assert caplog.text.count('Booking of (several) 3 nodes lost to a '
                              'concurrent change') == 1
     assert len(calls) == 2 and _notices() == 1
     with pytest.raises(exception.BookingContended) as raised:
-        db_api.run_bookings(pairs, _batch_body(100, calls), attempts=2)
+        db_api.run_bookings(pairs, _body(100, calls, _notice), attempts=2)
     assert raised.value.code == 409
     assert len(calls) == 4 and _notices() == 1
