@@ -101,9 +101,6 @@ class Session(object):
     def delete(self, url, **kwargs):
         return self.request('DELETE', url, **kwargs)
 
-    def patch(self, url, **kwargs):
-        return self.request('PATCH', url, **kwargs)
-
     def close(self):
         for conn in self._connections.values():
             conn.close()
