@@ -185,21 +185,12 @@ class ResourceTransaction(object):
         ``start`` of such a lease, and ``taken`` whether one covers
         ``start`` (a claim ending at ``next_start`` meets no other).
         """
-        lease = models.Lease
-        mine = sa.and_(lease.offer_uuid == offer_uuid,
-                       lease.status.in_(statuses))
-        if end is None:
-            taken = sa.exists().where(mine, lease.start_time < start,
-                                      lease.end_time > start)
-            next_start = sa.select(sa.func.min(lease.start_time)).where(
-                mine, lease.start_time >= start).scalar_subquery()
-        else:
-            taken = sa.exists().where(mine, sql.overlaps(lease, start, end))
-            next_start = sa.null()
+        params = {'offer_uuid': offer_uuid, 'start': start,
+                  'statuses': list(statuses)}
+        if end is not None:
+            params['end'] = end
         row = self.session.execute(
-            sa.select(models.Offer, taken.label('taken'),
-                      next_start.label('next_start'))
-            .where(models.Offer.uuid == offer_uuid)).first()
+            _claim_check(end is not None), params).first()
         if row is None:
             return None
         offer = row[0]
@@ -231,7 +222,9 @@ class ResourceTransaction(object):
                 setattr(row, column.key, value)
             if value is not None:
                 values[column.key] = value
-        self.session.execute(table.insert().values(**values))
+        # NOTE(esi-leap): the values go as parameters of a prebuilt
+        # INSERT: its compiled form is cached per set of columns given.
+        self.session.execute(_INSERTS[table.name], values)
         return row
 
     def add_offer(self, **fields):
@@ -352,6 +345,46 @@ class ResourcesTransaction(object):
             self.session.execute(models.Event.__table__.insert(),
                                  self._events)
             self._events = []
+
+
+_INSERTS = {'offers': models.Offer.__table__.insert(),
+            'leases': models.Lease.__table__.insert()}
+
+
+def _build_claim_check(with_end):
+    """The query of offer_for_claim(), with bound parameters.
+
+    Parameters: offer_uuid, start, statuses (a list) and, ``with_end``,
+    end.
+    """
+    lease = models.Lease
+    start = sa.bindparam('start', type_=lease.start_time.type)
+    mine = sa.and_(lease.offer_uuid == sa.bindparam('offer_uuid'),
+                   lease.status.in_(sa.bindparam('statuses',
+                                                 expanding=True)))
+    if with_end:
+        end = sa.bindparam('end', type_=lease.end_time.type)
+        taken = sa.exists().where(mine, sql.overlaps(lease, start, end))
+        next_start = sa.null()
+    else:
+        taken = sa.exists().where(mine, lease.start_time < start,
+                                  lease.end_time > start)
+        next_start = sa.select(sa.func.min(lease.start_time)).where(
+            mine, lease.start_time >= start).scalar_subquery()
+    return sa.select(models.Offer, taken.label('taken'),
+                     next_start.label('next_start')).where(
+        models.Offer.uuid == sa.bindparam('offer_uuid'))
+
+
+# NOTE(esi-leap): built once: the claim check runs under the node's lock,
+# and building the query each time cost more than running it.
+_CLAIM_CHECKS = {True: _build_claim_check(True),
+                 False: _build_claim_check(False)}
+
+
+def _claim_check(with_end):
+    """The prebuilt query of offer_for_claim() (see _build_claim_check)."""
+    return _CLAIM_CHECKS[with_end]
 
 
 def _insert_ignore(dialect, table):
