@@ -52,6 +52,9 @@ class Counter(object):
         self.rollbacks = 0
         self.sent = None
         self.keep = False
+        self.locked_at = None
+        self.held = []
+        self.ending_ms = 0.0
 
     def install(self):
         sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
@@ -73,6 +76,18 @@ class Counter(object):
         counter = self
         execute, ping = (connections.Connection._execute_command,
                          connections.Connection.ping)
+        commit, rollback = (connections.Connection.commit,
+                            connections.Connection.rollback)
+
+        def timed(end):
+            def ending(conn):
+                began = time.perf_counter()
+                try:
+                    return end(conn)
+                finally:
+                    counter.ending_ms += (time.perf_counter() - began) * 1e3
+                    counter._unlocked()
+            return ending
 
         def counted_execute(conn, command, sql):
             if counter.sent is not None:
@@ -85,10 +100,24 @@ class Counter(object):
             return ping(conn, *args, **kwargs)
         connections.Connection._execute_command = counted_execute
         connections.Connection.ping = counted_ping
+        connections.Connection.commit = timed(commit)
+        connections.Connection.rollback = timed(rollback)
+
+    def _unlocked(self):
+        """A transaction ended: how long it held a booking lock, if any."""
+        if self.locked_at is not None:
+            self.held.append((time.perf_counter() - self.locked_at) * 1000.0)
+            self.locked_at = None
 
     def _statement(self, conn, cursor, statement, parameters, context,
                    executemany):
         self.statements.append(statement if self.keep else None)
+        # NOTE(esi-leap): every booking transaction starts with the upsert
+        # of its resource_locks row; the row lock lasts until it ends.
+        if self.locked_at is None and \
+                statement.lstrip().upper().startswith(
+                    'INSERT INTO RESOURCE_LOCKS'):
+            self.locked_at = time.perf_counter()
 
     def _commit(self, conn):
         self.commits += 1
@@ -102,6 +131,8 @@ class Counter(object):
         self.statements, self.commits, self.rollbacks = [], 0, 0
         self.sent = 0
         self.keep = keep
+        self.held = []
+        self.ending_ms = 0.0
         yield self
 
 
@@ -199,30 +230,38 @@ KINDS = (
 
 
 def measure(counter, send, repeat, show_sql):
-    """Return (statements, commits, rollbacks, median ms, median CPU ms).
+    """Return the medians of one kind of request, as a dict.
 
-    The CPU time is this process's (the app's, not the database
-    server's): it depends much less than wall time on other work on the
-    machine.
+    statements, commits, rollbacks, sent (commands PyMySQL sent), ms (wall
+    time in the app), cpu_ms, lock_ms (how long its booking lock was
+    held, its COMMIT included; None for requests that take none) and
+    end_ms (the time spent in COMMIT and ROLLBACK); the last two on
+    MariaDB only. The CPU time is
+    this process's (the app's, not the database server's): it depends
+    much less than wall time on other work on the machine.
     """
     send(repeat)    # warm-up, not counted
-    counts, times, cpu = [], [], []
+    rows = []
     for i in range(repeat):
         with counter.counting(keep=show_sql and i == 0) as c:
             began, began_cpu = time.perf_counter(), time.process_time()
             send(i)
-            times.append((time.perf_counter() - began) * 1000.0)
-            cpu.append((time.process_time() - began_cpu) * 1000.0)
-            counts.append((len(c.statements), c.commits, c.rollbacks,
-                           c.sent))
+            rows.append(dict(
+                ms=(time.perf_counter() - began) * 1000.0,
+                cpu_ms=(time.process_time() - began_cpu) * 1000.0,
+                statements=len(c.statements), commits=c.commits,
+                rollbacks=c.rollbacks, sent=c.sent,
+                lock_ms=sum(c.held) if c.held else None,
+                end_ms=c.ending_ms if c.sent is not None and
+                c.commits + c.rollbacks else None))
             if show_sql and i == 0:
                 for statement in c.statements:
                     print('    ' + ' '.join(statement.split())[:150])
-    return (statistics.median(n for n, _c, _r, _s in counts),
-            statistics.median(c for _n, c, _r, _s in counts),
-            statistics.median(r for _n, _c, r, _s in counts),
-            statistics.median(s for _n, _c, _r, s in counts),
-            statistics.median(times), statistics.median(cpu))
+    medians = {}
+    for key in rows[0]:
+        values = [row[key] for row in rows if row[key] is not None]
+        medians[key] = statistics.median(values) if values else None
+    return medians
 
 
 def profile(send, path, repeat):
@@ -291,19 +330,22 @@ def main(argv=None):
         print('esi-leap round trips per request: %s, %d offers, %d '
               'leases; median of %d requests in-process (no HTTP)'
               % (args.backend, args.offers, args.offers, args.repeat))
-        header = '%-34s %10s %8s %9s %9s %9s %10s' % (
+        header = '%-34s %10s %8s %9s %9s %9s %10s %11s %10s' % (
             'request', 'statements', 'commits', 'rollbacks', 'to server',
-            'ms (p50)', 'cpu ms p50')
+            'ms (p50)', 'cpu ms p50', 'lock ms p50', 'end ms p50')
         print(header)
         print('-' * len(header))
         for name, method in KINDS:
             if args.show_sql:
                 print(name)
-            stmts, commits, rollbacks, sent, ms, cpu_ms = measure(
-                counter, getattr(reqs, method), args.repeat, args.show_sql)
-            sent = '%g' % sent if args.backend == 'mysql' else '-'
-            print('%-34s %10g %8g %9g %9s %9.2f %10.2f' % (
-                name, stmts, commits, rollbacks, sent, ms, cpu_ms))
+            m = measure(counter, getattr(reqs, method), args.repeat,
+                        args.show_sql)
+            sent = '%g' % m['sent'] if args.backend == 'mysql' else '-'
+            lock, end = ('-' if m[key] is None else '%.2f' % m[key]
+                         for key in ('lock_ms', 'end_ms'))
+            print('%-34s %10g %8g %9g %9s %9.2f %10.2f %11s %10s' % (
+                name, m['statements'], m['commits'], m['rollbacks'], sent,
+                m['ms'], m['cpu_ms'], lock, end))
         if args.profile:
             send = getattr(reqs, args.profile_kind)
             if args.profile_kind == 'claim':
