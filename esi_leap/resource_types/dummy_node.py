@@ -39,18 +39,27 @@ def _load(path):
     by renaming a new one into place, which always changes the inode.
     Raises OSError or ValueError as reading the file would.
     """
+    # NOTE(esi-leap): a stat, not an open, decides whether the cached
+    # parse is current (an open and close cost several times more). A
+    # new parse is kept under the version of the file it read (fstat of
+    # the open file), whatever replaced the path since the stat.
+    version = _version(os.stat(path))
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     with open(path) as f:
-        st = os.fstat(f.fileno())
-        version = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-                   st.st_ctime_ns)
-        cached = _PARSED.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        version = _version(os.fstat(f.fileno()))
         data = json.load(f)
     if len(_PARSED) >= MAX_PARSED:
         _PARSED.clear()
     _PARSED[path] = (version, data)
     return data
+
+
+def _version(st):
+    """What identifies one version of a file: (dev, ino, size, times)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+            st.st_ctime_ns)
 
 
 def _mode_of(path):
