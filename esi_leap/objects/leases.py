@@ -46,7 +46,11 @@ def list_page(filters, resource_class=None):
 
 
 def describe(rows, nodes=None):
-    """Return the Listing of the given lease rows (no paging)."""
+    """Return the Listing of the given lease rows (no paging).
+
+    ``nodes`` (as in listing.Listing) are used instead of asking the
+    backend.
+    """
     if nodes is None:
         nodes = listing.node_facts(listing.resources_of(rows))
     ids = [lease.project_id for lease in rows] + \

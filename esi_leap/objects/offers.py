@@ -267,16 +267,17 @@ def list_page(filters, resource_class=None, now=None):
     return result
 
 
-def describe(rows, now=None):
+def describe(rows, now=None, nodes=None):
     """Return the Listing of the given offer rows (no paging).
 
-    Their availabilities come from one query.
+    Their availabilities come from one query. ``nodes`` (as in
+    listing.Listing) are used instead of asking the backend.
     """
     now = now or timeutils.utcnow()
     available = [o.uuid for o in rows if o.status == statuses.AVAILABLE]
     taken = db_api.lease_windows_by_offer(available, statuses.LEASE_BLOCKING,
                                           now) if available else {}
-    return _described(rows, taken, now)
+    return _described(rows, taken, now, nodes)
 
 
 def _described(rows, taken, now, nodes=None):

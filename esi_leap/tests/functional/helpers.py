@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap import resource_types
 
 
 def fault(response):
@@ -43,3 +44,21 @@ def lock_statements():
         yield seen
     finally:
         sa.event.remove(engine, 'before_cursor_execute', listener)
+
+
+def count_node_reads(monkeypatch):
+    """Count the dummy backend's node reads: returns the running list."""
+    backend = resource_types.get('dummy_node')
+    reads = []
+    get, get_many = backend.get, backend.get_many
+
+    def counted_get(uuid):
+        reads.append(uuid)
+        return get(uuid)
+
+    def counted_get_many(uuids):
+        reads.extend(uuids)
+        return get_many(uuids)
+    monkeypatch.setattr(backend, 'get', counted_get)
+    monkeypatch.setattr(backend, 'get_many', counted_get_many)
+    return reads

@@ -4,6 +4,7 @@ import datetime
 import pytest
 
 from esi_leap.common import timeutils
+from esi_leap.tests.functional.helpers import count_node_reads
 from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
 
@@ -47,6 +48,16 @@ class TestCreate(object):
         assert lease['offer_uuid'] is None
         assert lease['purpose'] == 'research'
         assert lease['properties'] == {'x': [1]}
+        assert lessee.get('/v1/leases/%s' % lease['uuid']).json == lease
+
+    def test_node_read_once(self, owner, lessee, node, monkeypatch):
+        # NOTE: the response shows the node as read before the booking;
+        # the backend (an Ironic GET on a real deployment) is asked once.
+        reads = count_node_reads(monkeypatch)
+        lease = make_lease(owner)
+        assert reads == [NODE]
+        assert lease['resource'] == 'dummy-node-node-1'
+        assert lease['resource_class'] == 'gpu'
         assert lessee.get('/v1/leases/%s' % lease['uuid']).json == lease
 
     def test_default_times(self, owner, node):

@@ -4,6 +4,7 @@ import datetime
 import pytest
 
 from esi_leap.common import timeutils
+from esi_leap.tests.functional.helpers import count_node_reads
 from esi_leap.tests.functional.helpers import fault
 
 NODE = 'node-1'
@@ -47,6 +48,13 @@ class TestCreate(object):
         assert offer['availabilities'] == [['2030-01-01T00:00:00',
                                             '2030-02-01T00:00:00']]
         assert offer['parent_lease_uuid'] is None
+
+    def test_node_read_once(self, owner, lessee, node, monkeypatch):
+        reads = count_node_reads(monkeypatch)
+        offer = make_offer(owner)
+        assert reads == [NODE]
+        assert offer['resource_properties'] == {'cpus': 16}
+        assert owner.get('/v1/offers/%s' % offer['uuid']).json == offer
 
     def test_defaults_and_offsets(self, owner, node):
         before = timeutils.utcnow().replace(microsecond=0, tzinfo=None)

@@ -13,6 +13,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
 from esi_leap.objects import leases
+from esi_leap.objects import listing
 from esi_leap.policies import lease as lease_policy
 
 
@@ -88,7 +89,8 @@ class LeasesController(rest.RestController):
             utils.resolve_project(project_ident, 'project_id'),
             start=start, end=end, name=name,
             purpose=purpose, properties=properties)
-        return views.lease_view(leases.describe([lease]))
+        return views.lease_view(leases.describe(
+            [lease], nodes=listing.known(resource_type, node)))
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, lease_ident, patch):

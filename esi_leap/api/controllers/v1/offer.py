@@ -13,6 +13,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
 from esi_leap.objects import leases
+from esi_leap.objects import listing
 from esi_leap.objects import offers
 from esi_leap.policies import offer as offer_policy
 
@@ -118,7 +119,8 @@ class OffersController(rest.RestController):
             lessee_id=utils.resolve_project(
                 types.value(new_offer.lessee_id), 'lessee_id'),
             name=name, properties=properties)
-        return views.offer_view(offers.describe([offer]))
+        return views.offer_view(offers.describe(
+            [offer], nodes=listing.known(resource_type, node)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, offer_ident):
