@@ -45,13 +45,13 @@ class ResourceTransaction(object):
 
     def offer(self, uuid):
         """Re-read an offer of this resource inside the transaction."""
-        return self.session.scalars(sa.select(models.Offer).where(
-            models.Offer.uuid == uuid)).first()
+        return self.session.scalars(_BY_UUID['offer'],
+                                    {'uuid': uuid}).first()
 
     def lease(self, uuid):
         """Re-read a lease of this resource inside the transaction."""
-        return self.session.scalars(sa.select(models.Lease).where(
-            models.Lease.uuid == uuid)).first()
+        return self.session.scalars(_BY_UUID['lease'],
+                                    {'uuid': uuid}).first()
 
     def resource_overlaps(self, start, end, offer_statuses, lease_statuses,
                           exclude=None):
@@ -60,24 +60,15 @@ class ResourceTransaction(object):
         Offers in ``offer_statuses`` and leases in ``lease_statuses``
         count; ``exclude`` is a uuid left out. One query for both.
         """
-        offer, lease = models.Offer, models.Lease
-        offers = sa.select(offer.id).where(
-            offer.resource_type == self.resource_type,
-            offer.resource_uuid == self.resource_uuid,
-            offer.parent_lease_uuid.is_(None),
-            offer.status.in_(offer_statuses),
-            sql.overlaps(offer, start, end))
-        leases = sa.select(lease.id).where(
-            lease.resource_type == self.resource_type,
-            lease.resource_uuid == self.resource_uuid,
-            lease.parent_lease_uuid.is_(None),
-            lease.status.in_(lease_statuses),
-            sql.overlaps(lease, start, end))
+        params = {'resource_type': self.resource_type,
+                  'resource_uuid': self.resource_uuid,
+                  'start': start, 'end': end,
+                  'offer_statuses': list(offer_statuses),
+                  'lease_statuses': list(lease_statuses)}
         if exclude is not None:
-            offers = offers.where(offer.uuid != exclude)
-            leases = leases.where(lease.uuid != exclude)
-        return bool(self.session.execute(sa.select(
-            sa.or_(sa.exists(offers), sa.exists(leases)))).scalar())
+            params['exclude'] = exclude
+        return bool(self.session.execute(
+            _OVERLAP_CHECKS[exclude is not None], params).scalar())
 
     def resource_conflict(self, start, end, offer_statuses, lease_statuses,
                           exclude=None):
@@ -351,6 +342,29 @@ _INSERTS = {'offers': models.Offer.__table__.insert(),
             'leases': models.Lease.__table__.insert()}
 
 
+def _build_overlap_check(with_exclude):
+    """The query of resource_overlaps(), with bound parameters.
+
+    Parameters: resource_type, resource_uuid, start, end, offer_statuses
+    and lease_statuses (lists) and, ``with_exclude``, exclude (a uuid).
+    """
+    queries = []
+    for model, wanted in ((models.Offer, 'offer_statuses'),
+                          (models.Lease, 'lease_statuses')):
+        query = sa.select(model.id).where(
+            model.resource_type == sa.bindparam('resource_type'),
+            model.resource_uuid == sa.bindparam('resource_uuid'),
+            model.parent_lease_uuid.is_(None),
+            model.status.in_(sa.bindparam(wanted, expanding=True)),
+            sql.overlaps(model,
+                         sa.bindparam('start', type_=model.start_time.type),
+                         sa.bindparam('end', type_=model.end_time.type)))
+        if with_exclude:
+            query = query.where(model.uuid != sa.bindparam('exclude'))
+        queries.append(sa.exists(query))
+    return sa.select(sa.or_(*queries))
+
+
 def _build_claim_check(with_end):
     """The query of offer_for_claim(), with bound parameters.
 
@@ -380,6 +394,13 @@ def _build_claim_check(with_end):
 # and building the query each time cost more than running it.
 _CLAIM_CHECKS = {True: _build_claim_check(True),
                  False: _build_claim_check(False)}
+
+
+_OVERLAP_CHECKS = {True: _build_overlap_check(True),
+                   False: _build_overlap_check(False)}
+_BY_UUID = {
+    kind: sa.select(model).where(model.uuid == sa.bindparam('uuid'))
+    for kind, model in (('offer', models.Offer), ('lease', models.Lease))}
 
 
 def _claim_check(with_end):
