@@ -225,6 +225,17 @@ def run_offer_booking(offer_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
     return _booking.run_offer_booking(offer_uuid, body, attempts)
 
 
+def run_lease_booking(lease_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
+    """Run ``body(txn)`` under the lock of the node of a lease.
+
+    As run_offer_booking, for the lease whose uuid is ``lease_uuid``:
+    ``body`` gets None when there is none, and ``txn.lease(lease_uuid)``
+    must be its first call (the transaction learns its resource from it).
+    Raises exception.BookingContended (409) after ``attempts`` deadlocks.
+    """
+    return _booking.run_lease_booking(lease_uuid, body, attempts)
+
+
 # The manager ------------------------------------------------------------
 
 def due_resources(now):

@@ -82,7 +82,7 @@ def find_visible(context, ident, statuses_=None):
     admin = policy.check(lease_policy.LEASE_ADMIN, context)
     lease = find(ident, statuses_,
                  party=None if admin else context.project_id)
-    if not policy.check(lease_policy.GET, context, policy_target(lease)):
+    if not _may_see(context, lease):
         raise exception.LeaseNotFound(lease_id=ident)
     return lease
 
@@ -168,23 +168,58 @@ def update_end_time(lease, end):
     return current
 
 
-def cancel(lease):
-    """Cancel ``lease`` and its sub-leases and sub-offers.
+def cancel_named(context, ident, may_cancel):
+    """Cancel the lease ``ident`` (uuid or name) names, and its sub-bookings.
 
-    Raises LeaseNotFound if it ended or was cancelled meanwhile.
+    Only a lease that can still be cancelled and that the caller may see
+    counts (any other is LeaseNotFound, as find_visible() says);
+    ``may_cancel(lease)`` then raises unless the caller may cancel it.
+    Raises ProjectRequired for a non-admin caller without a project.
     """
-    def change(txn):
-        current = txn.lease(lease.uuid)
-        if current.status not in statuses.LEASE_CAN_DELETE:
-            raise exception.LeaseNotFound(lease_id=lease.uuid)
-        recorder = events.Recorder(txn)
-        booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
-        return current, recorder
-
-    current, recorder = db_api.run_booking(lease.resource_type,
-                                           lease.resource_uuid, change)
+    policy.require_project(context, lease_policy.LEASE_ADMIN)
+    canonical = lookup.normalise_uuid(ident)
+    found = None
+    if canonical is not None:
+        # NOTE(esi-leap): by uuid the cancel is one transaction, locked
+        # straight from the lease's row, and the caller's checks run on the
+        # row read under the lock; only a uuid that names no lease (it may
+        # be a name) goes the long way.
+        found = db_api.run_lease_booking(canonical, lambda txn: txn and (
+            _cancel_in(txn, canonical, ident, context, may_cancel)))
+    if found is None:
+        lease = find_visible(context, ident, statuses.LEASE_CAN_DELETE)
+        may_cancel(lease)
+        found = db_api.run_booking(
+            lease.resource_type, lease.resource_uuid,
+            lambda txn: _cancel_in(txn, lease.uuid, lease.uuid))
+    current, recorder = found
     recorder.send()
     return current
+
+
+def _cancel_in(txn, uuid, ident, context=None, may_cancel=None):
+    """Inside a transaction: cancel lease ``uuid``; (lease, Recorder).
+
+    With ``context``, the lease must be one the caller may see, checked as
+    find_visible() does, and ``may_cancel(lease)`` is called before
+    anything changes. Returns None when no lease has the uuid.
+    """
+    current = txn.lease(uuid)
+    if current is None:
+        return None
+    if current.status not in statuses.LEASE_CAN_DELETE or (
+            context is not None and not _may_see(context, current)):
+        raise exception.LeaseNotFound(lease_id=ident)
+    if may_cancel is not None:
+        may_cancel(current)
+    recorder = events.Recorder(txn)
+    booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
+    return current, recorder
+
+
+def _may_see(context, lease):
+    """Whether the caller may see ``lease`` (the rule find_visible uses)."""
+    return policy.check(lease_policy.GET, context, policy_target(lease))
 
 
 def list_scope(context, view=None, project_id=None, owner_id=None):

@@ -50,8 +50,13 @@ class ResourceTransaction(object):
 
     def lease(self, uuid):
         """Re-read a lease of this resource inside the transaction."""
-        return self.session.scalars(_BY_UUID['lease'],
-                                    {'uuid': uuid}).first()
+        lease = self.session.scalars(_BY_UUID['lease'],
+                                     {'uuid': uuid}).first()
+        if lease is not None and self.resource_uuid is None:
+            # A lease_transaction() learns its resource here.
+            self.resource_type = lease.resource_type
+            self.resource_uuid = lease.resource_uuid
+        return lease
 
     def resource_overlaps(self, start, end, offer_statuses, lease_statuses,
                           exclude=None):
@@ -431,28 +436,29 @@ def _upsert(dialect, insert):
 
 
 def _build_lock_statements(dialect):
-    """The two lock upserts of ``dialect``, with bound parameters.
+    """The lock upserts of ``dialect``, with bound parameters.
 
     'resource' locks (resource_type, resource_uuid); 'offer' locks the node
-    of the offer whose uuid is ``offer_uuid``: its source is the offer's
-    row, so it locks nothing (and affects no row) when there is no such
-    offer. Both take ``now`` as the created_at of a new lock row.
+    of the offer whose uuid is ``offer_uuid`` and 'lease' that of the lease
+    whose uuid is ``lease_uuid``: their source is that row, so they lock
+    nothing (and affect no row) when there is no such row. All take
+    ``now`` as the created_at of a new lock row.
     """
     table = models.ResourceLock.__table__
-    offer = models.Offer.__table__
     module = {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
     now = sa.bindparam('now', type_=table.c.created_at.type)
-    by_resource = module.insert(table).values(
+    columns = ['resource_type', 'resource_uuid', 'generation', 'created_at']
+    statements = {'resource': _upsert(dialect, module.insert(table).values(
         resource_type=sa.bindparam('resource_type'),
         resource_uuid=sa.bindparam('resource_uuid'), generation=0,
-        created_at=now)
-    by_offer = module.insert(table).from_select(
-        ['resource_type', 'resource_uuid', 'generation', 'created_at'],
-        sa.select(offer.c.resource_type, offer.c.resource_uuid,
-                  sa.literal(0), now)
-        .where(offer.c.uuid == sa.bindparam('offer_uuid')))
-    return {'resource': _upsert(dialect, by_resource),
-            'offer': _upsert(dialect, by_offer)}
+        created_at=now))}
+    for kind, source in (('offer', models.Offer.__table__),
+                         ('lease', models.Lease.__table__)):
+        statements[kind] = _upsert(dialect, module.insert(table).from_select(
+            columns, sa.select(source.c.resource_type,
+                               source.c.resource_uuid, sa.literal(0), now)
+            .where(source.c.uuid == sa.bindparam(kind + '_uuid'))))
+    return statements
 
 
 # NOTE(esi-leap): built once per dialect: every booking starts with one,
@@ -461,7 +467,7 @@ _LOCK_STATEMENTS = {}
 
 
 def _lock_statement(dialect, kind):
-    """The prepared lock upsert of ``kind`` ('resource' or 'offer')."""
+    """The prepared lock upsert of ``kind`` ('resource', 'offer', 'lease')."""
     statements = _LOCK_STATEMENTS.get(dialect)
     if statements is None:
         statements = _LOCK_STATEMENTS[dialect] = \
@@ -470,19 +476,30 @@ def _lock_statement(dialect, kind):
 
 
 @contextlib.contextmanager
-def offer_transaction(offer_uuid):
-    """Yield a ResourceTransaction on the node of an offer, or None.
+def _row_transaction(kind, uuid):
+    """Yield a ResourceTransaction on the node of an offer or lease, or None.
 
-    The lock of the offer's node is taken by the first statement, straight
-    from the offer's row, so a claim needs no read before its transaction.
-    None (and nothing locked) when no offer has that uuid. The
-    transaction's resource is known once ``offer_for_claim`` has run.
+    The lock of the node is taken by the first statement, straight from
+    the ``kind`` ('offer' or 'lease') row, so the booking needs no read
+    before its transaction. None (and nothing locked) when no such row has
+    that uuid. The transaction learns its resource when it re-reads the
+    row (offer_for_claim() or lease()).
     """
     with engine.writer() as session:
         locked = session.execute(
-            _lock_statement(session.bind.dialect.name, 'offer'),
-            {'offer_uuid': offer_uuid, 'now': timeutils.utcnow()}).rowcount
+            _lock_statement(session.bind.dialect.name, kind),
+            {kind + '_uuid': uuid, 'now': timeutils.utcnow()}).rowcount
         yield ResourceTransaction(session, None, None) if locked else None
+
+
+def offer_transaction(offer_uuid):
+    """_row_transaction() on the node of offer ``offer_uuid``."""
+    return _row_transaction('offer', offer_uuid)
+
+
+def lease_transaction(lease_uuid):
+    """_row_transaction() on the node of lease ``lease_uuid``."""
+    return _row_transaction('lease', lease_uuid)
 
 
 def _locks_statement(dialect, pairs):
@@ -601,6 +618,16 @@ def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
     """
     return _retrying(lambda: offer_transaction(offer_uuid), body,
                      ('offer', offer_uuid), attempts)
+
+
+def run_lease_booking(lease_uuid, body, attempts=BOOKING_ATTEMPTS):
+    """Like run_booking, on the node of lease ``lease_uuid``.
+
+    ``body`` gets the transaction of lease_transaction(), None when no
+    lease has that uuid.
+    """
+    return _retrying(lambda: lease_transaction(lease_uuid), body,
+                     ('lease', lease_uuid), attempts)
 
 
 def run_bookings(pairs, body, attempts=BOOKING_ATTEMPTS):

@@ -62,3 +62,18 @@ def count_node_reads(monkeypatch):
     monkeypatch.setattr(backend, 'get', counted_get)
     monkeypatch.setattr(backend, 'get_many', counted_get_many)
     return reads
+
+
+@contextlib.contextmanager
+def checkouts():
+    """Count the connections checked out of the pool while inside."""
+    seen = []
+    engine = db_api.get_engine()
+
+    def listener(dbapi_connection, record, proxy):
+        seen.append(record)
+    sa.event.listen(engine, 'checkout', listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, 'checkout', listener)

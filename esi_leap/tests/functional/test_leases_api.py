@@ -3,7 +3,9 @@ import datetime
 
 import pytest
 
+from esi_leap.common import policy
 from esi_leap.common import timeutils
+from esi_leap.tests.functional.helpers import checkouts
 from esi_leap.tests.functional.helpers import count_node_reads
 from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
@@ -360,6 +362,55 @@ class TestDelete(object):
             'status'] == 'wait cancel'
         # The window is given back at once.
         make_lease(owner)
+
+    def test_by_name(self, owner, lessee, caller, node):
+        lease = make_lease(owner, name='by-name')
+        response = caller('stranger', 'esi_leap_owner').request(
+            'delete', '/v1/leases/by-name', status=404)
+        assert fault(response) == 'Lease with name or uuid by-name not found.'
+        lessee.delete('/v1/leases/by-name')
+        assert owner.get('/v1/leases/%s' % lease['uuid']).json[
+            'status'] == 'deleted'
+        lessee.request('delete', '/v1/leases/by-name', status=404)
+
+    def test_by_uuid_is_one_transaction(self, owner, node):
+        # NOTE: locked straight from the lease's row, no read before.
+        lease = make_lease(owner)
+        named = make_lease(owner, name='one-txn', start='2030-02-01',
+                           end='2030-02-02')
+        with checkouts() as seen:
+            owner.delete('/v1/leases/%s' % lease['uuid'])
+        assert len(seen) == 1
+        with checkouts() as seen:
+            owner.delete('/v1/leases/one-txn')
+        assert len(seen) == 2
+        for cancelled in (lease, named):
+            assert owner.get('/v1/leases/%s' % cancelled['uuid']).json[
+                'status'] == 'deleted'
+
+    def test_uuid_that_is_a_name(self, owner, node):
+        # A uuid no lease has may still be another lease's name.
+        ident = '2b6e3a4c-7d1f-4e0a-9c5b-8f2d1e6a7b3c'
+        lease = make_lease(owner, name=ident)
+        owner.delete('/v1/leases/%s' % ident)
+        assert owner.get('/v1/leases/%s' % lease['uuid']).json[
+            'status'] == 'deleted'
+
+    @pytest.mark.parametrize('ident', ['uuid', 'name'])
+    def test_seen_but_not_allowed_changes_nothing(self, owner, lessee, node,
+                                                  config, tmp_path, ident):
+        lease = make_lease(owner, name='kept')
+        rules = tmp_path / 'policy.yaml'
+        rules.write_text('"esi_leap:lease:delete": "role:admin"\n')
+        config(group='oslo_policy', policy_file=str(rules))
+        policy.reset()
+        response = lessee.request(
+            'delete', '/v1/leases/%s' % (lease['uuid'] if ident == 'uuid'
+                                         else 'kept'), status=403)
+        assert fault(response) == \
+            'Access was denied to lease %s.' % lease['uuid']
+        assert owner.get('/v1/leases/%s' % lease['uuid']).json[
+            'status'] == 'created'
 
     def test_stranger_is_refused(self, owner, caller, node):
         lease = make_lease(owner)

@@ -1,28 +1,12 @@
 """Every GET reads in one transaction: one connection check-out in all."""
-import contextlib
-
 import pytest
 import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.tests.functional.helpers import checkouts
 
 NODE = 'node-rt'
-
-
-@contextlib.contextmanager
-def checkouts():
-    """Count the connections checked out of the pool while inside."""
-    seen = []
-    engine = db_api.get_engine()
-
-    def listener(dbapi_connection, record, proxy):
-        seen.append(record)
-    sa.event.listen(engine, 'checkout', listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, 'checkout', listener)
 
 
 @pytest.fixture

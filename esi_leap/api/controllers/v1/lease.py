@@ -111,11 +111,13 @@ class LeasesController(rest.RestController):
     def delete(self, lease_ident):
         """Cancel a lease and its sub-leases and sub-offers."""
         context = pecan.request.context
-        lease = leases.find_visible(context, lease_ident,
-                                    statuses.LEASE_CAN_DELETE)
-        policy.authorize_object(lease_policy.DELETE, context,
-                                leases.policy_target(lease), 'lease',
-                                lease.uuid)
 
-        leases.cancel(lease)
+        def may_cancel(lease):
+            # NOTE(esi-leap): called on the lease as read under its node's
+            # lock (by uuid) or just before (by name).
+            policy.authorize_object(lease_policy.DELETE, context,
+                                    leases.policy_target(lease), 'lease',
+                                    lease.uuid)
+
+        leases.cancel_named(context, lease_ident, may_cancel)
         return None
