@@ -168,6 +168,18 @@ def update_end_time(lease, end):
     return current
 
 
+def cancel(lease):
+    """Cancel ``lease`` and its sub-leases and sub-offers.
+
+    Raises LeaseNotFound if it ended or was cancelled meanwhile.
+    """
+    current, recorder = db_api.run_booking(
+        lease.resource_type, lease.resource_uuid,
+        lambda txn: _cancel_in(txn, lease.uuid, lease.uuid))
+    recorder.send()
+    return current
+
+
 def cancel_named(context, ident, may_cancel):
     """Cancel the lease ``ident`` (uuid or name) names, and its sub-bookings.
 
@@ -189,9 +201,7 @@ def cancel_named(context, ident, may_cancel):
     if found is None:
         lease = find_visible(context, ident, statuses.LEASE_CAN_DELETE)
         may_cancel(lease)
-        found = db_api.run_booking(
-            lease.resource_type, lease.resource_uuid,
-            lambda txn: _cancel_in(txn, lease.uuid, lease.uuid))
+        return cancel(lease)
     current, recorder = found
     recorder.send()
     return current
