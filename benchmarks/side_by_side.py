@@ -468,6 +468,10 @@ def parse_args(argv=None):
                         help='leases esi-leap alone is listed at '
                              '(0: skip; default: %(default)s)')
     parser.add_argument('--seed-threads', type=int, default=4)
+    parser.add_argument('--driver', choices=('pymysql', 'mysqlclient'),
+                        default='pymysql',
+                        help="esi-leap's MySQL driver (the original always "
+                             'uses PyMySQL; default: %(default)s)')
     return parser.parse_args(argv)
 
 
@@ -482,7 +486,9 @@ def start_sides(args, workdir, plan):
     processes.append(standin.start())
 
     peer_db = databases.ThrowawayDatabase('mysql', workdir).create()
-    ours_db = databases.ThrowawayDatabase('mysql', workdir).create()
+    ours_db = databases.ThrowawayDatabase(
+        'mysql' if args.driver == 'pymysql' else 'mysqlclient',
+        workdir).create()
     processes.extend([peer_db, ours_db])
     peer_url = peer_db.url.replace('utf8mb4', 'utf8')
     peer_port, ours_port = (server_fixture.free_port(),
@@ -587,9 +593,10 @@ def main(argv=None):
         print('side by side: original ESI-Leap 1.0.0 (%s) and esi-leap '
               '(%s), %d API workers each, MariaDB 127.0.0.1:3306, %d '
               'nodes; %d alternating rounds of at most %.0f s per phase '
-              'and side; %s HTTP client' % (
+              'and side; %s HTTP client; esi-leap through %s' % (
                   args.peer_venv, api_bench._code_version(), args.workers,
-                  args.nodes, args.rounds, args.time_limit, args.client),
+                  args.nodes, args.rounds, args.time_limit, args.client,
+                  args.driver),
               flush=True)
         rows = measure_all(args, sides, plan)
         print()

@@ -10,8 +10,8 @@
 # .venv-keystone (Keystone 30 for the tests that need a real Keystone)
 # and .venv-ironic (Ironic 39 for the tests that need a real Ironic)
 # when missing or out of date, then runs every test on SQLite, MariaDB
-# (127.0.0.1:3306, root, no password) and PostgreSQL (127.0.0.1:5432,
-# postgres, trust).
+# (127.0.0.1:3306, root, no password; through PyMySQL and through
+# mysqlclient) and PostgreSQL (127.0.0.1:5432, postgres, trust).
 # ESI_LEAP_TEST_BACKENDS=sqlite limits the database backends.
 # Test modules run in ESI_LEAP_TEST_WORKERS parallel pytest-xdist workers
 # (default 4; most of the suite waits on servers, brokers and clocks rather
@@ -31,8 +31,11 @@ stamp() { cat "$@" | sha1sum | cut -c1-40; }
 
 # Debian packages the harness runs for real: a 3-node Galera cluster
 # (galera-4, mariadb-server, rsync for its state transfer), serial consoles
-# (socat, ipmitool) and the shell checks of the DevStack plugin (shellcheck).
-debs="galera-4 mariadb-server rsync socat ipmitool shellcheck"
+# (socat, ipmitool), the shell checks of the DevStack plugin (shellcheck),
+# and what the C MySQL driver mysqlclient builds against (libmariadb-dev,
+# pkg-config).
+debs="galera-4 mariadb-server rsync socat ipmitool shellcheck libmariadb-dev"
+debs="$debs pkg-config"
 missing=""
 for deb in $debs; do
   dpkg -s "$deb" >/dev/null 2>&1 || missing="$missing $deb"

@@ -11,6 +11,7 @@ from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import pool
 
 _SESSION_ID = {'mysql': 'SELECT CONNECTION_ID()',
+               'mysqlclient': 'SELECT CONNECTION_ID()',
                'postgresql': 'SELECT pg_backend_pid()'}
 _KILL = {'mysql': 'KILL %d', 'postgresql': 'SELECT pg_terminate_backend(%d)'}
 

@@ -25,7 +25,7 @@ from esi_leap.tests.fixtures import server as server_fixture
 
 pytestmark = pytest.mark.slow
 
-BACKENDS = ('mysql', 'postgresql')
+BACKENDS = ('mysql', 'mysqlclient', 'postgresql')
 ROUNDS = 5
 CONCURRENCY = 16
 WORKERS = 4
