@@ -3,8 +3,9 @@
 It is WSME's ``wsexpose`` plus one promise: an exception that is not an
 EsiLeapException is logged with its traceback and reported to the client
 as a generic 500, so no SQL, path or stack trace ever reaches a response
-body. A lost or refused database connection is reported as 503 (the
-request may be retried once the database is back), without its details.
+body. A lost or refused database connection (a server that is down or
+full) is reported as 503 (the request may be retried once the database is
+back), without its details.
 
 And path parameters (the arguments without a default, such as
 ``lease_ident``) come only from the path, exactly as many as the method
@@ -22,6 +23,7 @@ import pecan
 from wsmeext import pecan as wsme_pecan
 
 from esi_leap.common import exception
+from esi_leap.db import api as db_api
 from esi_leap.objects import reading
 
 LOG = log.getLogger(__name__)
@@ -38,6 +40,13 @@ def _collection_methods(controller):
 # Controller methods that only read: each is served in one read-only
 # transaction (objects.reading.together).
 _READERS = ('get_all', 'get_one')
+
+
+def _database_unavailable(func, error):
+    """Log that the database is down or full; raise DatabaseUnavailable."""
+    LOG.error('Database unavailable in %s: %s', func.__qualname__,
+              type(error).__name__)
+    raise exception.DatabaseUnavailable()
 
 
 def expose(*args, **kwargs):
@@ -59,10 +68,10 @@ def expose(*args, **kwargs):
             except exception.EsiLeapException:
                 raise
             except db_exc.DBConnectionError as e:
-                LOG.error('Database unavailable in %s: %s',
-                          func.__qualname__, type(e).__name__)
-                raise exception.DatabaseUnavailable()
-            except Exception:
+                _database_unavailable(func, e)
+            except Exception as e:
+                if db_api.refused_connection(e):
+                    _database_unavailable(func, e)
                 LOG.exception('Unexpected error in %s', func.__qualname__)
                 raise exception.InternalError()
         # WSME reads the argument list of the function it exposes.

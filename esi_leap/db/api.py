@@ -18,6 +18,7 @@ ResourceTransaction) and ``manager`` (the manager's queries).
 from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import engine as _engine
+from esi_leap.db.sqlalchemy import errors as _errors
 from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import notices as _notices
@@ -43,6 +44,15 @@ def get_engine():
 def reset():
     """Dispose of the engine so the next use reads [database] afresh."""
     _engine.reset()
+
+
+def refused_connection(error):
+    """Whether a DBError is the server refusing a new session (it is full).
+
+    True for MySQL/MariaDB "too many connections" (also per account) and
+    PostgreSQL's "too many connections/clients"; a client may retry later.
+    """
+    return _errors.refused_connection(error)
 
 
 def reader():
