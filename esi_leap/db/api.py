@@ -47,7 +47,9 @@ def reset():
 
 
 def refused_connection(error):
-    """Whether a DBError is the server refusing a new session (it is full).
+    """Whether an error is the server refusing a new session (it is full).
+
+    ``error`` is any exception (an oslo.db or SQLAlchemy one, or else).
 
     True for MySQL/MariaDB "too many connections" (also per account) and
     PostgreSQL's "too many connections/clients"; a client may retry later.

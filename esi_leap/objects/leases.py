@@ -175,7 +175,7 @@ def cancel(lease):
     """
     current, recorder = db_api.run_booking(
         lease.resource_type, lease.resource_uuid,
-        lambda txn: _cancel_in(txn, lease.uuid, lease.uuid))
+        lambda txn: _cancel_in(txn, lease.uuid))
     recorder.send()
     return current
 
@@ -189,6 +189,12 @@ def cancel_named(context, ident, may_cancel):
     Raises ProjectRequired for a non-admin caller without a project.
     """
     policy.require_project(context, lease_policy.LEASE_ADMIN)
+
+    def check(current):
+        if not _may_see(context, current):
+            raise exception.LeaseNotFound(lease_id=ident)
+        may_cancel(current)
+
     canonical = lookup.normalise_uuid(ident)
     found = None
     if canonical is not None:
@@ -197,7 +203,7 @@ def cancel_named(context, ident, may_cancel):
         # row read under the lock; only a uuid that names no lease (it may
         # be a name) goes the long way.
         found = db_api.run_lease_booking(canonical, lambda txn: txn and (
-            _cancel_in(txn, canonical, ident, context, may_cancel)))
+            _cancel_in(txn, canonical, ident, check)))
     if found is None:
         lease = find_visible(context, ident, statuses.LEASE_CAN_DELETE)
         may_cancel(lease)
@@ -207,21 +213,21 @@ def cancel_named(context, ident, may_cancel):
     return current
 
 
-def _cancel_in(txn, uuid, ident, context=None, may_cancel=None):
+def _cancel_in(txn, uuid, ident=None, check=None):
     """Inside a transaction: cancel lease ``uuid``; (lease, Recorder).
 
-    With ``context``, the lease must be one the caller may see, checked as
-    find_visible() does, and ``may_cancel(lease)`` is called before
-    anything changes. Returns None when no lease has the uuid.
+    A lease that can no longer be cancelled is LeaseNotFound (naming
+    ``ident``, by default the uuid); ``check(lease)``, if given, is called
+    on the re-read lease before anything changes. Returns None when no
+    lease has the uuid.
     """
     current = txn.lease(uuid)
     if current is None:
         return None
-    if current.status not in statuses.LEASE_CAN_DELETE or (
-            context is not None and not _may_see(context, current)):
-        raise exception.LeaseNotFound(lease_id=ident)
-    if may_cancel is not None:
-        may_cancel(current)
+    if current.status not in statuses.LEASE_CAN_DELETE:
+        raise exception.LeaseNotFound(lease_id=ident or uuid)
+    if check is not None:
+        check(current)
     recorder = events.Recorder(txn)
     booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
     return current, recorder

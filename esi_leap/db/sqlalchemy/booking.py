@@ -186,7 +186,7 @@ class ResourceTransaction(object):
         if end is not None:
             params['end'] = end
         row = self.session.execute(
-            _claim_check(end is not None), params).first()
+            _CLAIM_CHECKS[end is not None], params).first()
         if row is None:
             return None
         offer = row[0]
@@ -395,22 +395,15 @@ def _build_claim_check(with_end):
         models.Offer.uuid == sa.bindparam('offer_uuid'))
 
 
-# NOTE(esi-leap): built once: the claim check runs under the node's lock,
-# and building the query each time cost more than running it.
+# NOTE(esi-leap): built once: these run under the node's lock, and
+# building a query each time cost more than running it.
 _CLAIM_CHECKS = {True: _build_claim_check(True),
                  False: _build_claim_check(False)}
-
-
 _OVERLAP_CHECKS = {True: _build_overlap_check(True),
                    False: _build_overlap_check(False)}
 _BY_UUID = {
     kind: sa.select(model).where(model.uuid == sa.bindparam('uuid'))
     for kind, model in (('offer', models.Offer), ('lease', models.Lease))}
-
-
-def _claim_check(with_end):
-    """The prebuilt query of offer_for_claim() (see _build_claim_check)."""
-    return _CLAIM_CHECKS[with_end]
 
 
 def _insert_ignore(dialect, table):
