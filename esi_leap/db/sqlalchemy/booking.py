@@ -23,6 +23,7 @@ from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import notices as _notices
+from esi_leap.db.sqlalchemy import reads
 from esi_leap.db.sqlalchemy import sql
 
 LOG = log.getLogger(__name__)
@@ -175,26 +176,30 @@ class ResourceTransaction(object):
         """Re-read an offer with all a claim of it must check; one query.
 
         Returns (offer, taken, next_start), or None if there is no such
-        offer. With ``end``, ``taken`` says whether a lease of the offer in
-        ``statuses`` overlaps [start, end) and ``next_start`` is None.
-        Without, ``next_start`` is the earliest start at or after
-        ``start`` of such a lease, and ``taken`` whether one covers
-        ``start`` (a claim ending at ``next_start`` meets no other).
+        offer; the offer is a read-only reads.OfferRow. With ``end``,
+        ``taken`` says whether a lease of the offer in ``statuses``
+        overlaps [start, end) and ``next_start`` is None. Without,
+        ``next_start`` is the earliest start at or after ``start`` of such
+        a lease, and ``taken`` whether one covers ``start`` (a claim
+        ending at ``next_start`` meets no other).
         """
         params = {'offer_uuid': offer_uuid, 'start': start,
                   'statuses': list(statuses)}
         if end is not None:
             params['end'] = end
-        row = self.session.execute(
+        # NOTE(esi-leap): a Core row, not an ORM object: this runs under
+        # the node's lock, where the ORM's loading of one row cost more
+        # than the query. Nothing here changes the offer.
+        row = self.session.connection().execute(
             _CLAIM_CHECKS[end is not None], params).first()
         if row is None:
             return None
-        offer = row[0]
+        offer = reads.OfferRow._make(row[:_OFFER_WIDTH])
         if self.resource_uuid is None:
             # An offer_transaction() learns its resource here.
             self.resource_type = offer.resource_type
             self.resource_uuid = offer.resource_uuid
-        return offer, bool(row[1]), row[2]
+        return offer, bool(row[_OFFER_WIDTH]), row[_OFFER_WIDTH + 1]
 
     def add(self, row):
         """Insert a new Offer or Lease row (one INSERT); returns it.
@@ -390,13 +395,15 @@ def _build_claim_check(with_end):
                                   lease.end_time > start)
         next_start = sa.select(sa.func.min(lease.start_time)).where(
             mine, lease.start_time >= start).scalar_subquery()
-    return sa.select(models.Offer, taken.label('taken'),
+    offers = models.Offer.__table__
+    return sa.select(*reads.OFFER_COLUMNS, taken.label('taken'),
                      next_start.label('next_start')).where(
-        models.Offer.uuid == sa.bindparam('offer_uuid'))
+        offers.c.uuid == sa.bindparam('offer_uuid'))
 
 
 # NOTE(esi-leap): built once: these run under the node's lock, and
 # building a query each time cost more than running it.
+_OFFER_WIDTH = len(reads.OFFER_COLUMNS)
 _CLAIM_CHECKS = {True: _build_claim_check(True),
                  False: _build_claim_check(False)}
 _OVERLAP_CHECKS = {True: _build_overlap_check(True),

@@ -15,7 +15,7 @@ from esi_leap.db.sqlalchemy import sql
 # NOTE(esi-leap): lists read only the columns their callers use (views,
 # availabilities, console checks): every column of every row costs driver
 # and type-processing time, and ids and bookkeeping are never shown.
-_OFFER_COLUMNS = tuple(
+OFFER_COLUMNS = tuple(
     c for c in models.Offer.__table__.columns
     if c.key not in ('id', 'created_at', 'updated_at'))
 _LEASE_COLUMNS = tuple(
@@ -26,7 +26,7 @@ _LEASE_COLUMNS = tuple(
 _EVENT_COLUMNS = tuple(models.Event.__table__.columns)
 
 OfferRow = collections.namedtuple('OfferRow',
-                                  [c.key for c in _OFFER_COLUMNS])
+                                  [c.key for c in OFFER_COLUMNS])
 LeaseRow = collections.namedtuple('LeaseRow',
                                   [c.key for c in _LEASE_COLUMNS])
 EventRow = collections.namedtuple('EventRow',
@@ -118,7 +118,7 @@ _LEASE_EQUAL = ('project_id', 'owner_id', 'offer_uuid', 'resource_type',
                 'resource_uuid', 'purpose')
 
 
-def _offer_query(filters, columns=_OFFER_COLUMNS):
+def _offer_query(filters, columns=OFFER_COLUMNS):
     offer = models.Offer
     query = _booking_query(offer, columns, filters, _OFFER_EQUAL)
     if filters.start_time is not None:

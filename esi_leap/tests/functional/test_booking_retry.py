@@ -106,8 +106,11 @@ def test_offer_booking_locks_the_offers_node_and_is_rerun(database):
         calls.append(txn)
         offer, taken, _next = txn.offer_for_claim(
             offer_uuid, T0, T0 + datetime.timedelta(hours=1), ('created',))
-        # The transaction learnt its resource from the offer.
+        # The transaction learnt its resource from the offer, read as a
+        # plain row (nothing in a claim changes the offer).
         assert (txn.resource_type, txn.resource_uuid) == ('dummy_node', 'n')
+        assert (offer.uuid, offer.resource_uuid) == (offer_uuid, 'n')
+        assert not hasattr(offer, '_sa_instance_state')
         txn.add(_lease())
         if len(calls) <= 1:
             raise db_exc.DBDeadlock()
