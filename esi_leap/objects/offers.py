@@ -1,6 +1,8 @@
 """Offers: creating, claiming, withdrawing, finding and listing them."""
 import dataclasses
 
+from oslo_utils import uuidutils
+
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import projects
@@ -108,11 +110,23 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     the window is not free inside the offer.
     """
     view = visibility(context)
-    book = _claim_booking(context, ident, view, start, end, dict(
-        name=name, purpose=purpose, properties=properties or {}))
+    now = timeutils.utcnow()
+    fields = dict(name=name, purpose=purpose, properties=properties or {})
+    book = _claim_booking(context, ident, view, now, start, end, fields)
     canonical = lookup.normalise_uuid(ident)
     found = None
-    if canonical is not None:
+    if canonical is not None and start is not None and end is not None:
+        # NOTE(esi-leap): the usual claim (by uuid, with both times): the
+        # lease and its event are written before the node's lock, so the
+        # lock covers only the check and the commit (see
+        # db_api.run_claim_booking()).
+        written = dict(uuid=uuidutils.generate_uuid(),
+                       project_id=context.project_id, start_time=start,
+                       end_time=end, status=statuses.CREATED, **fields)
+        found = db_api.run_claim_booking(
+            canonical, events.event_name('lease', 'create', 'end'), now,
+            written, lambda txn: txn and book(txn, canonical, written))
+    elif canonical is not None:
         # NOTE(esi-leap): by uuid the claim is one transaction, locked
         # straight from the offer's row; only a uuid that names no offer
         # (it may be a name) goes the long way.
@@ -127,20 +141,25 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     return lease
 
 
-def _claim_booking(context, ident, view, start, end, fields):
-    """Return the body of a claim's transaction: book(txn, offer uuid)."""
-    now = timeutils.utcnow()
+def _claim_booking(context, ident, view, now, start, end, fields):
+    """Return the body of a claim's transaction.
+
+    It is book(txn, offer uuid[, written]): ``written`` is the lease a
+    claim_transaction() wrote before its lock (its uuid and fields), to
+    check rather than insert.
+    """
     if start is not None and end is not None:
         booking.check_window('a lease', start, end)
         booking.check_lease_length(context, start, end)
 
-    def book(txn, offer_uuid):
+    def book(txn, offer_uuid, written=None):
         # NOTE(esi-leap): the offer's status and window and the overlap
         # check come back in one query, after the resource lock. Without
         # a start the query uses now: every lease of an offer lies inside
         # it, so for a later offer start the answers are the same.
         current, taken, next_start = txn.offer_for_claim(
-            offer_uuid, start or now, end, statuses.LEASE_BLOCKING)
+            offer_uuid, start or now, end, statuses.LEASE_BLOCKING,
+            exclude=written and written['uuid'])
         if current.status != statuses.AVAILABLE or \
                 not is_visible(current, view):
             raise exception.OfferNotFound(offer_uuid=ident)
@@ -161,13 +180,20 @@ def _claim_booking(context, ident, view, start, end, fields):
             # shortened, cancelled or ended since.
             booking.check_parent_holds(txn, current.parent_lease_uuid,
                                        lease_start, lease_end)
-        lease = txn.add_lease(
-            project_id=context.project_id, owner_id=current.project_id,
-            start_time=lease_start, end_time=lease_end,
-            status=statuses.CREATED, offer_uuid=current.uuid,
-            parent_lease_uuid=current.parent_lease_uuid, **fields)
+        from_offer = dict(owner_id=current.project_id,
+                          offer_uuid=current.uuid,
+                          parent_lease_uuid=current.parent_lease_uuid)
+        if written is not None:
+            lease = txn.claimed_lease(created_at=now, **from_offer,
+                                      **written)
+        else:
+            lease = txn.add_lease(
+                project_id=context.project_id, start_time=lease_start,
+                end_time=lease_end, status=statuses.CREATED, **from_offer,
+                **fields)
         recorder = events.Recorder(txn)
-        recorder.record('lease', lease, 'create', 'end')
+        recorder.record('lease', lease, 'create', 'end',
+                        row_written=written is not None)
         return lease, recorder
     return book
 

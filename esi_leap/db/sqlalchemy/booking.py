@@ -172,7 +172,8 @@ class ResourceTransaction(object):
             lease.resource_uuid == self.resource_uuid,
             lease.status.in_(statuses)).order_by(lease.start_time)))
 
-    def offer_for_claim(self, offer_uuid, start, end, statuses):
+    def offer_for_claim(self, offer_uuid, start, end, statuses,
+                        exclude=None):
         """Re-read an offer with all a claim of it must check; one query.
 
         Returns (offer, taken, next_start), or None if there is no such
@@ -181,17 +182,22 @@ class ResourceTransaction(object):
         overlaps [start, end) and ``next_start`` is None. Without,
         ``next_start`` is the earliest start at or after ``start`` of such
         a lease, and ``taken`` whether one covers ``start`` (a claim
-        ending at ``next_start`` meets no other).
+        ending at ``next_start`` meets no other). ``exclude`` (only with
+        ``end``) is the uuid of a lease left out: the claim's own, written
+        before the lock.
         """
         params = {'offer_uuid': offer_uuid, 'start': start,
                   'statuses': list(statuses)}
         if end is not None:
             params['end'] = end
+        if exclude is not None:
+            params['exclude'] = exclude
         # NOTE(esi-leap): a Core row, not an ORM object: this runs under
         # the node's lock, where the ORM's loading of one row cost more
         # than the query. Nothing here changes the offer.
         row = self.session.connection().execute(
-            _CLAIM_CHECKS[end is not None], params).first()
+            _CLAIM_CHECKS[end is not None, exclude is not None],
+            params).first()
         if row is None:
             return None
         offer = reads.OfferRow._make(row[:_OFFER_WIDTH])
@@ -209,23 +215,21 @@ class ResourceTransaction(object):
         """
         # NOTE(esi-leap): a Core INSERT instead of session.add() + flush()
         # skips the ORM unit of work, the costliest part of a booking.
-        if row.uuid is None:
-            row.uuid = uuidutils.generate_uuid()
-        if row.created_at is None:
-            row.created_at = timeutils.utcnow()
-        table = row.__table__
-        values = {}
-        for column in table.columns:
-            value = getattr(row, column.key)
-            if value is None and column.default is not None and \
-                    column.default.is_scalar:
-                value = column.default.arg
-                setattr(row, column.key, value)
-            if value is not None:
-                values[column.key] = value
-        # NOTE(esi-leap): the values go as parameters of a prebuilt
-        # INSERT: its compiled form is cached per set of columns given.
-        self.session.execute(_INSERTS[table.name], values)
+        # The values go as parameters of a prebuilt INSERT: its compiled
+        # form is cached per set of columns given.
+        self.session.execute(_INSERTS[row.__table__.name], _filled(row))
+        return row
+
+    def claimed_lease(self, uuid, created_at, **fields):
+        """Return the lease a claim_transaction() wrote, as add_lease() does.
+
+        Nothing is sent to the database: ``fields`` are the Lease columns
+        given to claim_transaction() and those it copied from the offer.
+        """
+        row = models.Lease(uuid=uuid, created_at=created_at,
+                           resource_type=self.resource_type,
+                           resource_uuid=self.resource_uuid, **fields)
+        _filled(row)
         return row
 
     def add_offer(self, **fields):
@@ -348,6 +352,28 @@ class ResourcesTransaction(object):
             self._events = []
 
 
+def _filled(row):
+    """Fill in a new row's uuid, created_at and scalar defaults.
+
+    Returns the column values to insert ({column key: value}, Nones left
+    out).
+    """
+    if row.uuid is None:
+        row.uuid = uuidutils.generate_uuid()
+    if row.created_at is None:
+        row.created_at = timeutils.utcnow()
+    values = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if value is None and column.default is not None and \
+                column.default.is_scalar:
+            value = column.default.arg
+            setattr(row, column.key, value)
+        if value is not None:
+            values[column.key] = value
+    return values
+
+
 _INSERTS = {'offers': models.Offer.__table__.insert(),
             'leases': models.Lease.__table__.insert()}
 
@@ -375,17 +401,19 @@ def _build_overlap_check(with_exclude):
     return sa.select(sa.or_(*queries))
 
 
-def _build_claim_check(with_end):
+def _build_claim_check(with_end, with_exclude=False):
     """The query of offer_for_claim(), with bound parameters.
 
-    Parameters: offer_uuid, start, statuses (a list) and, ``with_end``,
-    end.
+    Parameters: offer_uuid, start, statuses (a list), ``with_end`` end and
+    ``with_exclude`` exclude (a lease uuid left out).
     """
     lease = models.Lease
     start = sa.bindparam('start', type_=lease.start_time.type)
     mine = sa.and_(lease.offer_uuid == sa.bindparam('offer_uuid'),
                    lease.status.in_(sa.bindparam('statuses',
                                                  expanding=True)))
+    if with_exclude:
+        mine = sa.and_(mine, lease.uuid != sa.bindparam('exclude'))
     if with_end:
         end = sa.bindparam('end', type_=lease.end_time.type)
         taken = sa.exists().where(mine, sql.overlaps(lease, start, end))
@@ -404,13 +432,59 @@ def _build_claim_check(with_end):
 # NOTE(esi-leap): built once: these run under the node's lock, and
 # building a query each time cost more than running it.
 _OFFER_WIDTH = len(reads.OFFER_COLUMNS)
-_CLAIM_CHECKS = {True: _build_claim_check(True),
-                 False: _build_claim_check(False)}
+_CLAIM_CHECKS = {(True, False): _build_claim_check(True),
+                 (False, False): _build_claim_check(False),
+                 (True, True): _build_claim_check(True, True)}
 _OVERLAP_CHECKS = {True: _build_overlap_check(True),
                    False: _build_overlap_check(False)}
 _BY_UUID = {
     kind: sa.select(model).where(model.uuid == sa.bindparam('uuid'))
     for kind, model in (('offer', models.Offer), ('lease', models.Lease))}
+
+
+def _build_claim_inserts():
+    """The INSERT ... SELECTs of claim_transaction(): a lease and its event.
+
+    Both copy the offer's columns from its row (uuid ``offer_uuid``), so
+    they insert nothing when there is no such offer. Parameters of the
+    lease: offer_uuid, uuid, name, project_id, purpose, start_time,
+    end_time, status, properties, now; of the event: offer_uuid, uuid (the
+    lease's), project_id, event_type, now.
+    """
+    offer = models.Offer.__table__.c
+    leases, events = models.Lease.__table__, models.Event.__table__
+
+    def param(name, column):
+        return sa.bindparam(name, type_=column.type)
+    now = param('now', leases.c.created_at)
+    lease = {'uuid': param('uuid', leases.c.uuid),
+             'offer_uuid': offer.uuid,
+             'owner_id': offer.project_id,
+             'resource_type': offer.resource_type,
+             'resource_uuid': offer.resource_uuid,
+             'parent_lease_uuid': offer.parent_lease_uuid,
+             'attempts': sa.literal(0, sa.Integer),
+             'created_at': now}
+    for key in ('name', 'project_id', 'purpose', 'start_time', 'end_time',
+                'status', 'properties'):
+        lease[key] = param(key, leases.c[key])
+    event = {'event_type': param('event_type', events.c.event_type),
+             'event_time': now,
+             'object_type': sa.literal('lease', events.c.object_type.type),
+             'object_uuid': param('uuid', events.c.object_uuid),
+             'resource_type': offer.resource_type,
+             'resource_uuid': offer.resource_uuid,
+             'lessee_id': param('project_id', events.c.lessee_id),
+             'owner_id': offer.project_id,
+             'created_at': now}
+    where = offer.uuid == sa.bindparam('offer_uuid')
+    return {name: table.insert().from_select(
+        list(columns), sa.select(*columns.values()).where(where))
+        for name, table, columns in (('lease', leases, lease),
+                                     ('event', events, event))}
+
+
+_CLAIM_INSERTS = _build_claim_inserts()
 
 
 def _insert_ignore(dialect, table):
@@ -500,6 +574,39 @@ def offer_transaction(offer_uuid):
 def lease_transaction(lease_uuid):
     """_row_transaction() on the node of lease ``lease_uuid``."""
     return _row_transaction('lease', lease_uuid)
+
+
+@contextlib.contextmanager
+def claim_transaction(offer_uuid, event_type, now, lease):
+    """Yield a ResourceTransaction on the node of an offer, for a claim.
+
+    The claim's lease (``lease``: Lease columns uuid, name, project_id,
+    purpose, start_time, end_time, status, properties; the rest come from
+    the offer's row) and its event (``event_type``, at ``now``) are written
+    first, then the node's lock is taken: the body must then check, with
+    offer_for_claim(..., exclude=the lease's uuid), that the claim may
+    stand, and raise if not (everything is then rolled back). Yields None,
+    with nothing written or locked, when no offer has that uuid.
+
+    NOTE(esi-leap): the rows written before the lock are invisible to
+    every other transaction until the commit (READ COMMITTED), and every
+    check of a booking on the node runs after that node's lock; so what
+    the lock must cover is only the check and the commit, not the two
+    INSERTs, and claims on one offer wait on each other for three round
+    trips instead of five.
+    """
+    with engine.writer() as session:
+        params = dict(lease, offer_uuid=offer_uuid, now=now)
+        if not session.execute(_CLAIM_INSERTS['lease'], params).rowcount:
+            yield None
+            return
+        session.execute(_CLAIM_INSERTS['event'], {
+            'offer_uuid': offer_uuid, 'uuid': lease['uuid'],
+            'project_id': lease['project_id'], 'event_type': event_type,
+            'now': now})
+        session.execute(_lock_statement(session.bind.dialect.name, 'offer'),
+                        {'offer_uuid': offer_uuid, 'now': now})
+        yield ResourceTransaction(session, None, None)
 
 
 def _locks_statement(dialect, pairs):
@@ -618,6 +725,18 @@ def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
     """
     return _retrying(lambda: offer_transaction(offer_uuid), body,
                      ('offer', offer_uuid), attempts)
+
+
+def run_claim_booking(offer_uuid, event_type, now, lease, body,
+                      attempts=BOOKING_ATTEMPTS):
+    """Like run_offer_booking, in a claim_transaction().
+
+    ``body`` gets the transaction (None when no offer has the uuid) and
+    must check the claim the transaction wrote (see claim_transaction()).
+    """
+    return _retrying(
+        lambda: claim_transaction(offer_uuid, event_type, now, lease), body,
+        ('offer', offer_uuid), attempts)
 
 
 def run_lease_booking(lease_uuid, body, attempts=BOOKING_ATTEMPTS):

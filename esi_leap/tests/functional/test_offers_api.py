@@ -3,9 +3,14 @@ import datetime
 
 import pytest
 
+import sqlalchemy as sa
+
 from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
 from esi_leap.tests.functional.helpers import count_node_reads
 from esi_leap.tests.functional.helpers import fault
+from esi_leap.tests.functional.helpers import lock_statements
 
 NODE = 'node-1'
 
@@ -426,6 +431,92 @@ class TestClaim(object):
             status=404)
         assert fault(response) == (
             'Offer with name or uuid %s not found.' % offer['uuid'])
+
+
+def _rows(model):
+    with db_api.reader() as session:
+        return session.execute(sa.select(model)).scalars().all()
+
+
+def _written_statements():
+    """Collect every INSERT (into any table) sent while inside."""
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, many):
+        if statement.lstrip().upper().startswith('INSERT'):
+            seen.append(statement.split('(')[0].split()[-1])
+    return seen, listener
+
+
+class TestClaimWrittenBeforeTheLock(object):
+    """Claims by uuid with both times: rows first, then the lock, the check.
+
+    A refused claim must leave nothing behind.
+    """
+
+    def test_rows_then_lock_and_one_event(self, owner, lessee, node):
+        offer = make_offer(owner)
+        seen, listener = _written_statements()
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', listener)
+        try:
+            with lock_statements() as locks:
+                lease = lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+                    'start_time': '2030-01-05',
+                    'end_time': '2030-01-06'}).json
+        finally:
+            sa.event.remove(engine, 'before_cursor_execute', listener)
+        assert seen == ['leases', 'events', 'resource_locks']
+        assert len(locks) == 1
+        events = [e for e in _rows(models.Event)
+                  if e.object_uuid == lease['uuid']]
+        assert [(e.event_type, e.object_type, e.resource_type,
+                 e.resource_uuid, e.lessee_id, e.owner_id)
+                for e in events] == [
+            ('esi_leap.lease.create.end', 'lease', 'dummy_node', NODE,
+             'lessee-project', 'owner-project')]
+        stored, = [r for r in _rows(models.Lease)
+                   if r.uuid == lease['uuid']]
+        assert (stored.owner_id, stored.offer_uuid, stored.attempts,
+                stored.resource_uuid) == ('owner-project', offer['uuid'],
+                                          0, NODE)
+        assert stored.created_at is not None
+        assert lessee.get('/v1/leases/%s' % lease['uuid']).json == lease
+
+    @pytest.mark.parametrize('start,end,status', [
+        ('2030-01-05 12:00', '2030-01-06 12:00', 409),   # overlaps
+        ('2029-12-31', '2030-01-02', 409),               # before the offer
+        ('2030-01-31', '2030-02-02', 409),               # after it
+    ])
+    def test_refused_claims_leave_nothing(self, owner, lessee, node, start,
+                                          end, status):
+        offer = make_offer(owner)
+        lessee.post('/v1/offers/%s/claim' % offer['uuid'],
+                    {'start_time': '2030-01-05', 'end_time': '2030-01-06'})
+        before = (len(_rows(models.Lease)), len(_rows(models.Event)))
+        lessee.request('post', '/v1/offers/%s/claim' % offer['uuid'],
+                       body={'start_time': start, 'end_time': end},
+                       status=status)
+        assert (len(_rows(models.Lease)), len(_rows(models.Event))) == \
+            before
+
+    def test_hidden_withdrawn_and_missing_offers(self, owner, caller,
+                                                 lessee, node):
+        private = make_offer(owner, lessee_id='lessee-project')
+        withdrawn = make_offer(owner, '2030-03-01', '2030-04-01')
+        owner.delete('/v1/offers/%s' % withdrawn['uuid'])
+        before = (len(_rows(models.Lease)), len(_rows(models.Event)))
+        body = {'start_time': '2030-01-05', 'end_time': '2030-01-06'}
+        stranger = caller('stranger', 'esi_leap_lessee')
+        for who, uuid in ((stranger, private['uuid']),
+                          (lessee, withdrawn['uuid']),
+                          (lessee, '00000000-0000-4000-8000-000000000000')):
+            response = who.request('post', '/v1/offers/%s/claim' % uuid,
+                                   body=body, status=404)
+            assert fault(response) == \
+                'Offer with name or uuid %s not found.' % uuid
+        assert (len(_rows(models.Lease)), len(_rows(models.Event))) == \
+            before
 
 
 class TestDelete(object):
