@@ -237,23 +237,24 @@ def run_offer_booking(offer_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
     return _booking.run_offer_booking(offer_uuid, body, attempts)
 
 
-def run_claim_booking(offer_uuid, event_type, now, lease, body,
+def run_claim_booking(offer_uuid, now, lease, body,
                       attempts=_booking.BOOKING_ATTEMPTS):
-    """Write a claim's lease and event, lock the offer's node, run ``body``.
+    """Write a claim's lease, lock the offer's node, then run ``body``.
 
     ``lease`` holds the Lease columns the claimant gives (uuid, name,
-    project_id, purpose, start_time, end_time, status, properties); the
-    owner, the node and the parent lease are copied from the offer's row,
-    and the event ``event_type`` at ``now`` is written with it. Then the
-    node's lock is taken and ``body(txn)`` runs: it must check the claim
-    with ``txn.offer_for_claim(..., exclude=lease['uuid'])`` as its first
-    call and raise when the claim may not stand, which rolls everything
-    back. ``body`` gets None (and nothing was written) when no offer has
-    the uuid ``offer_uuid``. Re-run after a deadlock as run_booking;
-    exception.BookingContended (409) after ``attempts`` of them.
+    project_id, purpose, start_time, end_time, status, properties; ``now``
+    is its created_at); the owner, the node and the parent lease are
+    copied from the offer's row. Then the node's lock is taken and
+    ``body(txn)`` runs: it must check the claim with
+    ``txn.offer_for_claim(..., exclude=lease['uuid'])`` as its first call,
+    raise when the claim may not stand (which rolls everything back), and
+    record its event. ``body`` gets None (and nothing was written) when no
+    offer has the uuid ``offer_uuid``. Re-run after a deadlock as
+    run_booking; exception.BookingContended (409) after ``attempts`` of
+    them.
     """
-    return _booking.run_claim_booking(offer_uuid, event_type, now, lease,
-                                      body, attempts)
+    return _booking.run_claim_booking(offer_uuid, now, lease, body,
+                                      attempts)
 
 
 def run_lease_booking(lease_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):

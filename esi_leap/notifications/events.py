@@ -41,11 +41,6 @@ def _payload(obj_type, obj, status_before):
             'esi_leap_object.data': fields}
 
 
-def event_name(obj_type, action, phase):
-    """The event type ``esi_leap.<obj_type>.<action>.<phase>``."""
-    return 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
-
-
 class Recorder(object):
     """Collects the events of one transaction and sends them after it.
 
@@ -60,22 +55,9 @@ class Recorder(object):
         self.pending = []
 
     def record(self, obj_type, obj, action, phase, status_before=None,
-               when=None, row_written=False):
-        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``.
-
-        With ``row_written``, the event's row is already in the
-        transaction (a claim writes it before its lock): only the
-        notification is queued.
-        """
-        event_type = event_name(obj_type, action, phase)
-        if not row_written:
-            self._write(event_type, obj_type, obj, when)
-        level = 'error' if phase == 'error' else 'info'
-        self.pending.append((level, event_type,
-                             _payload(obj_type, obj,
-                                      status_before or obj.status)))
-
-    def _write(self, event_type, obj_type, obj, when):
+               when=None):
+        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``."""
+        event_type = 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
         if obj_type == 'lease':
             lessee_id, owner_id = obj.project_id, obj.owner_id
         else:
@@ -87,6 +69,10 @@ class Recorder(object):
             resource_type=obj.resource_type,
             resource_uuid=obj.resource_uuid,
             lessee_id=lessee_id, owner_id=owner_id, created_at=now)
+        level = 'error' if phase == 'error' else 'info'
+        self.pending.append((level, event_type,
+                             _payload(obj_type, obj,
+                                      status_before or obj.status)))
 
     def send(self):
         """Emit the notifications (after the commit); never raises.

@@ -117,15 +117,15 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     found = None
     if canonical is not None and start is not None and end is not None:
         # NOTE(esi-leap): the usual claim (by uuid, with both times): the
-        # lease and its event are written before the node's lock, so the
-        # lock covers only the check and the commit (see
+        # lease is written before the node's lock, so the lock covers only
+        # the check, the event and the commit (see
         # db_api.run_claim_booking()).
         written = dict(uuid=uuidutils.generate_uuid(),
                        project_id=context.project_id, start_time=start,
                        end_time=end, status=statuses.CREATED, **fields)
         found = db_api.run_claim_booking(
-            canonical, events.event_name('lease', 'create', 'end'), now,
-            written, lambda txn: txn and book(txn, canonical, written))
+            canonical, now, written,
+            lambda txn: txn and book(txn, canonical, written))
     elif canonical is not None:
         # NOTE(esi-leap): by uuid the claim is one transaction, locked
         # straight from the offer's row; only a uuid that names no offer
@@ -192,8 +192,7 @@ def _claim_booking(context, ident, view, now, start, end, fields):
                 end_time=lease_end, status=statuses.CREATED, **from_offer,
                 **fields)
         recorder = events.Recorder(txn)
-        recorder.record('lease', lease, 'create', 'end',
-                        row_written=written is not None)
+        recorder.record('lease', lease, 'create', 'end')
         return lease, recorder
     return book
 

@@ -442,49 +442,34 @@ _BY_UUID = {
     for kind, model in (('offer', models.Offer), ('lease', models.Lease))}
 
 
-def _build_claim_inserts():
-    """The INSERT ... SELECTs of claim_transaction(): a lease and its event.
+def _build_claim_insert():
+    """The INSERT ... SELECT of claim_transaction(): the claim's lease.
 
-    Both copy the offer's columns from its row (uuid ``offer_uuid``), so
-    they insert nothing when there is no such offer. Parameters of the
-    lease: offer_uuid, uuid, name, project_id, purpose, start_time,
-    end_time, status, properties, now; of the event: offer_uuid, uuid (the
-    lease's), project_id, event_type, now.
+    It copies the offer's columns from its row (uuid ``offer_uuid``), so it
+    inserts nothing when there is no such offer. Parameters: offer_uuid,
+    uuid, name, project_id, purpose, start_time, end_time, status,
+    properties, now.
     """
     offer = models.Offer.__table__.c
-    leases, events = models.Lease.__table__, models.Event.__table__
-
-    def param(name, column):
-        return sa.bindparam(name, type_=column.type)
-    now = param('now', leases.c.created_at)
-    lease = {'uuid': param('uuid', leases.c.uuid),
-             'offer_uuid': offer.uuid,
-             'owner_id': offer.project_id,
-             'resource_type': offer.resource_type,
-             'resource_uuid': offer.resource_uuid,
-             'parent_lease_uuid': offer.parent_lease_uuid,
-             'attempts': sa.literal(0, sa.Integer),
-             'created_at': now}
+    leases = models.Lease.__table__
+    columns = {'uuid': sa.bindparam('uuid', type_=leases.c.uuid.type),
+               'offer_uuid': offer.uuid,
+               'owner_id': offer.project_id,
+               'resource_type': offer.resource_type,
+               'resource_uuid': offer.resource_uuid,
+               'parent_lease_uuid': offer.parent_lease_uuid,
+               'attempts': sa.literal(0, sa.Integer),
+               'created_at': sa.bindparam(
+                   'now', type_=leases.c.created_at.type)}
     for key in ('name', 'project_id', 'purpose', 'start_time', 'end_time',
                 'status', 'properties'):
-        lease[key] = param(key, leases.c[key])
-    event = {'event_type': param('event_type', events.c.event_type),
-             'event_time': now,
-             'object_type': sa.literal('lease', events.c.object_type.type),
-             'object_uuid': param('uuid', events.c.object_uuid),
-             'resource_type': offer.resource_type,
-             'resource_uuid': offer.resource_uuid,
-             'lessee_id': param('project_id', events.c.lessee_id),
-             'owner_id': offer.project_id,
-             'created_at': now}
-    where = offer.uuid == sa.bindparam('offer_uuid')
-    return {name: table.insert().from_select(
-        list(columns), sa.select(*columns.values()).where(where))
-        for name, table, columns in (('lease', leases, lease),
-                                     ('event', events, event))}
+        columns[key] = sa.bindparam(key, type_=leases.c[key].type)
+    return leases.insert().from_select(
+        list(columns), sa.select(*columns.values()).where(
+            offer.uuid == sa.bindparam('offer_uuid')))
 
 
-_CLAIM_INSERTS = _build_claim_inserts()
+_CLAIM_INSERT = _build_claim_insert()
 
 
 def _insert_ignore(dialect, table):
@@ -577,33 +562,31 @@ def lease_transaction(lease_uuid):
 
 
 @contextlib.contextmanager
-def claim_transaction(offer_uuid, event_type, now, lease):
+def claim_transaction(offer_uuid, now, lease):
     """Yield a ResourceTransaction on the node of an offer, for a claim.
 
     The claim's lease (``lease``: Lease columns uuid, name, project_id,
     purpose, start_time, end_time, status, properties; the rest come from
-    the offer's row) and its event (``event_type``, at ``now``) are written
-    first, then the node's lock is taken: the body must then check, with
+    the offer's row, and ``now`` is its created_at) is written first, then
+    the node's lock is taken: the body must then check, with
     offer_for_claim(..., exclude=the lease's uuid), that the claim may
     stand, and raise if not (everything is then rolled back). Yields None,
     with nothing written or locked, when no offer has that uuid.
 
-    NOTE(esi-leap): the rows written before the lock are invisible to
-    every other transaction until the commit (READ COMMITTED), and every
-    check of a booking on the node runs after that node's lock; so what
-    the lock must cover is only the check and the commit, not the two
-    INSERTs, and claims on one offer wait on each other for three round
-    trips instead of five.
+    NOTE(esi-leap): the row written before the lock is invisible to every
+    other transaction until the commit (READ COMMITTED), and every check
+    of a booking on the node runs after that node's lock; so the lock need
+    not cover the INSERT of the lease. The event is still written under
+    the lock, after the check and just before the commit: event ids are
+    what pollers of /v1/events page by, and an id handed out long before
+    its commit could be passed over by a poller that already saw a later
+    one.
     """
     with engine.writer() as session:
         params = dict(lease, offer_uuid=offer_uuid, now=now)
-        if not session.execute(_CLAIM_INSERTS['lease'], params).rowcount:
+        if not session.execute(_CLAIM_INSERT, params).rowcount:
             yield None
             return
-        session.execute(_CLAIM_INSERTS['event'], {
-            'offer_uuid': offer_uuid, 'uuid': lease['uuid'],
-            'project_id': lease['project_id'], 'event_type': event_type,
-            'now': now})
         session.execute(_lock_statement(session.bind.dialect.name, 'offer'),
                         {'offer_uuid': offer_uuid, 'now': now})
         yield ResourceTransaction(session, None, None)
@@ -727,7 +710,7 @@ def run_offer_booking(offer_uuid, body, attempts=BOOKING_ATTEMPTS):
                      ('offer', offer_uuid), attempts)
 
 
-def run_claim_booking(offer_uuid, event_type, now, lease, body,
+def run_claim_booking(offer_uuid, now, lease, body,
                       attempts=BOOKING_ATTEMPTS):
     """Like run_offer_booking, in a claim_transaction().
 
@@ -735,7 +718,7 @@ def run_claim_booking(offer_uuid, event_type, now, lease, body,
     must check the claim the transaction wrote (see claim_transaction()).
     """
     return _retrying(
-        lambda: claim_transaction(offer_uuid, event_type, now, lease), body,
+        lambda: claim_transaction(offer_uuid, now, lease), body,
         ('offer', offer_uuid), attempts)
 
 

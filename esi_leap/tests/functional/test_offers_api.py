@@ -449,7 +449,7 @@ def _written_statements():
 
 
 class TestClaimWrittenBeforeTheLock(object):
-    """Claims by uuid with both times: rows first, then the lock, the check.
+    """Claims by uuid with both times: the lease, the lock, the check.
 
     A refused claim must leave nothing behind.
     """
@@ -466,7 +466,9 @@ class TestClaimWrittenBeforeTheLock(object):
                     'end_time': '2030-01-06'}).json
         finally:
             sa.event.remove(engine, 'before_cursor_execute', listener)
-        assert seen == ['leases', 'events', 'resource_locks']
+        # The lease before the lock; the event after the check, just
+        # before the commit (event ids are what pollers page by).
+        assert seen == ['leases', 'resource_locks', 'events']
         assert len(locks) == 1
         events = [e for e in _rows(models.Event)
                   if e.object_uuid == lease['uuid']]
