@@ -226,11 +226,14 @@ class ResourceTransaction(object):
         Nothing is sent to the database: ``fields`` are the Lease columns
         given to claim_transaction() and those it copied from the offer.
         """
-        row = models.Lease(uuid=uuid, created_at=created_at,
-                           resource_type=self.resource_type,
-                           resource_uuid=self.resource_uuid, **fields)
+        row = self._new_lease(uuid=uuid, created_at=created_at, **fields)
         _filled(row)
         return row
+
+    def _new_lease(self, **fields):
+        """A Lease row of this resource with ``fields``, not yet filled in."""
+        return models.Lease(resource_type=self.resource_type,
+                            resource_uuid=self.resource_uuid, **fields)
 
     def add_offer(self, **fields):
         """Insert a new offer of this resource with ``fields``; return it.
@@ -246,9 +249,7 @@ class ResourceTransaction(object):
 
         ``fields`` are Lease columns; the row is filled in as by add().
         """
-        return self.add(models.Lease(
-            resource_type=self.resource_type,
-            resource_uuid=self.resource_uuid, **fields))
+        return self.add(self._new_lease(**fields))
 
     def add_event(self, **values):
         """Insert an event row (Event columns) in this transaction."""
