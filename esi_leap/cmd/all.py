@@ -11,6 +11,10 @@ from esi_leap.common import wsgi_server
 
 CONF = cfg.CONF
 
+# Seconds the process has to stop once told to (SIGTERM): what the API
+# needs to finish its requests and the manager its run in progress.
+MANAGER_STOP_TIMEOUT = 30
+
 
 def _app():
     from esi_leap.api import app
@@ -28,6 +32,17 @@ def _start_manager(worker):
     worker.esi_leap_console_proxy = serialconsoleproxy.start_in_thread()
 
 
+def _stop_manager(worker):
+    # NOTE(esi-leap): runs in the worker as it exits (SIGTERM). Without
+    # it the manager's threads died with the process: a run in progress
+    # left its nodes claimed (no other manager, nor this one restarted,
+    # works them until [manager] claim_ttl lapses) and queued
+    # notifications unsent.
+    manager = getattr(worker, 'esi_leap_manager', None)
+    if manager is not None:
+        manager.stop()
+
+
 def main():
     """Parse configuration and serve API (and manager) until stopped."""
     service.prepare_service(sys.argv)
@@ -42,4 +57,5 @@ def main():
           % CONF.serialconsoleproxy.public_url, flush=True)
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
                       CONF.api.api_threads, post_worker_init=_start_manager,
-                      name='esi-leap-all')
+                      worker_exit=_stop_manager, name='esi-leap-all',
+                      graceful_timeout=MANAGER_STOP_TIMEOUT)

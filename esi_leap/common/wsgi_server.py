@@ -68,11 +68,14 @@ class _Server(base.BaseApplication):
 
 
 def serve(app_factory, host, port, workers, threads, post_worker_init=None,
-          name='esi-leap-api'):
+          worker_exit=None, name='esi-leap-api', graceful_timeout=10):
     """Serve ``app_factory()`` on host:port until stopped.
 
     Each of ``workers`` processes builds its own application (and so its
-    own database connections) after the fork.
+    own database connections) after the fork. ``post_worker_init`` and
+    ``worker_exit`` are called with the worker, in its process, once it
+    is ready and as it exits; a stopping worker gets ``graceful_timeout``
+    seconds before it is killed.
     """
     options = {
         'bind': '%s:%s' % (host, port),
@@ -81,7 +84,7 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
         'worker_class': 'esi_leap.common.wsgi_server.JsonErrorWorker',
         'keepalive': 5,
         'timeout': 120,
-        'graceful_timeout': 10,
+        'graceful_timeout': graceful_timeout,
         'accesslog': '-',
         'errorlog': '-',
         'loglevel': 'warning',
@@ -92,4 +95,6 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
     }
     if post_worker_init is not None:
         options['post_worker_init'] = post_worker_init
+    if worker_exit is not None:
+        options['worker_exit'] = lambda arbiter, worker: worker_exit(worker)
     _Server(app_factory, options).run()

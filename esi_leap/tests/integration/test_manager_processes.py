@@ -80,6 +80,11 @@ def test_embedded_all_fulfils_and_expires_on_time(workdir):
             seconds=15))
     finally:
         server.stop()
+    # SIGTERM stopped the embedded manager too (its run in progress
+    # finished, its claims released), not only the API.
+    assert server.process.returncode == 0
+    with open(server.log_path) as log:
+        assert 'esi-leap manager stopped' in log.read()
     lags = []
     for lease_uuid, (start, end, node) in made.items():
         assert 'active' in seen[lease_uuid], seen[lease_uuid]

@@ -113,6 +113,11 @@ def test_embedded_all_outage_ending_extension_and_restart(tmp_path):
         assert utcnow() < new_end
     finally:
         server.stop()
+    # The manager was stopped, not killed with the process: a run in
+    # progress at the stop left no node claimed for the restart to wait
+    # out ([manager] claim_ttl).
+    with open(server.log_path) as log:
+        assert 'esi-leap manager stopped' in log.read()
     # Restarted: nothing is sent again, before or after the lease ends.
     server.start()
     try:
