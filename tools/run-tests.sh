@@ -129,7 +129,10 @@ export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 workers=${ESI_LEAP_TEST_WORKERS:-4}
 parallel=()
 if [ "$workers" != 0 ]; then
-  parallel=(-n "$workers" --dist loadscope)
+  # Modules go to workers in the order the suite's conftest sorts them
+  # (the longest first); xdist would otherwise reorder them by test count
+  # and start the one-test upstream suite, which runs ~10 minutes, last.
+  parallel=(-n "$workers" --dist loadscope --no-loadscope-reorder)
 fi
 exec "$venv/bin/python" -m pytest -p no:cacheprovider "${parallel[@]}" \
   --durations=20 "$@"
