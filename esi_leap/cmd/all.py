@@ -27,20 +27,14 @@ def _start_manager(worker):
     from esi_leap.manager import service as manager_service
     manager = manager_service.ManagerService()
     manager.start()
-    worker.esi_leap_manager = manager
+    # NOTE(esi-leap): stopped by the worker once it stops serving
+    # (SIGTERM). Else the manager's threads died with the process: a run
+    # in progress left its nodes claimed (no other manager, nor this one
+    # restarted, works them until [manager] claim_ttl lapses) and queued
+    # notifications unsent.
+    worker.esi_leap_on_stop = manager.stop
     from esi_leap.cmd import serialconsoleproxy
     worker.esi_leap_console_proxy = serialconsoleproxy.start_in_thread()
-
-
-def _stop_manager(worker):
-    # NOTE(esi-leap): runs in the worker as it exits (SIGTERM). Without
-    # it the manager's threads died with the process: a run in progress
-    # left its nodes claimed (no other manager, nor this one restarted,
-    # works them until [manager] claim_ttl lapses) and queued
-    # notifications unsent.
-    manager = getattr(worker, 'esi_leap_manager', None)
-    if manager is not None:
-        manager.stop()
 
 
 def main():
@@ -57,5 +51,5 @@ def main():
           % CONF.serialconsoleproxy.public_url, flush=True)
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
                       CONF.api.api_threads, post_worker_init=_start_manager,
-                      worker_exit=_stop_manager, name='esi-leap-all',
+                      name='esi-leap-all',
                       graceful_timeout=MANAGER_STOP_TIMEOUT)

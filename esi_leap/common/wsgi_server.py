@@ -34,6 +34,20 @@ class JsonErrorWorker(gthread.ThreadWorker):
     answer is a WSME-style JSON fault and the log line uses repr.
     """
 
+    def run(self):
+        """Serve until told to stop, then run ``esi_leap_on_stop``.
+
+        NOTE(esi-leap): esi-leap-all sets ``esi_leap_on_stop`` (the embedded
+        manager's stop) in post_worker_init. It runs once the worker has
+        stopped accepting and finished its requests, before the process
+        exits; gunicorn's worker_exit hook would run it while SystemExit
+        propagates.
+        """
+        super().run()
+        on_stop = getattr(self, 'esi_leap_on_stop', None)
+        if on_stop is not None:
+            on_stop()
+
     def handle_error(self, req, client, addr, exc):
         if not isinstance(exc, _CLIENT_ERRORS):
             return super().handle_error(req, client, addr, exc)
@@ -68,14 +82,13 @@ class _Server(base.BaseApplication):
 
 
 def serve(app_factory, host, port, workers, threads, post_worker_init=None,
-          worker_exit=None, name='esi-leap-api', graceful_timeout=10):
+          name='esi-leap-api', graceful_timeout=10):
     """Serve ``app_factory()`` on host:port until stopped.
 
     Each of ``workers`` processes builds its own application (and so its
-    own database connections) after the fork. ``post_worker_init`` and
-    ``worker_exit`` are called with the worker, in its process, once it
-    is ready and as it exits; a stopping worker gets ``graceful_timeout``
-    seconds before it is killed.
+    own database connections) after the fork. ``post_worker_init`` is
+    called with the worker, in its process, once it is ready; a stopping
+    worker gets ``graceful_timeout`` seconds before it is killed.
     """
     options = {
         'bind': '%s:%s' % (host, port),
@@ -95,6 +108,4 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
     }
     if post_worker_init is not None:
         options['post_worker_init'] = post_worker_init
-    if worker_exit is not None:
-        options['worker_exit'] = lambda arbiter, worker: worker_exit(worker)
     _Server(app_factory, options).run()
