@@ -52,7 +52,7 @@ def paginate(session, query, model, page, marker_column):
     """
     ident = model.id
     if page is None:
-        return query.order_by(ident)
+        return query.order_by(*page_order(model.__table__.c, page))
     key = getattr(model, page.sort_key) if page.sort_key else ident
     desc = page.sort_dir == 'desc'
     if page.marker is not None:
@@ -68,10 +68,27 @@ def paginate(session, query, model, page, marker_column):
         else:
             query = query.where(sa.or_(key > value, sa.and_(
                 key == value, ident > marker_id)))
-    if desc:
-        query = query.order_by(key.desc(), ident.desc())
-    else:
-        query = query.order_by(key, ident)
+    return _limited(query.order_by(*page_order(model.__table__.c, page)),
+                    page)
+
+
+def _limited(query, page):
     if page.limit is not None:
         query = query.limit(page.limit + 1)
     return query
+
+
+def page_order(columns, page):
+    """The ORDER BY of a page, on ``columns`` (a table's or subquery's .c).
+
+    The page's sort key (default: id) and then id, in the page's sort
+    direction; by id alone without a page.
+    """
+    ident = columns.id
+    if page is None or not page.sort_key:
+        keys = [ident]
+    else:
+        keys = [columns[page.sort_key], ident]
+    if page is not None and page.sort_dir == 'desc':
+        return [key.desc() for key in keys]
+    return keys

@@ -99,6 +99,49 @@ def test_offers_sorted_by_start_time(booked, admin):
     assert starts == sorted(starts, reverse=True)
 
 
+@pytest.fixture
+def busy(nodes, owner, lessee):
+    """Three offers: two with three leases and a cancelled one, one bare.
+
+    Returns {offer uuid: number of availabilities it shows}.
+    """
+    shown = {}
+    for i, days in enumerate(((10, 20, 32), (), (5, 15, 25))):
+        nodes.add('busy-node-%d' % i, 'owner-project')
+        offer = owner.post('/v1/offers', {
+            'resource_uuid': 'busy-node-%d' % i,
+            'start_time': '2090-01-01', 'end_time': '2090-03-01'}).json
+        for day in days:
+            start = '2090-%02d-%02d' % (1 + day // 31, 1 + day % 31)
+            lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+                'start_time': start, 'end_time': start + 'T12:00:00'})
+        if days:
+            cancelled = lessee.post(
+                '/v1/offers/%s/claim' % offer['uuid'],
+                {'start_time': '2090-02-20',
+                 'end_time': '2090-02-21'}).json
+            lessee.delete('/v1/leases/%s' % cancelled['uuid'])
+        shown[offer['uuid']] = len(days) + 1
+    return shown
+
+
+@pytest.mark.parametrize('sort_key', ['created_at', 'start_time', 'uuid',
+                                      'status'])
+@pytest.mark.parametrize('sort_dir', ['asc', 'desc'])
+def test_offer_pages_show_every_availability_once(busy, admin, sort_key,
+                                                  sort_dir):
+    params = dict(sort_key=sort_key, sort_dir=sort_dir)
+    whole = admin.get('/v1/offers', **params).json['offers']
+    assert {o['uuid']: len(o['availabilities']) for o in whole} == busy
+    for limit in ('1', '2'):
+        pages = _follow(admin, '/v1/offers', 'offers', limit=limit,
+                        **params)
+        assert [o for page in pages for o in page] == whole
+    bare = [o for o in whole if busy[o['uuid']] == 1][0]
+    assert bare['availabilities'] == [[bare['start_time'],
+                                       bare['end_time']]]
+
+
 def test_limit_is_cut_to_max_limit(booked, admin, config):
     config(group='api', max_limit=3)
     body = admin.get('/v1/offers', limit='100').json
