@@ -11,6 +11,7 @@ from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
+from esi_leap.db.sqlalchemy import statements
 
 # NOTE(esi-leap): lists read only the columns their callers use (views,
 # availabilities, console checks): every column of every row costs driver
@@ -47,7 +48,8 @@ def offers_by_name(name, visible_to=None):
     """
     query = sa.select(models.Offer).where(models.Offer.name == name)
     if visible_to is not None:
-        query = query.where(_offer_visibility(visible_to))
+        query = query.where(_offer_visibility(visible_to.project_id,
+                                              visible_to.lessee_ids))
     with engine.reader() as session:
         return list(session.scalars(query.order_by(models.Offer.id)))
 
@@ -69,32 +71,40 @@ def leases_by_name(name, party=None):
         return list(session.scalars(query.order_by(models.Lease.id)))
 
 
-def _offer_visibility(visibility):
-    offer = models.Offer
-    return sa.or_(offer.project_id == visibility.project_id,
-                  offer.lessee_id.is_(None),
-                  offer.lessee_id.in_(visibility.lessee_ids))
+def _offer_visibility(project_id, lessee_ids):
+    """Offers of ``project_id``, open to all, or restricted to one of ours.
 
+    ``project_id`` and ``lessee_ids`` are values or bound parameters.
+    """
+    offer = models.Offer
+    return sa.or_(offer.project_id == project_id,
+                  offer.lessee_id.is_(None),
+                  offer.lessee_id.in_(lessee_ids))
+
+
+# The statements below take their values as bound parameters named as in
+# statements.values(); each is built once per filter shape.
 
 def _equal(query, model, filters, names):
-    """Add ``column == value`` for each of the named filters that is set."""
+    """Add ``column == :name`` for each of the named filters that is set."""
     for name in names:
-        value = getattr(filters, name)
-        if value is not None:
-            query = query.where(getattr(model, name) == value)
+        if getattr(filters, name) is not None:
+            column = getattr(model, name)
+            query = query.where(column == statements.value(name, column))
     return query
 
 
-def _among(model, resources):
-    """Rows of one of ``resources``: {resource_type: [resource uuids]}.
+def _among(model, filters):
+    """Rows of one of the resources of a resources filter.
 
     NOTE(esi-leap): one bound parameter per node. SQLite (3.32 on) takes
     32,766 of them and the MySQL and PostgreSQL drivers interpolate them
     client side, so a deployment's node count fits.
     """
-    wanted = [sa.and_(model.resource_type == type_name,
-                      model.resource_uuid.in_(sorted(uuids)))
-              for type_name, uuids in sorted(resources.items()) if uuids]
+    wanted = [sa.and_(
+        model.resource_type == statements.value('resource_type_%d' % i),
+        model.resource_uuid.in_(statements.among('resource_uuids_%d' % i)))
+        for i, _group in enumerate(statements.resource_groups(filters))]
     return sa.or_(*wanted) if wanted else sa.false()
 
 
@@ -106,10 +116,10 @@ def _booking_query(model, columns, filters, equal):
     """
     query = sa.select(*columns)
     if filters.statuses is not None:
-        query = query.where(model.status.in_(filters.statuses))
+        query = query.where(model.status.in_(statements.among('statuses')))
     query = _equal(query, model, filters, equal)
     if filters.resources is not None:
-        query = query.where(_among(model, filters.resources))
+        query = query.where(_among(model, filters))
     return query
 
 
@@ -120,44 +130,78 @@ _LEASE_EQUAL = ('project_id', 'owner_id', 'offer_uuid', 'resource_type',
 
 def _offer_query(filters, columns=OFFER_COLUMNS):
     offer = models.Offer
+    value = statements.value
     query = _booking_query(offer, columns, filters, _OFFER_EQUAL)
     if filters.start_time is not None:
-        query = query.where(offer.start_time <= filters.start_time,
-                            offer.end_time >= filters.end_time)
+        query = query.where(
+            offer.start_time <= value('start_time', offer.start_time),
+            offer.end_time >= value('end_time', offer.end_time))
     if filters.available_start_time is not None:
-        a_start = filters.available_start_time
-        a_end = filters.available_end_time
+        a_start = value('available_start_time', offer.start_time)
+        a_end = value('available_end_time', offer.end_time)
         lease = models.Lease
         taken = sa.select(lease.id).where(
             lease.offer_uuid == offer.uuid,
-            lease.status.in_(filters.blocking_lease_statuses),
+            lease.status.in_(statements.among('blocking_lease_statuses')),
             sql.overlaps(lease, a_start, a_end))
         query = query.where(offer.start_time <= a_start,
                             offer.end_time >= a_end,
                             ~sa.exists(taken))
     if filters.visibility is not None:
-        query = query.where(_offer_visibility(filters.visibility))
+        query = query.where(_offer_visibility(
+            value('visible_project_id'),
+            statements.among('visible_lessee_ids')))
     return query
 
 
 def _lease_query(filters, columns=_LEASE_COLUMNS):
     lease = models.Lease
+    value = statements.value
     query = _booking_query(lease, columns, filters, _LEASE_EQUAL)
     if filters.party_id is not None:
-        query = query.where(sa.or_(lease.project_id == filters.party_id,
-                                   lease.owner_id == filters.party_id))
+        party = value('party_id')
+        query = query.where(sa.or_(lease.project_id == party,
+                                   lease.owner_id == party))
     if filters.start_time is not None:
         # Inclusive overlap, as the original: touching leases match too.
-        query = query.where(lease.start_time <= filters.end_time,
-                            lease.end_time >= filters.start_time)
+        query = query.where(
+            lease.start_time <= value('end_time', lease.end_time),
+            lease.end_time >= value('start_time', lease.start_time))
     return query
 
 
-def _resources_of(query):
-    """{resource_type: set of uuids} of the rows ``query`` selects."""
+def _run(session, variant, filters, build, paged_by=None):
+    """Execute the statement ``build(filters)`` makes, kept per shape.
+
+    With ``paged_by`` (the model and the column a marker names), the
+    statement is cut to the filters' page first, its marker looked up in
+    the same list. Returns the driver's result.
+    """
+    key = (variant, statements.shape(filters))
+    bound = statements.values(filters)
+    page = filters.page
+    connection = session.connection()
+    if paged_by is not None and page is not None and page.marker is not None:
+        model, marker_column = paged_by
+        lookup = statements.built(key + ('marker',), lambda: (
+            statements.marker_lookup(build(filters), model.__table__.c,
+                                     page, marker_column)))
+        statements.find_marker(connection, lookup, bound, page)
+    if paged_by is not None:
+        model = paged_by[0]
+        statement = statements.built(key, lambda: statements.paginate(
+            build(filters), model.__table__.c, page))
+    else:
+        statement = statements.built(key, lambda: build(filters))
+    return connection.execute(statement, bound)
+
+
+def _resources_of(variant, filters, build):
+    """{resource_type: set of uuids} of the rows ``build`` selects."""
     with engine.reader() as session:
         result = {}
-        for type_name, uuid in session.execute(query.distinct()):
+        for type_name, uuid in _run(session, variant, filters,
+                                    lambda f: build(f).distinct()):
             result.setdefault(type_name, set()).add(uuid)
     return result
 
@@ -168,8 +212,8 @@ def offer_resources(filters):
     {resource_type: set of resource uuids}; one query.
     """
     offer = models.Offer
-    return _resources_of(_offer_query(
-        filters, (offer.resource_type, offer.resource_uuid)))
+    return _resources_of('offer resources', filters, lambda f: _offer_query(
+        f, (offer.resource_type, offer.resource_uuid)))
 
 
 def lease_resources(filters):
@@ -178,8 +222,8 @@ def lease_resources(filters):
     {resource_type: set of resource uuids}; one query.
     """
     lease = models.Lease
-    return _resources_of(_lease_query(
-        filters, (lease.resource_type, lease.resource_uuid)))
+    return _resources_of('lease resources', filters, lambda f: _lease_query(
+        f, (lease.resource_type, lease.resource_uuid)))
 
 
 def offer_list(filters):
@@ -188,17 +232,12 @@ def offer_list(filters):
     Read-only rows (attribute access, as the model's), not ORM objects.
     """
     with engine.reader() as session:
-        return _listed_offers(session, filters)
+        return _rows(_run(session, 'offers', filters, _offer_query,
+                          (models.Offer, models.Offer.uuid)), OfferRow)
 
 
-def _listed_offers(session, filters):
-    query = sql.paginate(session, _offer_query(filters), models.Offer,
-                         filters.page, models.Offer.uuid)
-    return _core_rows(session, query, OfferRow)
-
-
-def _core_rows(session, query, row_type):
-    """All rows of ``query`` as ``row_type`` tuples.
+def _rows(result, row_type):
+    """All rows of a driver ``result`` as ``row_type`` tuples.
 
     NOTE(esi-leap): Connection.execute() skips the ORM's execution and
     loading layers, which cost per row, for statements that select only
@@ -207,7 +246,7 @@ def _core_rows(session, query, row_type):
     twenty times a row.
     """
     make = row_type._make
-    return [make(row) for row in session.connection().execute(query)]
+    return [make(row) for row in result]
 
 
 def offer_list_with_windows(filters, blocking, now):
@@ -217,33 +256,42 @@ def offer_list_with_windows(filters, blocking, now):
     offers listed: the page of offers, joined with the leases in
     ``blocking`` of its available offers that end after ``now``.
     """
-    lease = models.Lease.__table__.c
     with engine.reader() as session:
-        paged = _offer_page(session, filters).subquery()
-        taken = sa.and_(lease.offer_uuid == paged.c.uuid,
-                        paged.c.status == statuses.AVAILABLE,
-                        lease.status.in_(blocking),
-                        lease.end_time > now)
-        query = (sa.select(*[paged.c[c.key] for c in OFFER_COLUMNS],
-                           lease.start_time, lease.end_time)
-                 .select_from(paged.outerjoin(models.Lease.__table__, taken))
-                 .order_by(*sql.page_order(paged.c, filters.page),
-                           lease.start_time))
-        return _offers_and_windows(session.connection().execute(query))
+        connection = session.connection()
+        bound = statements.values(filters)
+        bound.update(windows_blocking=list(blocking), windows_after=now)
+        page = filters.page
+        key = ('offers with windows', statements.shape(filters))
+        if page is not None and page.marker is not None:
+            lookup = statements.built(key + ('marker',), lambda: (
+                statements.marker_lookup(
+                    _offer_query(filters), models.Offer.__table__.c, page,
+                    models.Offer.uuid)))
+            statements.find_marker(connection, lookup, bound, page)
+        statement = statements.built(key, lambda: _offers_with_windows(
+            filters))
+        return _offers_and_windows(connection.execute(statement, bound))
 
 
-def _offer_page(session, filters):
-    """The offers of the page as a SELECT its caller orders.
-
-    With the columns the page is ordered by; cut to the page's marker and
-    limit when it has them.
-    """
-    offer = models.Offer
+def _offers_with_windows(filters):
+    """The offers of the page, each joined with its lease windows."""
+    lease = models.Lease.__table__.c
     page = filters.page
-    query = _offer_query(filters).add_columns(*_paging_columns(page))
-    if page is None or (page.limit is None and page.marker is None):
-        return query
-    return sql.paginate(session, query, offer, page, offer.uuid)
+    inner = _offer_query(filters).add_columns(*_paging_columns(page))
+    if page is not None and (page.limit is not None or
+                             page.marker is not None):
+        inner = statements.paginate(inner, models.Offer.__table__.c, page)
+    paged = inner.subquery()
+    taken = sa.and_(
+        lease.offer_uuid == paged.c.uuid,
+        paged.c.status == statuses.AVAILABLE,
+        lease.status.in_(statements.among('windows_blocking')),
+        lease.end_time > statements.value('windows_after', lease.end_time))
+    return (sa.select(*[paged.c[c.key] for c in OFFER_COLUMNS],
+                      lease.start_time, lease.end_time)
+            .select_from(paged.outerjoin(models.Lease.__table__, taken))
+            .order_by(*statements.page_order(paged.c, page),
+                      lease.start_time))
 
 
 def _paging_columns(page):
@@ -285,11 +333,9 @@ def lease_list(filters):
 
     Read-only rows (attribute access, as the model's), not ORM objects.
     """
-    lease = models.Lease
-    query = _lease_query(filters)
     with engine.reader() as session:
-        return _core_rows(session, sql.paginate(
-            session, query, lease, filters.page, lease.uuid), LeaseRow)
+        return _rows(_run(session, 'leases', filters, _lease_query,
+                          (models.Lease, models.Lease.uuid)), LeaseRow)
 
 
 # NOTE(esi-leap): IN lists stay below this many parameters, well inside
@@ -344,25 +390,29 @@ def held_leases(resource_type, resource_uuid, project_id, statuses):
 
 def event_list(filters):
     """Return events matching an EventFilters, oldest first."""
+    with engine.reader() as session:
+        return _rows(_run(session, 'events', filters, _event_query,
+                          (models.Event, models.Event.id)), EventRow)
+
+
+def _event_query(filters):
     event = models.Event
+    value = statements.value
     query = sa.select(*_EVENT_COLUMNS)
     if filters.last_event_id is not None:
-        query = query.where(event.id > filters.last_event_id)
+        query = query.where(event.id > value('last_event_id', event.id))
     if filters.last_event_time is not None:
-        query = query.where(event.event_time > filters.last_event_time)
-    if filters.event_type is not None:
-        query = query.where(event.event_type == filters.event_type)
-    if filters.resource_type is not None:
-        query = query.where(event.resource_type == filters.resource_type)
-    if filters.resource_uuid is not None:
-        query = query.where(event.resource_uuid == filters.resource_uuid)
+        query = query.where(event.event_time > value('last_event_time',
+                                                     event.event_time))
+    for name in ('event_type', 'resource_type', 'resource_uuid'):
+        if getattr(filters, name) is not None:
+            column = getattr(event, name)
+            query = query.where(column == value(name, column))
     if filters.lessee_or_owner_id is not None:
-        query = query.where(sa.or_(
-            event.lessee_id == filters.lessee_or_owner_id,
-            event.owner_id == filters.lessee_or_owner_id))
-    with engine.reader() as session:
-        return _core_rows(session, sql.paginate(
-            session, query, event, filters.page, event.id), EventRow)
+        party = value('lessee_or_owner_id')
+        query = query.where(sa.or_(event.lessee_id == party,
+                                   event.owner_id == party))
+    return query
 
 
 def node_bookings(resource_type, now):
