@@ -7,6 +7,10 @@ from sqlalchemy.dialects import mysql
 
 UTC = datetime.timezone.utc
 
+# Set (True) on a dialect whose connections return DATETIMEs as aware UTC
+# datetimes already (engine._aware_datetimes()).
+AWARE_DATETIMES = 'esi_leap_aware_datetimes'
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """A timestamp stored as naive UTC and always read back aware in UTC.
@@ -28,6 +32,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value.replace(tzinfo=None)
+
+    def result_processor(self, dialect, coltype):
+        if getattr(dialect, AWARE_DATETIMES, False):
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value, dialect):
         if value is None:
