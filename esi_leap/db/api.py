@@ -111,7 +111,7 @@ def offer_list_with_windows(filters, blocking, now):
 
     ``windows`` maps the uuid of each available offer listed to the
     (start, end) of its leases in ``blocking`` that end after ``now``, as
-    lease_windows_by_offer(). Both come from one read transaction.
+    lease_windows_by_offer(). Both come from one statement.
     """
     return _reads.offer_list_with_windows(filters, blocking, now)
 

@@ -274,9 +274,9 @@ def list_page(filters, resource_class=None, now=None):
     With ``resource_class``, only offers of nodes of that class: the
     backend is asked about the nodes of every matching offer first and
     the page is cut from the offers of that class, so a page is never
-    short while more follow. Two queries in one read transaction (three
-    with a resource class), one backend call per resource type and one
-    name lookup, whatever the number of offers.
+    short while more follow. One statement (two with a resource class),
+    one backend call per resource type and one name lookup, whatever the
+    number of offers.
     """
     nodes = None
     if resource_class is not None:
