@@ -80,6 +80,8 @@ def test_next_link_keeps_the_filters(booked, admin, path, key, ident,
     ('/v1/offers', 'offers', 'start_time', {}),
     ('/v1/leases', 'leases', 'created_at', {'view': 'all'}),
     ('/v1/events', 'events', 'id', {}),
+    ('/v1/events', 'events', 'event_time', {}),
+    ('/v1/leases', 'leases', 'end_time', {'view': 'all'}),
     ('/v1/nodes', 'nodes', 'uuid', {}),
 ])
 def test_sort_dir_reverses(booked, admin, path, key, sort_key, extra):
