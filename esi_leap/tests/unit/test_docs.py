@@ -40,3 +40,12 @@ def test_docs_build_without_warnings(tmp_path):
     missing = [rule.name for rule in policies.list_rules()
                if rule.name not in policy_reference]
     assert not missing, 'not in the policy reference: %s' % missing
+
+
+def test_release_note_uids_are_unique():
+    """reno keys notes by the hex suffix of their name; two alike clash."""
+    notes = os.listdir(os.path.join(ROOT, 'releasenotes', 'notes'))
+    uids = [name.rsplit('-', 1)[-1] for name in notes
+            if name.endswith('.yaml')]
+    assert len(uids) > 10
+    assert sorted(set(u for u in uids if uids.count(u) > 1)) == []
