@@ -98,16 +98,10 @@ def offers_by_name(name, visible_to=None):
     return _reads.offers_by_name(name, visible_to)
 
 
-def offer_list(filters):
-    """Return the offers matching an OfferFilters, oldest first.
-
-    The rows are read-only (attribute access as on the model).
-    """
-    return _reads.offer_list(filters)
-
-
 def offer_list_with_windows(filters, blocking, now):
-    """Return (offers, windows): offer_list() and the taken windows.
+    """Return (offers, windows): the offers matching an OfferFilters.
+
+    Oldest first, as read-only rows (attribute access as on the model).
 
     ``windows`` maps the uuid of each available offer listed to the
     (start, end) of its leases in ``blocking`` that end after ``now``, as

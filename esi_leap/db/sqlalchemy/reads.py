@@ -178,22 +178,31 @@ def _run(session, variant, filters, build, paged_by=None):
     the same list. Returns the driver's result.
     """
     key = (variant, statements.shape(filters))
+    connection = session.connection()
+    bound = _bound(connection, key, filters, build, paged_by)
+    if paged_by is not None:
+        statement = statements.built(key, lambda: statements.paginate(
+            build(filters), paged_by[0].__table__.c, filters.page))
+    else:
+        statement = statements.built(key, lambda: build(filters))
+    return connection.execute(statement, bound)
+
+
+def _bound(connection, key, filters, build, paged_by):
+    """statements.values() of ``filters``, with its page's marker found.
+
+    The marker is looked up among the rows ``build(filters)`` lists,
+    through a statement kept under ``key``; raises MarkerNotFound.
+    """
     bound = statements.values(filters)
     page = filters.page
-    connection = session.connection()
     if paged_by is not None and page is not None and page.marker is not None:
         model, marker_column = paged_by
         lookup = statements.built(key + ('marker',), lambda: (
             statements.marker_lookup(build(filters), model.__table__.c,
                                      page, marker_column)))
         statements.find_marker(connection, lookup, bound, page)
-    if paged_by is not None:
-        model = paged_by[0]
-        statement = statements.built(key, lambda: statements.paginate(
-            build(filters), model.__table__.c, page))
-    else:
-        statement = statements.built(key, lambda: build(filters))
-    return connection.execute(statement, bound)
+    return bound
 
 
 def _resources_of(variant, filters, build):
@@ -226,16 +235,6 @@ def lease_resources(filters):
         f, (lease.resource_type, lease.resource_uuid)))
 
 
-def offer_list(filters):
-    """Return the offers matching an OfferFilters, oldest first.
-
-    Read-only rows (attribute access, as the model's), not ORM objects.
-    """
-    with engine.reader() as session:
-        return _rows(_run(session, 'offers', filters, _offer_query,
-                          (models.Offer, models.Offer.uuid)), OfferRow)
-
-
 def _rows(result, row_type):
     """All rows of a driver ``result`` as ``row_type`` tuples.
 
@@ -250,24 +249,19 @@ def _rows(result, row_type):
 
 
 def offer_list_with_windows(filters, blocking, now):
-    """offer_list() and lease_windows_by_offer() in one statement.
+    """The offers matching an OfferFilters and their lease windows.
 
-    Returns (offers, {offer uuid: [(start, end)]}) for the available
-    offers listed: the page of offers, joined with the leases in
-    ``blocking`` of its available offers that end after ``now``.
+    Returns (offers, {offer uuid: [(start, end)]}): the page of offers,
+    oldest first, as read-only rows (attribute access, as the model's),
+    and for its available offers the windows of their leases in
+    ``blocking`` that end after ``now``; one statement joins the two.
     """
+    key = ('offers with windows', statements.shape(filters))
     with engine.reader() as session:
         connection = session.connection()
-        bound = statements.values(filters)
+        bound = _bound(connection, key, filters, _offer_query,
+                       (models.Offer, models.Offer.uuid))
         bound.update(windows_blocking=list(blocking), windows_after=now)
-        page = filters.page
-        key = ('offers with windows', statements.shape(filters))
-        if page is not None and page.marker is not None:
-            lookup = statements.built(key + ('marker',), lambda: (
-                statements.marker_lookup(
-                    _offer_query(filters), models.Offer.__table__.c, page,
-                    models.Offer.uuid)))
-            statements.find_marker(connection, lookup, bound, page)
         statement = statements.built(key, lambda: _offers_with_windows(
             filters))
         return _offers_and_windows(connection.execute(statement, bound))
@@ -296,10 +290,9 @@ def _offers_with_windows(filters):
 
 def _paging_columns(page):
     """The columns a page of offers is ordered by that it does not show."""
-    offer = models.Offer
     shown = {c.key for c in OFFER_COLUMNS}
-    keys = ['id'] + ([page.sort_key] if page and page.sort_key else [])
-    return [getattr(offer, key) for key in keys if key not in shown]
+    return [column for column in statements.sort_columns(
+        models.Offer.__table__.c, page) if column.key not in shown]
 
 
 _UUID_AT = [c.key for c in OFFER_COLUMNS].index('uuid')

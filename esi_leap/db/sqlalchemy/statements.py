@@ -106,7 +106,8 @@ def among(name):
     return sa.bindparam(name, expanding=True)
 
 
-def _sort_columns(columns, page):
+def sort_columns(columns, page):
+    """The columns of ``columns`` a page is sorted by: its key, then id."""
     ident = columns.id
     if page is None or not page.sort_key or page.sort_key == 'id':
         return [ident]
@@ -119,7 +120,7 @@ def page_order(columns, page):
     The page's sort key (default: id) and then id, in the page's sort
     direction; by id alone without a page.
     """
-    keys = _sort_columns(columns, page)
+    keys = sort_columns(columns, page)
     if page is not None and page.sort_dir == 'desc':
         return [key.desc() for key in keys]
     return keys
@@ -144,7 +145,7 @@ def paginate(query, columns, page):
 
 
 def _after_marker(columns, page):
-    keys = _sort_columns(columns, page)
+    keys = sort_columns(columns, page)
     ident = columns.id
     marker_id = sa.bindparam('marker_id', type_=ident.type)
     if len(keys) == 1:
@@ -166,7 +167,7 @@ def marker_lookup(query, columns, page, marker_column):
     lists, so a row the caller cannot list is no marker either.
     """
     return query.with_only_columns(
-        *(_sort_columns(columns, page)[:1] + [columns.id])).where(
+        *(sort_columns(columns, page)[:1] + [columns.id])).where(
             marker_column == sa.bindparam('marker')).limit(1)
 
 
