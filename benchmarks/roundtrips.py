@@ -180,6 +180,7 @@ class Requests(object):
         self.offers = offers
         self.now = now
         self.lease_uuids = []
+        self.shown_lease = None
 
     def list_offers(self, _i):
         return self.app.get('/v1/offers', headers=ADMIN)
@@ -193,6 +194,17 @@ class Requests(object):
     def show_offer(self, _i):
         return self.app.get('/v1/offers/%s' % self.offers[0][0],
                             headers=LESSEE)
+
+    def versions(self, _i):
+        return self.app.get('/', headers=ADMIN)
+
+    def show_lease(self, _i):
+        if self.shown_lease is None:
+            self.shown_lease = self.app.get(
+                '/v1/leases', {'view': 'all'},
+                headers=ADMIN).json['leases'][0]['uuid']
+        return self.app.get('/v1/leases/%s' % self.shown_lease,
+                            headers=ADMIN)
 
     def claim(self, i):
         offer_uuid, start = self.offers[0]
@@ -222,7 +234,9 @@ KINDS = (
     ('GET /v1/offers (admin)', 'list_offers'),
     ('GET /v1/leases?view=all (admin)', 'list_leases_all'),
     ('GET /v1/leases (owner)', 'list_leases_owner'),
+    ('GET / (versions)', 'versions'),
     ('GET /v1/offers/<uuid> (lessee)', 'show_offer'),
+    ('GET /v1/leases/<uuid> (admin)', 'show_lease'),
     ('POST /v1/offers/<uuid>/claim', 'claim'),
     ('POST /v1/leases', 'create_lease'),
     ('DELETE /v1/leases/<uuid>', 'cancel_lease'),

@@ -324,6 +324,34 @@ def get_phase(path, params, who):
     return make
 
 
+def first_lease(side):
+    """The uuid of one lease of ``side``, listed by its admin."""
+    listed = _check(requests.get(side.url + '/v1/leases',
+                                 params={'view': 'all'}, headers=side.admin,
+                                 timeout=HTTP_TIMEOUT), 'leases')
+    return listed['leases'][0]['uuid']
+
+
+def floor_phases(sides, rounds, limit):
+    """The cheapest requests of each side: what no listing can go under.
+
+    ``GET /`` (the version document: routing, the renderer, no policy and
+    no database) and ``GET /v1/leases/<uuid>`` (policy, one lease read,
+    one view). A listing's ratio can be no larger than the original's
+    listing time over the second of these.
+    """
+    leases = {side.name: first_lease(side) for side in sides}
+
+    def one_lease(side):
+        path = '/v1/leases/%s' % leases[side.name]
+        return get_phase(path, None, lambda s: s.admin)(side)
+    return [run_phase('floor: GET / (versions)', sides,
+                      get_phase('/', None, lambda s: s.admin), 1, 200,
+                      rounds, limit),
+            run_phase('floor: GET /v1/leases/<uuid> (admin)', sides,
+                      one_lease, 1, 200, rounds, limit)]
+
+
 class ClaimWindows(object):
     """Free 10-minute windows in days 0-10 of one offer, never reused."""
 
@@ -556,6 +584,7 @@ def measure_all(args, sides, plan):
         rows.append(run_phase(
             'GET /v1/leases (%s), 1,000 leases' % label, sides,
             get_phase('/v1/leases', params, who), 1, 8, rounds, limit))
+    rows.extend(floor_phases(sides, rounds, limit))
     windows = {s.name: ClaimWindows(s.offers[0]) for s in sides}
     for clients in (1, 4):
         rows.append(run_phase('POST claim, one offer', sides,
