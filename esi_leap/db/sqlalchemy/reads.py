@@ -33,42 +33,88 @@ LeaseRow = collections.namedtuple('LeaseRow',
 EventRow = collections.namedtuple('EventRow',
                                   [c.key for c in _EVENT_COLUMNS])
 
+# One offer or lease looked up by uuid or name: every column (the manager
+# and the booking checks read its bookkeeping too).
+_OFFER_RECORD = tuple(models.Offer.__table__.columns)
+_LEASE_RECORD = tuple(models.Lease.__table__.columns)
+OfferRecord = collections.namedtuple('OfferRecord',
+                                     [c.key for c in _OFFER_RECORD])
+LeaseRecord = collections.namedtuple('LeaseRecord',
+                                     [c.key for c in _LEASE_RECORD])
+
+
+def _kept_rows(key, build, bound, row_type):
+    """Rows of the statement ``build()`` makes, kept under ``key``.
+
+    For the lookups below, whose SQL never changes with their values.
+    """
+    with engine.reader() as session:
+        statement = statements.built(key, build)
+        return _rows(session.connection().execute(statement, bound),
+                     row_type)
+
+
+def _first(rows):
+    return rows[0] if rows else None
+
 
 def offer_get(uuid):
-    """Return the offer with ``uuid``, or None."""
-    with engine.reader() as session:
-        return session.scalars(sa.select(models.Offer).where(
-            models.Offer.uuid == uuid)).first()
+    """Return the offer with ``uuid`` as a read-only row, or None."""
+    offer = models.Offer
+    return _first(_kept_rows(('offer by uuid',), lambda: sa.select(
+        *_OFFER_RECORD).where(offer.uuid == statements.value('uuid')),
+        {'uuid': uuid}, OfferRecord))
 
 
 def offers_by_name(name, visible_to=None):
     """Return the offers named ``name`` that ``visible_to`` may see.
 
     ``visible_to`` is None for no restriction, else an OfferVisibility.
+    Read-only rows, oldest first.
     """
-    query = sa.select(models.Offer).where(models.Offer.name == name)
+    offer = models.Offer
+    bound = {'name': name}
     if visible_to is not None:
-        query = query.where(_offer_visibility(visible_to.project_id,
-                                              visible_to.lessee_ids))
-    with engine.reader() as session:
-        return list(session.scalars(query.order_by(models.Offer.id)))
+        bound.update(visible_project_id=visible_to.project_id,
+                     visible_lessee_ids=list(visible_to.lessee_ids))
+
+    def build():
+        query = sa.select(*_OFFER_RECORD).where(
+            offer.name == statements.value('name'))
+        if visible_to is not None:
+            query = query.where(_offer_visibility(
+                statements.value('visible_project_id'),
+                statements.among('visible_lessee_ids')))
+        return query.order_by(offer.id)
+    return _kept_rows(('offers by name', visible_to is not None), build,
+                      bound, OfferRecord)
 
 
 def lease_get(uuid):
-    """Return the lease with ``uuid``, or None."""
-    with engine.reader() as session:
-        return session.scalars(sa.select(models.Lease).where(
-            models.Lease.uuid == uuid)).first()
+    """Return the lease with ``uuid`` as a read-only row, or None."""
+    lease = models.Lease
+    return _first(_kept_rows(('lease by uuid',), lambda: sa.select(
+        *_LEASE_RECORD).where(lease.uuid == statements.value('uuid')),
+        {'uuid': uuid}, LeaseRecord))
 
 
 def leases_by_name(name, party=None):
-    """Return the leases named ``name``; with ``party``, only its own."""
-    query = sa.select(models.Lease).where(models.Lease.name == name)
-    if party is not None:
-        query = query.where(sa.or_(models.Lease.project_id == party,
-                                   models.Lease.owner_id == party))
-    with engine.reader() as session:
-        return list(session.scalars(query.order_by(models.Lease.id)))
+    """Return the leases named ``name``; with ``party``, only its own.
+
+    Read-only rows, oldest first.
+    """
+    lease = models.Lease
+
+    def build():
+        query = sa.select(*_LEASE_RECORD).where(
+            lease.name == statements.value('name'))
+        if party is not None:
+            mine = statements.value('party')
+            query = query.where(sa.or_(lease.project_id == mine,
+                                       lease.owner_id == mine))
+        return query.order_by(lease.id)
+    return _kept_rows(('leases by name', party is not None), build,
+                      {'name': name, 'party': party}, LeaseRecord)
 
 
 def _offer_visibility(project_id, lessee_ids):
@@ -350,35 +396,52 @@ def _windows(session, offer_uuids, statuses, ending_after):
     # lease of any offer is read and the rest dropped here (that set is
     # bounded by live bookings, not by history), which beats hundreds of
     # IN parameters.
-    lease = models.Lease.__table__.c
     wanted = set(offer_uuids)
-    query = (sa.select(lease.offer_uuid, lease.start_time, lease.end_time)
-             .where(lease.status.in_(statuses),
-                    lease.end_time > ending_after)
-             .order_by(lease.start_time))
-    if len(wanted) <= _IN_CHUNK:
-        query = query.where(lease.offer_uuid.in_(wanted))
-    else:
-        query = query.where(lease.offer_uuid.is_not(None))
+    listed = len(wanted) <= _IN_CHUNK
+    bound = {'statuses': list(statuses), 'ending_after': ending_after}
+    if listed:
+        bound['offer_uuids'] = sorted(wanted)
+    statement = statements.built(('windows', listed),
+                                 lambda: _windows_query(listed))
     result = {}
-    for offer_uuid, start, end in session.connection().execute(query):
+    for offer_uuid, start, end in session.connection().execute(statement,
+                                                               bound):
         if offer_uuid in wanted:
             result.setdefault(offer_uuid, []).append((start, end))
     return result
 
 
+def _windows_query(listed):
+    """Lease windows by status and end; of the listed offers or of any."""
+    lease = models.Lease.__table__.c
+    query = (sa.select(lease.offer_uuid, lease.start_time, lease.end_time)
+             .where(lease.status.in_(statements.among('statuses')),
+                    lease.end_time > statements.value('ending_after',
+                                                      lease.end_time))
+             .order_by(lease.start_time))
+    if listed:
+        return query.where(lease.offer_uuid.in_(
+            statements.among('offer_uuids')))
+    return query.where(lease.offer_uuid.is_not(None))
+
+
 def held_leases(resource_type, resource_uuid, project_id, statuses):
-    """Return top-level leases of a resource held by ``project_id``."""
+    """Return top-level leases of a resource held by ``project_id``.
+
+    Read-only rows, earliest start first.
+    """
     lease = models.Lease
-    with engine.reader() as session:
-        return list(session.scalars(
-            sa.select(lease).where(
-                lease.resource_type == resource_type,
-                lease.resource_uuid == resource_uuid,
-                lease.project_id == project_id,
-                lease.parent_lease_uuid.is_(None),
-                lease.status.in_(statuses))
-            .order_by(lease.start_time)))
+    value = statements.value
+    return _kept_rows(('held leases',), lambda: sa.select(
+        *_LEASE_COLUMNS).where(
+            lease.resource_type == value('resource_type'),
+            lease.resource_uuid == value('resource_uuid'),
+            lease.project_id == value('project_id'),
+            lease.parent_lease_uuid.is_(None),
+            lease.status.in_(statements.among('statuses')))
+        .order_by(lease.start_time),
+        {'resource_type': resource_type, 'resource_uuid': resource_uuid,
+         'project_id': project_id, 'statuses': list(statuses)}, LeaseRow)
 
 
 def event_list(filters):
