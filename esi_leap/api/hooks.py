@@ -33,9 +33,12 @@ class ContextHook(hooks.PecanHook):
                 user_id=CONF.noauth.user_id,
                 roles=list(CONF.noauth.roles),
                 overwrite=True)
-            return
-        request.context = context.RequestContext.from_environ(
-            request.environ, overwrite=True)
+        else:
+            request.context = context.RequestContext.from_environ(
+                request.environ, overwrite=True)
+        # NOTE(esi-leap): for the WSGI server's access line, so that it can
+        # be matched with the request's own log lines.
+        request.environ['openstack.request_id'] = request.context.request_id
 
 
 class RPCHook(hooks.PecanHook):

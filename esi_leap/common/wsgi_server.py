@@ -1,7 +1,9 @@
 """Serving the API with gunicorn: pre-forked workers, threads in each."""
 import json
+import time
 
 from gunicorn.app import base
+from gunicorn import glogging
 from gunicorn.http import errors as http_errors
 from gunicorn import util as gunicorn_util
 from gunicorn.workers import gthread
@@ -66,6 +68,53 @@ class JsonErrorWorker(gthread.ThreadWorker):
             self.log.debug('Failed to send error message.')
 
 
+# Longest request target written to the access log; the rest is cut.
+_LOGGED_URI = 1024
+
+
+def loggable(text, limit=_LOGGED_URI):
+    """``text`` as one printable ASCII line of at most ``limit`` characters.
+
+    Quotes, backslashes and anything not printable ASCII are escaped, so
+    what a client sends can never end a log line, forge the next one or
+    break a quoted field.
+    """
+    text = text[:limit]
+    if text.isascii() and text.isprintable() and '"' not in text and \
+            '\\' not in text:
+        return text
+    return text.encode('unicode_escape').decode('ascii').replace('"', '\\"')
+
+
+class AccessLogger(glogging.Logger):
+    """gunicorn's logger with a short access line, cheap and unforgeable.
+
+    One line per request: client address, the request id, method and
+    (escaped) target, status, bytes sent and the time taken, stamped in
+    UTC. NOTE(esi-leap): gunicorn's own access line builds a dict of every
+    header and environ variable and formats a local time for each request,
+    a fifth of the cost of a small request; and it writes the client's
+    Referer and User-Agent as they came.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        """Write the access line of one request (when access logs are on)."""
+        if not self.access_log_enabled:
+            return
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        self.access_log.info(
+            '%s %s %s "%s %s" %s %s %.1fms',
+            time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+            environ.get('REMOTE_ADDR', '-'),
+            environ.get('openstack.request_id', '-'),
+            environ.get('REQUEST_METHOD', '-'),
+            loggable(environ.get('RAW_URI', '')), status,
+            getattr(resp, 'sent', None) or 0,
+            request_time.total_seconds() * 1000.0)
+
+
 class _Server(base.BaseApplication):
 
     def __init__(self, app_factory, options):
@@ -99,6 +148,7 @@ def serve(app_factory, host, port, workers, threads, post_worker_init=None,
         'timeout': 120,
         'graceful_timeout': graceful_timeout,
         'accesslog': '-',
+        'logger_class': 'esi_leap.common.wsgi_server.AccessLogger',
         'errorlog': '-',
         'loglevel': 'warning',
         'proc_name': name,

@@ -73,3 +73,16 @@ def test_the_server_still_serves(api):
                                     b'Connection: close\r\n\r\n')
     assert status == 200
     assert json.loads(body) == {'offers': []}
+
+
+def test_access_lines_carry_the_request_id_and_escape_the_target(api):
+    status, _, _ = exchange(api, b'GET /v1/offers?name=%22%0A"x HTTP/1.1\r\n'
+                                 b'Host: x\r\nConnection: close\r\n\r\n')
+    assert status in (200, 400)
+    with open(api.log_path, errors='replace') as log:
+        lines = [line for line in log.read().splitlines()
+                 if '"GET /v1/offers?name=' in line]
+    assert lines, 'no access line for the request'
+    fields = lines[-1].split(' ')
+    assert fields[2].startswith('req-')
+    assert '"GET /v1/offers?name=%22%0A\\"x"' in lines[-1]
