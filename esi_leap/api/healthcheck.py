@@ -12,17 +12,10 @@ import time
 from oslo_log import log
 from oslo_middleware import healthcheck
 from oslo_middleware.healthcheck import pluginbase
-import sqlalchemy
 
 from esi_leap.db import api as db_api
 
 LOG = log.getLogger(__name__)
-
-
-def _select_one():
-    """Run SELECT 1 on a pooled connection; raise if the database fails."""
-    with db_api.get_engine().connect() as connection:
-        connection.execute(sqlalchemy.text('SELECT 1')).scalar()
 
 
 class _Probe(threading.Thread):
@@ -37,7 +30,7 @@ class _Probe(threading.Thread):
 
     def run(self):
         try:
-            _select_one()
+            db_api.ping()
         except Exception as e:  # any failure means unhealthy
             self.error = e
 

@@ -46,6 +46,15 @@ def reset():
     _engine.reset()
 
 
+def ping():
+    """Run ``SELECT 1`` on a pooled connection; raise if the database fails.
+
+    Raises what the driver or oslo.db raises: the database is unreachable,
+    refuses the connection or fails the statement.
+    """
+    _engine.ping()
+
+
 def refused_connection(error):
     """Whether an error is the server refusing a new session (it is full).
 
