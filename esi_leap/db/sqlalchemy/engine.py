@@ -158,13 +158,13 @@ def get_engine():
 _SHARED_READ = contextvars.ContextVar('esi_leap_shared_read', default=None)
 
 
-@contextlib.contextmanager
 def ping():
     """Run ``SELECT 1`` on a pooled connection; raise if the database fails."""
     with get_engine().connect() as connection:
         connection.execute(sa.text('SELECT 1')).scalar()
 
 
+@contextlib.contextmanager
 def reader():
     """Yield a session in a read-only transaction.
 
