@@ -1,5 +1,6 @@
 """Serving the API with gunicorn: pre-forked workers, threads in each."""
 import json
+import selectors
 import time
 
 from gunicorn.app import base
@@ -16,6 +17,11 @@ _STATUS = (
     (http_errors.LimitRequestHeaders, 431, 'Request Header Fields Too Large',
      'The request headers are too large or too many.'),
 )
+# How long a worker thread waits for the next request on its connection.
+_NEXT_REQUEST_WAIT = 0.002
+# Requests one thread serves in a row on one connection before it queues.
+_REQUESTS_IN_A_ROW = 16
+
 _CLIENT_ERRORS = (http_errors.ParseException, http_errors.LimitRequestLine,
                   http_errors.LimitRequestHeaders)
 
@@ -49,6 +55,36 @@ class JsonErrorWorker(gthread.ThreadWorker):
         on_stop = getattr(self, 'esi_leap_on_stop', None)
         if on_stop is not None:
             on_stop()
+
+    def handle(self, conn):
+        """Serve requests of one connection while they follow each other.
+
+        NOTE(esi-leap): gunicorn's threaded worker hands a kept-alive
+        connection back to its poller thread after every response, and the
+        next request comes back through the thread pool: two thread
+        switches and several system calls, most of the cost of a small
+        request. A request that arrives within ``_NEXT_REQUEST_WAIT``
+        seconds is served by the same thread instead, up to
+        ``_REQUESTS_IN_A_ROW`` requests; then, or when the connection is
+        quieter, it goes back to the poller as before. So an idle client
+        holds a thread for at most that long, and clients that never pause
+        cannot keep the others out of the thread pool.
+        """
+        result = super().handle(conn)
+        served = 1
+        while result is True and self.alive and \
+                served < _REQUESTS_IN_A_ROW and self._next_request(conn):
+            result = super().handle(conn)
+            served += 1
+        return result
+
+    @staticmethod
+    def _next_request(conn):
+        if conn.parser.unreader.buf.getvalue():
+            return True
+        with selectors.DefaultSelector() as selector:
+            selector.register(conn.sock, selectors.EVENT_READ)
+            return bool(selector.select(_NEXT_REQUEST_WAIT))
 
     def handle_error(self, req, client, addr, exc):
         if not isinstance(exc, _CLIENT_ERRORS):

@@ -7,6 +7,8 @@ a JSON fault, and the log line must not carry the client's text raw.
 import json
 import os
 import socket
+import threading
+import time
 
 import pytest
 
@@ -86,3 +88,49 @@ def test_access_lines_carry_the_request_id_and_escape_the_target(api):
     fields = lines[-1].split(' ')
     assert fields[2].startswith('req-')
     assert '"GET /v1/offers?name=%22%0A\\"x"' in lines[-1]
+
+
+def _keep_sending(server, stop, counts, index):
+    """Send GET / back to back on one kept-alive connection until ``stop``."""
+    with socket.create_connection(('127.0.0.1', server.port),
+                                  timeout=30) as sock:
+        reader = sock.makefile('rb')
+        while not stop.is_set():
+            sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+            status = reader.readline()
+            assert status.startswith(b'HTTP/1.1 200'), status
+            length = 0
+            while True:
+                line = reader.readline()
+                if line in (b'\r\n', b''):
+                    break
+                name, _, value = line.partition(b':')
+                if name.strip().lower() == b'content-length':
+                    length = int(value)
+            assert len(reader.read(length)) == length
+            counts[index] += 1
+
+
+def test_busy_connections_leave_room_for_others(api):
+    # More clients than the worker has threads (8), each sending on its
+    # own connection without pause: a newcomer must still be answered,
+    # and every busy connection too (each one's answers arrive in order).
+    stop = threading.Event()
+    counts = [0] * 12
+    senders = [threading.Thread(target=_keep_sending,
+                                args=(api, stop, counts, i), daemon=True)
+               for i in range(len(counts))]
+    for sender in senders:
+        sender.start()
+    try:
+        time.sleep(1.0)
+        status, _, body = exchange(api, b'GET /v1/offers HTTP/1.1\r\n'
+                                        b'Host: x\r\nConnection: close'
+                                        b'\r\n\r\n')
+        assert status == 200 and json.loads(body) == {'offers': []}
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for sender in senders:
+            sender.join(30)
+    assert all(count > 0 for count in counts), counts
