@@ -180,8 +180,12 @@ def test_lease_grants_the_node_in_ironic(cloud):
         return False
     assert wait_for(lambda: node in cloud.ironic_node_uuids('lessee'),
                     start + datetime.timedelta(seconds=30))
-    shown = cloud.esi_call('lessee', 'GET', '/v1/leases/%s' % lease['uuid'])
-    assert shown.json()['status'] == 'active'
+    # NOTE(esi-leap): the manager records the start once Ironic has taken
+    # it, in a transaction of its own, so the node can be seen leased a
+    # moment before the lease is seen active.
+    assert wait_for(lambda: cloud.esi_call(
+        'lessee', 'GET', '/v1/leases/%s' % lease['uuid']).json()['status']
+        == 'active', utcnow() + datetime.timedelta(seconds=10))
     ironic_node = cloud.ironic.get_node(node)
     assert ironic_node['lessee'] == cloud.projects['lessee']
     assert ironic_node['properties']['lease_uuid'] == lease['uuid']
