@@ -52,4 +52,6 @@ def main():
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
                       CONF.api.api_threads, post_worker_init=_start_manager,
                       name='esi-leap-all',
-                      graceful_timeout=MANAGER_STOP_TIMEOUT)
+                      graceful_timeout=MANAGER_STOP_TIMEOUT,
+                      request_timeout=CONF.api.client_request_timeout,
+                      body_limit=CONF.api.max_request_body_bytes)

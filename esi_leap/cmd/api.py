@@ -20,4 +20,6 @@ def main():
     service.prepare_service(sys.argv)
     workers = CONF.api.api_workers or processutils.get_worker_count()
     wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, workers,
-                      CONF.api.api_threads)
+                      CONF.api.api_threads,
+                      request_timeout=CONF.api.client_request_timeout,
+                      body_limit=CONF.api.max_request_body_bytes)

@@ -9,6 +9,8 @@ from gunicorn.http import errors as http_errors
 from gunicorn import util as gunicorn_util
 from gunicorn.workers import gthread
 
+from esi_leap.common import arrival
+
 # Requests gunicorn refuses before the application sees them, and the
 # status each gets; any other parse error is a plain 400.
 _STATUS = (
@@ -21,6 +23,10 @@ _STATUS = (
 _NEXT_REQUEST_WAIT = 0.002
 # Requests one thread serves in a row on one connection before it queues.
 _REQUESTS_IN_A_ROW = 16
+# Defaults of what serve() sets from [api] client_request_timeout and
+# max_request_body_bytes.
+_REQUEST_TIMEOUT = 10.0
+_BODY_LIMIT = 65536
 
 _CLIENT_ERRORS = (http_errors.ParseException, http_errors.LimitRequestLine,
                   http_errors.LimitRequestHeaders)
@@ -56,6 +62,10 @@ class JsonErrorWorker(gthread.ThreadWorker):
         if on_stop is not None:
             on_stop()
 
+    # Set by serve() before the workers are forked.
+    request_timeout = _REQUEST_TIMEOUT
+    body_limit = _BODY_LIMIT
+
     def handle(self, conn):
         """Serve requests of one connection while they follow each other.
 
@@ -68,23 +78,94 @@ class JsonErrorWorker(gthread.ThreadWorker):
         ``_REQUESTS_IN_A_ROW`` requests; then, or when the connection is
         quieter, it goes back to the poller as before. So an idle client
         holds a thread for at most that long, and clients that never pause
-        cannot keep the others out of the thread pool.
+        cannot keep the others out of the thread pool. Each request is
+        only parsed once all of it has arrived (see _arrived()).
         """
+        arrived = self._arrived(conn)
+        if arrived is not True:
+            return arrived
         result = super().handle(conn)
         served = 1
         while result is True and self.alive and \
                 served < _REQUESTS_IN_A_ROW and self._next_request(conn):
+            arrived = self._arrived(conn)
+            if arrived is not True:
+                return arrived
             result = super().handle(conn)
             served += 1
         return result
+
+    def _arrived(self, conn):
+        """True once a whole request is held for the parser.
+
+        NOTE(esi-leap): gunicorn's parser reads a request with blocking
+        reads, in the thread that serves it: a client sending its headers
+        or body a byte at a time, or stopping halfway, would hold that
+        thread, and a few dozen such clients every thread of every worker.
+        Here what has come is read without waiting and kept in the parser's
+        buffer; while the request is incomplete the connection goes back to
+        the poller (gunicorn closes it after ``keepalive`` seconds of
+        silence), and one not whole within ``request_timeout`` seconds of
+        its first byte is answered 408 and closed. Returns True, gunicorn's
+        defer marker, or False once the connection is refused.
+        """
+        if self.cfg.is_ssl:
+            return True
+        conn.init()
+        if conn.is_http2:
+            return True
+        unreader = conn.parser.unreader
+        if getattr(conn, 'esi_leap_since', None) is None:
+            conn.esi_leap_since = time.monotonic()
+        held, state, closed = self._read_what_came(
+            conn.sock, unreader.take_buffered())
+        unreader.unread(held)
+        if state is None or closed:
+            conn.esi_leap_since = None
+            return True
+        if state == 'oversized':
+            return self._refuse(conn, 431, 'Request Header Fields Too Large',
+                                'The request headers are too large or too '
+                                'many.')
+        waited = time.monotonic() - conn.esi_leap_since
+        if waited > self.request_timeout:
+            return self._refuse(conn, 408, 'Request Timeout',
+                                'The request did not arrive within %g '
+                                'seconds.' % self.request_timeout)
+        return gthread._DEFER
+
+    def _read_what_came(self, sock, held):
+        """(held + what ``sock`` holds now, what is missing, closed).
+
+        Reads while bytes keep coming, waiting ``_NEXT_REQUEST_WAIT`` at
+        most once for more; never more than a whole request can hold.
+        """
+        room = arrival.MAX_HEAD + self.body_limit + 8192
+        state = arrival.missing(held, self.body_limit)
+        closed, waited = False, False
+        while state in ('head', 'body') and not closed and len(held) < room:
+            more, closed = arrival.read_ready(sock, room - len(held))
+            if not more and not closed:
+                if waited or not _readable(sock, _NEXT_REQUEST_WAIT):
+                    break
+                waited = True
+                continue
+            held += more
+            state = arrival.missing(held, self.body_limit)
+        return held, state, closed
+
+    def _refuse(self, conn, status, reason, text):
+        """Answer ``status`` as a JSON fault and close; returns False."""
+        self.log.warning('Refused request from %s: %s',
+                         (conn.client or ('',))[0], reason)
+        _write_fault(conn.sock, status, reason, text)
+        return False
 
     @staticmethod
     def _next_request(conn):
         if conn.parser.unreader.buf.getvalue():
             return True
-        with selectors.DefaultSelector() as selector:
-            selector.register(conn.sock, selectors.EVENT_READ)
-            return bool(selector.select(_NEXT_REQUEST_WAIT))
+        return _readable(conn.sock, _NEXT_REQUEST_WAIT)
 
     def handle_error(self, req, client, addr, exc):
         if not isinstance(exc, _CLIENT_ERRORS):
@@ -92,16 +173,28 @@ class JsonErrorWorker(gthread.ThreadWorker):
         status, reason, text = _client_error(exc)
         self.log.warning('Refused request from %s: %r',
                          (addr or ('',))[0], str(exc)[:200])
-        body = json.dumps({'faultcode': 'Client', 'faultstring': text,
-                           'debuginfo': None})
-        response = ('HTTP/1.1 %d %s\r\nConnection: close\r\n'
-                    'Content-Type: application/json\r\n'
-                    'Content-Length: %d\r\n\r\n%s'
-                    % (status, reason, len(body), body))
-        try:
-            gunicorn_util.write_nonblock(client, response.encode('ascii'))
-        except Exception:
-            self.log.debug('Failed to send error message.')
+        _write_fault(client, status, reason, text)
+
+
+def _readable(sock, timeout):
+    """Whether ``sock`` has something to read within ``timeout`` seconds."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
+
+
+def _write_fault(sock, status, reason, text):
+    """Send a JSON fault response that closes the connection; never raises."""
+    body = json.dumps({'faultcode': 'Client', 'faultstring': text,
+                       'debuginfo': None})
+    response = ('HTTP/1.1 %d %s\r\nConnection: close\r\n'
+                'Content-Type: application/json\r\n'
+                'Content-Length: %d\r\n\r\n%s'
+                % (status, reason, len(body), body))
+    try:
+        gunicorn_util.write_nonblock(sock, response.encode('ascii'))
+    except Exception:
+        pass  # the client may be gone already
 
 
 # Longest request target written to the access log; the rest is cut.
@@ -167,14 +260,19 @@ class _Server(base.BaseApplication):
 
 
 def serve(app_factory, host, port, workers, threads, post_worker_init=None,
-          name='esi-leap-api', graceful_timeout=10):
+          name='esi-leap-api', graceful_timeout=10,
+          request_timeout=_REQUEST_TIMEOUT, body_limit=_BODY_LIMIT):
     """Serve ``app_factory()`` on host:port until stopped.
 
     Each of ``workers`` processes builds its own application (and so its
     own database connections) after the fork. ``post_worker_init`` is
     called with the worker, in its process, once it is ready; a stopping
-    worker gets ``graceful_timeout`` seconds before it is killed.
+    worker gets ``graceful_timeout`` seconds before it is killed. A
+    request must arrive whole, with a body of up to ``body_limit`` bytes,
+    within ``request_timeout`` seconds of its first byte (else 408).
     """
+    JsonErrorWorker.request_timeout = request_timeout
+    JsonErrorWorker.body_limit = body_limit
     options = {
         'bind': '%s:%s' % (host, port),
         'workers': workers,

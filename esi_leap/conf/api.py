@@ -48,6 +48,16 @@ opts = [
                     'larger Content-Length, or a body that turns out '
                     'larger, is answered 413 before anything else is '
                     'done with it.'),
+    cfg.FloatOpt('client_request_timeout',
+                 default=10.0,
+                 min=0.5,
+                 help='Seconds a client has, from the first byte of a '
+                      'request, to send all of it (request line, headers '
+                      'and a body of up to max_request_body_bytes). A '
+                      'request is only given to a request thread once it '
+                      'has arrived whole, so slow or stalled clients hold '
+                      'none; one still incomplete after this long is '
+                      'answered 408 and its connection closed.'),
     cfg.IntOpt('max_json_depth',
                default=32,
                min=4,
