@@ -288,10 +288,12 @@ class Result(object):
 class _Load(object):
     """The shared state of one measure() run."""
 
-    def __init__(self, result, max_requests, time_limit, send, cpu):
+    def __init__(self, result, max_requests, time_limit, send, cpu,
+                 min_time=0.0):
         self.result = result
         self.max_requests = max_requests
         self.time_limit = time_limit
+        self.min_time = min_time
         self.send = send
         self.cpu = cpu
         self.lock = threading.Lock()
@@ -306,10 +308,16 @@ class _Load(object):
         self.deadline = self.started + self.time_limit
 
     def take(self):
-        """Count one more request; False once the budget is used up."""
+        """Count one more request; False once the budget is used up.
+
+        The budget is ``max_requests``, or more until ``min_time`` seconds
+        have passed, and never beyond ``time_limit`` seconds.
+        """
         with self.lock:
-            if self.sent >= self.max_requests or \
-                    time.monotonic() >= self.deadline:
+            now = time.monotonic()
+            if now >= self.deadline or (
+                    self.sent >= self.max_requests and
+                    now >= self.started + self.min_time):
                 return False
             self.sent += 1
             return True
@@ -351,7 +359,7 @@ class _Load(object):
 
 
 def measure(name, kind, clients, max_requests, time_limit, warm_up,
-            send, cpu=None):
+            send, cpu=None, min_time=0.0):
     """Run ``send(session, client_index)`` from ``clients`` threads.
 
     Each thread has its own keep-alive session, opened by ``warm_up`` (not
@@ -360,9 +368,11 @@ def measure(name, kind, clients, max_requests, time_limit, warm_up,
     ``send`` returns a response or None when it has nothing left to send.
     Throughput and percentiles count 2xx responses only. With ``cpu`` (a
     ServerCpu), the server's CPU time during the timed part is recorded.
+    With ``min_time``, requests go on past ``max_requests`` until that many
+    seconds have passed (for requests that change nothing).
     """
     result = Result(name, kind, clients)
-    load = _Load(result, max_requests, time_limit, send, cpu)
+    load = _Load(result, max_requests, time_limit, send, cpu, min_time)
     ready = threading.Barrier(clients, action=load.go)
 
     def run(index):

@@ -36,6 +36,8 @@ from esi_leap.tests.fixtures import server as server_fixture  # noqa: E402
 
 UTC = datetime.timezone.utc
 HTTP_TIMEOUT = 120
+# Least seconds per round and side of a phase of reads (--min-read-time).
+READ_MIN_TIME = 2.0
 OWNERS = ['0e%030d' % i for i in range(1, 5)]
 LESSEES = ['1e%030d' % i for i in range(1, 9)]
 ADMIN = 'ad%030d' % 1
@@ -321,6 +323,7 @@ def get_phase(path, params, who):
             return session.get(side.url + path, params=params,
                                headers=who(side), timeout=HTTP_TIMEOUT)
         return send, send
+    make.reads_only = True
     return make
 
 
@@ -418,12 +421,17 @@ def run_phase(name, sides, make, clients, requests_per_round, rounds,
               time_limit):
     """Alternate ``rounds`` bounded rounds over the sides; merge them."""
     merged = {side.name: Figures() for side in sides}
+    # NOTE(esi-leap): a side that answers in milliseconds would send its
+    # requests in a fraction of a second, so one busy moment of the machine
+    # would decide its figures; requests that change nothing go on for
+    # READ_MIN_TIME seconds of each round, as the slower side's do anyway.
+    min_time = READ_MIN_TIME if getattr(make, 'reads_only', False) else 0.0
     for _round in range(rounds):
         for side in sides:
             send, warm = make(side)
             result = api_bench.measure(name, name, clients,
                                        requests_per_round, time_limit,
-                                       warm, send, side.cpu)
+                                       warm, send, side.cpu, min_time)
             merged[side.name].add(result)
     return name, clients, merged
 
@@ -492,6 +500,11 @@ def parse_args(argv=None):
     parser.add_argument('--time-limit', type=float, default=12.0,
                         help='seconds per round and side (default: '
                              '%(default)s)')
+    parser.add_argument('--min-read-time', type=float,
+                        default=READ_MIN_TIME,
+                        help='reads go on for at least this many seconds '
+                             'per round and side, past their request count '
+                             '(default: %(default)s)')
     parser.add_argument('--big-leases', type=int, default=10000,
                         help='leases esi-leap alone is listed at '
                              '(0: skip; default: %(default)s)')
@@ -611,6 +624,8 @@ def measure_all(args, sides, plan):
 def main(argv=None):
     args = parse_args(argv)
     api_bench.CLIENT = args.client
+    global READ_MIN_TIME
+    READ_MIN_TIME = args.min_read_time
     workdir = tempfile.mkdtemp(prefix='esi-leap-sbs-')
     started = time.monotonic()
     plan = Plan(datetime.datetime.now(UTC).replace(
@@ -622,10 +637,11 @@ def main(argv=None):
         print('side by side: original ESI-Leap 1.0.0 (%s) and esi-leap '
               '(%s), %d API workers each, MariaDB 127.0.0.1:3306, %d '
               'nodes; %d alternating rounds of at most %.0f s per phase '
-              'and side; %s HTTP client; esi-leap through %s' % (
+              'and side (reads at least %.1f s); %s HTTP client; esi-leap '
+              'through %s' % (
                   args.peer_venv, api_bench._code_version(), args.workers,
-                  args.nodes, args.rounds, args.time_limit, args.client,
-                  args.driver),
+                  args.nodes, args.rounds, args.time_limit,
+                  args.min_read_time, args.client, args.driver),
               flush=True)
         rows = measure_all(args, sides, plan)
         print()
