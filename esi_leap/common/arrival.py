@@ -50,6 +50,11 @@ def missing(held, body_limit):
     return None
 
 
+def most_held(body_limit):
+    """Most bytes worth holding for one request; missing() judges past it."""
+    return MAX_HEAD + 4 + body_limit + _CHUNK_FRAMING + 1
+
+
 def read_ready(sock, limit):
     """What ``sock`` holds now, at most ``limit`` bytes, without blocking.
 

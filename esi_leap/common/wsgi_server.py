@@ -13,11 +13,12 @@ from esi_leap.common import arrival
 
 # Requests gunicorn refuses before the application sees them, and the
 # status each gets; any other parse error is a plain 400.
+_HEADERS_TOO_LARGE = (431, 'Request Header Fields Too Large',
+                      'The request headers are too large or too many.')
 _STATUS = (
     (http_errors.LimitRequestLine, 414, 'URI Too Long',
      'The request line (URL) is too long.'),
-    (http_errors.LimitRequestHeaders, 431, 'Request Header Fields Too Large',
-     'The request headers are too large or too many.'),
+    (http_errors.LimitRequestHeaders,) + _HEADERS_TOO_LARGE,
 )
 # How long a worker thread waits for the next request on its connection.
 _NEXT_REQUEST_WAIT = 0.002
@@ -81,19 +82,17 @@ class JsonErrorWorker(gthread.ThreadWorker):
         cannot keep the others out of the thread pool. Each request is
         only parsed once all of it has arrived (see _arrived()).
         """
-        arrived = self._arrived(conn)
-        if arrived is not True:
-            return arrived
-        result = super().handle(conn)
-        served = 1
-        while result is True and self.alive and \
-                served < _REQUESTS_IN_A_ROW and self._next_request(conn):
+        served = 0
+        while True:
             arrived = self._arrived(conn)
             if arrived is not True:
                 return arrived
             result = super().handle(conn)
             served += 1
-        return result
+            if not (result is True and self.alive and
+                    served < _REQUESTS_IN_A_ROW and
+                    self._next_request(conn)):
+                return result
 
     def _arrived(self, conn):
         """True once a whole request is held for the parser.
@@ -124,9 +123,7 @@ class JsonErrorWorker(gthread.ThreadWorker):
             conn.esi_leap_since = None
             return True
         if state == 'oversized':
-            return self._refuse(conn, 431, 'Request Header Fields Too Large',
-                                'The request headers are too large or too '
-                                'many.')
+            return self._refuse(conn, *_HEADERS_TOO_LARGE)
         waited = time.monotonic() - conn.esi_leap_since
         if waited > self.request_timeout:
             return self._refuse(conn, 408, 'Request Timeout',
@@ -140,7 +137,7 @@ class JsonErrorWorker(gthread.ThreadWorker):
         Reads while bytes keep coming, waiting ``_NEXT_REQUEST_WAIT`` at
         most once for more; never more than a whole request can hold.
         """
-        room = arrival.MAX_HEAD + self.body_limit + 8192
+        room = arrival.most_held(self.body_limit)
         state = arrival.missing(held, self.body_limit)
         closed, waited = False, False
         while state in ('head', 'body') and not closed and len(held) < room:

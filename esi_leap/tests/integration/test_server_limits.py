@@ -40,18 +40,23 @@ def api(tmp_path_factory):
         database.drop()
 
 
+def _read_all(sock):
+    """Everything ``sock`` receives until the server closes it."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b''.join(chunks)
+        chunks.append(chunk)
+
+
 def exchange(server, data):
     """Send raw bytes; return (status, headers text, body)."""
     with socket.create_connection(('127.0.0.1', server.port),
                                   timeout=30) as sock:
         sock.sendall(data)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    head, _, body = b''.join(chunks).partition(b'\r\n\r\n')
+        answer = _read_all(sock)
+    head, _, body = answer.partition(b'\r\n\r\n')
     status = int(head.split(b' ', 2)[1])
     return status, head.decode('latin-1'), body
 
@@ -117,6 +122,14 @@ def _keep_sending(server, stop, counts, index):
             counts[index] += 1
 
 
+def _newcomer_is_answered(server):
+    """A new client's GET is answered in full while others keep busy."""
+    status, _, body = exchange(server, b'GET /v1/offers HTTP/1.1\r\n'
+                                       b'Host: x\r\nConnection: close'
+                                       b'\r\n\r\n')
+    assert status == 200 and json.loads(body) == {'offers': []}
+
+
 def test_busy_connections_leave_room_for_others(api):
     # More clients than the worker has threads (8), each sending on its
     # own connection without pause: a newcomer must still be answered,
@@ -130,25 +143,13 @@ def test_busy_connections_leave_room_for_others(api):
         sender.start()
     try:
         time.sleep(1.0)
-        status, _, body = exchange(api, b'GET /v1/offers HTTP/1.1\r\n'
-                                        b'Host: x\r\nConnection: close'
-                                        b'\r\n\r\n')
-        assert status == 200 and json.loads(body) == {'offers': []}
+        _newcomer_is_answered(api)
         time.sleep(0.5)
     finally:
         stop.set()
         for sender in senders:
             sender.join(30)
     assert all(count > 0 for count in counts), counts
-
-
-def _read_all(sock):
-    chunks = []
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return b''.join(chunks)
-        chunks.append(chunk)
 
 
 def _responses(data):
@@ -215,10 +216,7 @@ def test_slow_clients_do_not_keep_others_out(api, first, then):
     slow = _Tricklers(api, 40, first, then)
     try:
         time.sleep(1.0)
-        status, _, body = exchange(api, b'GET /v1/offers HTTP/1.1\r\n'
-                                        b'Host: x\r\nConnection: close'
-                                        b'\r\n\r\n')
-        assert status == 200 and json.loads(body) == {'offers': []}
+        _newcomer_is_answered(api)
     finally:
         slow.close()
 
