@@ -121,7 +121,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid)
-        recorder = events.Recorder(txn)
+        recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
         return row, recorder
 
@@ -138,6 +138,8 @@ def update_end_time(lease, end):
     none outlives it; extending checks the added time like a new booking,
     against the offer, the parent lease or the resource. Raises
     LeaseNotActive for a lease that has ended or is being cancelled.
+    Returns the Listing of the changed lease (its node read once, after
+    the commit, for the response and the notifications).
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -164,8 +166,9 @@ def update_end_time(lease, end):
 
     current, recorder = db_api.run_booking(lease.resource_type,
                                            lease.resource_uuid, change)
-    recorder.send()
-    return current
+    nodes = listing.node_facts(listing.resources_of([current]))
+    recorder.send(nodes)
+    return describe([current], nodes)
 
 
 def cancel(lease):

@@ -217,7 +217,12 @@ class ResourceTransaction(object):
         # skips the ORM unit of work, the costliest part of a booking.
         # The values go as parameters of a prebuilt INSERT: its compiled
         # form is cached per set of columns given.
-        self.session.execute(_INSERTS[row.__table__.name], _filled(row))
+        result = self.session.execute(_INSERTS[row.__table__.name],
+                                      _filled(row))
+        # NOTE(esi-leap): the new id comes with the INSERT (lastrowid, or
+        # RETURNING on PostgreSQL), no query of its own; notifications
+        # carry it.
+        row.id = result.inserted_primary_key[0]
         return row
 
     def claimed_lease(self, uuid, created_at, **fields):

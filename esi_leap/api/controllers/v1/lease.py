@@ -104,8 +104,7 @@ class LeasesController(rest.RestController):
             raise exception.LeaseInvalidPatch()
         end = timeutils.parse(patch['end_time'], 'end_time')
 
-        lease = leases.update_end_time(lease, end)
-        return views.lease_view(leases.describe([lease]))
+        return views.lease_view(leases.update_end_time(lease, end))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):

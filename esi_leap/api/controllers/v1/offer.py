@@ -12,7 +12,6 @@ from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
-from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import offers
 from esi_leap.policies import offer as offer_policy
@@ -36,10 +35,9 @@ class ClaimController(rest.RestController):
         name = utils.valid_name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
-        lease = offers.claim(context, offer_ident, start=start, end=end,
-                             name=name, purpose=purpose,
-                             properties=properties)
-        return views.lease_view(leases.describe([lease]))
+        return views.lease_view(offers.claim(
+            context, offer_ident, start=start, end=end, name=name,
+            purpose=purpose, properties=properties))
 
 
 class OffersController(rest.RestController):
