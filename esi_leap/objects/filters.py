@@ -23,7 +23,10 @@ class OfferFilters(object):
     """
 
     statuses: tuple = None
+    uuid: str = None
+    name: str = None
     project_id: str = None
+    lessee_id: str = None
     resource_type: str = None
     resource_uuid: str = None
     start_time: object = None
@@ -45,6 +48,7 @@ class LeaseFilters(object):
     """
 
     statuses: tuple = None
+    uuid: str = None
     project_id: str = None
     owner_id: str = None
     party_id: str = None
