@@ -5,6 +5,7 @@ lease.
 """
 import pytest
 
+from esi_leap.db.sqlalchemy import statements
 from esi_leap.tests.functional.helpers import fault
 
 OTHER = 'other-project'
@@ -117,3 +118,27 @@ def test_bad_filters_are_400(booked, owner, path, params, message):
     if message is not None:
         assert text == message
     assert 'Traceback' not in text
+
+
+def test_a_filter_shape_is_built_once_whatever_the_values(booked, owner,
+                                                          monkeypatch):
+    open_offer, private, lease = booked
+    monkeypatch.setattr(statements, '_BUILT', {})
+    builds = []
+    built = statements.built
+
+    def counting(key, build):
+        def counted():
+            builds.append(key)
+            return build()
+        return built(key, counted)
+    monkeypatch.setattr(statements, 'built', counting)
+    for offer in (open_offer, private):
+        owner.get('/v1/offers', uuid=offer['uuid'], lessee_id=OTHER)
+        owner.get('/v1/offers', name=offer['name'])
+        owner.get('/v1/leases', uuid=lease['uuid'])
+    first_round = len(builds)
+    assert first_round >= 3
+    for name in ('n1', 'n2', 'n3'):
+        owner.get('/v1/offers', name=name)
+    assert len(builds) == first_round, builds
