@@ -189,7 +189,8 @@ def _claim_booking(context, ident, view, now, start, end, fields):
                                        lease_start, lease_end)
         from_offer = dict(owner_id=current.project_id,
                           offer_uuid=current.uuid,
-                          parent_lease_uuid=current.parent_lease_uuid)
+                          parent_lease_uuid=current.parent_lease_uuid,
+                          resource_class=current.resource_class)
         if written is not None:
             lease = txn.claimed_lease(created_at=now, **from_offer,
                                       **written)
