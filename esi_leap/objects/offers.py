@@ -257,7 +257,9 @@ def _claim_end(txn, offer, start, near, buffer):
                     start_time=timeutils.message_format(start),
                     end_time=timeutils.message_format(parent.end_time))
     end = min(candidates)
-    if end <= start and buffer > cleaning_buffer.NONE:
+    if end <= start and near.after_start is not None and \
+            buffer > cleaning_buffer.NONE and \
+            end == cleaning_buffer.earlier(near.after_start, buffer):
         raise _no_time(offer, start, near.after_start, near, buffer)
     booking.check_window('a lease', start, end)
     return end

@@ -115,6 +115,12 @@ class TestClaims(object):
         assert 'ending at 2030-01-03 00:00:00 plus the node\'s 3600 s ' \
             'cleaning buffer' in message
 
+    def test_claim_without_end_after_the_offer(self, booked, lessee):
+        # Nothing to do with the buffer: refused as without one.
+        for start in ('2030-02-01T00:00', '2030-02-03T00:00'):
+            message = fault(claim(lessee, booked, start, status=400))
+            assert 'cleaning' not in message
+
     def test_available_filter_agrees(self, booked, lessee):
         uuid = booked['uuid']
         assert listed(lessee, '2030-01-03T00:30', '2030-01-04') == []
