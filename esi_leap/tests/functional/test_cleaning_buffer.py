@@ -356,3 +356,34 @@ class TestNoBuffer(object):
         offer = make_offer(owner, end='2030-01-10')
         claim(lessee, offer, '2030-01-03', '2030-01-04')
         claim(lessee, offer, '2030-01-03', status=400)
+
+
+def _statements_of(action):
+    """The SQL statements (and transaction ends) ``action()`` sends."""
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, many):
+        seen.append(statement)
+    engine = db_api.get_engine()
+    sa.event.listen(engine, 'before_cursor_execute', listener)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', listener)
+    return seen
+
+
+def test_a_buffer_costs_no_statement(config, nodes, owner, lessee):
+    """A claim sends the same statements with and without a buffer."""
+    nodes.add('gpu-node', 'owner-project', resource_class='gpu')
+    offer = make_offer(owner, 'gpu-node')
+    claim(lessee, offer, '2030-01-02', '2030-01-03')
+    counted = []
+    for seconds, start, end in ((0, '2030-01-05', '2030-01-06'),
+                                (3600, '2030-01-08', '2030-01-09')):
+        config(group='manager', cleaning_buffer=seconds,
+               cleaning_buffer_by_resource_class={'gpu': seconds})
+        counted.append(_statements_of(lambda: claim(lessee, offer, start,
+                                                    end)))
+    assert len(counted[0]) == len(counted[1])
+    assert counted[0] == counted[1]
