@@ -113,7 +113,10 @@ def one_measurement(side, kind, clients, slots, args):
 
 
 def run_rounds(args, sides, seeded, gap):
-    spread = {side.label: Slots(seeded.offers, side.indices[1:], gap)
+    # The first offers of each side serve the one-offer measurements, one
+    # each; the spread claims go over the rest.
+    ones = args.rounds * len(args.clients)
+    spread = {side.label: Slots(seeded.offers, side.indices[ones:], gap)
               for side in sides}
     used_one = {side.label: 0 for side in sides}
     for number in range(args.rounds):
@@ -124,8 +127,8 @@ def run_rounds(args, sides, seeded, gap):
                     if kind == 'one offer':
                         # A fresh offer each time: one offer's lead has
                         # room for about a hundred buffered claims.
+                        index = side.indices[used_one[side.label]]
                         used_one[side.label] += 1
-                        index = side.indices[-used_one[side.label]]
                         slots = Slots(seeded.offers, [index], gap)
                     else:
                         slots = spread[side.label]
@@ -185,8 +188,8 @@ def parse_args(argv=None):
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--seed', type=int, default=1)
     args = parser.parse_args(argv)
-    if args.buffer < 1 or args.offers < 8 * args.rounds * len(args.clients):
-        parser.error('--buffer must be positive and --offers at least 8 '
+    if args.buffer < 1 or args.offers < 4 * args.rounds * len(args.clients):
+        parser.error('--buffer must be positive and --offers at least 4 '
                      'per round and client count')
     return args
 
