@@ -188,11 +188,11 @@ class ResourceTransaction(object):
         the offer is a read-only reads.OfferRow, ``neighbours`` a
         cleaning_buffer.Neighbours of the offer's leases in ``statuses``
         around ``pivot`` (the claim's end, or its start when the end is
-        to be decided; ``start`` is the claim's start): then
-        cleaning_buffer.blocked() decides, for the node's buffer, whether
-        the claim meets one. ``exclude`` is the
-        uuid of a lease left out: the claim's own, written before the
-        lock.
+        to be decided; ``start`` is the claim's start). With them
+        cleaning_buffer.blocked() decides, for the buffer of the offer's
+        node (its resource_class), whether the claim meets a lease: the
+        query need not know the buffer. ``exclude`` is the uuid of a
+        lease left out: the claim's own, written before the lock.
         """
         # NOTE(esi-leap): leases ending before the claim's start minus the
         # widest buffer cannot meet it, whatever the node's buffer: the
