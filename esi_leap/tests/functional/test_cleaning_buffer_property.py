@@ -5,7 +5,8 @@ on every database backend): every refused claim conflicts with a booking
 already made once the buffer is counted, no two accepted claims do, every
 window the offer advertises can be claimed whole and is listed by the
 available_start/end_time filter, and a window one minute longer (where
-the offer goes on) is refused.
+the offer goes on) is refused. Likewise for random offers and direct
+leases made on a node by its owner.
 """
 import datetime
 import itertools
@@ -114,6 +115,8 @@ def _try_claim(caller, offer, start_hour, length, taken, buffer):
     if end is not None:
         assert response.status_int == 409, response.text
         assert conflicts(start, end, taken, buffer)
+        if not conflicts(start, end, taken, datetime.timedelta(0)):
+            assert 'cleaning buffer' in response.json['faultstring']
         return []
     # Without an end, a claim is refused when its start is taken: inside
     # a booking or its buffers (400 only when, with no buffer, a booking
@@ -123,3 +126,37 @@ def _try_claim(caller, offer, start_hour, length, taken, buffer):
         any(t_start - buffer <= start for t_start, _ in taken
             if t_start >= start)
     return []
+
+
+bookings = st.lists(st.tuples(st.booleans(), st.integers(0, HOURS - 1),
+                              st.integers(1, 10)),
+                    min_size=1, max_size=10)
+
+
+@hypothesis.settings(max_examples=20, deadline=None, database=None,
+                     suppress_health_check=[
+                         hypothesis.HealthCheck.function_scoped_fixture,
+                         hypothesis.HealthCheck.too_slow])
+@hypothesis.given(buffer_hours=st.integers(0, 3), wanted=bookings)
+def test_offers_and_direct_leases_refused_only_on_conflict(
+        config, nodes, owner, buffer_hours, wanted):
+    config(group='manager', cleaning_buffer=buffer_hours * 3600)
+    buffer = datetime.timedelta(hours=buffer_hours)
+    node = nodes.add('prop-%d' % next(_NODES), 'owner-project')
+    taken = []
+    for is_offer, start_hour, length in wanted:
+        start, end = hours(start_hour), hours(start_hour + length)
+        body = {'resource_uuid': node, 'start_time': iso(start),
+                'end_time': iso(end)}
+        if not is_offer:
+            body['project_id'] = 'lessee-project'
+        response = owner.request(
+            'post', '/v1/offers' if is_offer else '/v1/leases', body=body)
+        if response.status_int == 201:
+            assert not conflicts(start, end, taken, buffer)
+            taken.append((start, end))
+        else:
+            assert response.status_int == 409, response.text
+            assert conflicts(start, end, taken, buffer)
+            if not conflicts(start, end, taken, datetime.timedelta(0)):
+                assert 'cleaning buffer' in response.json['faultstring']
