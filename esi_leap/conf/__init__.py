@@ -2,6 +2,7 @@
 from oslo_config import cfg
 
 from esi_leap.conf import api
+from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
@@ -23,6 +24,7 @@ healthcheck.register_opts(CONF)
 ironic.register_opts(CONF)
 keystone.register_opts(CONF)
 manager.register_opts(CONF)
+cleaning_buffer.register_opts(CONF)
 noauth.register_opts(CONF)
 notification.register_opts(CONF)
 serialconsoleproxy.register_opts(CONF)

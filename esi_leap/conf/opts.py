@@ -1,5 +1,6 @@
 """The list of options for oslo-config-generator (namespace esi-leap)."""
 from esi_leap.conf import api
+from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
@@ -22,7 +23,7 @@ def list_opts():
         ('healthcheck', healthcheck.list_opts()),
         ('ironic', ironic.list_opts()),
         ('keystone', keystone.list_opts()),
-        ('manager', manager.list_opts()),
+        ('manager', manager.list_opts() + cleaning_buffer.list_opts()),
         ('noauth', noauth.list_opts()),
         ('notification', notification.list_opts()),
         ('serialconsoleproxy', serialconsoleproxy.list_opts()),
