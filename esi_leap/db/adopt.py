@@ -94,20 +94,16 @@ def prepare(engine, target, scripts, migrate, adopt=True):
     pending = [t for t in original.TABLES
                if original.set_aside_name(t) in tables]
     if pending:
-        if heads != (original.INTO,):
-            raise SchemaError(
-                'An adoption of the original ESI-Leap\'s database was '
-                'interrupted: tables %s are left, but the schema is at %s, '
-                'not %s. Restore the backup taken before the upgrade.'
-                % (', '.join(original.set_aside_name(t) for t in pending),
-                   ', '.join(heads) or 'no revision', original.INTO))
-        LOG.warning('Finishing an interrupted adoption of the original '
-                    'ESI-Leap\'s database.')
-        _copy_in(engine, pending)
+        _resume(engine, heads, pending, scripts, migrate)
         return
-    if heads != (original.HEAD,) or not adopt:
+    if heads != (original.HEAD,):
         _refuse_unknown(heads, scripts)
         return
+    if not adopt:
+        raise SchemaError(
+            'The database holds the original ESI-Leap\'s schema (revision '
+            '%s). Take a backup, then run esi-leap-dbsync upgrade to adopt '
+            'it. Nothing was changed.' % original.HEAD)
     with engine.connect() as connection:
         _check_adoptable(connection, target, scripts)
     present = [t for t in original.TABLES if t in tables]
@@ -118,6 +114,26 @@ def prepare(engine, target, scripts, migrate, adopt=True):
         original.set_aside(connection, present)
     migrate(original.INTO)
     _copy_in(engine, present)
+
+
+def _resume(engine, heads, pending, scripts, migrate):
+    """Finish an adoption interrupted after its tables were set aside."""
+    try:
+        before = {script.revision for script
+                  in scripts.iterate_revisions(original.INTO, 'base')}
+    except Exception:  # alembic raises several kinds for unknown ids
+        before = set()
+    if not set(heads) <= before:
+        raise SchemaError(
+            'An adoption of the original ESI-Leap\'s database was '
+            'interrupted: tables %s are left, but the schema is at %s, '
+            'past %s. Restore the backup taken before the upgrade.'
+            % (', '.join(original.set_aside_name(t) for t in pending),
+               ', '.join(heads), original.INTO))
+    LOG.warning('Finishing an interrupted adoption of the original '
+                'ESI-Leap\'s database.')
+    migrate(original.INTO)
+    _copy_in(engine, pending)
 
 
 def _copy_in(engine, present):

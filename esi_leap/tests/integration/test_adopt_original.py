@@ -24,6 +24,8 @@ from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import original as original_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 
+pytestmark = pytest.mark.slow
+
 OWNER = '0e000000000000000000000000000001'
 LESSEE1 = '1e000000000000000000000000000001'
 LESSEE2 = '1e000000000000000000000000000002'
@@ -186,14 +188,7 @@ def _dbsync(config, *argv):
 @pytest.fixture(scope='module')
 def adopted(tmp_path_factory):
     """The original's history, its snapshot, the adopted database."""
-    problem = original_fixture.venv_problem()
-    if problem is not None:
-        if os.environ.get('ESI_LEAP_PEER_VENV'):
-            pytest.fail('The original ESI-Leap venv is broken: %s' % problem)
-        pytest.skip('The original ESI-Leap 1.0.0 is not installed (%s); '
-                    'tools/run-tests.sh installs it, or: python3 -m venv '
-                    '.venv-peer && .venv-peer/bin/pip install -c '
-                    'tools/constraints-peer.txt esi-leap==1.0.0' % problem)
+    original_fixture.require_venv()
     workdir = str(tmp_path_factory.mktemp('adopt'))
     database = databases.ThrowawayDatabase('mysql', workdir).create()
     nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
@@ -202,8 +197,7 @@ def adopted(tmp_path_factory):
     servers = []
     try:
         peer = original_fixture.Original(
-            workdir, database.url.replace('charset=utf8mb4', 'charset=utf8'),
-            nodes.directory, standin)
+            workdir, database.url, nodes.directory, standin)
         peer.create_schema()
         servers.append(peer.start())
         history = History(peer, nodes)
