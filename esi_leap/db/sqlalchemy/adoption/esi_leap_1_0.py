@@ -89,8 +89,10 @@ def set_aside(connection, present):
             connection.exec_driver_sql(
                 'ALTER TABLE %s DROP FOREIGN KEY %s' % (table, key['name']))
     # NOTE(esi-leap): one RENAME TABLE renames them all or none.
-    connection.exec_driver_sql('RENAME TABLE ' + ', '.join(
-        '%s TO %s' % (table, set_aside_name(table)) for table in present))
+    if present:
+        connection.exec_driver_sql('RENAME TABLE ' + ', '.join(
+            '%s TO %s' % (table, set_aside_name(table))
+            for table in present))
     connection.exec_driver_sql('DELETE FROM alembic_version')
 
 
