@@ -299,3 +299,11 @@ def test_local_time_stretches():
         (None, -5 * 3600)]
     assert localtime.stretches('Asia/Kolkata', first, last) == [
         (None, 19800)]
+
+
+def test_upgrade_check_names_the_original_schema_and_the_way_on():
+    from esi_leap.cmd import status
+    result = status._schema_result(original.HEAD, migration.head())
+    assert result.code == status.FAILURE
+    assert 'original ESI-Leap' in result.details
+    assert 'upgrade' in result.details and 'backup' in result.details
