@@ -272,6 +272,22 @@ def test_an_interrupted_adoption_is_finished(original_database):
     _check_adopted(engine)
 
 
+def test_an_adoption_interrupted_while_dropping_is_finished(
+        original_database, config):
+    database, engine = original_database
+    present = list(original.TABLES)
+    with engine.begin() as connection:
+        original.set_aside(connection, present)
+    migration._migrate(engine, original.INTO)
+    with engine.begin() as connection:
+        original.copy_in(connection, present, 'America/New_York',
+                         datetime.datetime.utcnow(), datetime.timedelta(0))
+    with engine.begin() as connection:  # ... then a crash
+        original.drop_set_aside(connection, ['offers', 'leases'])
+    migration.upgrade(engine=engine)
+    _check_adopted(engine)
+
+
 def test_an_adoption_interrupted_while_building_is_finished(
         original_database):
     database, engine = original_database

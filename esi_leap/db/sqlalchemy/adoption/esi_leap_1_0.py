@@ -174,13 +174,15 @@ def copy_in(connection, present, zone, now, lead):
     ``present`` names the set-aside tables, ``zone`` the original's time
     zone, ``now`` (naive UTC) the adoption's time and ``lead`` the e-mail
     notices' lead time. Runs in the caller's transaction; empties the
-    target tables first, so that it can be run again. Returns the number
-    of rows copied, by table.
+    tables it copies into first, so that it can be run again (a table
+    whose set-aside original was dropped is complete and left alone).
+    Returns the number of rows copied, by table.
     """
     copied = {}
     for name in ('lease_notices', 'resource_locks', 'events', 'leases',
                  'offers'):
-        connection.execute(sa.delete(sa.table(name)))
+        if name in present or name in ('lease_notices', 'resource_locks'):
+            connection.execute(sa.delete(sa.table(name)))
     for name, columns in (('offers', _OFFER_COLUMNS),
                           ('leases', _LEASE_COLUMNS),
                           ('events', _EVENT_COLUMNS)):
