@@ -1,6 +1,7 @@
 """The global configuration object with every esi-leap option registered."""
 from oslo_config import cfg
 
+from esi_leap.conf import adoption
 from esi_leap.conf import api
 from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
@@ -17,6 +18,7 @@ from esi_leap.conf import serialconsoleproxy
 CONF = cfg.CONF
 
 default.register_opts(CONF)
+adoption.register_opts(CONF)
 api.register_opts(CONF)
 dummy_node.register_opts(CONF)
 email.register_opts(CONF)

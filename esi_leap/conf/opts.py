@@ -1,4 +1,5 @@
 """The list of options for oslo-config-generator (namespace esi-leap)."""
+from esi_leap.conf import adoption
 from esi_leap.conf import api
 from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
@@ -17,6 +18,7 @@ def list_opts():
     """Return (group, options) pairs for every esi-leap option group."""
     return [
         ('DEFAULT', default.list_opts()),
+        ('adoption', adoption.list_opts()),
         ('api', api.list_opts()),
         ('dummy_node', dummy_node.list_opts()),
         ('email', email.list_opts()),
