@@ -7,8 +7,9 @@
 # .venv-client (the real python-esileapclient 1.1.0 CLI, with tempest and
 # pytest for its upstream functional suite), .esileapclient-src (the
 # client's unpacked sdist: that suite and its conftest.py) and
-# .venv-keystone (Keystone 30 for the tests that need a real Keystone)
-# and .venv-ironic (Ironic 39 for the tests that need a real Ironic)
+# .venv-keystone (Keystone 30 for the tests that need a real Keystone),
+# .venv-ironic (Ironic 39 for the tests that need a real Ironic) and
+# .venv-peer (the original ESI-Leap 1.0.0, whose database esi-leap adopts)
 # when missing or out of date, then runs every test on SQLite, MariaDB
 # (127.0.0.1:3306, root, no password; through PyMySQL and through
 # mysqlclient) and PostgreSQL (127.0.0.1:5432, postgres, trust).
@@ -26,6 +27,7 @@ client_venv=${ESI_LEAP_CLIENT_VENV:-$top/.venv-client}
 client_src=${ESI_LEAP_CLIENT_SRC:-$top/.esileapclient-src}
 keystone_venv=${ESI_LEAP_KEYSTONE_VENV:-$top/.venv-keystone}
 ironic_venv=${ESI_LEAP_IRONIC_VENV:-$top/.venv-ironic}
+peer_venv=${ESI_LEAP_PEER_VENV:-$top/.venv-peer}
 
 stamp() { cat "$@" | sha1sum | cut -c1-40; }
 
@@ -121,10 +123,22 @@ then
   echo "$want_ironic" > "$ironic_venv/.esi-leap-stamp"
 fi
 
+want_peer=$(stamp tools/constraints-peer.txt)
+if [ ! -x "$peer_venv/bin/esi-leap-dbsync" ] || \
+   [ "$(cat "$peer_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_peer" ]
+then
+  echo "== installing the original ESI-Leap 1.0.0 into $peer_venv"
+  [ -x "$peer_venv/bin/python" ] || "$python" -m venv "$peer_venv"
+  "$peer_venv/bin/pip" install -q --disable-pip-version-check \
+    -c tools/constraints-peer.txt esi-leap==1.0.0
+  echo "$want_peer" > "$peer_venv/.esi-leap-stamp"
+fi
+
 export ESI_LEAP_TEST_OPENSTACK="$client_venv/bin/openstack"
 export ESI_LEAP_CLIENT_VENV="$client_venv" ESI_LEAP_CLIENT_SRC="$client_src"
 export ESI_LEAP_KEYSTONE_VENV="$keystone_venv"
 export ESI_LEAP_IRONIC_VENV="$ironic_venv"
+export ESI_LEAP_PEER_VENV="$peer_venv"
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 workers=${ESI_LEAP_TEST_WORKERS:-4}
 parallel=()

@@ -4,6 +4,7 @@ import sys
 from oslo_config import cfg
 
 from esi_leap.common import service
+from esi_leap.db import adopt
 from esi_leap.db import migration
 
 CONF = cfg.CONF
@@ -11,6 +12,15 @@ CONF = cfg.CONF
 
 def _upgrade():
     migration.upgrade(CONF.command.revision)
+    print('Database is at revision %s' % migration.version())
+
+
+def _create_schema():
+    # NOTE(esi-leap): the original's name, run by its container entrypoint
+    # at every start: it builds the newest schema on an empty database and
+    # upgrades esi-leap's own, but leaves adopting the original's database
+    # to an explicit ``upgrade`` (after a backup).
+    migration.upgrade('head', adopt=False)
     print('Database is at revision %s' % migration.version())
 
 
@@ -31,6 +41,13 @@ def _add_parsers(subparsers):
         'upgrade', help='Build or upgrade the schema (default: newest).')
     parser.add_argument('--revision', default='head')
     parser.set_defaults(func=_upgrade)
+
+    parser = subparsers.add_parser(
+        'create_schema',
+        help='Build the newest schema on an empty database, or upgrade '
+             'esi-leap\'s (the original ESI-Leap\'s name for it; its '
+             'database is adopted by upgrade only).')
+    parser.set_defaults(func=_create_schema)
 
     parser = subparsers.add_parser(
         'stamp', help='Record a revision without running migrations.')
@@ -57,4 +74,7 @@ def main():
     """Run the dbsync sub-command named on the command line."""
     CONF.register_cli_opt(command_opt)
     service.prepare_service(sys.argv)
-    CONF.command.func()
+    try:
+        CONF.command.func()
+    except adopt.SchemaError as e:
+        sys.exit('esi-leap-dbsync: %s' % e)

@@ -18,6 +18,7 @@ from esi_leap.common import legacy_options
 from esi_leap.common import service  # noqa: F401  (registers options)
 from esi_leap.db import api as db_api
 from esi_leap.db import migration
+from esi_leap.db.sqlalchemy.adoption import esi_leap_1_0 as original_schema
 
 CONF = cfg.CONF
 
@@ -56,6 +57,13 @@ def _schema_result(current, head):
         return upgradecheck.Result(
             FAILURE, 'The database has no esi-leap schema. Create it with '
                      '"%s".' % _DBSYNC)
+    if current == original_schema.HEAD:
+        return upgradecheck.Result(
+            FAILURE, 'The database holds the original ESI-Leap\'s schema '
+                     '(revision %s). Stop the original\'s services, take a '
+                     'backup, then run "%s" to adopt it (see "Switching '
+                     'from ESI-Leap" in the administrator guide).'
+                     % (current, _DBSYNC))
     if not migration.known(current):
         return upgradecheck.Result(
             FAILURE, 'The database is at revision %s, which this '

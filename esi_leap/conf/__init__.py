@@ -1,7 +1,9 @@
 """The global configuration object with every esi-leap option registered."""
 from oslo_config import cfg
 
+from esi_leap.conf import adoption
 from esi_leap.conf import api
+from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
@@ -16,6 +18,7 @@ from esi_leap.conf import serialconsoleproxy
 CONF = cfg.CONF
 
 default.register_opts(CONF)
+adoption.register_opts(CONF)
 api.register_opts(CONF)
 dummy_node.register_opts(CONF)
 email.register_opts(CONF)
@@ -23,6 +26,7 @@ healthcheck.register_opts(CONF)
 ironic.register_opts(CONF)
 keystone.register_opts(CONF)
 manager.register_opts(CONF)
+cleaning_buffer.register_opts(CONF)
 noauth.register_opts(CONF)
 notification.register_opts(CONF)
 serialconsoleproxy.register_opts(CONF)

@@ -107,16 +107,17 @@ def offers_by_name(name, visible_to=None):
     return _reads.offers_by_name(name, visible_to)
 
 
-def offer_list_with_windows(filters, blocking, now):
+def offer_list_with_windows(filters, blocking, ending_after):
     """Return (offers, windows): the offers matching an OfferFilters.
 
     Oldest first, as read-only rows (attribute access as on the model).
 
     ``windows`` maps the uuid of each available offer listed to the
-    (start, end) of its leases in ``blocking`` that end after ``now``, as
-    lease_windows_by_offer(). Both come from one statement.
+    (start, end) of its leases in ``blocking`` that end after
+    ``ending_after``, as lease_windows_by_offer(). Both come from one
+    statement.
     """
-    return _reads.offer_list_with_windows(filters, blocking, now)
+    return _reads.offer_list_with_windows(filters, blocking, ending_after)
 
 
 def offer_resources(filters):

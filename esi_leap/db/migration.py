@@ -1,4 +1,5 @@
 """Schema management with alembic: upgrade, stamp, version, revision."""
+import functools
 import os
 
 from alembic import command as alembic_command
@@ -6,6 +7,7 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 
+from esi_leap.db import adopt as adopt_
 from esi_leap.db.sqlalchemy import engine as sqla_engine
 
 _INI = os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic.ini')
@@ -17,11 +19,22 @@ def _config(connection=None):
     return config
 
 
-def upgrade(revision='head', engine=None):
-    """Bring the schema up to ``revision`` (default: the newest)."""
-    engine = engine or sqla_engine.get_engine()
+def _migrate(engine, revision):
     with engine.begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
+
+
+def upgrade(revision='head', engine=None, adopt=True):
+    """Bring the schema up to ``revision`` (default: the newest).
+
+    A database of the original ESI-Leap (at its head revision) is adopted
+    first, unless ``adopt`` is False. A revision that is neither esi-leap's
+    nor the original's raises adopt.SchemaError, and nothing is changed.
+    """
+    engine = engine or sqla_engine.get_engine()
+    adopt_.prepare(engine, revision, _scripts(),
+                   functools.partial(_migrate, engine), adopt=adopt)
+    _migrate(engine, revision)
 
 
 def stamp(revision, engine=None):

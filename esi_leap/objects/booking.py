@@ -6,6 +6,7 @@ import datetime
 
 from oslo_config import cfg
 
+from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
@@ -122,27 +123,46 @@ def check_extension(txn, lease, end):
 
     The added time [current end, end) is checked like a new booking:
     against the offer it was claimed from (and that offer's parent lease),
-    against its parent lease, or against the resource.
+    against its parent lease, or against the resource; top-level leases
+    with the node's cleaning buffer.
     """
     added_start = lease.end_time
     if lease.offer_uuid is not None:
-        offer = txn.offer(lease.offer_uuid)
-        if offer is None or offer.status != statuses.AVAILABLE or \
-                end > offer.end_time or txn.offer_lease_overlaps(
-                    offer.uuid, added_start, end,
-                    statuses.LEASE_BLOCKING, exclude=lease.uuid):
-            raise exception.OfferNoTimeAvailabilities(
-                offer_uuid=lease.offer_uuid,
-                start_time=timeutils.message_format(added_start),
-                end_time=timeutils.message_format(end))
-        if lease.parent_lease_uuid is not None:
-            check_parent_holds(txn, lease.parent_lease_uuid, added_start,
-                               end)
+        _check_offer_extension(txn, lease, added_start, end)
     elif lease.parent_lease_uuid is not None:
         check_parent_window(txn, lease.parent_lease_uuid, added_start, end,
                             exclude=lease.uuid)
     else:
-        check_resource_window(txn, added_start, end, exclude=lease.uuid)
+        check_resource_window(
+            txn, added_start, end, exclude=lease.uuid,
+            buffer=cleaning_buffer.for_class(lease.resource_class))
+
+
+def _check_offer_extension(txn, lease, added_start, end):
+    """check_extension() of a lease claimed from an offer."""
+    offer = txn.offer(lease.offer_uuid)
+    error = exception.OfferNoTimeAvailabilities(
+        offer_uuid=lease.offer_uuid,
+        start_time=timeutils.message_format(added_start),
+        end_time=timeutils.message_format(end))
+    if offer is None or offer.status != statuses.AVAILABLE or \
+            end > offer.end_time:
+        raise error
+    buffer = cleaning_buffer.for_booking(offer.resource_class,
+                                         offer.parent_lease_uuid)
+
+    def meets(with_buffer):
+        return txn.offer_lease_overlaps(
+            offer.uuid, added_start, end, statuses.LEASE_BLOCKING,
+            exclude=lease.uuid, buffer=with_buffer)
+    if meets(buffer):
+        if buffer > cleaning_buffer.NONE and not meets(cleaning_buffer.NONE):
+            raise exception.OfferNoTimeAvailabilities(
+                message='%s %s' % (error.message, buffer_detail(
+                    added_start, None, None, buffer)))
+        raise error
+    if lease.parent_lease_uuid is not None:
+        check_parent_holds(txn, lease.parent_lease_uuid, added_start, end)
 
 
 def clip_children(txn, lease, now, recorder):
@@ -179,32 +199,62 @@ def clip_children(txn, lease, now, recorder):
     txn.flush()
 
 
-def check_resource_window(txn, start, end, exclude=None, context=None):
-    """Inside a transaction: no top-level booking may overlap the window.
+def check_resource_window(txn, start, end, exclude=None, context=None,
+                          buffer=cleaning_buffer.NONE):
+    """Inside a transaction: no top-level booking may meet the window.
 
     Raises ResourceTimeConflict when an offer or lease of the resource in a
-    blocking status overlaps [start, end). With ``context``, the message
-    also names the conflicting booking and its window if that caller may
-    see it.
+    blocking status conflicts with [start, end) given the node's cleaning
+    ``buffer`` (cleaning_buffer.conflicts()). The message says when the
+    buffer is what makes the conflict; with ``context``, it also names the
+    conflicting booking and its window if that caller may see it.
     """
-    if txn.resource_overlaps(start, end, statuses.OFFER_BLOCKING,
-                             statuses.LEASE_BLOCKING, exclude=exclude):
-        error = exception.ResourceTimeConflict(
-            resource_type=txn.resource_type,
-            resource_uuid=txn.resource_uuid)
-        kind, row = txn.resource_conflict(
-            start, end, statuses.OFFER_BLOCKING, statuses.LEASE_BLOCKING,
-            exclude=exclude)
-        if context is not None and row is not None and \
-                _may_see(context, kind, row):
-            # NOTE(esi-leap): the original wording comes first, unchanged:
-            # clients and their tests look for it.
-            error = exception.ResourceTimeConflict(
-                message='%s It overlaps %s %s (%s - %s).' % (
-                    error.message, kind, row.uuid,
-                    timeutils.message_format(row.start_time),
-                    timeutils.message_format(row.end_time)))
+    blocking = (statuses.OFFER_BLOCKING, statuses.LEASE_BLOCKING)
+    if not txn.resource_overlaps(start, end, *blocking, exclude=exclude,
+                                 buffer=buffer):
+        return
+    error = exception.ResourceTimeConflict(resource_type=txn.resource_type,
+                                           resource_uuid=txn.resource_uuid)
+    # NOTE(esi-leap): the original wording comes first, unchanged: clients
+    # and their tests look for it. What follows is read only now, on the
+    # error path.
+    by_buffer = buffer > cleaning_buffer.NONE and not txn.resource_overlaps(
+        start, end, *blocking, exclude=exclude)
+    kind, row = txn.resource_conflict(start, end, *blocking, exclude=exclude,
+                                      buffer=buffer)
+    shown = context is not None and row is not None and \
+        _may_see(context, kind, row)
+    if by_buffer:
+        detail = buffer_detail(start, kind + ' ' + row.uuid if shown else
+                               None, row, buffer)
+    elif shown:
+        detail = 'It overlaps %s %s (%s - %s).' % (
+            kind, row.uuid, timeutils.message_format(row.start_time),
+            timeutils.message_format(row.end_time))
+    else:
         raise error
+    raise exception.ResourceTimeConflict(
+        message='%s %s' % (error.message, detail))
+
+
+def buffer_detail(start, name, row, buffer):
+    """The sentence saying a window [start, ...) meets ``row``'s buffer.
+
+    ``row`` (with start_time and end_time) is the booking met, ``name``
+    how it may be named to the caller (None: not at all, and then neither
+    its times).
+    """
+    seconds = int(buffer.total_seconds())
+    if name is None:
+        return ('It falls within the node\'s %d s cleaning buffer, kept '
+                'free between two bookings.' % seconds)
+    if row.start_time < start:
+        return ('It conflicts with %s ending at %s plus the node\'s %d s '
+                'cleaning buffer.' % (
+                    name, timeutils.message_format(row.end_time), seconds))
+    return ('It ends less than the node\'s %d s cleaning buffer before %s '
+            'starting at %s.' % (seconds, name,
+                                 timeutils.message_format(row.start_time)))
 
 
 def _may_see(context, kind, row):

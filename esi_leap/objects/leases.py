@@ -1,6 +1,7 @@
 """Leases: direct creation, end-time changes, cancelling, finding them."""
 import dataclasses
 
+from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
@@ -110,17 +111,20 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             end = min(end, parent.end_time)
         booking.check_window('a lease', start, end)
     parent_uuid = parent.uuid if parent is not None else None
+    node_class = node.resource_class or None
 
     def book(txn):
         if parent_uuid is not None:
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(txn, start, end, context=context)
+            booking.check_resource_window(
+                txn, start, end, context=context,
+                buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_lease(
             name=name, project_id=project_id, owner_id=context.project_id,
             purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
-            parent_lease_uuid=parent_uuid)
+            parent_lease_uuid=parent_uuid, resource_class=node_class)
         recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
         return row, recorder

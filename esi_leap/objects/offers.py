@@ -3,6 +3,7 @@ import dataclasses
 
 from oslo_utils import uuidutils
 
+from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import projects
@@ -79,16 +80,20 @@ def create(context, resource_type, node, start, end, lessee_id=None,
         end = parent.end_time if parent else timeutils.MAX_DATETIME
     booking.check_window('an offer', start, end)
     parent_uuid = parent.uuid if parent is not None else None
+    node_class = node.resource_class or None
 
     def book(txn):
         if parent_uuid is not None:
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(txn, start, end, context=context)
+            booking.check_resource_window(
+                txn, start, end, context=context,
+                buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_offer(
             name=name, project_id=context.project_id, lessee_id=lessee_id,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
-            properties=properties or {}, parent_lease_uuid=parent_uuid)
+            properties=properties or {}, parent_lease_uuid=parent_uuid,
+            resource_class=node_class)
         recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('offer', row, 'create', 'end')
         return row, recorder
@@ -158,27 +163,29 @@ def _claim_booking(context, ident, view, now, start, end, fields):
         booking.check_lease_length(context, start, end)
 
     def book(txn, offer_uuid, written=None):
-        # NOTE(esi-leap): the offer's status and window and the overlap
-        # check come back in one query, after the resource lock. Without
-        # a start the query uses now: every lease of an offer lies inside
-        # it, so for a later offer start the answers are the same.
-        current, taken, next_start = txn.offer_for_claim(
-            offer_uuid, start or now, end, statuses.LEASE_BLOCKING,
-            exclude=written and written['uuid'])
+        # NOTE(esi-leap): the offer's status and window and its leases
+        # around the claim come back in one query, after the resource
+        # lock. Without a start the query uses now: every lease of an
+        # offer lies inside it, so for a later offer start the answers
+        # are the same.
+        current, near = txn.offer_for_claim(
+            offer_uuid, start or now, end or start or now,
+            statuses.LEASE_BLOCKING, exclude=written and written['uuid'])
         if current.status != statuses.AVAILABLE or \
                 not is_visible(current, view):
             raise exception.OfferNotFound(offer_uuid=ident)
+        buffer = cleaning_buffer.for_booking(current.resource_class,
+                                             current.parent_lease_uuid)
         lease_start = start or max(now, current.start_time)
-        lease_end = end or _claim_end(txn, current, lease_start, next_start)
+        lease_end = end or _claim_end(txn, current, lease_start, near,
+                                      buffer)
         if start is None and end is not None:
             booking.check_window('a lease', lease_start, lease_end)
             booking.check_lease_length(context, lease_start, lease_end)
-        if lease_start < current.start_time or taken or \
-                lease_end > current.end_time:
-            raise exception.OfferNoTimeAvailabilities(
-                offer_uuid=current.uuid,
-                start_time=timeutils.message_format(lease_start),
-                end_time=timeutils.message_format(lease_end))
+        if lease_start < current.start_time or \
+                lease_end > current.end_time or \
+                cleaning_buffer.blocked(lease_start, lease_end, near, buffer):
+            raise _no_time(current, lease_start, lease_end, near, buffer)
         if current.parent_lease_uuid is not None:
             # NOTE(esi-leap): the offer's window was checked against its
             # parent when the offer was made; the parent may have been
@@ -187,7 +194,8 @@ def _claim_booking(context, ident, view, now, start, end, fields):
                                        lease_start, lease_end)
         from_offer = dict(owner_id=current.project_id,
                           offer_uuid=current.uuid,
-                          parent_lease_uuid=current.parent_lease_uuid)
+                          parent_lease_uuid=current.parent_lease_uuid,
+                          resource_class=current.resource_class)
         if written is not None:
             lease = txn.claimed_lease(created_at=now, **from_offer,
                                       **written)
@@ -202,16 +210,48 @@ def _claim_booking(context, ident, view, now, start, end, fields):
     return book
 
 
-def _claim_end(txn, offer, start, next_start):
+def _no_time(offer, start, end, near, buffer):
+    """The OfferNoTimeAvailabilities of a refused claim of ``offer``.
+
+    When only the node's cleaning buffer keeps [start, end) from being
+    free, the message says so, and which neighbour's time it falls in.
+    The times of the offer's leases are no secret from whoever may claim
+    it (its availabilities show them); who holds them is.
+    """
+    error = exception.OfferNoTimeAvailabilities(
+        offer_uuid=offer.uuid, start_time=timeutils.message_format(start),
+        end_time=timeutils.message_format(end))
+    if start < offer.start_time or end > offer.end_time or \
+            not cleaning_buffer.only_by_buffer(start, end, near, buffer):
+        return error
+    low = cleaning_buffer.earlier(start, buffer)
+    if near.before_end is not None and near.before_end > low:
+        met = Window(low, near.before_end)
+    else:
+        met = Window(near.after_start, cleaning_buffer.later(end, buffer))
+    return exception.OfferNoTimeAvailabilities(message='%s %s' % (
+        error.message, booking.buffer_detail(
+            start, 'a lease of the offer', met, buffer)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Window(object):
+    """A booking's window, as buffer_detail() describes it."""
+
+    start_time: object
+    end_time: object
+
+
+def _claim_end(txn, offer, start, near, buffer):
     """Inside a claim: the end of a lease of ``offer`` given no end.
 
-    The earliest of the default lease length, the offer's end,
-    ``next_start`` (the start of the offer's next lease, or None) and the
-    end of the offer's parent lease.
+    The earliest of the default lease length, the offer's end, the start
+    of the offer's next lease (in ``near``, pivoted at ``start``) less the
+    node's cleaning ``buffer``, and the end of the offer's parent lease.
     """
     candidates = [booking.default_lease_end(start), offer.end_time]
-    if next_start is not None:
-        candidates.append(next_start)
+    if near.after_start is not None:
+        candidates.append(cleaning_buffer.earlier(near.after_start, buffer))
     if offer.parent_lease_uuid is not None:
         parent = txn.lease(offer.parent_lease_uuid)
         if parent is not None:
@@ -222,6 +262,10 @@ def _claim_end(txn, offer, start, next_start):
                     start_time=timeutils.message_format(start),
                     end_time=timeutils.message_format(parent.end_time))
     end = min(candidates)
+    if end <= start and near.after_start is not None and \
+            buffer > cleaning_buffer.NONE and \
+            end == cleaning_buffer.earlier(near.after_start, buffer):
+        raise _no_time(offer, start, near.after_start, near, buffer)
     booking.check_window('a lease', start, end)
     return end
 
@@ -249,28 +293,27 @@ def availabilities(offer, taken, now):
     """Return the free [start, end] windows of an available offer.
 
     ``taken`` is the (start, end) windows of the offer's leases in
-    LEASE_BLOCKING (the statuses the booking check uses). Windows are
-    clipped to [max(offer start, now), offer end], overlapping leases are
-    merged and empty gaps dropped.
+    LEASE_BLOCKING (the statuses the booking check uses). Each is widened
+    by the node's cleaning buffer (none for a sub-offer) and the rest of
+    [max(offer start, now), offer end] is returned: the windows a claim
+    may have, by cleaning_buffer.free_windows(), the definition of
+    "free" the claim's own check follows.
     """
     if offer.status != statuses.AVAILABLE:
         return []
-    cursor = max(offer.start_time, now)
-    end = offer.end_time
-    gaps = []
-    if len(taken) > 1:
-        taken = sorted(taken)
-    for lease_start, lease_end in taken:
-        if lease_start >= end:
-            break
-        if lease_end <= cursor:
-            continue
-        if lease_start > cursor:
-            gaps.append((cursor, lease_start))
-        cursor = max(cursor, lease_end)
-    if cursor < end:
-        gaps.append((cursor, end))
-    return gaps
+    buffer = cleaning_buffer.for_booking(offer.resource_class,
+                                         offer.parent_lease_uuid)
+    return cleaning_buffer.free_windows(max(offer.start_time, now),
+                                        offer.end_time, taken, buffer)
+
+
+def _windows_after(now):
+    """Leases ending before this cannot take time from ``now`` on.
+
+    NOTE(esi-leap): a lease that ended less than a cleaning buffer ago
+    still keeps its node for the rest of the buffer.
+    """
+    return cleaning_buffer.earlier(now, cleaning_buffer.widest())
 
 
 def list_page(filters, resource_class=None, now=None):
@@ -290,7 +333,7 @@ def list_page(filters, resource_class=None, now=None):
         filters = dataclasses.replace(filters, resources=kept)
     now = now or timeutils.utcnow()
     found, taken = db_api.offer_list_with_windows(
-        filters, statuses.LEASE_BLOCKING, now)
+        filters, statuses.LEASE_BLOCKING, _windows_after(now))
     found, marker = listing.cut(found, filters.page, lambda o: o.uuid)
     result = _described(found, taken, now, nodes)
     result.next_marker = marker
@@ -305,8 +348,9 @@ def describe(rows, now=None, nodes=None):
     """
     now = now or timeutils.utcnow()
     available = [o.uuid for o in rows if o.status == statuses.AVAILABLE]
-    taken = db_api.lease_windows_by_offer(available, statuses.LEASE_BLOCKING,
-                                          now) if available else {}
+    taken = db_api.lease_windows_by_offer(
+        available, statuses.LEASE_BLOCKING,
+        _windows_after(now)) if available else {}
     return _described(rows, taken, now, nodes)
 
 

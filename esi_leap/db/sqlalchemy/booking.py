@@ -16,6 +16,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
@@ -60,15 +61,17 @@ class ResourceTransaction(object):
         return lease
 
     def resource_overlaps(self, start, end, offer_statuses, lease_statuses,
-                          exclude=None):
-        """Whether a top-level offer or lease overlaps the window.
+                          exclude=None, buffer=cleaning_buffer.NONE):
+        """Whether a top-level offer or lease conflicts with the window.
 
         Offers in ``offer_statuses`` and leases in ``lease_statuses``
-        count; ``exclude`` is a uuid left out. One query for both.
+        count; ``exclude`` is a uuid left out; ``buffer`` is the node's
+        cleaning buffer (cleaning_buffer.conflicts()). One query for both.
         """
+        low, high = cleaning_buffer.widened(start, end, buffer)
         params = {'resource_type': self.resource_type,
                   'resource_uuid': self.resource_uuid,
-                  'start': start, 'end': end,
+                  'start': low, 'end': high,
                   'offer_statuses': list(offer_statuses),
                   'lease_statuses': list(lease_statuses)}
         if exclude is not None:
@@ -77,12 +80,13 @@ class ResourceTransaction(object):
             _OVERLAP_CHECKS[exclude is not None], params).scalar())
 
     def resource_conflict(self, start, end, offer_statuses, lease_statuses,
-                          exclude=None):
-        """The first top-level offer or lease overlapping the window.
+                          exclude=None, buffer=cleaning_buffer.NONE):
+        """The first top-level offer or lease conflicting with the window.
 
-        Returns ('offer' or 'lease', row), or (None, None). Only read to
-        describe a conflict already found.
+        As resource_overlaps(); returns ('offer' or 'lease', row), or
+        (None, None). Only read to describe a conflict already found.
         """
+        start, end = cleaning_buffer.widened(start, end, buffer)
         for kind, model, wanted in (('lease', models.Lease, lease_statuses),
                                     ('offer', models.Offer, offer_statuses)):
             query = sa.select(model).where(
@@ -100,8 +104,12 @@ class ResourceTransaction(object):
         return None, None
 
     def offer_lease_overlaps(self, offer_uuid, start, end, statuses,
-                             exclude=None):
-        """Whether a lease of the offer in ``statuses`` overlaps."""
+                             exclude=None, buffer=cleaning_buffer.NONE):
+        """Whether a lease of the offer in ``statuses`` conflicts.
+
+        ``buffer`` is the node's cleaning buffer, as in resource_overlaps().
+        """
+        start, end = cleaning_buffer.widened(start, end, buffer)
         lease = models.Lease
         query = sa.select(lease.id).where(
             lease.offer_uuid == offer_uuid,
@@ -172,32 +180,34 @@ class ResourceTransaction(object):
             lease.resource_uuid == self.resource_uuid,
             lease.status.in_(statuses)).order_by(lease.start_time)))
 
-    def offer_for_claim(self, offer_uuid, start, end, statuses,
+    def offer_for_claim(self, offer_uuid, start, pivot, statuses,
                         exclude=None):
         """Re-read an offer with all a claim of it must check; one query.
 
-        Returns (offer, taken, next_start), or None if there is no such
-        offer; the offer is a read-only reads.OfferRow. With ``end``,
-        ``taken`` says whether a lease of the offer in ``statuses``
-        overlaps [start, end) and ``next_start`` is None. Without,
-        ``next_start`` is the earliest start at or after ``start`` of such
-        a lease, and ``taken`` whether one covers ``start`` (a claim
-        ending at ``next_start`` meets no other). ``exclude`` (only with
-        ``end``) is the uuid of a lease left out: the claim's own, written
-        before the lock.
+        Returns (offer, neighbours), or None if there is no such offer;
+        the offer is a read-only reads.OfferRow, ``neighbours`` a
+        cleaning_buffer.Neighbours of the offer's leases in ``statuses``
+        around ``pivot`` (the claim's end, or its start when the end is
+        to be decided; ``start`` is the claim's start). With them
+        cleaning_buffer.blocked() decides, for the buffer of the offer's
+        node (its resource_class), whether the claim meets a lease: the
+        query need not know the buffer. ``exclude`` is the uuid of a
+        lease left out: the claim's own, written before the lock.
         """
-        params = {'offer_uuid': offer_uuid, 'start': start,
+        # NOTE(esi-leap): leases ending before the claim's start minus the
+        # widest buffer cannot meet it, whatever the node's buffer: the
+        # index range of the query stops there.
+        params = {'offer_uuid': offer_uuid, 'pivot': pivot,
+                  'floor': cleaning_buffer.earlier(
+                      start, cleaning_buffer.widest()),
                   'statuses': list(statuses)}
-        if end is not None:
-            params['end'] = end
         if exclude is not None:
             params['exclude'] = exclude
         # NOTE(esi-leap): a Core row, not an ORM object: this runs under
         # the node's lock, where the ORM's loading of one row cost more
         # than the query. Nothing here changes the offer.
         row = self.session.connection().execute(
-            _CLAIM_CHECKS[end is not None, exclude is not None],
-            params).first()
+            _CLAIM_CHECKS[exclude is not None], params).first()
         if row is None:
             return None
         offer = reads.OfferRow._make(row[:_OFFER_WIDTH])
@@ -205,7 +215,8 @@ class ResourceTransaction(object):
             # An offer_transaction() learns its resource here.
             self.resource_type = offer.resource_type
             self.resource_uuid = offer.resource_uuid
-        return offer, bool(row[_OFFER_WIDTH]), row[_OFFER_WIDTH + 1]
+        return offer, cleaning_buffer.Neighbours(
+            before_end=row[_OFFER_WIDTH], after_start=row[_OFFER_WIDTH + 1])
 
     def add(self, row):
         """Insert a new Offer or Lease row (one INSERT); returns it.
@@ -407,40 +418,42 @@ def _build_overlap_check(with_exclude):
     return sa.select(sa.or_(*queries))
 
 
-def _build_claim_check(with_end, with_exclude=False):
+def _build_claim_check(with_exclude=False):
     """The query of offer_for_claim(), with bound parameters.
 
-    Parameters: offer_uuid, start, statuses (a list), ``with_end`` end and
-    ``with_exclude`` exclude (a lease uuid left out).
+    Parameters: offer_uuid, pivot, floor, statuses (a list) and,
+    ``with_exclude``, exclude (a lease uuid left out). It reads the
+    offer's columns, the latest end (if after floor) of its leases
+    starting before the pivot and the earliest start of those starting at
+    or after it.
     """
     lease = models.Lease
-    start = sa.bindparam('start', type_=lease.start_time.type)
+    pivot = sa.bindparam('pivot', type_=lease.start_time.type)
+    floor = sa.bindparam('floor', type_=lease.end_time.type)
     mine = sa.and_(lease.offer_uuid == sa.bindparam('offer_uuid'),
                    lease.status.in_(sa.bindparam('statuses',
                                                  expanding=True)))
     if with_exclude:
         mine = sa.and_(mine, lease.uuid != sa.bindparam('exclude'))
-    if with_end:
-        end = sa.bindparam('end', type_=lease.end_time.type)
-        taken = sa.exists().where(mine, sql.overlaps(lease, start, end))
-        next_start = sa.null()
-    else:
-        taken = sa.exists().where(mine, lease.start_time < start,
-                                  lease.end_time > start)
-        next_start = sa.select(sa.func.min(lease.start_time)).where(
-            mine, lease.start_time >= start).scalar_subquery()
+    before_end = sa.select(sa.func.max(lease.end_time)).where(
+        mine, lease.end_time > floor,
+        lease.start_time < pivot).scalar_subquery()
+    # NOTE(esi-leap): "end_time > pivot" follows from the start; said, it
+    # bounds the index range read.
+    after_start = sa.select(sa.func.min(lease.start_time)).where(
+        mine, lease.end_time > pivot,
+        lease.start_time >= pivot).scalar_subquery()
     offers = models.Offer.__table__
-    return sa.select(*reads.OFFER_COLUMNS, taken.label('taken'),
-                     next_start.label('next_start')).where(
+    return sa.select(*reads.OFFER_COLUMNS, before_end.label('before_end'),
+                     after_start.label('after_start')).where(
         offers.c.uuid == sa.bindparam('offer_uuid'))
 
 
 # NOTE(esi-leap): built once: these run under the node's lock, and
 # building a query each time cost more than running it.
 _OFFER_WIDTH = len(reads.OFFER_COLUMNS)
-_CLAIM_CHECKS = {(True, False): _build_claim_check(True),
-                 (False, False): _build_claim_check(False),
-                 (True, True): _build_claim_check(True, True)}
+_CLAIM_CHECKS = {False: _build_claim_check(False),
+                 True: _build_claim_check(True)}
 _OVERLAP_CHECKS = {True: _build_overlap_check(True),
                    False: _build_overlap_check(False)}
 _BY_UUID = {
@@ -464,6 +477,7 @@ def _build_claim_insert():
                'resource_type': offer.resource_type,
                'resource_uuid': offer.resource_uuid,
                'parent_lease_uuid': offer.parent_lease_uuid,
+               'resource_class': offer.resource_class,
                'attempts': sa.literal(0, sa.Integer),
                'created_at': sa.bindparam(
                    'now', type_=leases.c.created_at.type)}

@@ -53,6 +53,9 @@ class Offer(Base):
     status = sa.Column(sa.String(15), nullable=False)
     properties = sa.Column(types.JSONDict, nullable=True)
     parent_lease_uuid = sa.Column(sa.String(36), nullable=True)
+    # The node's class when the offer was made: it picks the cleaning
+    # buffer (migration 0006; NULL on older rows).
+    resource_class = sa.Column(sa.String(255), nullable=True)
 
 
 class Lease(Base):
@@ -95,6 +98,9 @@ class Lease(Base):
     attempts = sa.Column(sa.Integer, nullable=False, default=0)
     next_attempt_at = sa.Column(types.UTCDateTime, nullable=True)
     status_reason = sa.Column(sa.Text, nullable=True)
+    # The node's class when the lease was made (copied from the offer of a
+    # claim): it picks the cleaning buffer (migration 0006).
+    resource_class = sa.Column(sa.String(255), nullable=True)
 
 
 class Event(Base):

@@ -8,6 +8,7 @@ import collections
 import sqlalchemy as sa
 
 from esi_leap.common import statuses
+from esi_leap.db.sqlalchemy import buffered
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
@@ -191,7 +192,8 @@ def _offer_query(filters, columns=OFFER_COLUMNS):
         taken = sa.select(lease.id).where(
             lease.offer_uuid == offer.uuid,
             lease.status.in_(statements.among('blocking_lease_statuses')),
-            sql.overlaps(lease, a_start, a_end))
+            sql.overlaps(lease, buffered.widened_end('low', a_start),
+                         buffered.widened_end('high', a_end)))
         query = query.where(offer.start_time <= a_start,
                             offer.end_time >= a_end,
                             ~sa.exists(taken))
@@ -225,7 +227,7 @@ def _run(session, variant, filters, build, paged_by=None):
     statement is cut to the filters' page first, its marker looked up in
     the same list. Returns the driver's result.
     """
-    key = (variant, statements.shape(filters))
+    key = buffered.key(variant, filters)
     connection = session.connection()
     bound = _bound(connection, key, filters, build, paged_by)
     if paged_by is not None:
@@ -243,6 +245,7 @@ def _bound(connection, key, filters, build, paged_by):
     through a statement kept under ``key``; raises MarkerNotFound.
     """
     bound = statements.values(filters)
+    bound.update(buffered.values(filters))
     page = filters.page
     if paged_by is not None and page is not None and page.marker is not None:
         model, marker_column = paged_by
@@ -296,20 +299,22 @@ def _rows(result, row_type):
     return [make(row) for row in result]
 
 
-def offer_list_with_windows(filters, blocking, now):
+def offer_list_with_windows(filters, blocking, ending_after):
     """The offers matching an OfferFilters and their lease windows.
 
     Returns (offers, {offer uuid: [(start, end)]}): the page of offers,
     oldest first, as read-only rows (attribute access, as the model's),
     and for its available offers the windows of their leases in
-    ``blocking`` that end after ``now``; one statement joins the two.
+    ``blocking`` that end after ``ending_after``; one statement joins the
+    two.
     """
-    key = ('offers with windows', statements.shape(filters))
+    key = buffered.key('offers with windows', filters)
     with engine.reader() as session:
         connection = session.connection()
         bound = _bound(connection, key, filters, _offer_query,
                        (models.Offer, models.Offer.uuid))
-        bound.update(windows_blocking=list(blocking), windows_after=now)
+        bound.update(windows_blocking=list(blocking),
+                     windows_after=ending_after)
         statement = statements.built(key, lambda: _offers_with_windows(
             filters))
         return _offers_and_windows(connection.execute(statement, bound))

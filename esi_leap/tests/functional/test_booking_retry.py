@@ -104,7 +104,7 @@ def test_offer_booking_locks_the_offers_node_and_is_rerun(database):
 
     def body(txn):
         calls.append(txn)
-        offer, taken, _next = txn.offer_for_claim(
+        offer, near = txn.offer_for_claim(
             offer_uuid, T0, T0 + datetime.timedelta(hours=1), ('created',))
         # The transaction learnt its resource from the offer, read as a
         # plain row (nothing in a claim changes the offer).
@@ -114,8 +114,8 @@ def test_offer_booking_locks_the_offers_node_and_is_rerun(database):
         txn.add(_lease())
         if len(calls) <= 1:
             raise db_exc.DBDeadlock()
-        return taken
-    assert db_api.run_offer_booking(offer_uuid, body) is False
+        return near.before_end, near.after_start
+    assert db_api.run_offer_booking(offer_uuid, body) == (None, None)
     assert len(calls) == 2
     assert _leases() == 1
     first = _generation()

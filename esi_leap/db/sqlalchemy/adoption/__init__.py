@@ -1,0 +1,1 @@
+"""Adoption of databases written by other services (see esi_leap_1_0)."""
