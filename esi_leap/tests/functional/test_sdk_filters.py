@@ -142,3 +142,15 @@ def test_a_filter_shape_is_built_once_whatever_the_values(booked, owner,
     for name in ('n1', 'n2', 'n3'):
         owner.get('/v1/offers', name=name)
     assert len(builds) == first_round, builds
+
+
+def test_node_filter_by_a_shared_offer_name_is_409(booked, owner):
+    for start, end in (('2032-01-01', '2032-02-01'),
+                       ('2033-01-01', '2033-02-01')):
+        owner.post('/v1/offers', {'resource_uuid': 'node-a', 'name': 'dup',
+                                  'start_time': start, 'end_time': end})
+    response = owner.request('get', '/v1/nodes', status=409,
+                             params={'offer_uuid': 'dup'})
+    assert 'dup' in fault(response)
+    # By name the offer list shows both.
+    assert len(owner.get('/v1/offers', name='dup').json['offers']) == 2
