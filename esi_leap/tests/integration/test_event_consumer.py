@@ -13,6 +13,7 @@ import time
 import uuid
 
 import jsonschema
+import pika
 import pytest
 import requests
 
@@ -89,6 +90,18 @@ def _stop(process):
     return output.decode(errors='replace')
 
 
+def _delete_queues(*queues):
+    """Delete this test's queues from RabbitMQ (by their unique names)."""
+    connection = pika.BlockingConnection(pika.ConnectionParameters(
+        '127.0.0.1', 5672, '/', pika.PlainCredentials('guest', 'guest')))
+    try:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def deployment(tmp_path):
     """esi-leap-all notifying over RabbitMQ, and the consumer's queue."""
@@ -113,6 +126,7 @@ def deployment(tmp_path):
     finally:
         server.stop()
         _stop(listener)
+        _delete_queues(topic + '.info', topic + '.error')
 
 
 def test_listener_runs_scripts_with_node_fields(deployment):
