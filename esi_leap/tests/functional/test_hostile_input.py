@@ -440,3 +440,26 @@ def test_project_ids_longer_than_their_column(app, admin, offer, method,
                            headers=admin.headers, expect_errors=True)
     text = assert_client_fault(response)
     assert text.endswith('%s is longer than 255 characters.' % field), text
+
+
+@pytest.mark.parametrize('header,value', [
+    ('X-Project-Id', 'p\x1b[2Jq'), ('X-Project-Id', 'p\u202eq'),
+    ('X-Project-Id', 'p\x85q'), ('X-Project-Id', 'p' * 256),
+    ('X-User-Id', 'u\x07'), ('X-User-Id', 'u\u2066')])
+def test_noauth_identity_headers_that_could_forge_log_lines(app, header,
+                                                            value):
+    headers = {'X-Project-Id': 'owner-project', 'X-Roles': 'esi_leap_owner',
+               header: value.encode('utf-8').decode('latin-1')}
+    response = app.get('/v1/offers', headers=headers, expect_errors=True)
+    assert assert_client_fault(response) == (
+        'Invalid %s header: at most 255 characters, no control '
+        'characters.' % header)
+
+
+def test_noauth_identity_headers_in_utf8_are_fine(app):
+    # 'ł' is C5 82 in UTF-8: read as latin-1, its second byte would look
+    # like a C1 control.
+    response = app.get('/v1/offers', headers={
+        'X-Project-Id': 'projekt-ł'.encode('utf-8').decode('latin-1'),
+        'X-Roles': 'esi_leap_owner'})
+    assert response.status_int == 200
