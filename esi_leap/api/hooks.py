@@ -19,12 +19,13 @@ def _check_identity_headers(headers):
     """Refuse (400) noauth identity headers that could forge log lines.
 
     NOTE(esi-leap): every log line carries the caller's project and user;
-    with noauth they are whatever the client sent.
+    with noauth they are whatever the client sent. A blank value means
+    none and is left to RequestContext.
     """
     for name in ('X-Project-Id', 'X-User-Id'):
         value = headers.get(name)
-        if value is None:
-            continue
+        if value is None or not value.strip():
+            continue  # no project (or user): see RequestContext
         try:
             # WSGI hands headers over as latin-1: read them as UTF-8.
             value = value.encode('latin-1').decode('utf-8')
