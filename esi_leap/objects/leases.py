@@ -26,9 +26,11 @@ def is_party(context, lease):
         lease.owner_id, lease.project_id)
 
 
-def list_page(filters, resource_class=None):
+def list_page(filters, resource_class=None, seen=None):
     """Return the Listing of the leases matching a LeaseFilters.
 
+    ``seen`` (a sight.Sight; None: everything) decides which parent
+    leases the Listing hides (Listing.hidden).
     With ``resource_class``, only leases of nodes of that class, decided
     before the page is cut (see offers.list_page()). One query (two with a
     resource class), one backend call per resource type and one name
@@ -41,22 +43,23 @@ def list_page(filters, resource_class=None):
         filters = dataclasses.replace(filters, resources=kept)
     found, marker = listing.cut(db_api.lease_list(filters), filters.page,
                                 lambda lease: lease.uuid)
-    result = describe(found, nodes)
+    result = describe(found, nodes, seen)
     result.next_marker = marker
     return result
 
 
-def describe(rows, nodes=None):
+def describe(rows, nodes=None, seen=None):
     """Return the Listing of the given lease rows (no paging).
 
     ``nodes`` (as in listing.Listing) are used instead of asking the
-    backend.
+    backend; ``seen`` as in list_page().
     """
     if nodes is None:
         nodes = listing.node_facts(listing.resources_of(rows))
     ids = [lease.project_id for lease in rows] + \
         [lease.owner_id for lease in rows]
-    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids))
+    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids),
+                           hidden=listing.hidden_parents(rows, seen))
 
 
 def find(ident, statuses_=None, party=None):

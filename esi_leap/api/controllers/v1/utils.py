@@ -7,6 +7,7 @@ from oslo_config import cfg
 
 from esi_leap.common import exception
 from esi_leap.common import projects
+from esi_leap.common import safetext
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.objects import filters
@@ -98,13 +99,20 @@ def resource_node(resource_type, ident):
 def resolve_project(ident, field):
     """Return the project id ``ident`` (an id or a name) means.
 
-    None stays None; an empty or blank value is a 400 naming ``field``.
+    None stays None; an empty or blank value, one longer than 255
+    characters, or one with a control character, a bidi control or a line
+    separator is a 400 naming ``field``.
     """
     if ident is None:
         return None
     if not ident.strip():
         raise exception.BlankProject(field=field)
     text(ident, field)
+    unsafe = safetext.first_unsafe(ident)
+    if unsafe is not None:
+        raise exception.InvalidField(
+            field=field, reason='a project id or name cannot contain the '
+            'control character %s' % ascii(unsafe))
     return projects.get_directory().resolve(ident)
 
 
