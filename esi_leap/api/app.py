@@ -2,10 +2,12 @@
 import gc
 
 from oslo_config import cfg
+from oslo_middleware import http_proxy_to_wsgi
 import pecan
 
 from esi_leap.api import argspecs
 from esi_leap.api import guard
+from esi_leap.api import head
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
@@ -44,6 +46,10 @@ def setup_app():
     """Return the WSGI application, middleware included.
 
     Middleware, outermost first:
+    0. oslo.middleware's HTTPProxyToWSGI: the scheme, host and client
+       address a proxy forwards, only when [oslo_middleware]
+       enable_proxy_headers_parsing is true; then HeadAsGet: HEAD is
+       answered wherever GET is.
     1. AnonymousRoot: ``/`` (the version document) and ``/healthcheck``
        (oslo.middleware's health check, when enabled; it keeps its own
        plain-text, HTML or JSON answers) skip authentication.
@@ -62,7 +68,8 @@ def setup_app():
         authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
         _anonymous_paths(authenticated))
     _freeze_heap()
-    return root
+    return http_proxy_to_wsgi.HTTPProxyToWSGI(head.HeadAsGet(root),
+                                              conf=CONF)
 
 
 def _freeze_heap():
