@@ -7,11 +7,11 @@ import pecan
 
 from esi_leap.api import argspecs
 from esi_leap.api import guard
-from esi_leap.api import head
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
 from esi_leap.api import renderers
+from esi_leap.api import request_line
 from esi_leap.common import policy
 
 CONF = cfg.CONF
@@ -48,8 +48,9 @@ def setup_app():
     Middleware, outermost first:
     0. oslo.middleware's HTTPProxyToWSGI: the scheme, host and client
        address a proxy forwards, only when [oslo_middleware]
-       enable_proxy_headers_parsing is true; then HeadAsGet: HEAD is
-       answered wherever GET is.
+       enable_proxy_headers_parsing is true; then Utf8Path: a path that
+       is not UTF-8 is answered 400; then HeadAsGet: HEAD is answered
+       wherever GET is.
     1. AnonymousRoot: ``/`` (the version document) and ``/healthcheck``
        (oslo.middleware's health check, when enabled; it keeps its own
        plain-text, HTML or JSON answers) skip authentication.
@@ -68,8 +69,8 @@ def setup_app():
         authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
         _anonymous_paths(authenticated))
     _freeze_heap()
-    return http_proxy_to_wsgi.HTTPProxyToWSGI(head.HeadAsGet(root),
-                                              conf=CONF)
+    return http_proxy_to_wsgi.HTTPProxyToWSGI(
+        request_line.Utf8Path(request_line.HeadAsGet(root)), conf=CONF)
 
 
 def _freeze_heap():

@@ -40,6 +40,9 @@ MAX_HEAD = 65536
 _SWEEP_INTERVAL = 1
 # Seconds the I/O loop waits for events at most in one round.
 _LOOP_WAIT = 0.5
+# Seconds a refused client's further bytes are read and dropped before
+# its connection is closed (see _Channel.handle_close).
+_LINGER = 2.0
 # File descriptors kept free of client connections (log files, database
 # connections, the listening socket...).
 _SPARE_FDS = 128
@@ -91,6 +94,7 @@ class _FaultTask(waitress_task.ErrorTask):
                            else 'Server', 'faultstring': text,
                            'debuginfo': None}).encode('ascii')
         self.status = '%d %s' % (error.code, error.reason)
+        self.channel.refused = True
         self.response_headers.append(('Content-Type', 'application/json'))
         self.set_close_on_finish()
         self.content_length = len(body)
@@ -122,11 +126,22 @@ class _Parser(waitress_parser.HTTPRequestParser):
 
 
 class _Channel(waitress_channel.HTTPChannel):
-    """A client connection that knows when its current request began."""
+    """A client connection that knows when its current request began.
+
+    A refused client's connection is closed the way HTTP servers close
+    gracefully, without ever waiting for the client: once the fault is
+    sent, the sending side is shut and whatever the client still sends is
+    read and dropped by the I/O loop, for at most _LINGER seconds. Closed
+    at once, the connection would be reset while the client is still
+    sending, and the reset would throw away the fault before the client
+    read it.
+    """
 
     error_task_class = _FaultTask
     parser_class = _Parser
     request_began = None
+    refused = False
+    lingering_until = None
 
     def received(self, data):
         if self.request is None and data:
@@ -135,6 +150,10 @@ class _Channel(waitress_channel.HTTPChannel):
 
     def time_out(self, request_timeout):
         """Refuse the request being received if it began too long ago."""
+        if self.lingering_until is not None:
+            if time.monotonic() > self.lingering_until:
+                self._close_now()
+            return
         with self.requests_lock:
             partial = self.request
             if partial is None or self.requests or self.will_close or \
@@ -147,6 +166,39 @@ class _Channel(waitress_channel.HTTPChannel):
             self.request = None
             self.requests.append(partial)
             self.server.add_task(self)
+
+    def handle_close(self):
+        if not self.refused or self.lingering_until is not None or \
+                self.total_outbufs_len:
+            return self._close_now()
+        try:
+            self.socket.shutdown(socket.SHUT_WR)
+        except OSError:
+            return self._close_now()
+        self.will_close = False
+        self.lingering_until = time.monotonic() + _LINGER
+
+    def _close_now(self):
+        if self.socket is not None and self._fileno is not None:
+            super().handle_close()
+
+    def readable(self):
+        if self.lingering_until is not None:
+            return True
+        return super().readable()
+
+    def writable(self):
+        if self.lingering_until is not None:
+            return False
+        return super().writable()
+
+    def handle_read(self):
+        if self.lingering_until is None:
+            return super().handle_read()
+        try:
+            self.recv(self.adj.recv_bytes)  # closes on EOF
+        except OSError:
+            self._close_now()
 
 
 class Server(waitress_server.TcpWSGIServer):
