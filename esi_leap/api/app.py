@@ -65,12 +65,14 @@ def setup_app():
     app = _pecan_app()
     authenticated = middleware.JsonErrors(
         guard.RequestGuard(_authenticate(app)))
+    anonymous = _anonymous_paths(authenticated)
     root = middleware.AnonymousRoot(
         authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
-        _anonymous_paths(authenticated))
+        anonymous)
     _freeze_heap()
     return http_proxy_to_wsgi.HTTPProxyToWSGI(
-        request_line.Utf8Path(request_line.HeadAsGet(root)), conf=CONF)
+        request_line.Utf8Path(request_line.HeadAsGet(root, anonymous)),
+        conf=CONF)
 
 
 def _freeze_heap():

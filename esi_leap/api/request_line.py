@@ -12,14 +12,18 @@ class HeadAsGet(object):
     NOTE(esi-leap): pecan's REST controllers route HEAD nowhere (405);
     RFC 9110 asks a server to answer HEAD as it would GET. The answer
     keeps GET's status and headers (Content-Length included); the body is
-    dropped here as well as by the server.
+    dropped here as well as by the server. Paths in ``own_head`` (served
+    by applications that answer HEAD themselves, like oslo.middleware's
+    health check) are left alone.
     """
 
-    def __init__(self, app):
+    def __init__(self, app, own_head=()):
         self.app = app
+        self.own_head = frozenset(own_head)
 
     def __call__(self, environ, start_response):
-        if environ.get('REQUEST_METHOD') != 'HEAD':
+        if environ.get('REQUEST_METHOD') != 'HEAD' or \
+                environ.get('PATH_INFO') in self.own_head:
             return self.app(environ, start_response)
         environ['REQUEST_METHOD'] = 'GET'
         try:
