@@ -17,9 +17,9 @@ from esi_leap.common import wsgi_server
 LOG = log.getLogger(__name__)
 
 _BACKLOG = 1024
-# A worker that dies this soon after it started failed to start: the
-# whole server stops instead of starting it again and again.
-_STARTUP_GRACE = 5.0
+# Exit status of a worker that could not build its application or
+# server: the whole server stops instead of starting it again and again.
+_FAILED_TO_START = 3
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -67,19 +67,25 @@ class _StopFlag(object):
         return self.set
 
 
-def run_worker(app_factory, sock, settings):
-    """Serve on ``sock`` until SIGTERM or SIGINT, then drain and return.
+def start_worker(app_factory, sock, settings):
+    """Build the application and its server; run ``on_start``.
 
-    Requests in progress when the signal comes are finished (within
-    ``settings.graceful_timeout`` seconds); then ``on_start``'s stop
-    function, if any, runs.
+    Returns (server, the stop function ``on_start`` returned or None).
     """
-    stopping = _StopFlag().install()
     app = wsgi_server.wrap(app_factory())
     server = wsgi_server.make_server(
         app, sock, settings.threads, settings.request_timeout,
         settings.body_limit, settings.max_connections)
     on_stop = settings.on_start() if settings.on_start else None
+    return server, on_stop
+
+
+def serve_until_stopped(server, on_stop, settings, stopping):
+    """Serve until ``stopping()`` (SIGTERM or SIGINT), then drain.
+
+    Requests in progress when the signal comes are finished (within
+    ``settings.graceful_timeout`` seconds); then ``on_stop``, if any, runs.
+    """
     try:
         server.serve_until(stopping)
         LOG.info('Stopping: finishing the requests in progress')
@@ -87,6 +93,13 @@ def run_worker(app_factory, sock, settings):
     finally:
         if on_stop is not None:
             on_stop()
+
+
+def run_worker(app_factory, sock, settings):
+    """Start a worker in this process and serve until told to stop."""
+    stopping = _StopFlag().install()
+    server, on_stop = start_worker(app_factory, sock, settings)
+    serve_until_stopped(server, on_stop, settings, stopping)
 
 
 class _Workers(object):
@@ -102,15 +115,24 @@ class _Workers(object):
     def spawn(self):
         pid = os.fork()
         if pid == 0:
-            code = 0
-            try:
-                run_worker(self.app_factory, self.sock, self.settings)
-            except BaseException:
-                LOG.exception('API worker %d failed', os.getpid())
-                code = 1
-            finally:
-                os._exit(code)
+            os._exit(self._worker())
         self.started[pid] = time.monotonic()
+
+    def _worker(self):
+        """Run one worker (in the child); return its exit status."""
+        stopping = _StopFlag().install()
+        try:
+            server, on_stop = start_worker(self.app_factory, self.sock,
+                                           self.settings)
+        except BaseException:
+            LOG.exception('API worker %d failed to start', os.getpid())
+            return _FAILED_TO_START
+        try:
+            serve_until_stopped(server, on_stop, self.settings, stopping)
+        except BaseException:
+            LOG.exception('API worker %d failed', os.getpid())
+            return 1
+        return 0
 
     def reap(self):
         """Forget exited workers; return whether one failed to start."""
@@ -119,13 +141,11 @@ class _Workers(object):
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
-            began = self.started.pop(pid, None)
-            if began is None:
-                continue
-            if status == 0:
-                continue  # it was told to stop
+            if self.started.pop(pid, None) is None or status == 0:
+                continue  # not a worker, or one told to stop
             LOG.warning('API worker %d exited (status %d)', pid, status)
-            failed = failed or time.monotonic() - began < _STARTUP_GRACE
+            failed = failed or (os.WIFEXITED(status) and
+                                os.WEXITSTATUS(status) == _FAILED_TO_START)
         return failed
 
     def stop(self, timeout):
