@@ -28,7 +28,7 @@ from esi_leap.common import access_log
 
 LOG = log.getLogger(__name__)
 
-# Longest request target (gunicorn's and Apache's default).
+# Longest request target (gunicorn's default, which esi-leap had).
 MAX_URI = 4094
 # Most header fields, and the longest one, in a request.
 MAX_HEADER_FIELDS = 100
