@@ -400,6 +400,25 @@ def report(name, attacks, malformed, perf, stop_seconds):
     sys.stdout.flush()
 
 
+def perf_only(args, workdir, config, port, gport, seeded, slots):
+    """Load figures only; the candidates take turns, round by round."""
+    url = 'http://127.0.0.1:%d' % port
+    for turn in range(args.perf_rounds):
+        for candidate in candidates(args, workdir, config, port, gport):
+            candidate.start()
+            load = os.getloadavg()[0]
+            try:
+                perf = perf_rows(url, seeded, slots)
+            finally:
+                candidate.stop()
+            print('\n== round %d, %s (1-min load %.1f)' % (
+                turn + 1, candidate.name, load))
+            for row_name, rate, p50, failures in perf:
+                print('%-34s %8.1f %8s %5d' % (row_name, rate,
+                                               _fmt(p50, '%.1f'), failures))
+            sys.stdout.flush()
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--candidates', type=lambda t: t.split(','),
@@ -413,6 +432,10 @@ def parse_args(argv=None):
     parser.add_argument('--k', type=int, default=50)
     parser.add_argument('--newcomer-timeout', type=float, default=5.0)
     parser.add_argument('--backend', default='mysql')
+    parser.add_argument('--perf-rounds', type=int, default=0,
+                        help='only measure load, this many rounds, the '
+                             'candidates taking turns within each round '
+                             '(an A/B on a machine whose load varies)')
     return parser.parse_args(argv)
 
 
@@ -437,6 +460,9 @@ def main(argv=None):
               args.backend, len(seeded.offers), WORKERS, THREADS, args.k,
               args.newcomer_timeout, os.getloadavg()))
     try:
+        if args.perf_rounds:
+            return perf_only(args, workdir, config, port, gport, seeded,
+                             slots)
         for candidate in candidates(args, workdir, config, port, gport):
             candidate.start()
             try:
