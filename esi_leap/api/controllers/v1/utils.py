@@ -5,6 +5,7 @@ import urllib.parse
 
 from oslo_config import cfg
 
+from esi_leap.api import links
 from esi_leap.common import exception
 from esi_leap.common import projects
 from esi_leap.common import safetext
@@ -242,7 +243,8 @@ def next_link(request, marker):
     """Ironic's ``next`` link: this request's URL, from ``marker`` on."""
     params = [(k, v) for k, v in request.GET.items() if k != 'marker']
     params.append(('marker', str(marker)))
-    return '%s?%s' % (request.path_url, urllib.parse.urlencode(params))
+    return '%s?%s' % (links.path_url(request),
+                      urllib.parse.urlencode(params))
 
 
 def paged_body(key, views, request, marker):
