@@ -2,6 +2,7 @@
 import gc
 
 from oslo_config import cfg
+from oslo_middleware import http_proxy_to_wsgi
 import pecan
 
 from esi_leap.api import argspecs
@@ -10,6 +11,7 @@ from esi_leap.api import healthcheck
 from esi_leap.api import hooks
 from esi_leap.api import middleware
 from esi_leap.api import renderers
+from esi_leap.api import request_line
 from esi_leap.common import policy
 
 CONF = cfg.CONF
@@ -44,6 +46,11 @@ def setup_app():
     """Return the WSGI application, middleware included.
 
     Middleware, outermost first:
+    0. oslo.middleware's HTTPProxyToWSGI: the scheme, host and client
+       address a proxy forwards, only when [oslo_middleware]
+       enable_proxy_headers_parsing is true; then Utf8Path: a path that
+       is not UTF-8 is answered 400; then HeadAsGet: HEAD is answered
+       wherever GET is.
     1. AnonymousRoot: ``/`` (the version document) and ``/healthcheck``
        (oslo.middleware's health check, when enabled; it keeps its own
        plain-text, HTML or JSON answers) skip authentication.
@@ -58,11 +65,14 @@ def setup_app():
     app = _pecan_app()
     authenticated = middleware.JsonErrors(
         guard.RequestGuard(_authenticate(app)))
+    anonymous = _anonymous_paths(authenticated)
     root = middleware.AnonymousRoot(
         authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
-        _anonymous_paths(authenticated))
+        anonymous)
     _freeze_heap()
-    return root
+    return http_proxy_to_wsgi.HTTPProxyToWSGI(
+        request_line.Utf8Path(request_line.HeadAsGet(root, anonymous)),
+        conf=CONF)
 
 
 def _freeze_heap():

@@ -3,13 +3,39 @@ import threading
 
 from oslo_config import cfg
 from pecan import hooks
+from webob import exc as webob_exc
 
 from esi_leap.common import context
 from esi_leap.common import outbox
+from esi_leap.common import safetext
+from esi_leap.db import api as db_api
 
 CONF = cfg.CONF
 
 _IDENTITY_HEADERS = ('X-Project-Id', 'X-Roles', 'X-User-Id')
+
+
+def _check_identity_headers(headers):
+    """Refuse (400) noauth identity headers that could forge log lines.
+
+    NOTE(esi-leap): every log line carries the caller's project and user;
+    with noauth they are whatever the client sent. A blank value means
+    none and is left to RequestContext.
+    """
+    for name in ('X-Project-Id', 'X-User-Id'):
+        value = headers.get(name)
+        if value is None or not value.strip():
+            continue  # no project (or user): see RequestContext
+        try:
+            # WSGI hands headers over as latin-1: read them as UTF-8.
+            value = value.encode('latin-1').decode('utf-8')
+        except UnicodeError:
+            pass
+        unsafe = safetext.first_unsafe(value)
+        if unsafe is not None or len(value) > db_api.TEXT_LENGTH:
+            raise webob_exc.HTTPBadRequest(
+                explanation='Invalid %s header: at most %d characters, no '
+                'control characters.' % (name, db_api.TEXT_LENGTH))
 
 
 class ContextHook(hooks.PecanHook):
@@ -26,6 +52,8 @@ class ContextHook(hooks.PecanHook):
         # worker thread serves many requests, and without it the lines
         # would name whoever that thread served first.
         request = state.request
+        if CONF.auth_strategy == 'noauth':
+            _check_identity_headers(request.headers)
         if CONF.auth_strategy == 'noauth' and not any(
                 h in request.headers for h in _IDENTITY_HEADERS):
             request.context = context.RequestContext(

@@ -6,6 +6,8 @@ import re
 
 from oslo_log import log
 
+from esi_leap.common import exception
+
 LOG = log.getLogger(__name__)
 
 _TAGS = re.compile(r'<[^>]*>')
@@ -90,8 +92,8 @@ class JsonErrors(object):
             # routing reads form bodies before any controller runs) would
             # otherwise reach the client as the WSGI server's HTML 500.
             LOG.exception('Unexpected error handling %s %s',
-                          environ.get('REQUEST_METHOD'),
-                          environ.get('PATH_INFO'))
+                          exception.shown(environ.get('REQUEST_METHOD')),
+                          exception.shown(environ.get('PATH_INFO')))
             return _fault(500, 'The server hit an unexpected error; the '
                           'details are in its log.')(environ, start_response)
         try:

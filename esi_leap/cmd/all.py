@@ -6,8 +6,9 @@ import sys
 
 from oslo_config import cfg
 
+from esi_leap.cmd import api
+from esi_leap.common import prefork
 from esi_leap.common import service
-from esi_leap.common import wsgi_server
 
 CONF = cfg.CONF
 
@@ -21,20 +22,21 @@ def _app():
     return app.setup_app()
 
 
-def _start_manager(worker):
-    # NOTE(esi-leap): runs in the gunicorn worker, after the fork, so the
-    # API and the manager share the process and its in-process transport.
+def _start_manager():
+    """Start the manager and the console proxy; return their stop."""
+    # NOTE(esi-leap): runs in the serving process, so the API and the
+    # manager share it and its in-process transport.
     from esi_leap.manager import service as manager_service
     manager = manager_service.ManagerService()
     manager.start()
-    # NOTE(esi-leap): stopped by the worker once it stops serving
-    # (SIGTERM). Else the manager's threads died with the process: a run
-    # in progress left its nodes claimed (no other manager, nor this one
+    from esi_leap.cmd import serialconsoleproxy
+    serialconsoleproxy.start_in_thread()
+    # NOTE(esi-leap): the manager is stopped once the API has stopped
+    # serving (SIGTERM). Else its threads died with the process: a run in
+    # progress left its nodes claimed (no other manager, nor this one
     # restarted, works them until [manager] claim_ttl lapses) and queued
     # notifications unsent.
-    worker.esi_leap_on_stop = manager.stop
-    from esi_leap.cmd import serialconsoleproxy
-    worker.esi_leap_console_proxy = serialconsoleproxy.start_in_thread()
+    return manager.stop
 
 
 def banner():
@@ -76,9 +78,6 @@ def main():
     if not CONF.transport_url:
         CONF.set_override('transport_url', 'fake://')
     print(banner(), flush=True)
-    wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
-                      CONF.api.api_threads, post_worker_init=_start_manager,
-                      name='esi-leap-all',
-                      graceful_timeout=MANAGER_STOP_TIMEOUT,
-                      request_timeout=CONF.api.client_request_timeout,
-                      body_limit=CONF.api.max_request_body_bytes)
+    sys.exit(prefork.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
+                           api.settings(MANAGER_STOP_TIMEOUT,
+                                        _start_manager)))

@@ -4,8 +4,8 @@ import sys
 from oslo_concurrency import processutils
 from oslo_config import cfg
 
+from esi_leap.common import prefork
 from esi_leap.common import service
-from esi_leap.common import wsgi_server
 
 CONF = cfg.CONF
 
@@ -15,11 +15,17 @@ def _app():
     return app.setup_app()
 
 
+def settings(graceful_timeout=10, on_start=None):
+    """The workers' settings from the [api] options."""
+    return prefork.Settings(
+        CONF.api.api_threads, CONF.api.client_request_timeout,
+        CONF.api.max_request_body_bytes, CONF.api.max_client_connections,
+        graceful_timeout=graceful_timeout, on_start=on_start)
+
+
 def main():
     """Parse configuration and serve the API until stopped."""
     service.prepare_service(sys.argv)
     workers = CONF.api.api_workers or processutils.get_worker_count()
-    wsgi_server.serve(_app, CONF.api.host_ip, CONF.api.port, workers,
-                      CONF.api.api_threads,
-                      request_timeout=CONF.api.client_request_timeout,
-                      body_limit=CONF.api.max_request_body_bytes)
+    sys.exit(prefork.serve(_app, CONF.api.host_ip, CONF.api.port, workers,
+                           settings()))

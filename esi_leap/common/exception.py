@@ -8,20 +8,22 @@ import http
 _SHOWN_LENGTH = 255
 
 
-def shown(value):
+def shown(value, limit=_SHOWN_LENGTH):
     """Return ``value`` as it may appear in a message or a log line.
 
     NOTE(esi-leap): client-chosen text is echoed as typed only when it is a
-    short printable string; anything else (newlines, NUL, escapes, long
-    strings) is shown as a truncated repr, so nobody can forge a log line
-    or flood a response through an error message.
+    short printable string; anything else (newlines, NUL, escapes, bidi
+    controls, long strings) is shown as a truncated repr, so nobody can
+    forge a log line or flood a response through an error message.
+    ``limit`` None keeps long printable text whole (a log line of the
+    service's own making that quotes client text).
     """
-    if isinstance(value, str) and value.isprintable() and \
-            len(value) <= _SHOWN_LENGTH:
+    if isinstance(value, str) and value.isprintable() and (
+            limit is None or len(value) <= limit):
         return value
-    text = repr(value)
-    if len(text) > _SHOWN_LENGTH:
-        text = text[:_SHOWN_LENGTH] + '...'
+    text = ascii(value) if limit is None else repr(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + '...'
     return text
 
 

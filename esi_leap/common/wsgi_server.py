@@ -1,292 +1,298 @@
-"""Serving the API with gunicorn: pre-forked workers, threads in each."""
+"""The API's HTTP server: waitress, answering its own refusals as JSON.
+
+waitress reads every request whole in its I/O loop (one thread per
+process, non-blocking sockets) before a request thread sees it: a client
+that sends slowly, stops halfway or keeps its connection open holds no
+request thread, and closing a connection never waits for the client.
+What is added here: JSON faults (and one WARNING line) for what waitress
+refuses, the limits esi-leap has always had (request line, header count
+and size), a 408 for a request not whole within
+``[api] client_request_timeout`` and a graceful stop. prefork.py runs
+several of these processes on one socket.
+"""
 import json
-import selectors
+import logging
+import resource
+import socket
 import time
 
-from gunicorn.app import base
-from gunicorn import glogging
-from gunicorn.http import errors as http_errors
-from gunicorn import util as gunicorn_util
-from gunicorn.workers import gthread
+from oslo_log import log
+from waitress import channel as waitress_channel
+from waitress import parser as waitress_parser
+from waitress import server as waitress_server
+from waitress import task as waitress_task
+from waitress import utilities as waitress_errors
+from waitress import wasyncore
 
-from esi_leap.common import arrival
+from esi_leap.common import access_log
 
-# Requests gunicorn refuses before the application sees them, and the
-# status each gets; any other parse error is a plain 400.
-_HEADERS_TOO_LARGE = (431, 'Request Header Fields Too Large',
-                      'The request headers are too large or too many.')
-_STATUS = (
-    (http_errors.LimitRequestLine, 414, 'URI Too Long',
-     'The request line (URL) is too long.'),
-    (http_errors.LimitRequestHeaders,) + _HEADERS_TOO_LARGE,
-)
-# How long a worker thread waits for the next request on its connection.
-_NEXT_REQUEST_WAIT = 0.002
-# Requests one thread serves in a row on one connection before it queues.
-_REQUESTS_IN_A_ROW = 16
-# Defaults of what serve() sets from [api] client_request_timeout and
-# max_request_body_bytes.
-_REQUEST_TIMEOUT = 10.0
-_BODY_LIMIT = 65536
+LOG = log.getLogger(__name__)
 
-_CLIENT_ERRORS = (http_errors.ParseException, http_errors.LimitRequestLine,
-                  http_errors.LimitRequestHeaders)
-
-
-def _client_error(exc):
-    """(status, reason, text) of a request gunicorn could not parse."""
-    for kind, status, reason, text in _STATUS:
-        if isinstance(exc, kind):
-            return status, reason, text
-    return 400, 'Bad Request', 'The request could not be parsed as HTTP.'
+# Longest request target (gunicorn's default, which esi-leap had).
+MAX_URI = 4094
+# Most header fields, and the longest one, in a request.
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD = 8190
+# Most bytes of request line and headers.
+MAX_HEAD = 65536
+# How often (seconds) the I/O loop looks for requests out of time; the
+# 408 comes at most this long after [api] client_request_timeout.
+_SWEEP_INTERVAL = 1
+# Seconds the I/O loop waits for events at most in one round.
+_LOOP_WAIT = 0.5
+# Seconds a refused client's further bytes are read and dropped before
+# its connection is closed (see _Channel.handle_close).
+_LINGER = 2.0
+# File descriptors kept free of client connections (log files, database
+# connections, the listening socket...).
+_SPARE_FDS = 128
 
 
-class JsonErrorWorker(gthread.ThreadWorker):
-    """gunicorn's threaded worker, answering its own errors as JSON faults.
-
-    NOTE(esi-leap): gunicorn answers an oversized URL or header, or an
-    unparsable request, with HTML and logs the client's text raw; here the
-    answer is a WSME-style JSON fault and the log line uses repr.
-    """
-
-    def run(self):
-        """Serve until told to stop, then run ``esi_leap_on_stop``.
-
-        NOTE(esi-leap): esi-leap-all sets ``esi_leap_on_stop`` (the embedded
-        manager's stop) in post_worker_init. It runs once the worker has
-        stopped accepting and finished its requests, before the process
-        exits; gunicorn's worker_exit hook would run it while SystemExit
-        propagates.
-        """
-        super().run()
-        on_stop = getattr(self, 'esi_leap_on_stop', None)
-        if on_stop is not None:
-            on_stop()
-
-    # Set by serve() before the workers are forked.
-    request_timeout = _REQUEST_TIMEOUT
-    body_limit = _BODY_LIMIT
-
-    def handle(self, conn):
-        """Serve requests of one connection while they follow each other.
-
-        NOTE(esi-leap): gunicorn's threaded worker hands a kept-alive
-        connection back to its poller thread after every response, and the
-        next request comes back through the thread pool: two thread
-        switches and several system calls, most of the cost of a small
-        request. A request that arrives within ``_NEXT_REQUEST_WAIT``
-        seconds is served by the same thread instead, up to
-        ``_REQUESTS_IN_A_ROW`` requests; then, or when the connection is
-        quieter, it goes back to the poller as before. So an idle client
-        holds a thread for at most that long, and clients that never pause
-        cannot keep the others out of the thread pool. Each request is
-        only parsed once all of it has arrived (see _arrived()).
-        """
-        served = 0
-        while True:
-            arrived = self._arrived(conn)
-            if arrived is not True:
-                return arrived
-            result = super().handle(conn)
-            served += 1
-            if not (result is True and self.alive and
-                    served < _REQUESTS_IN_A_ROW and
-                    self._next_request(conn)):
-                return result
-
-    def _arrived(self, conn):
-        """True once a whole request is held for the parser.
-
-        NOTE(esi-leap): gunicorn's parser reads a request with blocking
-        reads, in the thread that serves it: a client sending its headers
-        or body a byte at a time, or stopping halfway, would hold that
-        thread, and a few dozen such clients every thread of every worker.
-        Here what has come is read without waiting and kept in the parser's
-        buffer; while the request is incomplete the connection goes back to
-        the poller (gunicorn closes it after ``keepalive`` seconds of
-        silence), and one not whole within ``request_timeout`` seconds of
-        its first byte is answered 408 and closed. Returns True, gunicorn's
-        defer marker, or False once the connection is refused.
-        """
-        if self.cfg.is_ssl:
-            return True
-        conn.init()
-        if conn.is_http2:
-            return True
-        unreader = conn.parser.unreader
-        if getattr(conn, 'esi_leap_since', None) is None:
-            conn.esi_leap_since = time.monotonic()
-        held, state, closed = self._read_what_came(
-            conn.sock, unreader.take_buffered())
-        unreader.unread(held)
-        if state is None or closed:
-            conn.esi_leap_since = None
-            return True
-        if state == 'oversized':
-            return self._refuse(conn, *_HEADERS_TOO_LARGE)
-        waited = time.monotonic() - conn.esi_leap_since
-        if waited > self.request_timeout:
-            return self._refuse(conn, 408, 'Request Timeout',
-                                'The request did not arrive within %g '
-                                'seconds.' % self.request_timeout)
-        return gthread._DEFER
-
-    def _read_what_came(self, sock, held):
-        """(held + what ``sock`` holds now, what is missing, closed).
-
-        Reads while bytes keep coming, waiting ``_NEXT_REQUEST_WAIT`` at
-        most once for more; never more than a whole request can hold.
-        """
-        room = arrival.most_held(self.body_limit)
-        state = arrival.missing(held, self.body_limit)
-        closed, waited = False, False
-        while state in ('head', 'body') and not closed and len(held) < room:
-            more, closed = arrival.read_ready(sock, room - len(held))
-            if not more and not closed:
-                if waited or not _readable(sock, _NEXT_REQUEST_WAIT):
-                    break
-                waited = True
-                continue
-            held += more
-            state = arrival.missing(held, self.body_limit)
-        return held, state, closed
-
-    def _refuse(self, conn, status, reason, text):
-        """Answer ``status`` as a JSON fault and close; returns False."""
-        self.log.warning('Refused request from %s: %s',
-                         (conn.client or ('',))[0], reason)
-        _write_fault(conn.sock, status, reason, text)
-        return False
-
-    @staticmethod
-    def _next_request(conn):
-        if conn.parser.unreader.buf.getvalue():
-            return True
-        return _readable(conn.sock, _NEXT_REQUEST_WAIT)
-
-    def handle_error(self, req, client, addr, exc):
-        if not isinstance(exc, _CLIENT_ERRORS):
-            return super().handle_error(req, client, addr, exc)
-        status, reason, text = _client_error(exc)
-        self.log.warning('Refused request from %s: %r',
-                         (addr or ('',))[0], str(exc)[:200])
-        _write_fault(client, status, reason, text)
+class UriTooLong(waitress_errors.BadRequest):
+    code = 414
+    reason = 'URI Too Long'
 
 
-def _readable(sock, timeout):
-    """Whether ``sock`` has something to read within ``timeout`` seconds."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(sock, selectors.EVENT_READ)
-        return bool(selector.select(timeout))
+class RequestTimeout(waitress_errors.BadRequest):
+    code = 408
+    reason = 'Request Timeout'
 
 
-def _write_fault(sock, status, reason, text):
-    """Send a JSON fault response that closes the connection; never raises."""
-    body = json.dumps({'faultcode': 'Client', 'faultstring': text,
-                       'debuginfo': None})
-    response = ('HTTP/1.1 %d %s\r\nConnection: close\r\n'
-                'Content-Type: application/json\r\n'
-                'Content-Length: %d\r\n\r\n%s'
-                % (status, reason, len(body), body))
-    try:
-        gunicorn_util.write_nonblock(sock, response.encode('ascii'))
-    except Exception:
-        pass  # the client may be gone already
-
-
-# Longest request target written to the access log; the rest is cut.
-_LOGGED_URI = 1024
-
-
-def loggable(text, limit=_LOGGED_URI):
-    """``text`` as one printable ASCII line of at most ``limit`` characters.
-
-    Quotes, backslashes and anything not printable ASCII are escaped, so
-    what a client sends can never end a log line, forge the next one or
-    break a quoted field.
-    """
-    text = text[:limit]
-    if text.isascii() and text.isprintable() and '"' not in text and \
-            '\\' not in text:
-        return text
-    return text.encode('unicode_escape').decode('ascii').replace('"', '\\"')
-
-
-class AccessLogger(glogging.Logger):
-    """gunicorn's logger with a short access line, cheap and unforgeable.
-
-    One line per request: client address, the request id, method and
-    (escaped) target, status, bytes sent and the time taken, stamped in
-    UTC. NOTE(esi-leap): gunicorn's own access line builds a dict of every
-    header and environ variable and formats a local time for each request,
-    a fifth of the cost of a small request; and it writes the client's
-    Referer and User-Agent as they came.
-    """
-
-    def access(self, resp, req, environ, request_time):
-        """Write the access line of one request (when access logs are on)."""
-        if not self.access_log_enabled:
-            return
-        status = resp.status
-        if isinstance(status, str):
-            status = status.split(None, 1)[0]
-        self.access_log.info(
-            '%s %s %s "%s %s" %s %s %.1fms',
-            time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-            environ.get('REMOTE_ADDR', '-'),
-            environ.get('openstack.request_id', '-'),
-            environ.get('REQUEST_METHOD', '-'),
-            loggable(environ.get('RAW_URI', '')), status,
-            getattr(resp, 'sent', None) or 0,
-            request_time.total_seconds() * 1000.0)
-
-
-class _Server(base.BaseApplication):
-
-    def __init__(self, app_factory, options):
-        self.app_factory = app_factory
-        self.options = options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return self.app_factory()
-
-
-def serve(app_factory, host, port, workers, threads, post_worker_init=None,
-          name='esi-leap-api', graceful_timeout=10,
-          request_timeout=_REQUEST_TIMEOUT, body_limit=_BODY_LIMIT):
-    """Serve ``app_factory()`` on host:port until stopped.
-
-    Each of ``workers`` processes builds its own application (and so its
-    own database connections) after the fork. ``post_worker_init`` is
-    called with the worker, in its process, once it is ready; a stopping
-    worker gets ``graceful_timeout`` seconds before it is killed. A
-    request must arrive whole, with a body of up to ``body_limit`` bytes,
-    within ``request_timeout`` seconds of its first byte (else 408).
-    """
-    JsonErrorWorker.request_timeout = request_timeout
-    JsonErrorWorker.body_limit = body_limit
-    options = {
-        'bind': '%s:%s' % (host, port),
-        'workers': workers,
-        'threads': threads,
-        'worker_class': 'esi_leap.common.wsgi_server.JsonErrorWorker',
-        'keepalive': 5,
-        'timeout': 120,
-        'graceful_timeout': graceful_timeout,
-        'accesslog': '-',
-        'logger_class': 'esi_leap.common.wsgi_server.AccessLogger',
-        'errorlog': '-',
-        'loglevel': 'warning',
-        'proc_name': name,
-        # NOTE(esi-leap): gunicorn's control socket is one file per user
-        # (~/.gunicorn); several servers on a host would fight over it.
-        'control_socket_disable': True,
+def _faultstring(error, body_limit, request_timeout):
+    """What the JSON fault says about one of waitress's refusals."""
+    texts = {
+        408: 'The request did not arrive within %g seconds.'
+             % request_timeout,
+        413: 'The request body is larger than %d bytes.' % body_limit,
+        414: 'The request line (URL) is too long.',
+        431: 'The request headers are too large or too many.',
+        501: 'Transfer-Encoding other than chunked is not supported.',
     }
-    if post_worker_init is not None:
-        options['post_worker_init'] = post_worker_init
-    _Server(app_factory, options).run()
+    if error.code in texts:
+        return texts[error.code]
+    if error.code >= 500:
+        return 'The server hit an unexpected error; the details are in ' \
+               'its log.'
+    return 'The request could not be parsed as HTTP: %s.' % \
+        access_log.loggable(str(error.body), 120).rstrip('.')
+
+
+class _FaultTask(waitress_task.ErrorTask):
+    """Answers a refused request with a WSME-style JSON fault and closes."""
+
+    def execute(self):
+        error = self.request.error
+        server = self.channel.server
+        text = _faultstring(error, server.adj.max_request_body_size - 1,
+                            server.request_timeout)
+        level = logging.ERROR if error.code >= 500 else logging.WARNING
+        LOG.log(level, 'Refused request from %s: %d %s (%s)',
+                self.channel.addr[0] if self.channel.addr else '-',
+                error.code, error.reason,
+                access_log.loggable(str(error.body), 200))
+        body = json.dumps({'faultcode': 'Client' if error.code < 500
+                           else 'Server', 'faultstring': text,
+                           'debuginfo': None}).encode('ascii')
+        self.status = '%d %s' % (error.code, error.reason)
+        self.channel.refused = True
+        self.response_headers.append(('Content-Type', 'application/json'))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Parser(waitress_parser.HTTPRequestParser):
+    """waitress's parser with esi-leap's limits on the request head."""
+
+    def received(self, data):
+        consumed = super().received(data)
+        if self.headers_finished and self.error is None and \
+                not getattr(self, '_limits_checked', False):
+            self._limits_checked = True
+            self.error = self._over_limits()
+            if self.error is not None:
+                self.completed = True
+        return consumed
+
+    def _over_limits(self):
+        if len(getattr(self, 'request_uri', '')) > MAX_URI:
+            return UriTooLong('request line too long')
+        if len(self.headers) > MAX_HEADER_FIELDS or any(
+                len(value) > MAX_HEADER_FIELD
+                for value in self.headers.values()):
+            return waitress_errors.RequestHeaderFieldsTooLarge(
+                'too many or too large header fields')
+        return None
+
+
+class _Channel(waitress_channel.HTTPChannel):
+    """A client connection that knows when its current request began.
+
+    A refused client's connection is closed the way HTTP servers close
+    gracefully, without ever waiting for the client: once the fault is
+    sent, the sending side is shut and whatever the client still sends is
+    read and dropped by the I/O loop, for at most _LINGER seconds. Closed
+    at once, the connection would be reset while the client is still
+    sending, and the reset would throw away the fault before the client
+    read it.
+    """
+
+    error_task_class = _FaultTask
+    parser_class = _Parser
+    request_began = None
+    refused = False
+    lingering_until = None
+
+    def received(self, data):
+        if self.request is None and data:
+            self.request_began = time.monotonic()
+        return super().received(data)
+
+    def time_out(self, request_timeout):
+        """Refuse the request being received if it began too long ago."""
+        if self.lingering_until is not None:
+            if time.monotonic() > self.lingering_until:
+                self._close_now()
+            return
+        with self.requests_lock:
+            partial = self.request
+            if partial is None or self.requests or self.will_close or \
+                    self.close_when_flushed or partial.completed or \
+                    time.monotonic() - self.request_began <= \
+                    request_timeout:
+                return
+            partial.error = RequestTimeout('not whole in time')
+            partial.completed = True
+            self.request = None
+            self.requests.append(partial)
+            self.server.add_task(self)
+
+    def handle_close(self):
+        if not self.refused or self.lingering_until is not None or \
+                self.total_outbufs_len:
+            return self._close_now()
+        try:
+            self.socket.shutdown(socket.SHUT_WR)
+        except OSError:
+            return self._close_now()
+        self.will_close = False
+        self.lingering_until = time.monotonic() + _LINGER
+
+    def _close_now(self):
+        if self.socket is not None and self._fileno is not None:
+            super().handle_close()
+
+    def readable(self):
+        if self.lingering_until is not None:
+            return True
+        return super().readable()
+
+    def writable(self):
+        if self.lingering_until is not None:
+            return False
+        return super().writable()
+
+    def handle_read(self):
+        if self.lingering_until is None:
+            return super().handle_read()
+        try:
+            self.recv(self.adj.recv_bytes)  # closes on EOF
+        except OSError:
+            self._close_now()
+
+
+class Server(waitress_server.TcpWSGIServer):
+    """waitress's TCP server with esi-leap's channel and request timeout."""
+
+    channel_class = _Channel
+    request_timeout = 10.0
+
+    def maintenance(self, now):
+        """Answer 408 to requests out of time; close idle connections."""
+        for channel in list(self.active_channels.values()):
+            channel.time_out(self.request_timeout)
+        super().maintenance(now)
+
+    def channels(self):
+        """The client connections open now."""
+        return [c for c in list(self._map.values())
+                if isinstance(c, waitress_channel.HTTPChannel)]
+
+    def busy(self):
+        """Whether a request is being served or an answer still sent."""
+        return any(c.requests or c.total_outbufs_len for c in self.channels())
+
+    def serve_until(self, stopping):
+        """Run the I/O loop until ``stopping()`` is true."""
+        while not stopping():
+            wasyncore.loop(timeout=_LOOP_WAIT, map=self._map,
+                           use_poll=True, count=1)
+
+    def drain(self, timeout):
+        """Stop accepting; finish what is in progress within ``timeout``.
+
+        Requests being served are completed and their answers sent; then
+        every connection is closed and the request threads stopped.
+        """
+        wasyncore.dispatcher.close(self)
+        deadline = time.monotonic() + timeout
+        while self.busy() and time.monotonic() < deadline:
+            wasyncore.loop(timeout=0.1, map=self._map, use_poll=True,
+                           count=1)
+        if self.busy():
+            LOG.warning('Stopping with requests still in progress after '
+                        '%g seconds', timeout)
+        for channel in self.channels():
+            channel.close()
+        self.task_dispatcher.shutdown(timeout=1)
+        self.trigger.close()
+
+
+def connection_limit(wanted):
+    """``wanted``, lowered to what the open files limit allows."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft - _SPARE_FDS))
+
+
+def server_name(host):
+    """The name links use for a server listening on ``host``."""
+    if host in ('', '0.0.0.0', '::'):
+        return socket.getfqdn()
+    return host
+
+
+def make_server(app, sock, threads, request_timeout, body_limit,
+                max_connections):
+    """A waitress server of ``app`` on the listening socket ``sock``.
+
+    Requests must arrive whole, with a body of at most ``body_limit``
+    bytes, within ``request_timeout`` seconds of their first byte (408);
+    a connection idle that long is closed. At most ``max_connections``
+    clients are connected at once; more wait in the listen backlog.
+    """
+    # NOTE(esi-leap): waitress logs a warning for every request that
+    # waits for a thread, and a traceback for every connection reset.
+    logging.getLogger('waitress.queue').setLevel(logging.ERROR)
+    server = Server(
+        app, map={}, _sock=sock, bind_socket=False,
+        sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
+        adj=waitress_server.Adjustments(
+            threads=threads, sockets=[sock], ident='esi-leap',
+            server_name=server_name(sock.getsockname()[0]),
+            max_request_header_size=MAX_HEAD,
+            # waitress refuses a body of max_request_body_size or more.
+            max_request_body_size=body_limit + 1,
+            channel_timeout=max(1, int(round(request_timeout))),
+            cleanup_interval=_SWEEP_INTERVAL,
+            connection_limit=connection_limit(max_connections),
+            asyncore_use_poll=True, log_socket_errors=False,
+            expose_tracebacks=False, url_scheme='http'))
+    server.request_timeout = request_timeout
+    return server
+
+
+def wrap(app):
+    """``app`` with the access log in front."""
+    return access_log.AccessLog(app)

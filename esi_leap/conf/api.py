@@ -53,11 +53,29 @@ opts = [
                  min=0.5,
                  help='Seconds a client has, from the first byte of a '
                       'request, to send all of it (request line, headers '
-                      'and a body of up to max_request_body_bytes). A '
-                      'request is only given to a request thread once it '
-                      'has arrived whole, so slow or stalled clients hold '
+                      'and a body of up to max_request_body_bytes). The '
+                      'server reads requests whole before a request '
+                      'thread sees them, so slow or stalled clients hold '
                       'none; one still incomplete after this long is '
-                      'answered 408 and its connection closed.'),
+                      'answered 408 and its connection closed. A '
+                      'connection idle this long is closed.'),
+    cfg.IntOpt('max_client_connections',
+               default=2000,
+               min=16,
+               help='Most client connections each API process keeps open '
+                    'at once (lowered to what its open files limit '
+                    'allows). Further clients wait in the listen backlog '
+                    'until a connection closes.'),
+    cfg.URIOpt('public_endpoint',
+               schemes=['http', 'https'],
+               help='Public URL of the API (for example '
+                    'https://esi-leap.example.com:7777), used in the links '
+                    'of responses (the version document, "next" links of '
+                    'paginated lists). Unset, links use the server\'s own '
+                    'name and port, or the host and scheme a trusted proxy '
+                    'forwards when [oslo_middleware] '
+                    'enable_proxy_headers_parsing is true; never the '
+                    'Host header of a direct client.'),
     cfg.IntOpt('max_json_depth',
                default=32,
                min=4,

@@ -3,15 +3,21 @@
 Every backend is opened once per node by the session that shares it; its
 ``read`` returns b'' at the end of the stream, after which ``close_reason``
 says why it ended.
+
+NOTE(esi-leap): what a backend tells viewers (``close_reason``, the reason
+of ConsoleUnavailable) never names the console's or BMC's address or port;
+those go to the log only (``close_detail``, unavailable()).
 """
 import asyncio
 
 from oslo_config import cfg
+from oslo_log import log
 
 from esi_leap.common import exception
 from esi_leap.resource_types import base
 
 CONF = cfg.CONF
+LOG = log.getLogger(__name__)
 READ_SIZE = 65536
 
 
@@ -19,6 +25,10 @@ class Backend(object):
     """A node's console as an asyncio byte stream."""
 
     close_reason = 'the console closed'
+    # What only the log learns of the ending (addresses, errors), if any.
+    close_detail = None
+    # Whether the stream ended in a failure rather than a normal close.
+    failed = False
 
     def __init__(self, node_uuid, info):
         self.node_uuid = node_uuid
@@ -40,8 +50,14 @@ class Backend(object):
         """Disconnect; safe to call more than once."""
         raise NotImplementedError
 
-    def unavailable(self, reason):
-        """The ConsoleUnavailable error of this backend's node."""
+    def unavailable(self, reason, detail):
+        """The ConsoleUnavailable error of this backend's node.
+
+        ``reason`` is what the viewer is told; ``detail`` (addresses,
+        errors) is logged here and goes no further.
+        """
+        LOG.warning('Console of node %s unavailable: %s', self.node_uuid,
+                    detail)
         return exception.ConsoleUnavailable(node=self.node_uuid,
                                             reason=reason)
 
@@ -61,17 +77,20 @@ class TcpBackend(Backend):
         except (OSError, asyncio.TimeoutError) as e:
             reason = getattr(e, 'strerror', None) or 'no answer within ' \
                 '%d s' % timeout
-            raise self.unavailable('cannot connect to its console at '
-                                   '%s:%d: %s' % (self.info.host,
-                                                  self.info.port, reason))
+            raise self.unavailable(
+                'cannot connect to its console; try again later',
+                'cannot connect to %s:%d: %s' % (self.info.host,
+                                                 self.info.port, reason))
 
     async def read(self):
         """Read what the console sent; b'' once it closed."""
         try:
             data = await self.reader.read(READ_SIZE)
         except OSError as e:
-            self.close_reason = 'the console connection failed: %s' % (
-                e.strerror or 'error')
+            self.failed = True
+            self.close_reason = 'the console connection failed'
+            self.close_detail = 'connection to %s:%d failed: %s' % (
+                self.info.host, self.info.port, e.strerror or e)
             return b''
         if not data:
             self.close_reason = 'the console closed the connection'

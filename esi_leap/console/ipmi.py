@@ -97,11 +97,12 @@ class IpmiBackend(backends.Backend):
             error = await asyncio.wait_for(asyncio.shield(self._ready),
                                            timeout)
         except asyncio.TimeoutError:
-            error = 'its BMC at %s:%d did not answer within %d s' % (
-                self.info.host, self.info.port, timeout)
+            error = ('its BMC does not answer', 'BMC at %s:%d did not '
+                     'answer within %d s' % (self.info.host, self.info.port,
+                                             timeout))
         if error is not None:
             await self.close()
-            raise self.unavailable(error)
+            raise self.unavailable(*error)
 
     # Worker thread side -------------------------------------------------
 
@@ -127,11 +128,11 @@ class IpmiBackend(backends.Backend):
                 iohandler=self._from_bmc)
         except Exception as e:
             # NOTE(esi-leap): the client is told the error's class only;
-            # its text (never the password) goes to the log.
-            LOG.warning('IPMI console of node %s: %s', self.node_uuid, e)
-            self._to_loop(self._resolve, 'its BMC at %s:%d cannot be '
-                          'reached (%s)' % (self.info.host, self.info.port,
-                                            type(e).__name__))
+            # the address and the error's text (never the password) go to
+            # the log.
+            self._to_loop(self._resolve, (
+                'its BMC cannot be reached (%s)' % type(e).__name__,
+                'BMC at %s:%d: %s' % (self.info.host, self.info.port, e)))
             return
         worker().watched.add(self)
 
@@ -145,7 +146,8 @@ class IpmiBackend(backends.Backend):
     def _from_bmc(self, data):
         if isinstance(data, dict):
             if 'error' in data:
-                self._to_loop(self._failed, 'BMC: %s' % data['error'])
+                self._to_loop(self._failed, 'BMC at %s:%d: %s' % (
+                    self.info.host, self.info.port, data['error']))
             return
         if isinstance(data, str):
             data = data.encode('utf-8', 'replace')
@@ -178,11 +180,13 @@ class IpmiBackend(backends.Backend):
         if not self._ready.done():
             self._ready.set_result(error)
 
-    def _failed(self, reason):
+    def _failed(self, detail):
         if not self._ready.done():
-            self._ready.set_result(reason)
+            self._ready.set_result(('its BMC refused the console', detail))
             return
-        self.close_reason = reason
+        self.failed = True
+        self.close_reason = 'the connection to its BMC ended'
+        self.close_detail = detail
         self._incoming.put_nowait(_EOF)
 
     async def read(self):

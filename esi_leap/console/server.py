@@ -1,9 +1,12 @@
 """The websocket server: handshake checks, then a viewer of a session.
 
 The handshake is refused (HTTP 403 with the reason as its body) for a
-disallowed Origin or a token that cannot be used; otherwise the token is
-used up there and then. After the handshake every ending is a websocket
-close frame whose code and reason say why (see ``session``).
+disallowed Origin or a token that cannot be used. The token is used up
+only by a valid websocket handshake, just before its 101 answer; any other
+request (a plain GET of the access_url) leaves it usable. After the
+handshake every ending is a websocket close frame whose code and reason
+say why (see ``session``); the reason never carries a console's or BMC's
+address, which only the log keeps.
 """
 import asyncio
 import http
@@ -36,12 +39,35 @@ class ConsoleProxy(object):
         self.server = None
 
     async def process_request(self, connection, request):
-        """Check Origin and use up the token before the handshake ends."""
+        """Check the Origin and the form of the URL before the handshake.
+
+        Nothing is used up here: a request that is not a valid websocket
+        handshake gets the websockets library's own refusal (426, 400)
+        and leaves its token as it was.
+        """
         if not origin.origin_allowed(request.headers.get_all('Origin')):
             return connection.respond(http.HTTPStatus.FORBIDDEN,
                                       'Origin not allowed.\n')
         try:
-            row = await asyncio.to_thread(tokens.consume, request.path)
+            connection.console_token_text = tokens.token_from_path(
+                request.path)
+        except exception.ConsoleTokenRefused as e:
+            return connection.respond(http.HTTPStatus.FORBIDDEN,
+                                      e.message + '\n')
+        return None
+
+    async def process_response(self, connection, request, response):
+        """Use up the token once the handshake is known to be valid.
+
+        NOTE(esi-leap): the library has checked the handshake when this
+        runs; only a 101 about to be sent uses the token, so a plain GET
+        of an access_url (or a broken handshake) leaves it usable.
+        """
+        if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
+            return None
+        try:
+            row = await asyncio.to_thread(
+                tokens.consume_token, connection.console_token_text)
         except exception.ConsoleTokenRefused as e:
             return connection.respond(http.HTTPStatus.FORBIDDEN,
                                       e.message + '\n')
@@ -84,8 +110,9 @@ class ConsoleProxy(object):
         """Attach a viewer to its node's session until either ends."""
         row = connection.console_token
         LOG.info('Console of %s %s opened by user %s of project %s',
-                 row.resource_type, row.node_uuid, row.user_id,
-                 row.project_id)
+                 row.resource_type, row.node_uuid,
+                 exception.shown(row.user_id),
+                 exception.shown(row.project_id))
         try:
             node_session = await self._join(connection, row)
             if node_session is not None:
@@ -119,9 +146,10 @@ class ConsoleProxy(object):
         self.server = await ws_server.serve(
             self.handler, conf.host_address, conf.port,
             process_request=self.process_request,
+            process_response=self.process_response,
             subprotocols=[session_lib.BINARY], select_subprotocol=_select,
             ssl=ssl_context(), max_size=MAX_MESSAGE, compression=None,
-            server_header=None)
+            server_header=None, close_timeout=session_lib.CLOSE_TIMEOUT)
         return self.server
 
     async def stop(self):

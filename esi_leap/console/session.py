@@ -1,13 +1,15 @@
 """One shared console session per node, fanned out to its viewers.
 
 All viewers of a node share one backend stream: what the node prints goes
-to every viewer, what any viewer types goes to the node. The session
-checks once per ``check_interval`` that each viewer's token and lease
-still hold, ends idle sessions, and closes every viewer with a reason
-when the backend ends.
+to every viewer (through a bounded backlog per viewer: one that stops
+reading is dropped, never waited for), what any viewer types goes to the
+node. The session checks once per ``check_interval`` that each viewer's
+token and lease still hold, ends idle sessions, and closes every viewer
+with a reason when the backend ends.
 """
 import asyncio
 import codecs
+import collections
 import time
 
 from oslo_config import cfg
@@ -32,7 +34,11 @@ TOO_SLOW = 4003
 # Clients asking for this subprotocol get raw bytes in binary frames;
 # others get text frames (UTF-8, undecodable bytes replaced).
 BINARY = 'binary'
-_SEND_TIMEOUT = 10
+# Most output bytes queued for one viewer: past it the viewer reads too
+# slowly and is dropped (TOO_SLOW), so that it never holds the others.
+VIEWER_BACKLOG = 256 * 1024
+# Longest wait for a viewer to take its close frame before it is cut off.
+CLOSE_TIMEOUT = 2
 
 
 def reason_text(text):
@@ -43,13 +49,95 @@ def reason_text(text):
     return data[:120].decode('utf-8', 'ignore') + '...'
 
 
+class Viewer(object):
+    """One websocket watching a session, fed through its own backlog.
+
+    NOTE(esi-leap): the session never waits for a viewer. What the node
+    prints is queued per viewer (at most VIEWER_BACKLOG bytes) and each
+    viewer's own task sends it; a viewer whose backlog overflows is
+    dropped, so one client that stops reading cannot hold the others.
+    """
+
+    def __init__(self, connection, token_id):
+        self.connection = connection
+        self.token_id = token_id
+        self._pending = collections.deque()
+        self._queued = 0
+        self._wakeup = asyncio.Event()
+        self._closing = None
+        self._closer = None
+        self._task = asyncio.create_task(self._send_loop())
+
+    def push(self, data, text):
+        """Queue one chunk of output; False if the backlog is full."""
+        if self._closing is not None:
+            return True
+        if self._queued + len(data) > VIEWER_BACKLOG:
+            return False
+        binary = self.connection.subprotocol == BINARY
+        self._pending.append((data if binary else text, len(data)))
+        self._queued += len(data)
+        self._wakeup.set()
+        return True
+
+    async def _send_loop(self):
+        """Send the backlog in order, then the close frame when asked."""
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._pending:
+                    payload, size = self._pending.popleft()
+                    await self.connection.send(payload)
+                    self._queued -= size
+                if self._closing is not None:
+                    await self.connection.close(*self._closing)
+                    return
+        except ws_exc.ConnectionClosed:
+            pass
+
+    def close(self, code, reason, flush=True):
+        """Close with ``code`` and ``reason``, at most CLOSE_TIMEOUT later.
+
+        With ``flush``, what is queued is sent first. A viewer that has
+        not taken its close frame within CLOSE_TIMEOUT is cut off. Returns
+        the task doing it (the same one if already closing).
+        """
+        if self._closing is None:
+            if not flush:
+                self._pending.clear()
+            self._closing = (code, reason_text(reason))
+            self._wakeup.set()
+            self._closer = asyncio.create_task(self._close_within())
+        return self._closer
+
+    async def _close_within(self):
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task),
+                                   CLOSE_TIMEOUT)
+        except Exception:
+            # NOTE(esi-leap): a client that reads nothing never takes its
+            # close frame; drop the TCP connection instead of waiting.
+            self._task.cancel()
+            transport = getattr(self.connection, 'transport', None)
+            if transport is not None:
+                transport.abort()
+            LOG.debug('Cut off a console viewer that did not close',
+                      exc_info=True)
+
+    def forget(self):
+        """Stop sending (the websocket ended on the client's side)."""
+        if self._closing is None:
+            self._task.cancel()
+
+
 class NodeSession(object):
     """The shared console of one node and the websockets watching it."""
 
     def __init__(self, key, backend, on_end):
         self.key = key
         self.backend = backend
-        self.viewers = {}          # connection -> token id
+        self.viewers = {}          # connection -> Viewer
         self.closed = False
         self.last_activity = time.monotonic()
         self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
@@ -64,11 +152,13 @@ class NodeSession(object):
 
     def add(self, connection, token_id):
         """Let ``connection`` (authorised by ``token_id``) watch."""
-        self.viewers[connection] = token_id
+        self.viewers[connection] = Viewer(connection, token_id)
 
     async def remove(self, connection):
         """Forget a viewer; the last one leaving ends the session."""
-        self.viewers.pop(connection, None)
+        viewer = self.viewers.pop(connection, None)
+        if viewer is not None:
+            viewer.forget()
         if not self.viewers:
             await self.end(BACKEND_CLOSED, 'no viewer left')
 
@@ -76,16 +166,6 @@ class NodeSession(object):
         """Send what a viewer typed to the node."""
         self.last_activity = time.monotonic()
         await self.backend.write(data)
-
-    async def _send(self, connection, data, text):
-        payload = data if connection.subprotocol == BINARY else text
-        try:
-            await asyncio.wait_for(connection.send(payload), _SEND_TIMEOUT)
-        except asyncio.TimeoutError:
-            await self.close_viewer(connection, TOO_SLOW,
-                                    'the client reads too slowly')
-        except ws_exc.ConnectionClosed:
-            pass
 
     async def _pump(self):
         """Copy the node's output to every viewer until it ends."""
@@ -95,33 +175,42 @@ class NodeSession(object):
                 break
             self.last_activity = time.monotonic()
             text = self._decoder.decode(data)
-            await asyncio.gather(*[self._send(c, data, text)
-                                   for c in list(self.viewers)])
-        code = BACKEND_CLOSED
-        if self.backend.close_reason.startswith('BMC'):
-            code = UNAVAILABLE
+            for viewer in list(self.viewers.values()):
+                if not viewer.push(data, text):
+                    LOG.info('Console of node %s: dropping a viewer that '
+                             'reads too slowly', self.key[1])
+                    self.close_viewer(viewer.connection, TOO_SLOW,
+                                      'the client reads too slowly',
+                                      flush=False)
+        code = UNAVAILABLE if self.backend.failed else BACKEND_CLOSED
+        if self.backend.close_detail:
+            LOG.info('Console of node %s ended: %s', self.key[1],
+                     self.backend.close_detail)
         asyncio.ensure_future(self.end(code, self.backend.close_reason))
 
-    async def close_viewer(self, connection, code, reason):
-        """Close one viewer's websocket with ``code`` and ``reason``."""
-        self.viewers.pop(connection, None)
-        try:
-            await connection.close(code, reason_text(reason))
-        except Exception:
-            LOG.debug('Closing a console websocket failed', exc_info=True)
+    def close_viewer(self, connection, code, reason, flush=True):
+        """Close one viewer's websocket with ``code`` and ``reason``.
+
+        Never waits: returns the task closing it (None if unknown).
+        """
+        viewer = self.viewers.pop(connection, None)
+        if viewer is None:
+            return None
+        return viewer.close(code, reason, flush)
 
     async def _check(self):
         states = await asyncio.to_thread(
-            console_tokens.sessions_state, set(self.viewers.values()),
+            console_tokens.sessions_state,
+            {v.token_id for v in self.viewers.values()},
             timeutils.utcnow())
-        for connection, token_id in list(self.viewers.items()):
-            state = states.get(token_id, 'revoked')
+        for connection, viewer in list(self.viewers.items()):
+            state = states.get(viewer.token_id, 'revoked')
             if state == 'lease ended':
-                await self.close_viewer(
+                self.close_viewer(
                     connection, LEASE_ENDED, 'the lease that authorised '
                     'this console ended')
             elif state == 'revoked':
-                await self.close_viewer(
+                self.close_viewer(
                     connection, REVOKED, 'the console tokens of this node '
                     'were revoked')
 
@@ -148,18 +237,22 @@ class NodeSession(object):
                 await self.end(BACKEND_CLOSED, 'no viewer left')
 
     async def end(self, code, reason):
-        """Close every viewer and the backend; forget the session."""
+        """Close every viewer and the backend; forget the session.
+
+        Returns within about CLOSE_TIMEOUT whatever the viewers do.
+        """
         if self.closed:
             return
         self.closed = True
         self._on_end(self)
-        await asyncio.gather(*[self.close_viewer(c, code, reason)
-                               for c in list(self.viewers)])
+        closing = [self.close_viewer(c, code, reason)
+                   for c in list(self.viewers)]
         await self.backend.close()
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:
                 task.cancel()
+        await asyncio.gather(*[t for t in closing if t is not None])
 
 
 class Registry(object):

@@ -20,9 +20,10 @@ def token_from_path(path):
     return values[0]
 
 
-def consume(path):
-    """Use the token in ``path`` once; return its row.
+def consume_token(token):
+    """Use ``token`` (as token_from_path() read it) once; return its row.
 
-    Blocking (one database transaction): run it in a thread.
+    Raises ConsoleTokenRefused. Blocking (one database transaction): run
+    it in a thread.
     """
-    return console_tokens.consume(token_from_path(path), timeutils.utcnow())
+    return console_tokens.consume(token, timeutils.utcnow())

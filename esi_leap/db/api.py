@@ -21,6 +21,7 @@ from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
 from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
+from esi_leap.db.sqlalchemy import node_bookings as _node_bookings
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import reads as _reads
 
@@ -189,14 +190,24 @@ def event_list(filters):
 
 
 def node_bookings(resource_type, now):
-    """Return the bookings the nodes API shows, by node uuid.
+    """Return the bookings of the nodes of ``resource_type``, by node uuid.
 
-    ``{uuid: {'offer_uuid', 'future_offers', 'future_leases'}}`` for every
-    node of ``resource_type`` with an open offer or a lease yet to start;
-    nodes with neither are absent. Two queries whatever the number of
-    nodes.
+    ``{uuid: {'offers': [OfferBooking], 'future_leases': [LeaseBooking]}}``
+    for every node with an open offer not yet ended (by start time; those
+    started by ``now`` are current) or a lease yet to start; nodes with
+    neither are absent. Each booking carries the project ids that decide
+    who may see it. Two queries whatever the number of nodes.
     """
-    return _reads.node_bookings(resource_type, now)
+    return _node_bookings.node_bookings(resource_type, now)
+
+
+def lease_parties(uuids):
+    """Return {uuid: LeaseBooking(uuid, owner_id, project_id)} of leases.
+
+    For the leases among ``uuids`` (uuids of no lease are absent), so that
+    a view naming a lease beside another record can tell who may see it.
+    """
+    return _node_bookings.lease_parties(uuids)
 
 
 # The booking transaction ----------------------------------------------

@@ -463,7 +463,9 @@ def drifted(resource_type, held):
         if node is not None and (node.lease_uuid != lease_uuid
                                  or node.lessee_id != lessee_id):
             LOG.warning('Node %s carries lease %s and lessee %s instead of '
-                        '%s and %s: repairing', uuid, node.lease_uuid,
-                        node.lessee_id, lease_uuid, lessee_id)
+                        '%s and %s: repairing', uuid,
+                        exception.shown(node.lease_uuid),
+                        exception.shown(node.lessee_id), lease_uuid,
+                        exception.shown(lessee_id))
             wrong.append(uuid)
     return wrong

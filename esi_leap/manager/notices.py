@@ -21,6 +21,7 @@ from oslo_log import log
 from esi_leap.common import exception
 from esi_leap.common import mail
 from esi_leap.common import projects
+from esi_leap.common import safetext
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.conf import email as email_conf
@@ -92,14 +93,20 @@ def _utc(value):
 
 
 def fields(lease):
-    """Return the template fields of ``lease``, every one a string."""
-    return {'uuid': lease.uuid, 'name': lease.name or '',
-            'project': lease.project_id, 'owner': lease.owner_id,
+    """Return the template fields of ``lease``, every one a string.
+
+    Client text (name, purpose, project ids) is made inert: no terminal
+    escapes, control characters, bidi controls or line breaks reach the
+    message as such (see safetext.inert()).
+    """
+    return {'uuid': lease.uuid, 'name': safetext.inert(lease.name or ''),
+            'project': safetext.inert(lease.project_id),
+            'owner': safetext.inert(lease.owner_id),
             'resource': lease.resource_uuid,
             'resource_type': lease.resource_type,
             'start_time': _utc(lease.start_time),
             'end_time': _utc(lease.end_time),
-            'purpose': lease.purpose or ''}
+            'purpose': safetext.inert(lease.purpose or '')}
 
 
 def _fill(template, default, values):
@@ -199,6 +206,16 @@ def recipients(lease):
     return addresses, missing
 
 
+def _loggable(reason):
+    """A failure reason as one log line (see exception.shown()).
+
+    NOTE(esi-leap): the project ids in it are escaped already; this
+    escapes what else may hold anything (an SMTP server's reply, which
+    may quote an address) without cutting a long reason short.
+    """
+    return exception.shown(reason, limit=None)
+
+
 def _backoff(attempts):
     delay = CONF.email.retry_initial_delay * (2 ** max(attempts - 1, 0))
     return datetime.timedelta(seconds=min(delay, CONF.email.retry_max_delay))
@@ -206,7 +223,7 @@ def _backoff(attempts):
 
 def _failed(notice, reason):
     LOG.error('Lease %s: %s notice not sent: %s', notice.lease_uuid,
-              notice.kind, reason)
+              notice.kind, _loggable(reason))
     return dict(status=statuses.NOTICE_FAILED, last_error=reason,
                 next_attempt_at=None)
 
@@ -218,21 +235,26 @@ def _retry(notice, reason, now):
                        % (attempts, reason))
     retry_at = now + _backoff(attempts)
     LOG.warning('Lease %s: %s notice, attempt %d failed (%s); retrying at '
-                '%s', notice.lease_uuid, notice.kind, attempts, reason,
-                timeutils.isoformat(retry_at))
+                '%s', notice.lease_uuid, notice.kind, attempts,
+                _loggable(reason), timeutils.isoformat(retry_at))
     return dict(last_error=reason, next_attempt_at=retry_at)
 
 
+def _projects(ids):
+    """Project ids as they may appear in a log line (escaped)."""
+    return ', '.join(exception.shown(pid) for pid in ids)
+
+
 def _sent(notice, addresses, refused, missing):
-    problems = ['refused: %s' % ', '.join('%s (%s)' % item
-                                          for item in refused.items())
-                ] if refused else []
+    problems = ['refused: %s' % ', '.join(
+        '%s (%s)' % (exception.shown(address), exception.shown(reply))
+        for address, reply in refused.items())] if refused else []
     if missing:
         problems.append('no e-mail address for project(s) %s'
-                        % ', '.join(missing))
+                        % _projects(missing))
     if problems:
         LOG.warning('Lease %s: %s notice sent, but %s', notice.lease_uuid,
-                    notice.kind, '; '.join(problems))
+                    notice.kind, _loggable('; '.join(problems)))
     LOG.info('Lease %s: %s notice sent to %d recipient(s)',
              notice.lease_uuid, notice.kind, len(addresses) - len(refused))
     return dict(status=statuses.NOTICE_SENT, next_attempt_at=None,
@@ -259,7 +281,7 @@ def attempt(notice, now, templates):
         addresses, missing = recipients(lease)
         if not addresses:
             return _failed(notice, 'no e-mail address for project(s) %s'
-                           % ', '.join(missing))
+                           % _projects(missing))
         subject, body = render(notice.kind, lease, templates)
         refused = mail.send(mail.make_message(subject, body, addresses),
                             addresses)

@@ -13,6 +13,11 @@ class OfferVisibility(object):
     project_id: str
     lessee_ids: list
 
+    def allows(self, project_id, lessee_id):
+        """Whether an offer of ``project_id`` for ``lessee_id`` is seen."""
+        return lessee_id is None or project_id == self.project_id or \
+            lessee_id in self.lessee_ids
+
 
 @dataclasses.dataclass
 class OfferFilters(object):

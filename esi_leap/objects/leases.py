@@ -26,9 +26,11 @@ def is_party(context, lease):
         lease.owner_id, lease.project_id)
 
 
-def list_page(filters, resource_class=None):
+def list_page(filters, resource_class=None, seen=None):
     """Return the Listing of the leases matching a LeaseFilters.
 
+    ``seen`` (a sight.Sight; None: everything) decides which parent
+    leases the Listing hides (Listing.hidden).
     With ``resource_class``, only leases of nodes of that class, decided
     before the page is cut (see offers.list_page()). One query (two with a
     resource class), one backend call per resource type and one name
@@ -41,22 +43,23 @@ def list_page(filters, resource_class=None):
         filters = dataclasses.replace(filters, resources=kept)
     found, marker = listing.cut(db_api.lease_list(filters), filters.page,
                                 lambda lease: lease.uuid)
-    result = describe(found, nodes)
+    result = describe(found, nodes, seen)
     result.next_marker = marker
     return result
 
 
-def describe(rows, nodes=None):
+def describe(rows, nodes=None, seen=None):
     """Return the Listing of the given lease rows (no paging).
 
     ``nodes`` (as in listing.Listing) are used instead of asking the
-    backend.
+    backend; ``seen`` as in list_page().
     """
     if nodes is None:
         nodes = listing.node_facts(listing.resources_of(rows))
     ids = [lease.project_id for lease in rows] + \
         [lease.owner_id for lease in rows]
-    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids))
+    return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids),
+                           hidden=listing.hidden_parents(rows, seen))
 
 
 def find(ident, statuses_=None, party=None):
@@ -134,7 +137,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
     return row
 
 
-def update_end_time(lease, end):
+def update_end_time(lease, end, seen=None):
     """Move the end of ``lease`` to ``end``.
 
     Shortening always succeeds while the lease has not ended, and clips
@@ -142,8 +145,9 @@ def update_end_time(lease, end):
     none outlives it; extending checks the added time like a new booking,
     against the offer, the parent lease or the resource. Raises
     LeaseNotActive for a lease that has ended or is being cancelled.
-    Returns the Listing of the changed lease (its node read once, after
-    the commit, for the response and the notifications).
+    Returns the Listing of the changed lease (``seen`` as in describe();
+    its node read once, after the commit, for the response and the
+    notifications).
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -172,7 +176,7 @@ def update_end_time(lease, end):
                                            lease.resource_uuid, change)
     nodes = listing.node_facts(listing.resources_of([current]))
     recorder.send(nodes)
-    return describe([current], nodes)
+    return describe([current], nodes, seen=seen)
 
 
 def cancel(lease):

@@ -26,7 +26,9 @@ class Listing(object):
     when the backend does not know the node or could not be asked),
     ``names`` project ids to names; ``availabilities`` (offers) maps an
     offer uuid to its free windows, ``bookings`` (nodes) a node uuid to
-    what db_api.node_bookings() says of it.
+    what the caller may see of its bookings (nodes.shown()). ``hidden``
+    holds the uuids of the leases the rows name (as their parent) that the
+    caller may not see: views show them as null.
     """
 
     rows: list
@@ -35,6 +37,7 @@ class Listing(object):
     names: dict = dataclasses.field(default_factory=dict)
     availabilities: dict = None
     bookings: dict = None
+    hidden: frozenset = frozenset()
 
 
 def cut(rows, page, marker_of):
@@ -106,6 +109,16 @@ def of_class(resources, resource_class):
     for type_name, uuid in nodes:
         kept.setdefault(type_name, set()).add(uuid)
     return kept, nodes
+
+
+def hidden_parents(rows, seen):
+    """The parent lease uuids of ``rows`` the Sight ``seen`` does not show.
+
+    None for ``seen`` shows everything. At most one query.
+    """
+    if seen is None:
+        return frozenset()
+    return seen.hidden_leases(row.parent_lease_uuid for row in rows)
 
 
 def names(ids):

@@ -5,19 +5,21 @@ from esi_leap.db import api as db_api
 from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import offers
+from esi_leap.objects import sight
 from esi_leap import resource_types
 
 
 def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
-              party=None, name=None, uuids=None):
+              party=None, seen=sight.EVERYTHING, name=None, uuids=None):
     """Return the Listing of the nodes of ``type_name`` matching filters.
 
     ``party`` None lists every node (admins); a project id only the nodes
     it owns or leases. ``name`` keeps the nodes of that name, ``uuids``
     (None: any) those of these uuids (see of_bookings()). The Listing's
-    ``bookings`` are db_api.node_bookings() of the type. One backend
-    listing, two database queries and one name lookup, whatever the
-    number of nodes.
+    ``bookings`` map each listed node's uuid to what the nodes API shows
+    of its bookings (shown()), as far as the caller's Sight ``seen`` lets
+    it see them. One backend listing, at most three database queries and
+    one name lookup, whatever the number of nodes.
     """
     if uuids is not None and not uuids:
         return listing.Listing(rows=[])
@@ -31,9 +33,34 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
     found, marker = listing.cut(_page_of(found, page), page,
                                 lambda n: n.uuid)
     ids = [n.owner_id for n in found] + [n.lessee_id for n in found]
+    now = timeutils.utcnow()
+    booked = db_api.node_bookings(type_name, now)
+    hidden = seen.hidden_leases(n.lease_uuid for n in found)
     return listing.Listing(
         rows=found, next_marker=marker, names=listing.names(ids),
-        bookings=db_api.node_bookings(type_name, timeutils.utcnow()))
+        bookings={n.uuid: shown(n, booked.get(n.uuid), now, seen, hidden)
+                  for n in found})
+
+
+def shown(node, booked, now, seen, hidden):
+    """What the nodes API shows of one node's bookings at ``now``.
+
+    {'offer_uuid', 'future_offers', 'future_leases', 'lease_uuid'}: its
+    current open offer (the latest started), its later open offers, its
+    leases yet to start, and the lease it carries, each only if the Sight
+    ``seen`` shows it (``hidden``: lease uuids it does not). ``booked`` is
+    the node's entry of db_api.node_bookings(), or None.
+    """
+    booked = booked or {'offers': [], 'future_leases': []}
+    offers = [o for o in booked['offers'] if seen.offer(o)]
+    current = [o.uuid for o in offers if o.start_time <= now]
+    return {
+        'offer_uuid': current[-1] if current else None,
+        'future_offers': [o.uuid for o in offers if o.start_time > now],
+        'future_leases': [lease.uuid for lease in booked['future_leases']
+                          if seen.lease(lease)],
+        'lease_uuid': None if node.lease_uuid in hidden else node.lease_uuid,
+    }
 
 
 def of_bookings(context, type_name, offer_ident=None, lease_ident=None):

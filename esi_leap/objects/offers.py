@@ -30,9 +30,7 @@ def visibility(context):
 
 def is_visible(offer, view):
     """Whether ``offer`` is visible under an OfferVisibility (or None)."""
-    return (view is None or offer.lessee_id is None
-            or offer.project_id == view.project_id
-            or offer.lessee_id in view.lessee_ids)
+    return view is None or view.allows(offer.project_id, offer.lessee_id)
 
 
 def find(ident, statuses_=None, view=None):
@@ -104,7 +102,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
 
 
 def claim(context, ident, start=None, end=None, name=None, purpose=None,
-          properties=None):
+          properties=None, seen=None):
     """Create a lease, for the caller's project, of the offer ``ident`` names.
 
     ``ident`` is the offer's uuid or name; only an available offer the
@@ -115,8 +113,9 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     of the offer, and the offer's end. Raises OfferNoTimeAvailabilities if
     the window is not free inside the offer.
 
-    Returns the Listing of the new lease: its node is read once, after
-    the commit, for both the response and the notification.
+    Returns the Listing of the new lease (``seen`` as in
+    leases.describe()): its node is read once, after the commit, for both
+    the response and the notification.
     """
     view = visibility(context)
     now = timeutils.utcnow()
@@ -148,7 +147,7 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     lease, recorder = found
     nodes = listing.node_facts(listing.resources_of([lease]))
     recorder.send(nodes)
-    return leases.describe([lease], nodes)
+    return leases.describe([lease], nodes, seen=seen)
 
 
 def _claim_booking(context, ident, view, now, start, end, fields):
@@ -316,9 +315,11 @@ def _windows_after(now):
     return cleaning_buffer.earlier(now, cleaning_buffer.widest())
 
 
-def list_page(filters, resource_class=None, now=None):
+def list_page(filters, resource_class=None, now=None, seen=None):
     """Return the Listing of the offers matching an OfferFilters.
 
+    ``seen`` (a sight.Sight; None: everything) decides which parent
+    leases the Listing hides (Listing.hidden).
     With ``resource_class``, only offers of nodes of that class: the
     backend is asked about the nodes of every matching offer first and
     the page is cut from the offers of that class, so a page is never
@@ -335,26 +336,27 @@ def list_page(filters, resource_class=None, now=None):
     found, taken = db_api.offer_list_with_windows(
         filters, statuses.LEASE_BLOCKING, _windows_after(now))
     found, marker = listing.cut(found, filters.page, lambda o: o.uuid)
-    result = _described(found, taken, now, nodes)
+    result = _described(found, taken, now, nodes, seen)
     result.next_marker = marker
     return result
 
 
-def describe(rows, now=None, nodes=None):
+def describe(rows, now=None, nodes=None, seen=None):
     """Return the Listing of the given offer rows (no paging).
 
     Their availabilities come from one query. ``nodes`` (as in
-    listing.Listing) are used instead of asking the backend.
+    listing.Listing) are used instead of asking the backend; ``seen`` as
+    in list_page().
     """
     now = now or timeutils.utcnow()
     available = [o.uuid for o in rows if o.status == statuses.AVAILABLE]
     taken = db_api.lease_windows_by_offer(
         available, statuses.LEASE_BLOCKING,
         _windows_after(now)) if available else {}
-    return _described(rows, taken, now, nodes)
+    return _described(rows, taken, now, nodes, seen)
 
 
-def _described(rows, taken, now, nodes=None):
+def _described(rows, taken, now, nodes=None, seen=None):
     """A Listing of offer ``rows`` given their lease windows ``taken``."""
     if nodes is None:
         nodes = listing.node_facts(listing.resources_of(rows))
@@ -362,4 +364,5 @@ def _described(rows, taken, now, nodes=None):
     free = {o.uuid: availabilities(o, taken.get(o.uuid, ()), now)
             for o in rows}
     return listing.Listing(rows=rows, nodes=nodes, names=listing.names(ids),
-                           availabilities=free)
+                           availabilities=free,
+                           hidden=listing.hidden_parents(rows, seen))

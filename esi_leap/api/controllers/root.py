@@ -2,6 +2,7 @@
 import pecan
 
 from esi_leap.api.controllers import v1
+from esi_leap.api import links
 from esi_leap.api import middleware
 
 
@@ -20,4 +21,5 @@ class RootController(object):
     def index(self):
         """Return the version document (served without authentication)."""
         only_get_and_head()
-        return middleware.root_document(pecan.request.host_url)
+        return middleware.root_document(
+            links.application_url(pecan.request))

@@ -1,4 +1,4 @@
-"""Reads of offers, leases, events and node bookings.
+"""Reads of offers, leases and events (node bookings: node_bookings).
 
 Each function runs in one reader transaction and returns rows detached
 from any session.
@@ -476,38 +476,3 @@ def _event_query(filters):
         query = query.where(sa.or_(event.lessee_id == party,
                                    event.owner_id == party))
     return query
-
-
-def node_bookings(resource_type, now):
-    """Return what the nodes API shows of each node's bookings.
-
-    {uuid: {'offer_uuid', 'future_offers', 'future_leases'}} for every node
-    of ``resource_type`` with an open offer or a lease yet to start, from
-    two queries whatever the number of nodes.
-    """
-    offer, lease = models.Offer, models.Lease
-    result = {}
-
-    def entry(uuid):
-        return result.setdefault(uuid, {'offer_uuid': None,
-                                        'future_offers': [],
-                                        'future_leases': []})
-    with engine.reader() as session:
-        for row in session.execute(
-                sa.select(offer.resource_uuid, offer.uuid,
-                          offer.start_time)
-                .where(offer.resource_type == resource_type,
-                       offer.status == statuses.NODE_OFFER_SHOWN,
-                       offer.end_time > now)
-                .order_by(offer.start_time)):
-            if row.start_time <= now:
-                entry(row.resource_uuid)['offer_uuid'] = row.uuid
-            else:
-                entry(row.resource_uuid)['future_offers'].append(row.uuid)
-        for row in session.execute(
-                sa.select(lease.resource_uuid, lease.uuid)
-                .where(lease.resource_type == resource_type,
-                       lease.status == statuses.NODE_FUTURE_LEASE)
-                .order_by(lease.start_time)):
-            entry(row.resource_uuid)['future_leases'].append(row.uuid)
-    return result

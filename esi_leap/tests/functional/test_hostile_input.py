@@ -387,3 +387,79 @@ def test_dummy_node_files_keep_their_mode(owner, nodes, config):
         assert stat.S_IMODE(os.stat(path).st_mode) == mode
         resource_types.get('dummy_node').remove_lease(NODE, 'lease-1')
         assert stat.S_IMODE(os.stat(path).st_mode) == mode
+
+
+PROJECT_FIELDS = [
+    ('POST', '/v1/offers', 'lessee_id'),
+    ('POST', '/v1/leases', 'project_id'),
+    ('GET', '/v1/offers', 'project_id'),
+    ('GET', '/v1/leases', 'project_id'),
+    ('GET', '/v1/leases', 'owner_id'),
+    ('GET', '/v1/nodes', 'owner'),
+    ('GET', '/v1/nodes', 'lessee'),
+    ('GET', '/v1/events', 'lessee_or_owner_id'),
+]
+
+
+@pytest.mark.parametrize('value', [
+    'owner-project\nFORGED line', 'a\rb', 'esc\x1b[31m', 'nul\x00',
+    'del\x7f', 'c1\x85', 'rtl\u202eabc', 'isolate\u2066x', 'ls\u2028x',
+    'tab\tx'])
+@pytest.mark.parametrize('method,path,field', PROJECT_FIELDS)
+def test_project_ids_with_control_characters(app, admin, offer, method,
+                                             path, field, value):
+    before = rows()
+    if method == 'POST':
+        body = {'resource_uuid': NODE, 'start_time': '2030-01-02',
+                'end_time': '2030-01-03', field: value}
+        response = raw(app, admin, 'POST', path, json.dumps(body))
+    else:
+        response = app.get(path, params={field: value},
+                           headers=admin.headers, expect_errors=True)
+    text = assert_client_fault(response)
+    if '\x00' in value:
+        # Refused with any other request holding NUL, before any field.
+        assert 'NUL' in text
+    else:
+        assert text.startswith('Invalid %s: a project id or name cannot '
+                               'contain the control character' % field), text
+    assert '\n' not in text and value not in text
+    assert rows() == before
+
+
+@pytest.mark.parametrize('method,path,field', PROJECT_FIELDS)
+def test_project_ids_longer_than_their_column(app, admin, offer, method,
+                                              path, field):
+    value = 'p' * 256
+    if method == 'POST':
+        body = {'resource_uuid': NODE, 'start_time': '2030-01-02',
+                'end_time': '2030-01-03', field: value}
+        response = raw(app, admin, 'POST', path, json.dumps(body))
+    else:
+        response = app.get(path, params={field: value},
+                           headers=admin.headers, expect_errors=True)
+    text = assert_client_fault(response)
+    assert text.endswith('%s is longer than 255 characters.' % field), text
+
+
+@pytest.mark.parametrize('header,value', [
+    ('X-Project-Id', 'p\x1b[2Jq'), ('X-Project-Id', 'p\u202eq'),
+    ('X-Project-Id', 'p\x85q'), ('X-Project-Id', 'p' * 256),
+    ('X-User-Id', 'u\x07'), ('X-User-Id', 'u\u2066')])
+def test_noauth_identity_headers_that_could_forge_log_lines(app, header,
+                                                            value):
+    headers = {'X-Project-Id': 'owner-project', 'X-Roles': 'esi_leap_owner',
+               header: value.encode('utf-8').decode('latin-1')}
+    response = app.get('/v1/offers', headers=headers, expect_errors=True)
+    assert assert_client_fault(response) == (
+        'Invalid %s header: at most 255 characters, no control '
+        'characters.' % header)
+
+
+def test_noauth_identity_headers_in_utf8_are_fine(app):
+    # 'ł' is C5 82 in UTF-8: read as latin-1, its second byte would look
+    # like a C1 control.
+    response = app.get('/v1/offers', headers={
+        'X-Project-Id': 'projekt-ł'.encode('utf-8').decode('latin-1'),
+        'X-Roles': 'esi_leap_owner'})
+    assert response.status_int == 200

@@ -528,3 +528,32 @@ def test_an_unexpected_error_counts_as_an_attempt(owner_ctx, manager, smtp,
     assert (row.status, row.attempts) == ('failed', 3)
     assert 'internal error (KeyError)' in row.last_error
     assert len(smtp.messages) == 1
+
+
+def test_lease_text_reaches_the_message_inert(owner_ctx, manager, smtp):
+    make_lease(owner_ctx, 1, 10, name='report\u202etxt.exe\x1b[2J',
+               purpose='line one\nFAKE: your lease was cancelled'
+               '\x1b]0;title\x07\u2066 \x9b31m')
+    step(manager, 1)
+    [msg] = smtp.messages
+    for bad in ('\u202e', '\u2066', '\x1b', '\x07', '\x9b', '\nFAKE'):
+        assert bad not in msg.body and bad not in msg.subject
+    assert 'report\\u202etxt.exe' in msg.body
+    assert 'line one\\x0aFAKE: your lease was cancelled\\u2066 ' in msg.body
+
+
+def test_project_ids_in_notice_log_lines_are_escaped(owner_ctx, manager,
+                                                     smtp, caplog):
+    caplog.set_level('INFO')
+    info = resource_types.get('dummy_node').get('node-1')
+    # A row written before project ids were checked on input.
+    lease = leases_obj.create(owner_ctx, 'dummy_node', info,
+                              'ghost\nFORGED manager line', start=at(1),
+                              end=at(10))
+    step(manager, 1)
+    row = notice(lease.uuid, 'started')
+    assert row.status == 'failed'
+    assert "'ghost\\nFORGED manager line'" in row.last_error
+    assert "'ghost\\nFORGED manager line'" in caplog.text
+    assert not [line for line in caplog.text.splitlines()
+                if line.startswith('FORGED')]

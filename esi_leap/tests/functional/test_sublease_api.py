@@ -32,7 +32,12 @@ def test_sub_offer_and_claim(parent, holder, caller, owner):
     third = caller('third-project', 'esi_leap_lessee')
     lease = third.post('/v1/offers/%s/claim' % offer['uuid'], {
         'start_time': '2030-01-03', 'end_time': '2030-01-04'}).json
-    assert lease['parent_lease_uuid'] == parent['uuid']
+    # The parent lease is between the owner and the holder: the sub-lessee
+    # cannot read it, so it does not see its uuid either.
+    assert lease['parent_lease_uuid'] is None
+    third.request('get', '/v1/leases/' + parent['uuid'], status=404)
+    assert holder.get('/v1/leases/' + lease['uuid']).json[
+        'parent_lease_uuid'] == parent['uuid']
     assert lease['owner_id'] == 'holder-project'
     assert lease['project_id'] == 'third-project'
     # The node's owner still sees the lease it granted, not the sub-lease.

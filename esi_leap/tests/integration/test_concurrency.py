@@ -1,6 +1,6 @@
 """Concurrent bookings of one node through real multi-worker servers.
 
-Two esi-leap-api processes (each a gunicorn master with pre-forked
+Two esi-leap-api processes (each a parent process with forked
 workers) listen on two loopback ports and share one throwaway MariaDB or
 PostgreSQL database, like two API hosts. Many client threads, released
 together by a barrier, book the same dummy node at once, alternating

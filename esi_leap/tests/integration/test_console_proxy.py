@@ -5,7 +5,11 @@ the nodes' consoles are a real socat, a TCP server in this process, or a
 simulated BMC speaking IPMI Serial-over-LAN in its own process. Clients
 are the websockets library's own client.
 """
+import base64
+import os
+import socket
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -236,6 +240,23 @@ def test_unusable_consoles_close_with_a_reason(deployment, console, words):
     with connect(deployment.token(name)['access_url']) as ws:
         code, reason = closed_with(ws)
     assert code == 1011 and words in reason, reason
+    assert '127.0.0.1' not in reason, reason
+
+
+def proxy_log(deployment):
+    with open(deployment.proxy.log_path, errors='replace') as f:
+        return f.read()
+
+
+def test_console_address_stays_in_the_log(deployment):
+    port = server_fixture.free_port()  # nothing listens there
+    deployment.nodes.add('closed-port-node', OWNER[0], console={
+        'type': 'socat', 'url': 'tcp://127.0.0.1:%d' % port})
+    with connect(deployment.token('closed-port-node')['access_url']) as ws:
+        code, reason = closed_with(ws)
+    assert code == 1011 and 'cannot connect to its console' in reason
+    assert '127.0.0.1' not in reason and str(port) not in reason, reason
+    assert 'cannot connect to 127.0.0.1:%d' % port in proxy_log(deployment)
 
 
 def test_ipmi_sol_through_a_simulated_bmc(deployment):
@@ -258,6 +279,8 @@ def test_bmc_unreachable_closes_with_a_reason(deployment):
         code, reason = closed_with(ws, timeout=30)
     assert code == 1011
     assert 'BMC' in reason and 'password' not in reason, reason
+    assert '127.0.0.1' not in reason and str(silent) not in reason, reason
+    assert 'BMC at 127.0.0.1:%d' % silent in proxy_log(deployment)
 
 
 def test_idle_sessions_end(deployment, node):
@@ -316,3 +339,98 @@ def test_viewers_beyond_max_viewers_are_refused(deployment, node):
                                   'viewers')
         one.send('still here\r')
         read_until(one, 'still here\r')
+
+
+def test_plain_get_leaves_the_token_usable(deployment, node):
+    token = deployment.token(node)
+    http_url = 'http' + token['access_url'][len('ws'):]
+    response = requests.get(http_url, timeout=15)
+    assert response.status_code == 426
+    # A handshake without its key is no handshake either.
+    response = requests.get(http_url, timeout=15, headers={
+        'Connection': 'Upgrade', 'Upgrade': 'websocket',
+        'Sec-WebSocket-Version': '13'})
+    assert response.status_code == 400
+    with connect(token['access_url']) as ws:
+        ws.send('still usable\r')
+        read_until(ws, 'still usable\r')
+    status, body = refused(token['access_url'])
+    assert status == 403
+    assert 'already used' in body or 'unknown or was revoked' in body
+
+
+def stalled_viewer(access_url):
+    """Open a websocket by hand on a raw socket that is never read again.
+
+    Returns the socket once the 101 answer has been read (byte by byte,
+    so that nothing after it is taken off the wire).
+    """
+    parts = urllib.parse.urlsplit(access_url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((parts.hostname, parts.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(('GET /?%s HTTP/1.1\r\nHost: %s\r\n'
+                  'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                  'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
+                  '\r\n' % (parts.query, parts.netloc, key)).encode())
+    answer = b''
+    sock.settimeout(15)
+    while not answer.endswith(b'\r\n\r\n'):
+        answer += sock.recv(1)
+    assert answer.startswith(b'HTTP/1.1 101'), answer
+    return sock
+
+
+def echo_within(ws, marker, seconds):
+    """Type ``marker`` and read the stream until it comes back.
+
+    Fails if it does not within ``seconds`` (the bound a viewer that
+    reads must be served within while another stalls).
+    """
+    ws.send(marker)
+    seen = b''
+    deadline = time.monotonic() + seconds
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, 'no echo of %r within %s s' % (marker, seconds)
+        seen = seen[-len(marker):] + ws.recv(timeout=left)
+
+
+def eof_within(sock, seconds):
+    """Read ``sock`` until the proxy closed it; False if it did not."""
+    sock.settimeout(1)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if not sock.recv(1 << 20):
+                return True
+        except socket.timeout:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def test_a_stalled_viewer_holds_no_other(deployment):
+    flood = consoles.FloodConsole()
+    deployment.others.append(flood)
+    deployment.nodes.add('flood-node', OWNER[0],
+                         console={'type': 'socat', 'url': flood.url})
+    with connect(deployment.access_url('flood-node'),
+                 subprotocols=['binary']) as reader:
+        echo_within(reader, b'<first>', 3)
+        stalled = stalled_viewer(deployment.access_url('flood-node'))
+        try:
+            # Long enough for the stalled viewer's buffers and backlog to
+            # fill many times over; the reader is answered all along.
+            deadline = time.monotonic() + 8
+            count = 0
+            while time.monotonic() < deadline:
+                count += 1
+                echo_within(reader, b'<%d>' % count, 3)
+            assert eof_within(stalled, 15), 'the stalled viewer stayed'
+        finally:
+            stalled.close()
+        echo_within(reader, b'<last>', 3)
+    assert 'dropping a viewer that reads too slowly' in proxy_log(deployment)

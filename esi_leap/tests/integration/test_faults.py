@@ -1,6 +1,6 @@
 """Fault injection with real processes: the database, RabbitMQ, workers.
 
-Every test runs real esi-leap-api (gunicorn, 2 workers) and
+Every test runs real esi-leap-api (2 worker processes) and
 esi-leap-manager processes on one throwaway MariaDB database of the
 machine's server. The database "goes away" through a TCP proxy the test
 cuts (new connections refused, open ones dropped) and restores; RabbitMQ is

@@ -6,6 +6,7 @@ from esi_leap.api.controllers.v1 import event
 from esi_leap.api.controllers.v1 import lease
 from esi_leap.api.controllers.v1 import node
 from esi_leap.api.controllers.v1 import offer
+from esi_leap.api import links
 
 
 def version_document(host_url):
@@ -33,4 +34,4 @@ class V1Controller(object):
         from esi_leap.api.controllers import root
         root.only_get_and_head()
         pecan.response.status = 300
-        return version_document(pecan.request.host_url)
+        return version_document(links.application_url(pecan.request))

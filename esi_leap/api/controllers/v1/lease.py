@@ -14,6 +14,7 @@ from esi_leap.common import timeutils
 from esi_leap.objects import filters
 from esi_leap.objects import leases
 from esi_leap.objects import listing
+from esi_leap.objects import sight
 from esi_leap.policies import lease as lease_policy
 
 
@@ -53,7 +54,7 @@ class LeasesController(rest.RestController):
             resource_type=rtype,
             resource_uuid=ruuid, purpose=utils.text(purpose, 'purpose'),
             start_time=start, end_time=end, page=paging),
-            resource_class=resource_class)
+            resource_class=resource_class, seen=sight.of(context))
         return utils.paged_body('leases', views.lease_views(found),
                                 pecan.request, found.next_marker)
 
@@ -62,7 +63,8 @@ class LeasesController(rest.RestController):
         """Show one lease, by uuid or name, if the caller may see it."""
         context = pecan.request.context
         lease = leases.find_visible(context, lease_ident)
-        return views.lease_view(leases.describe([lease]))
+        return views.lease_view(leases.describe([lease],
+                                                seen=sight.of(context)))
 
     @expose.expose(types.jsontype, body=types.LeaseBody, status_code=201)
     def post(self, new_lease):
@@ -92,7 +94,8 @@ class LeasesController(rest.RestController):
             start=start, end=end, name=name,
             purpose=purpose, properties=properties)
         return views.lease_view(leases.describe(
-            [lease], nodes=listing.known(resource_type, node)))
+            [lease], nodes=listing.known(resource_type, node),
+            seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, lease_ident, patch):
@@ -106,7 +109,8 @@ class LeasesController(rest.RestController):
             raise exception.LeaseInvalidPatch()
         end = timeutils.parse(patch['end_time'], 'end_time')
 
-        return views.lease_view(leases.update_end_time(lease, end))
+        return views.lease_view(leases.update_end_time(
+            lease, end, seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):

@@ -10,6 +10,7 @@ from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
 from esi_leap.common import policy
 from esi_leap.objects import nodes
+from esi_leap.objects import sight
 from esi_leap.policies import node as node_policy
 
 CONF = cfg.CONF
@@ -26,8 +27,9 @@ class NodesController(rest.RestController):
                 name=None, offer_uuid=None, lease_uuid=None):
         """List the nodes the caller owns or leases (admins: all).
 
-        One backend listing and two database queries, whatever the number
-        of nodes.
+        The offers and leases shown beside each node are only those the
+        caller may read itself. One backend listing and at most three
+        database queries, whatever the number of nodes.
         """
         context = pecan.request.context
         policy.authorize(node_policy.GET_ALL, context)
@@ -47,7 +49,7 @@ class NodesController(rest.RestController):
         found = nodes.list_page(
             type_name, paging, owner=owner, lessee=lessee,
             resource_class=resource_class,
-            party=None if admin else context.project_id, name=name,
-            uuids=uuids)
+            party=None if admin else context.project_id,
+            seen=sight.of(context), name=name, uuids=uuids)
         return utils.paged_body('nodes', views.node_views(found),
                                 pecan.request, found.next_marker)

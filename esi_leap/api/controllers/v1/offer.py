@@ -14,6 +14,7 @@ from esi_leap.common import timeutils
 from esi_leap.objects import filters
 from esi_leap.objects import listing
 from esi_leap.objects import offers
+from esi_leap.objects import sight
 from esi_leap.policies import offer as offer_policy
 
 
@@ -37,7 +38,7 @@ class ClaimController(rest.RestController):
 
         return views.lease_view(offers.claim(
             context, offer_ident, start=start, end=end, name=name,
-            purpose=purpose, properties=properties))
+            purpose=purpose, properties=properties, seen=sight.of(context)))
 
 
 class OffersController(rest.RestController):
@@ -85,7 +86,7 @@ class OffersController(rest.RestController):
             available_end_time=a_end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
             visibility=offers.visibility(context), page=paging),
-            resource_class=resource_class)
+            resource_class=resource_class, seen=sight.of(context))
         return utils.paged_body('offers', views.offer_views(found),
                                 pecan.request, found.next_marker)
 
@@ -96,7 +97,8 @@ class OffersController(rest.RestController):
         policy.authorize(offer_policy.GET, context)
         policy.require_project(context, offer_policy.OFFER_ADMIN)
         offer = offers.find(offer_ident, view=offers.visibility(context))
-        return views.offer_view(offers.describe([offer]))
+        return views.offer_view(offers.describe([offer],
+                                                seen=sight.of(context)))
 
     @expose.expose(types.jsontype, body=types.OfferBody, status_code=201)
     def post(self, new_offer):
@@ -123,7 +125,8 @@ class OffersController(rest.RestController):
                 types.value(new_offer.lessee_id), 'lessee_id'),
             name=name, properties=properties)
         return views.offer_view(offers.describe(
-            [offer], nodes=listing.known(resource_type, node)))
+            [offer], nodes=listing.known(resource_type, node),
+            seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, offer_ident):

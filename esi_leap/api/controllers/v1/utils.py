@@ -5,8 +5,10 @@ import urllib.parse
 
 from oslo_config import cfg
 
+from esi_leap.api import links
 from esi_leap.common import exception
 from esi_leap.common import projects
+from esi_leap.common import safetext
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.objects import filters
@@ -98,13 +100,20 @@ def resource_node(resource_type, ident):
 def resolve_project(ident, field):
     """Return the project id ``ident`` (an id or a name) means.
 
-    None stays None; an empty or blank value is a 400 naming ``field``.
+    None stays None; an empty or blank value, one longer than 255
+    characters, or one with a control character, a bidi control or a line
+    separator is a 400 naming ``field``.
     """
     if ident is None:
         return None
     if not ident.strip():
         raise exception.BlankProject(field=field)
     text(ident, field)
+    unsafe = safetext.first_unsafe(ident)
+    if unsafe is not None:
+        raise exception.InvalidField(
+            field=field, reason='a project id or name cannot contain the '
+            'control character %s' % ascii(unsafe))
     return projects.get_directory().resolve(ident)
 
 
@@ -258,7 +267,8 @@ def next_link(request, marker):
     """Ironic's ``next`` link: this request's URL, from ``marker`` on."""
     params = [(k, v) for k, v in request.GET.items() if k != 'marker']
     params.append(('marker', str(marker)))
-    return '%s?%s' % (request.path_url, urllib.parse.urlencode(params))
+    return '%s?%s' % (links.path_url(request),
+                      urllib.parse.urlencode(params))
 
 
 def paged_body(key, views, request, marker):

@@ -19,6 +19,11 @@ def _node_fields(nodes):
             for key, node in nodes.items()}
 
 
+def _unless_hidden(uuid, hidden):
+    """``uuid``, or None when the caller may not see what it names."""
+    return None if uuid in hidden else uuid
+
+
 def _offer_times(offers, free):
     """Every time an offer view shows: its window and availabilities."""
     times = []
@@ -58,7 +63,8 @@ def offer_views(found):
             'properties': offer.properties or {},
             'availabilities': [[iso[s], iso[e]]
                                for s, e in free[offer.uuid]],
-            'parent_lease_uuid': offer.parent_lease_uuid,
+            'parent_lease_uuid': _unless_hidden(offer.parent_lease_uuid,
+                                                found.hidden),
         })
     return views
 
@@ -95,7 +101,8 @@ def lease_views(found):
             'properties': lease.properties or {},
             'purpose': lease.purpose,
             'offer_uuid': lease.offer_uuid,
-            'parent_lease_uuid': lease.parent_lease_uuid,
+            'parent_lease_uuid': _unless_hidden(lease.parent_lease_uuid,
+                                                found.hidden),
             'status_reason': lease.status_reason,
         })
     return views
@@ -125,8 +132,8 @@ def node_views(found):
         }
         if booked.get('offer_uuid'):
             item['offer_uuid'] = booked['offer_uuid']
-        if node.lease_uuid:
-            item['lease_uuid'] = node.lease_uuid
+        if booked.get('lease_uuid'):
+            item['lease_uuid'] = booked['lease_uuid']
         result.append(item)
     return result
 
