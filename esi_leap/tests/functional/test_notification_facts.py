@@ -55,6 +55,8 @@ def test_api_events_carry_ids_and_node_facts(nodes, owner, lessee, sent):
     made, claimed, granted, deleted = [data for _, data in sent]
     assert made['id'] == _id_of(models.Offer, offer['uuid'])
     assert granted['id'] == _id_of(models.Lease, direct['uuid'])
+    # A claim with both times writes its lease before the node's lock.
+    assert claimed['id'] == _id_of(models.Lease, lease['uuid'])
     for data in (made, claimed, granted):
         assert data['node_uuid'] == 'node-a'
         assert data['node_name'] == 'dummy-node-node-a'
