@@ -214,6 +214,12 @@ class LeaseNotActive(Conflict):
                'be sub-leased or changed now.')
 
 
+class LeaseEnding(Conflict):
+    msg_fmt = ('Lease %(lease_uuid)s reached its end time %(end_time)s; '
+               'the manager is ending it, so its end time cannot be '
+               'changed any more.')
+
+
 class BookingContended(Conflict):
     msg_fmt = ('The booking of %(resource_type)s %(resource_uuid)s could '
                'not be completed because of concurrent changes to it; '
