@@ -114,6 +114,13 @@ class ProjectNoSuchName(Invalid):
     msg_fmt = 'No project named %(name)s.'
 
 
+class UnstorableText(Invalid):
+    msg_fmt = ('%(field)s holds characters this esi-leap database cannot '
+               'store or compare (it keeps 3-byte UTF-8 only, so 4-byte '
+               'characters such as emoji are refused). Leave them out, or '
+               'ask the operator to convert the database to utf8mb4.')
+
+
 class InvalidTokenTTL(Invalid):
     msg_fmt = ('Invalid token_ttl %(value)s: %(reason)s.')
 
