@@ -1,5 +1,7 @@
 """NUL in an identifier is a 400 on every route and every database.
 
+So is a path that is not UTF-8.
+
 PostgreSQL cannot store or compare text holding NUL at all: before the
 API refused it, ``DELETE /v1/leases/a%00b`` answered 500 there.
 """
@@ -78,3 +80,13 @@ def test_names_without_nul_still_reach_the_database(admin, objects, method,
     # The same routes with a plain unknown name answer from the database.
     response = admin.request(method, path.format(ident='a-b'), body=body)
     assert response.status_int in (404, 409), response.text
+
+
+@pytest.mark.parametrize('ident', ['a%FFb', 'a%ED%A0%80b', 'a%C0%80b'])
+@pytest.mark.parametrize('method,path,body', PATH_ROUTES)
+def test_invalid_utf8_in_a_path_identifier(admin, objects, method, path,
+                                           body, ident):
+    # Overlong NUL, a lone surrogate, a stray byte: none is UTF-8.
+    response = admin.request(method, path.format(ident=ident), body=body,
+                             status=400)
+    assert fault(response) == 'The request path is not valid UTF-8.'
