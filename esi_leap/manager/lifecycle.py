@@ -354,11 +354,8 @@ def _record_end(lease, outcome, recorder, now, planned_end):
     if not cancelling and (lease.end_time > now or
                            lease.end_time != planned_end):
         # NOTE(esi-leap): compare-and-set under the lock row: the end is
-        # recorded only for the end time acted on. A lease changed
-        # meanwhile is left to the next run (the sweep hands a node taken
-        # back too early to its lease again).
-        LOG.warning('Lease %s: end time changed while it was being ended; '
-                    'left to the next run', lease.uuid)
+        # recorded only for the end time acted on.
+        _end_changed(lease, outcome, now)
         return False
     before = lease.status
     still_held = outcome.still_holds(lease.uuid)
@@ -380,6 +377,21 @@ def _record_end(lease, outcome, recorder, now, planned_end):
         recorder.record('lease', lease, 'delete', 'end', before)
         return True
     return False
+
+
+def _end_changed(lease, outcome, now):
+    """Leave a lease whose end time changed meanwhile to the next run.
+
+    If the node was taken from it (an active lease the node no longer
+    carries), the next run hands the node back to it.
+    """
+    LOG.warning('Lease %s: its end time changed while it was being ended; '
+                'left to the next run', lease.uuid)
+    if lease.status == statuses.ACTIVE and \
+            not outcome.still_holds(lease.uuid):
+        _wait(lease, statuses.WAIT_FULFILL,
+              'its end time changed while it was being ended; the node '
+              'is handed back', now)
 
 
 def _record_hold(lease, outcome, recorder, now):

@@ -112,11 +112,14 @@ def test_record_applies_only_to_the_end_acted_on(held_lease, nodes,
 
     lifecycle.record([work], now)
     kept = db_api.lease_get(held_lease)
-    assert kept.status == statuses.ACTIVE
+    assert kept.status == statuses.WAIT_FULFILL  # the node was taken
     assert kept.end_time == later
+    assert kept.next_attempt_at is not None
+    assert scheduler.seconds_to_next_due() <= 2.0
 
     # The next pass reconciles: the node goes back to its lease.
-    scheduler.sweep()
+    scheduler.run_once(now=kept.next_attempt_at)
+    assert db_api.lease_get(held_lease).status == statuses.ACTIVE
     data = nodes.read(NODE)
     assert (data['lease_uuid'], data['project_id']) == (held_lease,
                                                         'lessee-project')
@@ -128,8 +131,9 @@ def test_shortened_end_is_not_recorded_for_the_old_one(held_lease, nodes,
     earlier = timeutils.utcnow() - datetime.timedelta(seconds=30)
     _set_end(held_lease, earlier)
     lifecycle.record([work], now)
-    assert db_api.lease_get(held_lease).status == statuses.ACTIVE
-    scheduler.run_once()
+    waiting = db_api.lease_get(held_lease)
+    assert waiting.status == statuses.WAIT_FULFILL
+    scheduler.run_once(now=waiting.next_attempt_at)
     ended = db_api.lease_get(held_lease)
     assert ended.status == statuses.EXPIRED
     assert ended.end_time == earlier
