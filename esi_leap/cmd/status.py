@@ -118,9 +118,9 @@ def _text_problems(storage):
             'to the connection URL.' % storage.connection_charset)
     if storage.database_charset != _FOUR_BYTE:
         problems.append(
-            'The database\'s default character set is %s (3-byte): tables '
-            'made in it cannot hold 4-byte characters. "%s" converts it to '
-            'utf8mb4.' % (storage.database_charset, _DBSYNC))
+            'The database\'s default character set is %s, not utf8mb4: '
+            'tables made in it cannot hold 4-byte characters. "%s" '
+            'converts it.' % (storage.database_charset, _DBSYNC))
     for what, columns in (
             ('cannot hold 4-byte characters', storage.narrow_columns()),
             ('compare text ignoring case or accents',

@@ -59,7 +59,8 @@ def unstorable_text(error):
             'Incorrect string value' in text:
         found = _COLUMN.search(text)
         return found.group(1) if found else _SOME_VALUE
-    if args and args[0] == _MYSQL_ILLEGAL_MIX and 'utf8mb3' in text:
+    if args and args[0] == _MYSQL_ILLEGAL_MIX and (
+            'utf8mb3' in text or 'utf8_' in text):
         return _SOME_VALUE
     if isinstance(driver_error, ValueError) and _POSTGRESQL_NUL in text:
         return _SOME_VALUE

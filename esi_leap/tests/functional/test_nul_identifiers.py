@@ -7,6 +7,7 @@ API refused it, ``DELETE /v1/leases/a%00b`` answered 500 there.
 """
 import pytest
 
+from esi_leap.db import api as db_api
 from esi_leap.tests.functional.helpers import fault
 
 # (method, path with {ident} where the identifier goes, body)
@@ -90,3 +91,16 @@ def test_invalid_utf8_in_a_path_identifier(admin, objects, method, path,
     response = admin.request(method, path.format(ident=ident), body=body,
                              status=400)
     assert fault(response) == 'The request path is not valid UTF-8.'
+
+
+def test_a_database_refusing_nul_is_recognised(database):
+    # Behind the guard, a NUL that reached the database anyway would be
+    # the client's 400 too (api.expose maps it), never a 500.
+    try:
+        found = db_api.leases_by_name('a\x00b')
+    except Exception as error:
+        assert database.backend == 'postgresql', error
+        assert db_api.unstorable_text(error) == 'A value in the request'
+    else:
+        assert database.backend != 'postgresql'
+        assert list(found) == []
