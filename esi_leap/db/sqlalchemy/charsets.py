@@ -2,7 +2,7 @@
 
 esi-leap needs every character a client may send (utf8mb4: 4-byte UTF-8,
 emoji included) and exact comparisons (a binary collation: case, accents
-and trailing spaces count). Migration 0006 sets both on the database and
+and trailing spaces count). Migration 0007 sets both on the database and
 its tables; the connection's character set comes from [database]
 connection (``?charset=utf8mb4``). esi-leap-status reports what is off.
 """

@@ -183,7 +183,7 @@ def _file(found, rtype, row):
     """Add a lease row to its node's list in ``found``, if asked for.
 
     NOTE(esi-leap): a database whose collation is not exact (a MariaDB
-    table before migration 0006: case-, accent- and trailing-space-blind)
+    table before migration 0007: case-, accent- and trailing-space-blind)
     returns the leases of ``Node-1`` when asked for ``node-1``. Such a row
     belongs to another node: it is left out, with a warning, rather than
     stopping the whole batch.

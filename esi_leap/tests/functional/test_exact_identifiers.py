@@ -2,7 +2,7 @@
 
 Python compares node uuids, names and project ids exactly; so must the
 database. MariaDB's default collation (utf8mb4_general_ci) ignores case,
-accents and trailing spaces: migration 0006 makes text exact there.
+accents and trailing spaces: migration 0007 makes text exact there.
 """
 import datetime
 from urllib import parse

@@ -1,8 +1,8 @@
-"""Existing MariaDB databases: migration 0006, and a manager that copes.
+"""Existing MariaDB databases: migration 0007, and a manager that copes.
 
 Databases made the old ways (utf8mb4 with the server's case-blind
 default collation; ``CHARACTER SET utf8`` as DevStack made them) are
-built to revision 0005, given rows, then upgraded: every text column
+built to revision 0006, given rows, then upgraded: every text column
 becomes utf8mb4 with an exact collation and the rows are kept. Before the
 upgrade, a row that the case-blind database hands back for another node
 no longer stops the manager's batch.
@@ -35,13 +35,13 @@ pytestmark = pytest.mark.skipif(not BACKENDS,
                         for charset in ('utf8mb4', 'utf8')],
                 ids=lambda p: '%s-%s' % p)
 def old_database(request, tmp_path, config):
-    """A MariaDB database at revision 0005, made the old way."""
+    """A MariaDB database at revision 0006, made the old way."""
     backend, charset = request.param
     database = databases.ThrowawayDatabase(backend, str(tmp_path),
                                            charset=charset).create()
     config(group='database', connection=database.url)
     db_api.reset()
-    migration.upgrade('0005')
+    migration.upgrade('0006')
     yield database
     db_api.reset()
     database.drop()

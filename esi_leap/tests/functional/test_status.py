@@ -140,7 +140,7 @@ def devstack_database(request, tmp_path):
 def test_three_byte_database_warns(tmp_path, devstack_database):
     url = devstack_database.url
     assert url.endswith('?charset=utf8')
-    _dbsync(tmp_path, url, '0005')
+    _dbsync(tmp_path, url, '0006')
     code, checks = _status(tmp_path, url)
     result, details = checks['Database character set']
     assert result == WARNING

@@ -26,7 +26,7 @@ SETUPS = {
     # DevStack's database and URL, upgraded: the link is 3-byte.
     'devstack-upgraded': ('utf8', 'utf8', 'head', False),
     # DevStack's database, not yet upgraded: the tables are 3-byte.
-    'devstack-0005': ('utf8', 'utf8mb4', '0005', False),
+    'devstack-0006': ('utf8', 'utf8mb4', '0006', False),
     # DevStack's database, upgraded, with the plugin's new URL.
     'devstack-fixed': ('utf8', 'utf8mb4', 'head', True),
 }

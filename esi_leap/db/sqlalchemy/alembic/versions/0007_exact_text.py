@@ -20,15 +20,15 @@ are already right are left alone.
 PostgreSQL and SQLite compare text exactly (trailing spaces included)
 already: nothing changes there.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 
 _TABLES = ('offers', 'leases', 'events', 'console_auth_tokens',
            'resource_locks', 'lease_notices')
