@@ -37,8 +37,8 @@ def test_schema_is_at_head(database):
     with db_api.get_engine().connect() as connection:
         context = alembic_migration.MigrationContext.configure(connection)
         heads = context.get_current_heads()
-    assert heads == ('0006',)
-    assert migration.version() == '0006'
+    assert heads == ('0007',)
+    assert migration.version() == '0007'
 
 
 def test_every_table_is_built(database):
@@ -59,3 +59,17 @@ def test_datetimes_keep_microseconds_and_utc(database):
     assert stored == value
     assert stored.tzinfo == datetime.timezone.utc
     assert stored.hour == 8 and stored.microsecond == 123456
+
+
+def test_text_compares_exactly(database):
+    # Case, accents and trailing spaces all count, in every database.
+    names = ['node', 'Node', 'nöde', 'node ', 'node  ']
+    with db_api.writer() as session:
+        for name in names:
+            session.add(models.ResourceLock(resource_type='t',
+                                            resource_uuid=name))
+    lock = models.ResourceLock
+    with db_api.reader() as session:
+        for name in names:
+            assert list(session.scalars(sa.select(lock.resource_uuid).where(
+                lock.resource_uuid == name))) == [name]
