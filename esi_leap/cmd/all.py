@@ -39,18 +39,45 @@ def _start_manager():
     return manager.stop
 
 
+def banner():
+    """What esi-leap-all prints at start, true to the configuration.
+
+    Where the API listens and how to point the CLI at it (with no
+    identity in noauth mode; with Keystone, through the catalog or a
+    token), and where the console proxy listens and what URL clients get.
+    """
+    url = 'http://%s:%s' % (CONF.api.host_ip, CONF.api.port)
+    lines = ['esi-leap listening on %s' % url]
+    if CONF.auth_strategy == 'noauth':
+        lines += ['point the CLI at it with (no Keystone: requests act as '
+                  'the [noauth] identity)',
+                  '  openstack --os-auth-type none --os-endpoint %s/v1 '
+                  'esi offer list' % url]
+    else:
+        lines += ['Keystone checks every request. Use your usual '
+                  'credentials once the catalog has the endpoint:',
+                  '  openstack service create --name esi-leap lease',
+                  '  openstack endpoint create --region <region> lease '
+                  'public %s' % url,
+                  '  openstack esi offer list',
+                  'or a token, without the catalog:',
+                  '  openstack --os-auth-type admin_token --os-token '
+                  '"$(openstack token issue -f value -c id)" '
+                  '--os-endpoint %s/v1 esi offer list' % url]
+    proxy = CONF.serialconsoleproxy
+    lines.append('serial console proxy listening on %s://%s:%s; console '
+                 'access URLs use %s' % (
+                     'wss' if proxy.ssl_cert_file else 'ws',
+                     proxy.host_address, proxy.port, proxy.public_url))
+    return '\n'.join(lines)
+
+
 def main():
     """Parse configuration and serve API (and manager) until stopped."""
     service.prepare_service(sys.argv)
     if not CONF.transport_url:
         CONF.set_override('transport_url', 'fake://')
-    print('esi-leap listening on http://%s:%s ; point the CLI at it with\n'
-          '  openstack --os-auth-type none --os-endpoint '
-          'http://%s:%s/v1 esi offer list'
-          % (CONF.api.host_ip, CONF.api.port, CONF.api.host_ip,
-             CONF.api.port), flush=True)
-    print('serial consoles at %s (esi-leap-serial-console-proxy)'
-          % CONF.serialconsoleproxy.public_url, flush=True)
+    print(banner(), flush=True)
     sys.exit(prefork.serve(_app, CONF.api.host_ip, CONF.api.port, 1,
                            api.settings(MANAGER_STOP_TIMEOUT,
                                         _start_manager)))

@@ -14,6 +14,7 @@ from oslo_config import cfg
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
+from esi_leap.common import legacy_options
 from esi_leap.common import service  # noqa: F401  (registers options)
 from esi_leap.db import api as db_api
 from esi_leap.db import migration
@@ -142,6 +143,15 @@ def _text_problems(storage):
     return problems
 
 
+def _original_options_result(findings):
+    """The Result of the ESI-Leap options check for ``findings``."""
+    if not findings:
+        return upgradecheck.Result(SUCCESS)
+    code = FAILURE if any(f.serious for f in findings) else WARNING
+    return upgradecheck.Result(code, ' '.join(f.describe()
+                                              for f in findings))
+
+
 class Checks(upgradecheck.UpgradeCommands):
     """esi-leap's upgrade checks, in the order they are printed."""
 
@@ -199,6 +209,15 @@ class Checks(upgradecheck.UpgradeCommands):
             SUCCESS, 'The database, its tables and the connection use '
                      'utf8mb4.')
 
+    def _check_original_options(self):
+        """Report options of the original ESI-Leap that esi-leap ignores.
+
+        FAILURE for a value esi-leap cannot honour (policy off, TLS on the
+        API), WARNING for options that merely have no effect; each says
+        what to set instead.
+        """
+        return _original_options_result(legacy_options.find(CONF))
+
     _upgrade_checks = (
         ('Database schema', _check_database_schema),
         ('Database character set', _check_database_text),
@@ -206,6 +225,7 @@ class Checks(upgradecheck.UpgradeCommands):
          (common_checks.check_policy_json, {'conf': CONF})),
         ('Authentication', _check_authentication),
         ('Console proxy TLS', _check_console_proxy_tls),
+        ('Options of ESI-Leap', _check_original_options),
     )
 
 

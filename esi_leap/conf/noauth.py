@@ -14,6 +14,14 @@ opts = [
                 default=[],
                 help='Roles of such a request. Policy is still enforced, '
                      'so with no roles such a request is refused.'),
+    cfg.DictOpt('project_names',
+                default={},
+                help='Names of projects, as project_id:name pairs, used '
+                     'when no Keystone service account is configured in '
+                     '[keystone] (the project directory). A project not '
+                     'listed is shown by its id; a listed name may also '
+                     'be given wherever a project id is accepted. Names '
+                     'cannot contain "," or ":".'),
 ]
 
 

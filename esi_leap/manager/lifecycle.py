@@ -46,10 +46,13 @@ class Outcome(object):
     ``current`` is the lease the node still carries after the scrub;
     ``busy`` means the backend is still taking the node back (cleaning):
     the leases concerned wait without that counting as a failed attempt.
+    ``node`` is the NodeInfo read from the backend (None if it was not):
+    the facts the notifications of the outcome carry.
     """
 
     started: object
     state: str = 'ok'
+    node: object = None
     current: str = None
     scrub_error: str = None
     hold_error: str = None
@@ -245,6 +248,7 @@ def _look(rtype, resource_uuid, outcome):
         outcome.scrub_error = outcome.hold_error = str(e)
         return None
     outcome.current = node.lease_uuid
+    outcome.node = node
     return node
 
 
@@ -254,6 +258,7 @@ def _looked(node, outcome):
         outcome.state = 'missing'
         return None
     outcome.current = node.lease_uuid
+    outcome.node = node
     return node
 
 
@@ -318,7 +323,9 @@ def record(works, planned_at, held=None):
 
 def _record_in(txn, works, now):
     """The body of record()'s transaction; returns its event Recorder."""
-    recorder = events.Recorder(txn)
+    recorder = events.Recorder(txn, {
+        work.pair: work.outcome.node for work in works
+        if work.outcome.node is not None})
     leases = txn.leases([lease.uuid for work in works
                          for lease in work.plan.ending + [work.plan.holder]
                          if lease is not None])

@@ -8,37 +8,11 @@ from oslo_log import log
 from esi_leap.common import outbox
 from esi_leap.common import rpc
 from esi_leap.common import timeutils
+from esi_leap.notifications import payloads
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 _LEVELS = ('debug', 'info', 'warning', 'error', 'critical')
-
-
-def _payload(obj_type, obj, status_before):
-    fields = {
-        'uuid': obj.uuid, 'name': obj.name, 'project_id': obj.project_id,
-        'resource_type': obj.resource_type,
-        'resource_uuid': obj.resource_uuid,
-        'start_time': timeutils.isoformat(obj.start_time),
-        'end_time': timeutils.isoformat(obj.end_time),
-        'status': status_before, 'properties': obj.properties or {},
-        'parent_lease_uuid': obj.parent_lease_uuid,
-    }
-    if obj_type == 'lease':
-        fields.update({
-            'owner_id': obj.owner_id, 'purpose': obj.purpose,
-            'offer_uuid': obj.offer_uuid,
-            'fulfill_time': timeutils.isoformat(obj.fulfill_time),
-            'expire_time': timeutils.isoformat(obj.expire_time),
-        })
-        name = 'LeaseCRUDPayload'
-    else:
-        fields['lessee_id'] = obj.lessee_id
-        name = 'OfferCRUDPayload'
-    return {'esi_leap_object.name': name,
-            'esi_leap_object.namespace': 'esi_leap',
-            'esi_leap_object.version': '1.0',
-            'esi_leap_object.data': fields}
 
 
 class Recorder(object):
@@ -47,12 +21,16 @@ class Recorder(object):
     record() writes the event rows into the transaction; send() is called
     after the commit and emits one notification per event. The
     transaction is a ResourceTransaction or a ResourcesTransaction: the
-    rows go through its ``add_event``.
+    rows go through its ``add_event``. ``nodes`` ({(resource_type, uuid):
+    NodeInfo}) are the nodes the caller has already read: their facts go
+    into the payloads (never read here: unknown facts are null).
     """
 
-    def __init__(self, transaction):
+    def __init__(self, transaction, nodes=None):
         self._add_event = transaction.add_event
-        self.pending = []
+        self.nodes = dict(nodes or {})
+        self.pending = []   # (level, event_type, payload)
+        self._resources = []  # (resource_type, uuid) of each pending
 
     def record(self, obj_type, obj, action, phase, status_before=None,
                when=None):
@@ -70,24 +48,35 @@ class Recorder(object):
             resource_uuid=obj.resource_uuid,
             lessee_id=lessee_id, owner_id=owner_id, created_at=now)
         level = 'error' if phase == 'error' else 'info'
-        self.pending.append((level, event_type,
-                             _payload(obj_type, obj,
-                                      status_before or obj.status)))
+        build = payloads.lease_payload if obj_type == 'lease' \
+            else payloads.offer_payload
+        key = (obj.resource_type, obj.resource_uuid)
+        self.pending.append((level, event_type, build(
+            obj, status_before or obj.status, self.nodes.get(key))))
+        self._resources.append(key)
 
-    def send(self):
+    def send(self, nodes=None):
         """Emit the notifications (after the commit); never raises.
 
+        ``nodes`` (as in the constructor) are nodes read since the events
+        were recorded: payloads whose node was unknown get their facts.
         They leave in order from the process's outbox thread: the caller
         never waits on the message bus.
         """
         threshold = CONF.notification.notification_level
-        for level, event_type, payload in self.pending:
+        late = {key: node for key, node in (nodes or {}).items()
+                if key not in self.nodes}
+        for (level, event_type, payload), key in zip(self.pending,
+                                                     self._resources):
+            if key in late:
+                payload['esi_leap_object.data'].update(
+                    payloads.node_fields(key[1], late[key]))
             if _LEVELS.index(level) < _LEVELS.index(threshold):
                 continue
             outbox.OUTBOX.put(functools.partial(_notify, level, event_type,
                                                 payload),
                               'notification %s' % event_type)
-        self.pending = []
+        self.pending, self._resources = [], []
 
 
 def _notify(level, event_type, payload):

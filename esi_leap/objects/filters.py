@@ -28,7 +28,10 @@ class OfferFilters(object):
     """
 
     statuses: tuple = None
+    uuid: str = None
+    name: str = None
     project_id: str = None
+    lessee_id: str = None
     resource_type: str = None
     resource_uuid: str = None
     start_time: object = None
@@ -50,6 +53,7 @@ class LeaseFilters(object):
     """
 
     statuses: tuple = None
+    uuid: str = None
     project_id: str = None
     owner_id: str = None
     party_id: str = None

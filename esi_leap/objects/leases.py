@@ -128,7 +128,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid, resource_class=node_class)
-        recorder = events.Recorder(txn)
+        recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
         return row, recorder
 
@@ -137,7 +137,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
     return row
 
 
-def update_end_time(lease, end):
+def update_end_time(lease, end, seen=None):
     """Move the end of ``lease`` to ``end``.
 
     Shortening always succeeds while the lease has not ended, and clips
@@ -146,6 +146,9 @@ def update_end_time(lease, end):
     against the offer, the parent lease or the resource. Raises
     LeaseNotActive for a lease that has ended or is being cancelled, and
     LeaseEnding for one whose end time has come (the manager is ending it).
+    Returns the Listing of the changed lease (``seen`` as in describe();
+    its node read once, after the commit, for the response and the
+    notifications).
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -173,8 +176,9 @@ def update_end_time(lease, end):
 
     current, recorder = db_api.run_booking(lease.resource_type,
                                            lease.resource_uuid, change)
-    recorder.send()
-    return current
+    nodes = listing.node_facts(listing.resources_of([current]))
+    recorder.send(nodes)
+    return describe([current], nodes, seen=seen)
 
 
 def _check_not_ending(current):

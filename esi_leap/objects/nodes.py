@@ -2,26 +2,34 @@
 from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.objects import leases
 from esi_leap.objects import listing
+from esi_leap.objects import offers
 from esi_leap.objects import sight
 from esi_leap import resource_types
 
 
 def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
-              party=None, seen=sight.EVERYTHING):
+              party=None, seen=sight.EVERYTHING, name=None, uuids=None):
     """Return the Listing of the nodes of ``type_name`` matching filters.
 
     ``party`` None lists every node (admins); a project id only the nodes
-    it owns or leases. The Listing's ``bookings`` map each listed node's
-    uuid to what the nodes API shows of its bookings (shown()), as far
-    as the caller's Sight ``seen`` lets it see them. One backend listing,
-    at most three database queries and one name lookup, whatever the
-    number of nodes.
+    it owns or leases. ``name`` keeps the nodes of that name, ``uuids``
+    (None: any) those of these uuids (see of_bookings()). The Listing's
+    ``bookings`` map each listed node's uuid to what the nodes API shows
+    of its bookings (shown()), as far as the caller's Sight ``seen`` lets
+    it see them. One backend listing, at most three database queries and
+    one name lookup, whatever the number of nodes.
     """
+    if uuids is not None and not uuids:
+        return listing.Listing(rows=[])
     found = resource_types.get(type_name).list_nodes(
         owner=owner, lessee=lessee, resource_class=resource_class)
     if party is not None:
         found = [n for n in found if party in (n.owner_id, n.lessee_id)]
+    if name is not None or uuids is not None:
+        found = [n for n in found if (name is None or n.name == name)
+                 and (uuids is None or n.uuid in uuids)]
     found, marker = listing.cut(_page_of(found, page), page,
                                 lambda n: n.uuid)
     ids = [n.owner_id for n in found] + [n.lessee_id for n in found]
@@ -53,6 +61,32 @@ def shown(node, booked, now, seen, hidden):
                           if seen.lease(lease)],
         'lease_uuid': None if node.lease_uuid in hidden else node.lease_uuid,
     }
+
+
+def of_bookings(context, type_name, offer_ident=None, lease_ident=None):
+    """The uuids of the nodes an offer and a lease filter allow.
+
+    None when neither is given. Otherwise the node of the offer and/or
+    the lease (uuid or name) the caller may see, of resource type
+    ``type_name``: an empty set when the caller may see no such offer or
+    lease, so a filter never tells a hidden one from a missing one.
+    One indexed query each.
+    """
+    if offer_ident is None and lease_ident is None:
+        return None
+    allowed = None
+    try:
+        for ident, find in ((offer_ident, offers.find_visible),
+                            (lease_ident, leases.find_visible)):
+            if ident is None:
+                continue
+            row = find(context, ident)
+            mine = {row.resource_uuid} \
+                if row.resource_type == type_name else set()
+            allowed = mine if allowed is None else allowed & mine
+    except (exception.OfferNotFound, exception.LeaseNotFound):
+        return set()
+    return allowed
 
 
 def _page_of(found, page):

@@ -13,6 +13,7 @@ from esi_leap.db import api as db_api
 from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import filters as filters_mod
+from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.policies import offer as offer_policy
@@ -91,7 +92,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
             properties=properties or {}, parent_lease_uuid=parent_uuid,
             resource_class=node_class)
-        recorder = events.Recorder(txn)
+        recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('offer', row, 'create', 'end')
         return row, recorder
 
@@ -101,7 +102,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
 
 
 def claim(context, ident, start=None, end=None, name=None, purpose=None,
-          properties=None):
+          properties=None, seen=None):
     """Create a lease, for the caller's project, of the offer ``ident`` names.
 
     ``ident`` is the offer's uuid or name; only an available offer the
@@ -111,6 +112,10 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     the earliest of the default lease length, the start of the next lease
     of the offer, and the offer's end. Raises OfferNoTimeAvailabilities if
     the window is not free inside the offer.
+
+    Returns the Listing of the new lease (``seen`` as in
+    leases.describe()): its node is read once, after the commit, for both
+    the response and the notification.
     """
     view = visibility(context)
     now = timeutils.utcnow()
@@ -140,8 +145,9 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
         found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
                                    lambda txn: book(txn, offer.uuid))
     lease, recorder = found
-    recorder.send()
-    return lease
+    nodes = listing.node_facts(listing.resources_of([lease]))
+    recorder.send(nodes)
+    return leases.describe([lease], nodes, seen=seen)
 
 
 def _claim_booking(context, ident, view, now, start, end, fields):

@@ -23,6 +23,10 @@ class NodeInfo(object):
     provision_state: str = None
     power_state: str = None
     maintenance: bool = False
+    # The states Ironic is moving the node to (None: none, or a backend
+    # without transitions such as dummy nodes).
+    target_provision_state: str = None
+    target_power_state: str = None
 
     def public_properties(self):
         """Node properties without the keys esi-leap itself manages."""

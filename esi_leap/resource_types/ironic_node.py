@@ -18,7 +18,7 @@ LOG = log.getLogger(__name__)
 API_VERSION = '1.65'
 LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
-               'maintenance')
+               'maintenance', 'target_provision_state', 'target_power_state')
 
 # Provision states of a node that holds (or is getting) a deployment.
 DEPLOYED_STATES = frozenset(['active', 'wait call-back', 'deploying',
@@ -42,7 +42,9 @@ def _node_info(node):
         properties=properties,
         provision_state=node.provision_state,
         power_state=node.power_state,
-        maintenance=bool(node.is_maintenance))
+        maintenance=bool(node.is_maintenance),
+        target_provision_state=node.target_provision_state,
+        target_power_state=node.target_power_state)
 
 
 # What Ironic shows in place of a secret the caller may not read.
@@ -100,7 +102,9 @@ def _listed_node_info(node):
         properties=properties,
         provision_state=node.get('provision_state'),
         power_state=node.get('power_state'),
-        maintenance=bool(node.get('maintenance')))
+        maintenance=bool(node.get('maintenance')),
+        target_provision_state=node.get('target_provision_state'),
+        target_power_state=node.get('target_power_state'))
 
 
 @contextlib.contextmanager

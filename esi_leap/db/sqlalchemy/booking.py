@@ -37,10 +37,13 @@ class ResourceTransaction(object):
     it commits together or not at all.
     """
 
-    def __init__(self, session, resource_type, resource_uuid):
+    def __init__(self, session, resource_type, resource_uuid,
+                 claimed_id=None):
         self.session = session
         self.resource_type = resource_type
         self.resource_uuid = resource_uuid
+        # The id of the lease a claim_transaction() wrote, if known.
+        self.claimed_id = claimed_id
 
     def _exists(self, query):
         return self.session.execute(sa.select(sa.exists(query))).scalar()
@@ -228,7 +231,12 @@ class ResourceTransaction(object):
         # skips the ORM unit of work, the costliest part of a booking.
         # The values go as parameters of a prebuilt INSERT: its compiled
         # form is cached per set of columns given.
-        self.session.execute(_INSERTS[row.__table__.name], _filled(row))
+        result = self.session.execute(_INSERTS[row.__table__.name],
+                                      _filled(row))
+        # NOTE(esi-leap): the new id comes with the INSERT (lastrowid, or
+        # RETURNING on PostgreSQL), no query of its own; notifications
+        # carry it.
+        row.id = result.inserted_primary_key[0]
         return row
 
     def claimed_lease(self, uuid, created_at, **fields):
@@ -239,6 +247,7 @@ class ResourceTransaction(object):
         """
         row = self._new_lease(uuid=uuid, created_at=created_at, **fields)
         _filled(row)
+        row.id = self.claimed_id
         return row
 
     def _new_lease(self, **fields):
@@ -485,6 +494,25 @@ def _build_claim_insert():
 
 
 _CLAIM_INSERT = _build_claim_insert()
+# NOTE(esi-leap): PostgreSQL hands the new lease's id back with RETURNING;
+# MySQL and SQLite give it as the cursor's lastrowid. Either way no query
+# of its own (notifications carry the id).
+_CLAIM_INSERTS = {False: _CLAIM_INSERT,
+                  True: _CLAIM_INSERT.returning(
+                      models.Lease.__table__.c.id)}
+
+
+def _claimed_id(result, dialect):
+    """The id of the lease a claim INSERT wrote; None if it wrote none.
+
+    0 when a lease was written but its id is not known.
+    """
+    if dialect == 'postgresql':
+        row = result.first()
+        return None if row is None else row[0]
+    if not result.rowcount:
+        return None
+    return result.lastrowid or 0
 
 
 def _insert_ignore(dialect, table):
@@ -599,12 +627,17 @@ def claim_transaction(offer_uuid, now, lease):
     """
     with engine.writer() as session:
         params = dict(lease, offer_uuid=offer_uuid, now=now)
-        if not session.execute(_CLAIM_INSERT, params).rowcount:
+        dialect = session.bind.dialect.name
+        written = session.execute(_CLAIM_INSERTS[dialect == 'postgresql'],
+                                  params)
+        claimed_id = _claimed_id(written, dialect)
+        if claimed_id is None:
             yield None
             return
-        session.execute(_lock_statement(session.bind.dialect.name, 'offer'),
+        session.execute(_lock_statement(dialect, 'offer'),
                         {'offer_uuid': offer_uuid, 'now': now})
-        yield ResourceTransaction(session, None, None)
+        yield ResourceTransaction(session, None, None,
+                                  claimed_id=claimed_id or None)
 
 
 def _locks_statement(dialect, pairs):

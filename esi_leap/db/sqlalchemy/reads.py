@@ -170,9 +170,11 @@ def _booking_query(model, columns, filters, equal):
     return query
 
 
-_OFFER_EQUAL = ('project_id', 'resource_type', 'resource_uuid')
-_LEASE_EQUAL = ('project_id', 'owner_id', 'offer_uuid', 'resource_type',
-                'resource_uuid', 'purpose')
+# Each is an indexed column (uuid unique, name, project and lessee ids).
+_OFFER_EQUAL = ('uuid', 'name', 'project_id', 'lessee_id', 'resource_type',
+                'resource_uuid')
+_LEASE_EQUAL = ('uuid', 'project_id', 'owner_id', 'offer_uuid',
+                'resource_type', 'resource_uuid', 'purpose')
 
 
 def _offer_query(filters, columns=OFFER_COLUMNS):

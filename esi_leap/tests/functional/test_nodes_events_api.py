@@ -52,6 +52,9 @@ def test_node_fields_and_bookings(two_nodes, owner, admin):
     assert node_a['maintenance'] == 'False'
     assert node_a['properties'] == {'cpus': 4}
     assert node_a['resource_class'] == 'gpu'
+    # Dummy nodes never move between states: no targets, as null.
+    assert node_a['target_provision_state'] is None
+    assert node_a['target_power_state'] is None
     assert 'lease_uuid' not in node_a
     node_b = nodes['node-b']
     assert node_b['lease_uuid'] == 'lease-b'

@@ -79,7 +79,8 @@ def test_all_checks_pass_on_a_migrated_database(tmp_path, migrated_database):
     assert 'newest revision' in checks['Database schema'][1]
     assert set(checks) == {'Database schema', 'Database character set',
                            'Policy File JSON to YAML Migration',
-                           'Authentication', 'Console proxy TLS'}
+                           'Authentication', 'Console proxy TLS',
+                           'Options of ESI-Leap'}
 
 
 @backends

@@ -138,11 +138,12 @@ def gpu_offer(actors, nodes):
     expected = {
         'availabilities': [['2030-01-01T00:00:00', '2030-02-01T12:30:00']],
         'end_time': '2030-02-01T12:30:00',
-        'lessee': '',
+        # No project directory: names fall back to the ids.
+        'lessee': LESSEE,
         'lessee_id': LESSEE,
         'name': 'gpu-offer',
         'parent_lease_uuid': None,
-        'project': '',
+        'project': OWNER,
         'project_id': OWNER,
         'properties': {'floor': 3},
         'resource': 'dummy-node-node-gpu',
@@ -224,7 +225,7 @@ def test_offer_claim(actors, nodes):
     assert list(lease) == list(LEASE_SHORT)
     assert lease == {
         'uuid': lease['uuid'], 'resource': 'dummy-node-node-claim',
-        'resource_class': 'baremetal', 'project': '',
+        'resource_class': 'baremetal', 'project': LESSEE,
         'start_time': '2030-03-05T00:00:00',
         'end_time': '2030-03-10T12:00:00', 'offer_uuid': offer['uuid'],
         'status': 'created', 'purpose': None}
@@ -246,7 +247,7 @@ def test_offer_claim(actors, nodes):
         ['2030-03-10T12:00:00', '2030-04-01T00:00:00']]
     assert shown_offer['status'] == 'available'
     assert shown_lease == dict(
-        lease, expire_time=None, fulfill_time=None, name=None, owner='',
+        lease, expire_time=None, fulfill_time=None, name=None, owner=OWNER,
         owner_id=OWNER, parent_lease_uuid=None, project_id=LESSEE,
         properties={'note': 'mine'}, resource_properties={},
         resource_type='dummy_node', resource_uuid='node-claim')
@@ -401,10 +402,10 @@ def test_lease_lifecycle(actors, nodes):
         'fulfill_time': None,
         'name': 'fpga-lease',
         'offer_uuid': None,
-        'owner': '',
+        'owner': OWNER,
         'owner_id': OWNER,
         'parent_lease_uuid': None,
-        'project': '',
+        'project': LESSEE,
         'project_id': LESSEE,
         'properties': {'tags': ['a', 'b']},
         'purpose': 'testing',

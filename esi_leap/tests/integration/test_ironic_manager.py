@@ -704,3 +704,55 @@ def test_two_managers_act_once(deployment, ironic):
     finally:
         second.stop()
         deployment.managers.remove(second)
+
+
+def _drain_notifications():
+    """Every notification waiting in the module's info queue, decoded."""
+    import json
+
+    import pika
+    connection = pika.BlockingConnection(pika.ConnectionParameters(
+        RABBIT[0], RABBIT[1], '/', pika.PlainCredentials('guest', 'guest')))
+    try:
+        channel = connection.channel()
+        messages = []
+        while True:
+            method, _, body = channel.basic_get(
+                '%s.info' % NOTIFICATION_TOPIC, auto_ack=True)
+            if method is None:
+                return messages
+            messages.append(json.loads(json.loads(body)['oslo.message']))
+    finally:
+        connection.close()
+
+
+def test_notifications_carry_the_ironic_node(deployment, ironic):
+    """(i) Lease notifications name the Ironic node and its states."""
+    node, = ironic.create_nodes(1, OWNER, prefix='notified',
+                                properties={'cpu_arch': 'x86_64'})
+    start = utcnow() + datetime.timedelta(seconds=1)
+    lease = deployment.lease_of(node, start,
+                                start + datetime.timedelta(hours=1))
+    deployment.wait_status(lease['uuid'], 'active', SWEEP_INTERVAL + 10)
+    deployment.cancel(lease['uuid'])
+    deployment.wait_status(lease['uuid'], 'deleted', SWEEP_INTERVAL + 10)
+    seen = {}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            'esi_leap.lease.delete.end' not in seen:
+        for message in _drain_notifications():
+            data = message['payload']['esi_leap_object.data']
+            if data['uuid'] in (lease['uuid'], lease['offer_uuid']):
+                seen.setdefault(message['event_type'], data)
+        time.sleep(0.2)
+    shown = ironic.get_node(node)
+    for event_type in ('esi_leap.offer.create.end',
+                       'esi_leap.lease.create.end',
+                       'esi_leap.lease.fulfill.end',
+                       'esi_leap.lease.delete.end'):
+        data = seen[event_type]
+        assert data['node_uuid'] == node, event_type
+        assert data['node_name'] == shown['name'], event_type
+        assert data['node_properties'] == {'cpu_arch': 'x86_64'}, event_type
+        assert data['node_provision_state'] == shown['provision_state']
+        assert data['node_power_state'] == shown['power_state']

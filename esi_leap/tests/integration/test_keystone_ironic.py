@@ -8,6 +8,7 @@ ends, it does not.
 """
 import datetime
 import os
+import sqlite3
 import time
 
 import pytest
@@ -262,3 +263,42 @@ def test_tokens_without_a_project_see_nothing_of_others(cloud):
                             headers={'X-Auth-Token': system_admin})
     assert response.status_code == 200, response.text
     assert lease['uuid'] in [x['uuid'] for x in response.json()['leases']]
+
+
+def _ironic_transition(cloud, uuid, provision, target_provision,
+                       target_power):
+    """Put node ``uuid`` mid-transition, as Ironic stores one.
+
+    NOTE(esi-leap): the fake driver finishes its transitions at once, so
+    a test cannot catch one through the API; this writes the states a
+    deployment in progress has straight into Ironic's database, and the
+    node is then read back through Ironic's API like any other.
+    """
+    db = sqlite3.connect(os.path.join(cloud.ironic.workdir, 'ironic.sqlite'))
+    with db:
+        db.execute('UPDATE nodes SET provision_state = ?, '
+                   'target_provision_state = ?, target_power_state = ? '
+                   'WHERE uuid = ?',
+                   (provision, target_provision, target_power, uuid))
+    db.close()
+
+
+def test_nodes_show_ironic_target_states(cloud):
+    moving, still = cloud.ironic.create_nodes(2, cloud.projects['owner'],
+                                              prefix='target')
+    _ironic_transition(cloud, moving, 'deploying', 'active', 'power on')
+    try:
+        listed = cloud.esi_call('owner', 'GET', '/v1/nodes')
+        assert listed.status_code == 200, listed.text
+        shown = {n['uuid']: n for n in listed.json()['nodes']}
+        for uuid in (moving, still):
+            ironic = cloud.ironic.get_node(uuid)
+            for key in ('provision_state', 'target_provision_state',
+                        'target_power_state'):
+                assert shown[uuid][key] == ironic[key], (uuid, key)
+        assert shown[moving]['target_provision_state'] == 'active'
+        assert shown[moving]['target_power_state'] == 'power on'
+        assert shown[still]['target_provision_state'] is None
+        assert shown[still]['target_power_state'] is None
+    finally:
+        _ironic_transition(cloud, moving, 'enroll', None, None)

@@ -24,12 +24,13 @@ class LeasesController(rest.RestController):
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
-                   wtypes.text, wtypes.text, wtypes.text, wtypes.text)
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text)
     def get_all(self, project_id=None, owner_id=None, start_time=None,
                 end_time=None, status=None, offer_uuid=None, view=None,
                 resource_type=None, resource_uuid=None, resource_class=None,
                 purpose=None, limit=None, marker=None, sort_key=None,
-                sort_dir=None):
+                sort_dir=None, uuid=None):
         """List leases: by default those the caller granted or holds."""
         context = pecan.request.context
         project_id, owner_id, party_id = leases.list_scope(
@@ -46,7 +47,8 @@ class LeasesController(rest.RestController):
                             utils.LEASE_SORT_KEYS)
 
         found = leases.list_page(filters.LeaseFilters(
-            statuses=status_set, project_id=project_id, owner_id=owner_id,
+            statuses=status_set, uuid=utils.uuid_filter(uuid, 'uuid'),
+            project_id=project_id, owner_id=owner_id,
             party_id=party_id,
             offer_uuid=utils.offer_filter(context, offer_uuid),
             resource_type=rtype,
@@ -107,9 +109,8 @@ class LeasesController(rest.RestController):
             raise exception.LeaseInvalidPatch()
         end = timeutils.parse(patch['end_time'], 'end_time')
 
-        lease = leases.update_end_time(lease, end)
-        return views.lease_view(leases.describe([lease],
-                                                seen=sight.of(context)))
+        return views.lease_view(leases.update_end_time(
+            lease, end, seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):

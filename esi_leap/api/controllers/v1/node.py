@@ -20,9 +20,11 @@ class NodesController(rest.RestController):
     """``/v1/nodes``."""
 
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
-                   wtypes.text, wtypes.text, wtypes.text, wtypes.text)
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text)
     def get_all(self, resource_class=None, owner=None, lessee=None,
-                limit=None, marker=None, sort_key=None, sort_dir=None):
+                limit=None, marker=None, sort_key=None, sort_dir=None,
+                name=None, offer_uuid=None, lease_uuid=None):
         """List the nodes the caller owns or leases (admins: all).
 
         The offers and leases shown beside each node are only those the
@@ -37,11 +39,17 @@ class NodesController(rest.RestController):
         lessee = utils.resolve_project(lessee, 'lessee')
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.NODE_SORT_KEYS)
+        name = utils.name_filter(name)
+        type_name = CONF.api.default_resource_type
+        uuids = nodes.of_bookings(
+            context, type_name,
+            utils.name_filter(offer_uuid, 'offer_uuid'),
+            utils.name_filter(lease_uuid, 'lease_uuid'))
 
         found = nodes.list_page(
-            CONF.api.default_resource_type, paging, owner=owner,
-            lessee=lessee, resource_class=resource_class,
+            type_name, paging, owner=owner, lessee=lessee,
+            resource_class=resource_class,
             party=None if admin else context.project_id,
-            seen=sight.of(context))
+            seen=sight.of(context), name=name, uuids=uuids)
         return utils.paged_body('nodes', views.node_views(found),
                                 pecan.request, found.next_marker)

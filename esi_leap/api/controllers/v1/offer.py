@@ -12,7 +12,6 @@ from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
-from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import offers
 from esi_leap.objects import sight
@@ -37,11 +36,9 @@ class ClaimController(rest.RestController):
         name = utils.valid_name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
-        lease = offers.claim(context, offer_ident, start=start, end=end,
-                             name=name, purpose=purpose,
-                             properties=properties)
-        return views.lease_view(leases.describe([lease],
-                                                seen=sight.of(context)))
+        return views.lease_view(offers.claim(
+            context, offer_ident, start=start, end=end, name=name,
+            purpose=purpose, properties=properties, seen=sight.of(context)))
 
 
 class OffersController(rest.RestController):
@@ -52,12 +49,14 @@ class OffersController(rest.RestController):
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
-                   wtypes.text, wtypes.text)
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text)
     def get_all(self, project_id=None, resource_type=None,
                 resource_uuid=None, resource_class=None, start_time=None,
                 end_time=None, available_start_time=None,
                 available_end_time=None, status=None, limit=None,
-                marker=None, sort_key=None, sort_dir=None):
+                marker=None, sort_key=None, sort_dir=None, uuid=None,
+                name=None, lessee_id=None):
         """List the offers the caller may see that match the filters."""
         context = pecan.request.context
         policy.authorize(offer_policy.GET_ALL, context)
@@ -75,7 +74,10 @@ class OffersController(rest.RestController):
 
         found = offers.list_page(filters.OfferFilters(
             statuses=status_set,
+            uuid=utils.uuid_filter(uuid, 'uuid'),
+            name=utils.name_filter(name),
             project_id=utils.resolve_project(project_id, 'project_id'),
+            lessee_id=utils.resolve_project(lessee_id, 'lessee_id'),
             resource_type=rtype,
             resource_uuid=ruuid,
             start_time=start,

@@ -177,6 +177,30 @@ def text(value, field, limit=db_api.TEXT_LENGTH):
     return value
 
 
+def uuid_filter(value, field):
+    """Return the canonical uuid a list filters ``field`` on (None: any).
+
+    Raises InvalidField (400) unless ``value`` is a UUID.
+    """
+    if value is None:
+        return None
+    canonical = lookup.normalise_uuid(text(value, field))
+    if canonical is None:
+        raise exception.InvalidField(field=field, reason='not a UUID')
+    return canonical
+
+
+def name_filter(value, field='name'):
+    """Return the name a list filters ``field`` on (None: any).
+
+    Raises InvalidField (400) for an empty name, FieldTooLong past 255
+    characters.
+    """
+    if value is not None and not value:
+        raise exception.InvalidField(field=field, reason='empty')
+    return text(value, field)
+
+
 def valid_name(value):
     """Validate an object name: at most 255 characters."""
     return text(value, 'name')

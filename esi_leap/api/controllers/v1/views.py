@@ -123,6 +123,8 @@ def node_views(found):
             'resource_class': node.resource_class,
             'provision_state': node.provision_state,
             'power_state': node.power_state,
+            'target_provision_state': node.target_provision_state,
+            'target_power_state': node.target_power_state,
             'maintenance': str(bool(node.maintenance)),
             'properties': node.public_properties(),
             'future_offers': booked.get('future_offers', []),

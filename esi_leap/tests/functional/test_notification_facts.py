@@ -1,0 +1,71 @@
+"""What the API's notifications say of their records and nodes.
+
+The payloads are taken as the API hands them to the sender, on every
+database backend: the record's database id, and the node facts the API
+read anyway (to check a booking, or for its response), null otherwise.
+"""
+import pytest
+import sqlalchemy as sa
+
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.notifications import events
+
+
+@pytest.fixture
+def sent(monkeypatch, config):
+    """The (event type, payload data) of every notification, in order."""
+    config(transport_url='fake://')
+    found = []
+    send = events.Recorder.send
+
+    def spy_send(recorder, nodes=None):
+        pending = list(recorder.pending)
+        send(recorder, nodes)
+        found.extend((event_type, payload['esi_leap_object.data'])
+                     for _, event_type, payload in pending)
+    monkeypatch.setattr(events.Recorder, 'send', spy_send)
+    return found
+
+
+def _id_of(model, uuid):
+    with db_api.reader() as session:
+        return session.execute(sa.select(model.id).where(
+            model.uuid == uuid)).scalar_one()
+
+
+def test_api_events_carry_ids_and_node_facts(nodes, owner, lessee, sent):
+    nodes.add('node-a', 'owner-project', properties={
+        'cpu_arch': 'x86_64', 'lease_uuid': 'hidden'})
+    offer = owner.post('/v1/offers', {'resource_uuid': 'node-a',
+                                      'start_time': '2030-01-01',
+                                      'end_time': '2030-02-01'}).json
+    lease = lessee.post('/v1/offers/%s/claim' % offer['uuid'], {
+        'start_time': '2030-01-02', 'end_time': '2030-01-03'}).json
+    direct = owner.post('/v1/leases', {
+        'resource_uuid': 'node-a', 'project_id': 'lessee-project',
+        'start_time': '2030-03-01', 'end_time': '2030-03-02'}).json
+    lessee.delete('/v1/leases/%s' % lease['uuid'])
+
+    kinds = [(event_type, data['uuid']) for event_type, data in sent]
+    assert kinds == [('esi_leap.offer.create.end', offer['uuid']),
+                     ('esi_leap.lease.create.end', lease['uuid']),
+                     ('esi_leap.lease.create.end', direct['uuid']),
+                     ('esi_leap.lease.delete.end', lease['uuid'])]
+    made, claimed, granted, deleted = [data for _, data in sent]
+    assert made['id'] == _id_of(models.Offer, offer['uuid'])
+    assert granted['id'] == _id_of(models.Lease, direct['uuid'])
+    # A claim with both times writes its lease before the node's lock.
+    assert claimed['id'] == _id_of(models.Lease, lease['uuid'])
+    for data in (made, claimed, granted):
+        assert data['node_uuid'] == 'node-a'
+        assert data['node_name'] == 'dummy-node-node-a'
+        assert data['node_properties'] == {'cpu_arch': 'x86_64'}
+        assert data['node_provision_state'] == 'available'
+        assert data['node_power_state'] == 'power off'
+    # A cancel through the API reads no node: the facts are null, the
+    # keys are there.
+    assert deleted['node_uuid'] == 'node-a'
+    assert deleted['node_name'] is None
+    assert deleted['node_properties'] is None
+    assert deleted['node_power_state'] is None

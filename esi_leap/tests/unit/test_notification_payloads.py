@@ -1,0 +1,107 @@
+"""Notification payloads against the schema published in the docs."""
+import datetime
+import json
+import os
+import re
+import types
+
+import jsonschema
+import pytest
+
+from esi_leap.notifications import payloads
+from esi_leap.resource_types import base
+
+SCHEMA = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'doc',
+                      'source', 'admin', 'notification-schema.json')
+UTC = datetime.timezone.utc
+START = datetime.datetime(2030, 1, 1, tzinfo=UTC)
+END = datetime.datetime(2030, 1, 2, 12, 30, 0, 500, tzinfo=UTC)
+NODE = base.NodeInfo(uuid='11111111-2222-3333-4444-555555555555',
+                     name='rack1-node7', properties={
+                         'cpu_arch': 'x86_64', 'lease_uuid': 'hidden',
+                         'capabilities': 'boot_mode:uefi'},
+                     provision_state='active', power_state='power on')
+
+
+@pytest.fixture(scope='module')
+def schema():
+    with open(SCHEMA) as f:
+        return json.load(f)
+
+
+def _row(**extra):
+    fields = dict(id=7, uuid='aaaaaaaa-0000-0000-0000-000000000001',
+                  name=None, project_id='p1', resource_type='ironic_node',
+                  resource_uuid=NODE.uuid, start_time=START, end_time=END,
+                  status='created', properties={},
+                  parent_lease_uuid=None)
+    fields.update(extra)
+    return types.SimpleNamespace(**fields)
+
+
+def _lease(**extra):
+    return _row(owner_id='o1', purpose=None, offer_uuid=None,
+                fulfill_time=None, expire_time=None, **extra)
+
+
+def _message(event_type, payload):
+    return {'event_type': event_type, 'priority': 'INFO',
+            'publisher_id': 'esi-leap-manager.host', 'payload': payload}
+
+
+@pytest.mark.parametrize('node', [NODE, None])
+def test_lease_payload_matches_schema(schema, node):
+    payload = payloads.lease_payload(_lease(), 'active', node)
+    jsonschema.validate(_message('esi_leap.lease.fulfill.end', payload),
+                        schema)
+    data = payload['esi_leap_object.data']
+    assert data['node_uuid'] == NODE.uuid
+    assert data['end_time'] == '2030-01-02T12:30:00.000500'
+    if node is None:
+        assert data['node_name'] is None
+        assert data['node_properties'] is None
+    else:
+        assert data['node_name'] == 'rack1-node7'
+        assert data['node_properties'] == {'cpu_arch': 'x86_64'}
+        assert data['node_power_state'] == 'power on'
+
+
+@pytest.mark.parametrize('node', [NODE, None])
+def test_offer_payload_matches_schema(schema, node):
+    payload = payloads.offer_payload(_row(lessee_id=None, id=None),
+                                     'available', node)
+    jsonschema.validate(_message('esi_leap.offer.create.end', payload),
+                        schema)
+    assert payload['esi_leap_object.name'] == 'OfferCRUDPayload'
+
+
+def test_schema_refuses_a_lease_payload_for_an_offer_event(schema):
+    payload = payloads.lease_payload(_lease(), 'active', NODE)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.offer.create.end', payload),
+                            schema)
+
+
+def test_schema_refuses_an_unknown_event_type(schema):
+    payload = payloads.lease_payload(_lease(), 'active', NODE)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.lease.vanish.end', payload),
+                            schema)
+
+
+def test_every_recorded_event_type_is_in_the_schema(schema):
+    # Every recorder.record('<type>', obj, '<action>', '<phase>'...) call
+    # of the product code names an event type the schema documents.
+    root = os.path.join(os.path.dirname(__file__), '..', '..')
+    call = re.compile(r"record\(\s*'(lease|offer)',\s*\w+,\s*"
+                      r"'(\w+)',\s*'(\w+)'")
+    found = set()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != 'tests']
+        for name in files:
+            if name.endswith('.py'):
+                with open(os.path.join(folder, name)) as f:
+                    found.update('esi_leap.%s.%s.%s' % m
+                                 for m in call.findall(f.read()))
+    assert len(found) >= 10, found
+    assert found <= set(schema['properties']['event_type']['enum'])
