@@ -3,6 +3,7 @@ import gc
 
 from oslo_config import cfg
 from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
 import pecan
 
 from esi_leap.api import argspecs
@@ -46,7 +47,11 @@ def setup_app():
     """Return the WSGI application, middleware included.
 
     Middleware, outermost first:
-    0. oslo.middleware's HTTPProxyToWSGI: the scheme, host and client
+    0. oslo.middleware's RequestId: every response (faults included)
+       carries ``x-openstack-request-id``, the id the request's log lines
+       and the access line name; a valid inbound
+       ``X-OpenStack-Request-ID`` becomes the global request id. Then
+       oslo.middleware's HTTPProxyToWSGI: the scheme, host and client
        address a proxy forwards, only when [oslo_middleware]
        enable_proxy_headers_parsing is true; then Utf8Path: a path that
        is not UTF-8 is answered 400; then HeadAsGet: HEAD is answered
@@ -70,9 +75,9 @@ def setup_app():
         authenticated, middleware.JsonErrors(guard.RequestGuard(app)),
         anonymous)
     _freeze_heap()
-    return http_proxy_to_wsgi.HTTPProxyToWSGI(
+    return request_id.RequestId(http_proxy_to_wsgi.HTTPProxyToWSGI(
         request_line.Utf8Path(request_line.HeadAsGet(root, anonymous)),
-        conf=CONF)
+        conf=CONF))
 
 
 def _freeze_heap():

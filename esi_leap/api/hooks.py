@@ -2,6 +2,7 @@
 import threading
 
 from oslo_config import cfg
+from oslo_middleware import request_id
 from pecan import hooks
 from webob import exc as webob_exc
 
@@ -56,10 +57,13 @@ class ContextHook(hooks.PecanHook):
             _check_identity_headers(request.headers)
         if CONF.auth_strategy == 'noauth' and not any(
                 h in request.headers for h in _IDENTITY_HEADERS):
+            environ = request.environ
             request.context = context.RequestContext(
                 project_id=CONF.noauth.project_id,
                 user_id=CONF.noauth.user_id,
                 roles=list(CONF.noauth.roles),
+                request_id=environ.get(request_id.ENV_REQUEST_ID),
+                global_request_id=environ.get(request_id.GLOBAL_REQ_ID),
                 overwrite=True)
         else:
             request.context = context.RequestContext.from_environ(
