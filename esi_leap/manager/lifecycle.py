@@ -7,7 +7,6 @@ should, then records the outcome. Every step can be repeated: after a
 crash or a backend error the next attempt finishes the job.
 """
 import dataclasses
-import datetime
 import functools
 
 from oslo_config import cfg
@@ -18,6 +17,8 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
+from esi_leap.manager import handovers
+from esi_leap.manager import transitions
 from esi_leap.notifications import events
 from esi_leap import resource_types
 
@@ -55,11 +56,35 @@ class Outcome(object):
     hold_error: str = None
     busy: bool = False
     scrubbed: bool = False
+    # The last hand-back step's HandBack, and why the node is quarantined.
+    handback: object = None
+    quarantine: str = None
+    # The node went back to a parent lease from its sub-lease just now.
+    returned: bool = False
 
     def still_holds(self, lease_uuid):
         """Whether the node may still carry ``lease_uuid``."""
         return self.state == 'unreachable' or (
             self.scrub_error is not None and self.current == lease_uuid)
+
+    def end_result(self, lease_uuid):
+        """The transitions.Result of the end of ``lease_uuid``."""
+        if self.still_holds(lease_uuid):
+            return transitions.Result.BUSY if self.busy \
+                else transitions.Result.FAILED
+        if self.quarantine is not None and self.current == lease_uuid:
+            return transitions.Result.QUARANTINED
+        return transitions.Result.DONE
+
+    def hold_result(self):
+        """The transitions.Result of the hand-over to the holder."""
+        if self.quarantine is not None:
+            return transitions.Result.QUARANTINED
+        if self.busy and self.scrub_error is not None:
+            return transitions.Result.BUSY
+        if self.hold_error is not None:
+            return transitions.Result.FAILED
+        return transitions.Result.DONE
 
 
 def _ready(lease, now):
@@ -91,43 +116,6 @@ def make_plan(leases, now):
     elif parents:
         plan.holder = parents[0]
     return plan
-
-
-def _backoff(attempts):
-    delay = CONF.manager.retry_initial_delay * (2 ** max(attempts - 1, 0))
-    return datetime.timedelta(seconds=min(delay,
-                                          CONF.manager.retry_max_delay))
-
-
-def _fail(lease, wait_status, reason, now):
-    """Record a failed attempt: retry later, or give up into error."""
-    lease.attempts = (lease.attempts or 0) + 1
-    lease.status_reason = reason
-    if lease.attempts >= CONF.manager.max_attempts:
-        LOG.error('Lease %s: giving up after %d attempts: %s', lease.uuid,
-                  lease.attempts, reason)
-        lease.status = statuses.ERROR
-        lease.next_attempt_at = None
-    else:
-        lease.status = wait_status
-        lease.next_attempt_at = now + _backoff(lease.attempts)
-        LOG.warning('Lease %s: %s; attempt %d, retrying at %s', lease.uuid,
-                    reason, lease.attempts,
-                    timeutils.isoformat(lease.next_attempt_at))
-
-
-def _wait(lease, wait_status, reason, now):
-    """The backend is busy (e.g. cleaning): check again soon, no failure."""
-    lease.status = wait_status
-    lease.status_reason = reason
-    lease.next_attempt_at = now + datetime.timedelta(
-        seconds=CONF.manager.retry_initial_delay)
-
-
-def _succeed(lease):
-    lease.attempts = 0
-    lease.next_attempt_at = None
-    lease.status_reason = None
 
 
 def is_due(plan, now):
@@ -259,41 +247,12 @@ def _looked(node, outcome):
 
 def _scrub(rtype, resource_uuid, plan, outcome):
     """Take the node from a lease that should not hold it any more."""
-    if outcome.current is None or outcome.current == plan.holder_uuid:
-        return
-    try:
-        rtype.remove_lease(resource_uuid, outcome.current)
-        outcome.current = None
-        outcome.scrubbed = True
-        return
-    except exception.NodeBusy as e:
-        outcome.scrub_error, outcome.busy = str(e), True
-    except exception.EsiLeapException as e:
-        outcome.scrub_error = str(e)
-    # The holder cannot have the node before it has been taken back.
-    outcome.hold_error = (
-        'waiting for the node to be taken back from lease %s: %s'
-        % (outcome.current, outcome.scrub_error))
+    handovers.scrub(rtype, resource_uuid, plan, outcome)
 
 
 def _hold(rtype, resource_uuid, node, plan, outcome):
     """Hand the node to the lease that should hold it, if it has not."""
-    holder = plan.holder
-    if holder is None or outcome.scrub_error is not None:
-        return
-    if outcome.current == holder.uuid and \
-            node.lessee_id == holder.project_id:
-        return
-    if not (holder.project_id or '').strip():
-        # NOTE(esi-leap): the API refuses blank projects; a row written
-        # otherwise must never make a blank lessee on the node.
-        outcome.hold_error = ('lease %s has no project; the node is not '
-                              'handed over' % holder.uuid)
-        return
-    try:
-        rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
-    except exception.EsiLeapException as e:
-        outcome.hold_error = str(e)
+    handovers.hold(rtype, resource_uuid, node, plan, outcome)
 
 
 def record(works, planned_at, held=None):
@@ -325,7 +284,8 @@ def _record_in(txn, works, now):
     started, revoked = [], []
     for work in works:
         plan, outcome = work.plan, work.outcome
-        ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now)
+        ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
+                             waiting=plan.holder)
                  for lease in plan.ending]
         if plan.holder is not None and _record_hold(
                 leases.get(plan.holder.uuid), outcome, recorder, now):
@@ -341,10 +301,12 @@ def _record_in(txn, works, now):
     return recorder
 
 
-def _record_end(lease, outcome, recorder, now):
+def _record_end(lease, outcome, recorder, now, waiting=None):
     """Record the end (or the failed or waiting end) of one lease.
 
-    Returns whether the lease ended.
+    A quarantine is recorded with the end when no lease (``waiting``, the
+    holder) waits for the node: that one records it otherwise. Returns
+    whether the lease ended.
     """
     if lease is None or lease.status not in statuses.MANAGER_LIVE:
         return False
@@ -352,25 +314,38 @@ def _record_end(lease, outcome, recorder, now):
     if not cancelling and lease.end_time > now:
         return False  # extended meanwhile; the next run decides
     before = lease.status
-    still_held = outcome.still_holds(lease.uuid)
-    wait_status = statuses.WAIT_CANCEL if cancelling \
-        else statuses.WAIT_EXPIRE
-    if not (outcome.busy and still_held and before == wait_status):
+    result = outcome.end_result(lease.uuid)
+    row = transitions.END[result]
+    after = transitions.end_status(row, cancelling)
+    if transitions.starts(before, after, result):
         recorder.record('lease', lease, 'delete', 'start', before,
                         when=outcome.started)
-    if still_held and outcome.busy:
-        _wait(lease, wait_status, outcome.scrub_error, now)
-    elif still_held:
-        _fail(lease, wait_status, outcome.scrub_error, now)
-        recorder.record('lease', lease, 'delete', 'error', before)
-    else:
-        lease.status = statuses.DELETED if cancelling \
-            else statuses.EXPIRED
+    if row.retry is transitions.Retry.SUCCEED:
         lease.expire_time = now
-        _succeed(lease)
-        recorder.record('lease', lease, 'delete', 'end', before)
-        return True
-    return False
+    transitions.apply(lease, row, after, outcome.scrub_error, now)
+    extra = _handback_payload(outcome, result, now) \
+        if 'end' in row.events else None
+    for phase in row.events:
+        recorder.record('lease', lease, 'delete', phase, before,
+                        extra=extra)
+    if result is transitions.Result.QUARANTINED and waiting is None:
+        recorder.record_node(lease, 'quarantine', 'start',
+                             outcome.quarantine, lessee_id=None)
+    return row.retry is transitions.Retry.SUCCEED
+
+
+def _handback_payload(outcome, result, now):
+    """The hand-back record of a lease end event: outcome and duration."""
+    handback = outcome.handback
+    since = getattr(handback, 'since', None)
+    if result is transitions.Result.QUARANTINED:
+        done = 'quarantined'
+    else:
+        done = getattr(handback, 'outcome', None) or 'scrubbed'
+    return {'handback': {
+        'outcome': done,
+        'seconds': round((now - since).total_seconds(), 3)
+        if since is not None else 0.0}}
 
 
 def _record_hold(lease, outcome, recorder, now):
@@ -381,25 +356,36 @@ def _record_hold(lease, outcome, recorder, now):
     if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
             lease.end_time <= now:
         return False
-    before = lease.status
-    error = outcome.hold_error
-    waiting = outcome.busy and outcome.scrub_error is not None
-    if (before != statuses.ACTIVE or error is not None) and \
-            not (waiting and before == statuses.WAIT_FULFILL):
+    before, reason = lease.status, lease.status_reason
+    result = outcome.hold_result()
+    row = transitions.HOLD[result]
+    if result is transitions.Result.DONE and before == statuses.ACTIVE:
+        return False  # an active lease that still holds its node
+    if transitions.starts(before, row.status, result):
         recorder.record('lease', lease, 'fulfill', 'start', before,
                         when=outcome.started)
-    if waiting:
-        _wait(lease, statuses.WAIT_FULFILL, error, now)
-    elif error is not None:
-        _fail(lease, statuses.WAIT_FULFILL, error, now)
-        recorder.record('lease', lease, 'fulfill', 'error', before)
-    elif before != statuses.ACTIVE:
-        lease.status = statuses.ACTIVE
+    if row.retry is transitions.Retry.SUCCEED:
         lease.fulfill_time = lease.fulfill_time or now
-        _succeed(lease)
-        recorder.record('lease', lease, 'fulfill', 'end', before)
-        return True
-    return False
+    transitions.apply(lease, row, row.status, outcome.hold_error, now)
+    for phase in row.events:
+        recorder.record('lease', lease, 'fulfill', phase, before)
+    _record_quarantine(lease, reason, outcome, recorder)
+    return result is transitions.Result.DONE and before != statuses.ACTIVE
+
+
+def _record_quarantine(lease, reason_before, outcome, recorder):
+    """Record a quarantine seen by (or lifted for) a waiting lease.
+
+    A quarantine that ended a lease in this pass was recorded with that
+    end; otherwise once per waiting lease and reason.
+    """
+    was = (reason_before or '').startswith(transitions.QUARANTINED)
+    if outcome.quarantine is not None:
+        if reason_before != lease.status_reason:
+            recorder.record_node(lease, 'quarantine', 'start',
+                                 outcome.quarantine)
+    elif was and lease.status == statuses.ACTIVE:
+        recorder.record_node(lease, 'quarantine', 'end', None)
 
 
 def expire_offers(now=None):

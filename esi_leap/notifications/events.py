@@ -55,8 +55,11 @@ class Recorder(object):
         self.pending = []
 
     def record(self, obj_type, obj, action, phase, status_before=None,
-               when=None):
-        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``."""
+               when=None, extra=None):
+        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``.
+
+        ``extra`` adds fields to the notification's payload data.
+        """
         event_type = 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
         if obj_type == 'lease':
             lessee_id, owner_id = obj.project_id, obj.owner_id
@@ -70,9 +73,38 @@ class Recorder(object):
             resource_uuid=obj.resource_uuid,
             lessee_id=lessee_id, owner_id=owner_id, created_at=now)
         level = 'error' if phase == 'error' else 'info'
-        self.pending.append((level, event_type,
-                             _payload(obj_type, obj,
-                                      status_before or obj.status)))
+        payload = _payload(obj_type, obj, status_before or obj.status)
+        if extra:
+            payload['esi_leap_object.data'].update(extra)
+        self.pending.append((level, event_type, payload))
+
+    def record_node(self, lease, action, phase, reason, lessee_id=False):
+        """Record ``esi_leap.node.<action>.<phase>`` for the node of a lease.
+
+        The event is the owner's (``lease.owner_id``) and, unless
+        ``lessee_id`` is given (None: nobody's), the lease's lessee's.
+        """
+        event_type = 'esi_leap.node.%s.%s' % (action, phase)
+        if lessee_id is False:
+            lessee_id = lease.project_id
+        now = timeutils.utcnow()
+        self._add_event(
+            event_type=event_type, event_time=now, object_type='node',
+            object_uuid=lease.resource_uuid
+            if len(lease.resource_uuid) <= 36 else None,
+            resource_type=lease.resource_type,
+            resource_uuid=lease.resource_uuid, lessee_id=lessee_id,
+            owner_id=lease.owner_id, created_at=now)
+        self.pending.append(('warning' if phase == 'start' else 'info',
+                             event_type, {
+                                 'esi_leap_object.name': 'NodePayload',
+                                 'esi_leap_object.namespace': 'esi_leap',
+                                 'esi_leap_object.version': '1.0',
+                                 'esi_leap_object.data': {
+                                     'resource_type': lease.resource_type,
+                                     'resource_uuid': lease.resource_uuid,
+                                     'lease_uuid': lease.uuid,
+                                     'reason': reason}}))
 
     def send(self):
         """Emit the notifications (after the commit); never raises.
