@@ -376,12 +376,12 @@ def _record_hold(lease, outcome, recorder, now):
 def _record_quarantine(lease, reason_before, outcome, recorder):
     """Record a quarantine seen by (or lifted for) a waiting lease.
 
-    A quarantine that ended a lease in this pass was recorded with that
-    end; otherwise once per waiting lease and reason.
+    Once per waiting lease and quarantine, whatever its reasons on the
+    way (failed cleaning, then maintenance while an operator repairs).
     """
     was = (reason_before or '').startswith(transitions.QUARANTINED)
     if outcome.quarantine is not None:
-        if reason_before != lease.status_reason:
+        if not was:
             recorder.record_node(lease, 'quarantine', 'start',
                                  outcome.quarantine)
     elif was and lease.status == statuses.ACTIVE:
