@@ -12,7 +12,10 @@ from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
+from esi_leap.objects import leases as leases_obj
+from esi_leap import resource_types
 from esi_leap.tests.functional import test_manager as base
+from esi_leap.tests.functional import test_notices as notices_tests
 
 at, lease, status = base.at, base.lease, base.status
 owner_ctx, node = base.owner_ctx, base.node
@@ -158,3 +161,30 @@ def test_busy_node_waits_without_burning_attempts(owner_ctx, node, nodes,
     scheduler.run_once(now=at(2.3))
     assert status(one.uuid) == statuses.EXPIRED
     assert status(two.uuid) == statuses.ACTIVE
+
+
+smtp_server, smtp = notices_tests.smtp_server, notices_tests.smtp
+mail_config, manager = notices_tests.mail_config, notices_tests.manager
+
+
+def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
+                                                  nodes):
+    one = notices_tests.make_lease(owner_ctx, 1, 2)
+    info = resource_types.get('dummy_node').get('node-1')
+    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
+                            start=at(2), end=at(5))
+    notices_tests.step(manager, 1)
+    # The lessee's started and ending notices.
+    before = len(smtp.messages)
+    assert {tuple(msg.rcpt_tos) for msg in smtp.messages} == {
+        (notices_tests.LESSEE,)}
+    set_node(nodes, maintenance=True)
+    notices_tests.step(manager, 2)
+    assert status(one.uuid) == statuses.EXPIRED
+    assert len(smtp.messages) == before + 1
+    msg = smtp.messages[-1]
+    assert msg.rcpt_tos == [notices_tests.OWNER]
+    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
+    assert two.uuid in msg.body and 'third-project' in msg.body
+    notices_tests.step(manager, 2.5)
+    assert len(smtp.messages) == before + 1
