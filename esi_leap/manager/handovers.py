@@ -53,9 +53,9 @@ def scrub(rtype, resource_uuid, plan, outcome):
 def _took(outcome, result, returning):
     """Write one hand-back step's HandBack into the Outcome."""
     outcome.handback = result
-    # NOTE(esi-leap): the old holder's console tokens go with every step
-    # (deleting none is cheap): its sessions end as the lessee is cleared.
-    outcome.scrubbed = True
+    # NOTE(esi-leap): the old holder's console tokens go with the step that
+    # clears its lessee (its sessions end with it), and at the end.
+    outcome.scrubbed = result.reached or result.done
     if result.progress is base.Progress.DONE:
         outcome.current = None
         outcome.returned = returning
