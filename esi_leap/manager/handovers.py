@@ -9,6 +9,7 @@ from oslo_log import log
 
 from esi_leap.common import exception
 from esi_leap.common import ironic_states
+from esi_leap.common import statuses
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 
@@ -94,7 +95,10 @@ def hold(rtype, resource_uuid, node, plan, outcome):
                               'handed over' % holder.uuid)
         return
     try:
+        # NOTE(esi-leap): an active lease whose node drifted gets it back
+        # as it is (its own deployment included): that is no hand-over.
         if outcome.current != holder.uuid and \
+                holder.status != statuses.ACTIVE and \
                 not _ready(rtype, resource_uuid, node, plan, outcome):
             return
         rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
