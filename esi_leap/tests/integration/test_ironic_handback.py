@@ -436,3 +436,17 @@ def test_two_managers_hand_back_once(deployment, ironic):
     finally:
         second_manager.stop()
         deployment.managers.remove(second_manager)
+
+
+def test_invalid_clean_steps_quarantine(deployment, ironic):
+    """A node's clean steps that are not a list of steps: quarantined."""
+    node = available_node(ironic, extra={'esi_leap_clean_steps': '{oops'})
+    first, second, _ = back_to_back(deployment, node, length=2)
+    reason = quarantined(deployment, second)
+    assert 'its clean steps are invalid: not valid JSON' in reason
+    assert ironic.get_node(node)['lessee'] is None
+    ironic.patch_node(node, [{'op': 'replace',
+                              'path': '/extra/esi_leap_clean_steps',
+                              'value': []}])
+    handed_to(deployment, node, second)
+    assert ironic.get_node(node)['provision_state'] == 'available'
