@@ -256,6 +256,11 @@ class NodeBusy(EsiLeapException):
                'that finishes.')
 
 
+class NodeRefused(EsiLeapException):
+    code = http.HTTPStatus.CONFLICT
+    msg_fmt = 'Ironic refused a hand-back step on node %(uuid)s: %(reason)s'
+
+
 class ConsoleTokenRefused(EsiLeapException):
     """A console connection whose token cannot be used (proxy only)."""
 

@@ -17,6 +17,30 @@ opts = [
                      'its lease ends; Ironic then cleans it if automated '
                      'cleaning is on. When false, or when the node is not '
                      'deployed, its VIFs are detached instead.'),
+    cfg.BoolOpt('clean_on_lease_end',
+                default=True,
+                help='Clean a node that was never deployed during its '
+                     'lease (still "available" at the end) before the next '
+                     'lease gets it: esi-leap moves it to "manageable", '
+                     'runs lease_end_clean_steps if any, then "provide", '
+                     'so that Ironic\'s automated cleaning runs. When '
+                     'false such a node is handed straight over.'),
+    cfg.StrOpt('lease_end_clean_steps',
+               default='',
+               help='Manual clean steps run at the end of every lease, '
+                    'from "manageable", before "provide": a JSON list of '
+                    'objects with "interface", "step" and optional "args", '
+                    'e.g. [{"interface": "deploy", "step": '
+                    '"erase_devices_metadata"}, {"interface": "bios", '
+                    '"step": "factory_reset"}]. A node\'s own list in its '
+                    'extra field "esi_leap_clean_steps" replaces it. Empty: '
+                    'Ironic\'s automated cleaning only.'),
+    cfg.IntOpt('cleaning_timeout',
+               default=21600,
+               min=0,
+               help='Seconds a node may take to undeploy and clean at a '
+                    'lease end before it is quarantined (kept from every '
+                    'tenant until an operator repairs it). 0: no limit.'),
 ]
 
 

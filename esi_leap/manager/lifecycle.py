@@ -7,8 +7,6 @@ should, then records the outcome. Every step can be repeated: after a
 crash or a backend error the next attempt finishes the job.
 """
 import dataclasses
-import datetime
-import functools
 
 from oslo_config import cfg
 from oslo_log import log
@@ -17,7 +15,8 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.manager import batches
+from esi_leap.manager import handovers
+from esi_leap.manager import transitions
 from esi_leap.notifications import events
 from esi_leap import resource_types
 
@@ -58,11 +57,35 @@ class Outcome(object):
     hold_error: str = None
     busy: bool = False
     scrubbed: bool = False
+    # The last hand-back step's HandBack, and why the node is quarantined.
+    handback: object = None
+    quarantine: str = None
+    # The node went back to a parent lease from its sub-lease just now.
+    returned: bool = False
 
     def still_holds(self, lease_uuid):
         """Whether the node may still carry ``lease_uuid``."""
         return self.state == 'unreachable' or (
             self.scrub_error is not None and self.current == lease_uuid)
+
+    def end_result(self, lease_uuid):
+        """The transitions.Result of the end of ``lease_uuid``."""
+        if self.still_holds(lease_uuid):
+            return transitions.Result.BUSY if self.busy \
+                else transitions.Result.FAILED
+        if self.quarantine is not None and self.current == lease_uuid:
+            return transitions.Result.QUARANTINED
+        return transitions.Result.DONE
+
+    def hold_result(self):
+        """The transitions.Result of the hand-over to the holder."""
+        if self.quarantine is not None:
+            return transitions.Result.QUARANTINED
+        if self.busy and self.scrub_error is not None:
+            return transitions.Result.BUSY
+        if self.hold_error is not None:
+            return transitions.Result.FAILED
+        return transitions.Result.DONE
 
 
 def _ready(lease, now):
@@ -94,43 +117,6 @@ def make_plan(leases, now):
     elif parents:
         plan.holder = parents[0]
     return plan
-
-
-def _backoff(attempts):
-    delay = CONF.manager.retry_initial_delay * (2 ** max(attempts - 1, 0))
-    return datetime.timedelta(seconds=min(delay,
-                                          CONF.manager.retry_max_delay))
-
-
-def _fail(lease, wait_status, reason, now):
-    """Record a failed attempt: retry later, or give up into error."""
-    lease.attempts = (lease.attempts or 0) + 1
-    lease.status_reason = reason
-    if lease.attempts >= CONF.manager.max_attempts:
-        LOG.error('Lease %s: giving up after %d attempts: %s', lease.uuid,
-                  lease.attempts, reason)
-        lease.status = statuses.ERROR
-        lease.next_attempt_at = None
-    else:
-        lease.status = wait_status
-        lease.next_attempt_at = now + _backoff(lease.attempts)
-        LOG.warning('Lease %s: %s; attempt %d, retrying at %s', lease.uuid,
-                    reason, lease.attempts,
-                    timeutils.isoformat(lease.next_attempt_at))
-
-
-def _wait(lease, wait_status, reason, now):
-    """The backend is busy (e.g. cleaning): check again soon, no failure."""
-    lease.status = wait_status
-    lease.status_reason = reason
-    lease.next_attempt_at = now + datetime.timedelta(
-        seconds=CONF.manager.retry_initial_delay)
-
-
-def _succeed(lease):
-    lease.attempts = 0
-    lease.next_attempt_at = None
-    lease.status_reason = None
 
 
 def is_due(plan, now):
@@ -264,41 +250,12 @@ def _looked(node, outcome):
 
 def _scrub(rtype, resource_uuid, plan, outcome):
     """Take the node from a lease that should not hold it any more."""
-    if outcome.current is None or outcome.current == plan.holder_uuid:
-        return
-    try:
-        rtype.remove_lease(resource_uuid, outcome.current)
-        outcome.current = None
-        outcome.scrubbed = True
-        return
-    except exception.NodeBusy as e:
-        outcome.scrub_error, outcome.busy = str(e), True
-    except exception.EsiLeapException as e:
-        outcome.scrub_error = str(e)
-    # The holder cannot have the node before it has been taken back.
-    outcome.hold_error = (
-        'waiting for the node to be taken back from lease %s: %s'
-        % (outcome.current, outcome.scrub_error))
+    handovers.scrub(rtype, resource_uuid, plan, outcome)
 
 
 def _hold(rtype, resource_uuid, node, plan, outcome):
     """Hand the node to the lease that should hold it, if it has not."""
-    holder = plan.holder
-    if holder is None or outcome.scrub_error is not None:
-        return
-    if outcome.current == holder.uuid and \
-            node.lessee_id == holder.project_id:
-        return
-    if not (holder.project_id or '').strip():
-        # NOTE(esi-leap): the API refuses blank projects; a row written
-        # otherwise must never make a blank lessee on the node.
-        outcome.hold_error = ('lease %s has no project; the node is not '
-                              'handed over' % holder.uuid)
-        return
-    try:
-        rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
-    except exception.EsiLeapException as e:
-        outcome.hold_error = str(e)
+    handovers.hold(rtype, resource_uuid, node, plan, outcome)
 
 
 def record(works, planned_at, held=None):
@@ -329,15 +286,17 @@ def _record_in(txn, works, now):
     leases = txn.leases([lease.uuid for work in works
                          for lease in work.plan.ending + [work.plan.holder]
                          if lease is not None])
-    started, revoked = [], []
+    started, revoked, quarantined = [], [], []
     for work in works:
         plan, outcome = work.plan, work.outcome
         ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
-                             lease.end_time)
+                             lease.end_time, waiting=plan.holder)
                  for lease in plan.ending]
         if plan.holder is not None and _record_hold(
                 leases.get(plan.holder.uuid), outcome, recorder, now):
             started.append(plan.holder.uuid)
+        elif plan.holder is not None and outcome.quarantine is not None:
+            quarantined.append(plan.holder.uuid)
         if outcome.scrubbed or any(ended):
             # NOTE(esi-leap): tokens of the old holder die with the scrub
             # (the console proxy ends their sessions within a second). In
@@ -345,15 +304,19 @@ def _record_in(txn, works, now):
             revoked.append(work.pair)
     if CONF.email.enabled:
         txn.add_notices(started, statuses.NOTICE_STARTED, now)
+        # Once per waiting lease (the notices' unique lease and kind).
+        txn.add_notices(quarantined, statuses.NOTICE_QUARANTINE, now)
     txn.delete_tokens(revoked)
     return recorder
 
 
-def _record_end(lease, outcome, recorder, now, planned_end):
+def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
     """Record the end (or the failed or waiting end) of one lease.
 
-    ``planned_end`` is the end time the manager acted on. Returns whether
-    the lease ended.
+    ``planned_end`` is the end time the manager acted on. A quarantine is
+    recorded with the end when no lease (``waiting``, the holder) waits
+    for the node: that one records it otherwise. Returns whether the
+    lease ended.
     """
     if lease is None or lease.status not in statuses.MANAGER_LIVE:
         return False
@@ -365,25 +328,38 @@ def _record_end(lease, outcome, recorder, now, planned_end):
         _end_changed(lease, outcome, now)
         return False
     before = lease.status
-    still_held = outcome.still_holds(lease.uuid)
-    wait_status = statuses.WAIT_CANCEL if cancelling \
-        else statuses.WAIT_EXPIRE
-    if not (outcome.busy and still_held and before == wait_status):
+    result = outcome.end_result(lease.uuid)
+    row = transitions.END[result]
+    after = transitions.end_status(row, cancelling)
+    if transitions.starts(before, after, result):
         recorder.record('lease', lease, 'delete', 'start', before,
                         when=outcome.started)
-    if still_held and outcome.busy:
-        _wait(lease, wait_status, outcome.scrub_error, now)
-    elif still_held:
-        _fail(lease, wait_status, outcome.scrub_error, now)
-        recorder.record('lease', lease, 'delete', 'error', before)
-    else:
-        lease.status = statuses.DELETED if cancelling \
-            else statuses.EXPIRED
+    if row.retry is transitions.Retry.SUCCEED:
         lease.expire_time = now
-        _succeed(lease)
-        recorder.record('lease', lease, 'delete', 'end', before)
-        return True
-    return False
+    transitions.apply(lease, row, after, outcome.scrub_error, now)
+    extra = _handback_payload(outcome, result, now) \
+        if 'end' in row.events else None
+    for phase in row.events:
+        recorder.record('lease', lease, 'delete', phase, before,
+                        extra=extra)
+    if result is transitions.Result.QUARANTINED and waiting is None:
+        recorder.record_node(lease, 'quarantine', 'start',
+                             outcome.quarantine, lessee_id=None)
+    return row.retry is transitions.Retry.SUCCEED
+
+
+def _handback_payload(outcome, result, now):
+    """The hand-back record of a lease end event: outcome and duration."""
+    handback = outcome.handback
+    since = getattr(handback, 'since', None)
+    if result is transitions.Result.QUARANTINED:
+        done = 'quarantined'
+    else:
+        done = getattr(handback, 'outcome', None) or 'scrubbed'
+    return {'handback': {
+        'outcome': done,
+        'seconds': round((now - since).total_seconds(), 3)
+        if since is not None else 0.0}}
 
 
 def _end_changed(lease, outcome, now):
@@ -396,9 +372,10 @@ def _end_changed(lease, outcome, now):
                 'left to the next run', lease.uuid)
     if lease.status == statuses.ACTIVE and \
             not outcome.still_holds(lease.uuid):
-        _wait(lease, statuses.WAIT_FULFILL,
-              'its end time changed while it was being ended; the node '
-              'is handed back', now)
+        transitions.apply(
+            lease, transitions.HOLD[transitions.Result.BUSY],
+            statuses.WAIT_FULFILL, 'its end time changed while it was being '
+            'ended; the node is handed back', now)
 
 
 def _record_hold(lease, outcome, recorder, now):
@@ -409,84 +386,33 @@ def _record_hold(lease, outcome, recorder, now):
     if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
             lease.end_time <= now:
         return False
-    before = lease.status
-    error = outcome.hold_error
-    waiting = outcome.busy and outcome.scrub_error is not None
-    if (before != statuses.ACTIVE or error is not None) and \
-            not (waiting and before == statuses.WAIT_FULFILL):
+    before, reason = lease.status, lease.status_reason
+    result = outcome.hold_result()
+    row = transitions.HOLD[result]
+    if result is transitions.Result.DONE and before == statuses.ACTIVE:
+        return False  # an active lease that still holds its node
+    if transitions.starts(before, row.status, result):
         recorder.record('lease', lease, 'fulfill', 'start', before,
                         when=outcome.started)
-    if waiting:
-        _wait(lease, statuses.WAIT_FULFILL, error, now)
-    elif error is not None:
-        _fail(lease, statuses.WAIT_FULFILL, error, now)
-        recorder.record('lease', lease, 'fulfill', 'error', before)
-    elif before != statuses.ACTIVE:
-        lease.status = statuses.ACTIVE
+    if row.retry is transitions.Retry.SUCCEED:
         lease.fulfill_time = lease.fulfill_time or now
-        _succeed(lease)
-        recorder.record('lease', lease, 'fulfill', 'end', before)
-        return True
-    return False
+    transitions.apply(lease, row, row.status, outcome.hold_error, now)
+    for phase in row.events:
+        recorder.record('lease', lease, 'fulfill', phase, before)
+    _record_quarantine(lease, reason, outcome, recorder)
+    return result is transitions.Result.DONE and before != statuses.ACTIVE
 
 
-def expire_offers(now=None):
-    """Expire every open offer whose end time has come; return them.
+def _record_quarantine(lease, reason_before, outcome, recorder):
+    """Record a quarantine seen by (or lifted for) a waiting lease.
 
-    The offers of up to batches.MAX_NODES nodes are expired in one
-    transaction, each re-read under its node's lock: one whose end was
-    moved later, or that was deleted, meanwhile is left alone. Each
-    batch's notifications go out once it has committed.
+    Once per waiting lease and quarantine, whatever its reasons on the
+    way (failed cleaning, then maintenance while an operator repairs).
     """
-    now = now or timeutils.utcnow()
-    expired = []
-    for pairs, offers in batches.by_node(db_api.ended_offers(now)):
-        done, recorder = db_api.run_bookings(pairs, functools.partial(
-            _expire_offers_in, offer_uuids=[offer.uuid for offer in offers],
-            now=now))
-        recorder.send()
-        expired.extend(done)
-    return expired
-
-
-def _expire_offers_in(txn, offer_uuids, now):
-    """Expire a batch of offers in a transaction; (expired, Recorder)."""
-    recorder = events.Recorder(txn)
-    current = txn.offers(offer_uuids)
-    expired = []
-    for uuid in offer_uuids:
-        offer = current.get(uuid)
-        if offer is None or offer.status not in \
-                statuses.OFFER_CAN_DELETE or offer.end_time > now:
-            continue
-        before = offer.status
-        offer.status = statuses.EXPIRED
-        recorder.record('offer', offer, 'expire', 'end', before)
-        expired.append(offer)
-    return expired, recorder
-
-
-def drifted(resource_type, held):
-    """Return the nodes whose backend state differs from their leases.
-
-    ``held`` maps node uuid to the (lease uuid, lessee) it should carry.
-    One backend listing per call, whatever the number of nodes.
-    """
-    rtype = resource_types.get(resource_type)
-    try:
-        nodes = rtype.get_many(list(held))
-    except exception.EsiLeapException as e:
-        LOG.warning('Cannot check %s nodes for drift: %s', resource_type, e)
-        return []
-    wrong = []
-    for uuid, (lease_uuid, lessee_id) in held.items():
-        node = nodes.get(uuid)
-        if node is not None and (node.lease_uuid != lease_uuid
-                                 or node.lessee_id != lessee_id):
-            LOG.warning('Node %s carries lease %s and lessee %s instead of '
-                        '%s and %s: repairing', uuid,
-                        exception.shown(node.lease_uuid),
-                        exception.shown(node.lessee_id), lease_uuid,
-                        exception.shown(lessee_id))
-            wrong.append(uuid)
-    return wrong
+    was = (reason_before or '').startswith(transitions.QUARANTINED)
+    if outcome.quarantine is not None:
+        if not was:
+            recorder.record_node(lease, 'quarantine', 'start',
+                                 outcome.quarantine)
+    elif was and lease.status == statuses.ACTIVE:
+        recorder.record_node(lease, 'quarantine', 'end', None)

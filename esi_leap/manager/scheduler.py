@@ -12,7 +12,9 @@ from oslo_log import log
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
+from esi_leap.manager import drift
 from esi_leap.manager import lifecycle
+from esi_leap.manager import offer_expiry
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -46,6 +48,9 @@ class Scheduler(object):
         # Nodes found claimed by another manager are looked at again soon:
         # that manager may have died, and its claim lapses.
         self._claimed_elsewhere = False
+        # A node the backend was still busy with (cleaning) in the last
+        # run: looked at again after [manager] busy_recheck_delay.
+        self._busy_seen = False
 
     def wake(self):
         """Look for due work now rather than at the next planned time."""
@@ -88,6 +93,11 @@ class Scheduler(object):
             cap = max(0.0, cap - (now - self._last_sweep).total_seconds())
         if self._claimed_elsewhere:
             cap = min(cap, CLAIM_RECHECK)
+        if self._busy_seen:
+            # NOTE(esi-leap): the recheck time recorded on the lease may
+            # have passed while the run went on, and next_due() looks only
+            # ahead: without this cap the recheck would wait for the sweep.
+            cap = min(cap, CONF.manager.busy_recheck_delay)
         due = db_api.next_due(now)
         if due is None:
             return cap
@@ -96,8 +106,9 @@ class Scheduler(object):
     def run_once(self, now=None):
         """Do all work due at ``now``; return the nodes worked on."""
         now = now or timeutils.utcnow()
-        lifecycle.expire_offers(now)
+        offer_expiry.expire_offers(now)
         due = db_api.due_resources(now)
+        self._busy_seen = False
         self._claimed_elsewhere = not self._work(due, False, now)
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
@@ -150,6 +161,8 @@ class Scheduler(object):
         held = []
         try:
             for works in _arrivals(done, len(todo), RECORD_BATCH):
+                self._busy_seen = self._busy_seen or any(
+                    work.outcome.busy for work in works)
                 self._record(works, now, held)
         finally:
             for recorder in held:
@@ -200,7 +213,7 @@ class Scheduler(object):
             if ruuid not in entry or parent is not None:
                 entry[ruuid] = (lease_uuid, lessee)
         drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
-                   for ruuid in lifecycle.drifted(rtype, nodes)]
+                   for ruuid in drift.drifted(rtype, nodes)]
         self._work(drifted, True, now)
 
 

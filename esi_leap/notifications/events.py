@@ -33,8 +33,11 @@ class Recorder(object):
         self._resources = []  # (resource_type, uuid) of each pending
 
     def record(self, obj_type, obj, action, phase, status_before=None,
-               when=None):
-        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``."""
+               when=None, extra=None):
+        """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``.
+
+        ``extra`` adds fields to the notification's payload data.
+        """
         event_type = 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
         if obj_type == 'lease':
             lessee_id, owner_id = obj.project_id, obj.owner_id
@@ -51,8 +54,34 @@ class Recorder(object):
         build = payloads.lease_payload if obj_type == 'lease' \
             else payloads.offer_payload
         key = (obj.resource_type, obj.resource_uuid)
-        self.pending.append((level, event_type, build(
-            obj, status_before or obj.status, self.nodes.get(key))))
+        payload = build(obj, status_before or obj.status, self.nodes.get(key))
+        if extra:
+            payload['esi_leap_object.data'].update(extra)
+        self.pending.append((level, event_type, payload))
+        self._resources.append(key)
+
+    def record_node(self, lease, action, phase, reason, lessee_id=False):
+        """Record ``esi_leap.node.<action>.<phase>`` for the node of a lease.
+
+        The event is the owner's (``lease.owner_id``) and, unless
+        ``lessee_id`` is given (None: nobody's), the lease's lessee's. Its
+        payload carries the node fields as lease and offer payloads do.
+        """
+        event_type = 'esi_leap.node.%s.%s' % (action, phase)
+        if lessee_id is False:
+            lessee_id = lease.project_id
+        now = timeutils.utcnow()
+        self._add_event(
+            event_type=event_type, event_time=now, object_type='node',
+            object_uuid=lease.resource_uuid
+            if len(lease.resource_uuid) <= 36 else None,
+            resource_type=lease.resource_type,
+            resource_uuid=lease.resource_uuid, lessee_id=lessee_id,
+            owner_id=lease.owner_id, created_at=now)
+        key = (lease.resource_type, lease.resource_uuid)
+        self.pending.append((
+            'warning' if phase == 'start' else 'info', event_type,
+            payloads.node_payload(lease, reason, self.nodes.get(key))))
         self._resources.append(key)
 
     def send(self, nodes=None):

@@ -13,6 +13,7 @@ NAMESPACE = 'esi_leap'
 VERSION = '1.1'
 LEASE_PAYLOAD = 'LeaseCRUDPayload'
 OFFER_PAYLOAD = 'OfferCRUDPayload'
+NODE_PAYLOAD = 'NodePayload'
 
 
 def node_fields(resource_uuid, node):
@@ -71,6 +72,19 @@ def offer_payload(offer, status, node=None):
     fields = _common(offer, status, node)
     fields['lessee_id'] = offer.lessee_id
     return _wrapped(OFFER_PAYLOAD, fields)
+
+
+def node_payload(lease, reason, node=None):
+    """The payload of an ``esi_leap.node.*`` event about a lease's node.
+
+    The node fields as in lease_payload(), the lease it concerns and the
+    reason (e.g. why the node is quarantined).
+    """
+    fields = {'resource_type': lease.resource_type,
+              'resource_uuid': lease.resource_uuid,
+              'lease_uuid': lease.uuid, 'reason': reason}
+    fields.update(node_fields(lease.resource_uuid, node))
+    return _wrapped(NODE_PAYLOAD, fields)
 
 
 def _wrapped(name, fields):

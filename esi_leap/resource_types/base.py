@@ -1,9 +1,11 @@
 """The interface every resource type implements, and a node's facts."""
 import abc
 import dataclasses
+import enum
 import urllib.parse
 
 from esi_leap.common import exception
+from esi_leap.common import ironic_states
 
 SOCAT = 'socat'
 IPMI = 'ipmi'
@@ -28,10 +30,60 @@ class NodeInfo(object):
     target_provision_state: str = None
     target_power_state: str = None
 
+    def not_ready(self, sub_lease=False):
+        """Why the node may not be handed to a lease now, or None.
+
+        A node is handed over only out of maintenance, in no failed state
+        and, unless the hand-over is a sub-lease's inside its parent's
+        deployment (``sub_lease``), in a hand-over state (``available``).
+        """
+        state = self.provision_state
+        if state in ironic_states.FAILED:
+            return 'node %s is in %s' % (self.name or self.uuid, state)
+        if self.maintenance:
+            return 'node %s is in maintenance' % (self.name or self.uuid)
+        if sub_lease or state is None or state in ironic_states.HANDOVER:
+            return None
+        return 'node %s is %s, not available' % (
+            self.name or self.uuid, state)
+
     def public_properties(self):
         """Node properties without the keys esi-leap itself manages."""
         return {k: v for k, v in (self.properties or {}).items()
-                if k not in ('lease_uuid', 'capabilities')}
+                if k not in ('lease_uuid', 'capabilities', HANDBACK_KEY)}
+
+
+# Where a node keeps the record of a hand-back under way (its properties).
+HANDBACK_KEY = 'esi_leap_handback'
+
+
+class Progress(enum.Enum):
+    """Where a hand-back stands after one step."""
+
+    DONE = 'done'                 # the node no longer carries the lease
+    BUSY = 'busy'                 # under way: look again soon
+    QUARANTINED = 'quarantined'   # failed: kept from every tenant
+
+
+@dataclasses.dataclass
+class HandBack(object):
+    """What one step of a hand-back found and did.
+
+    ``message`` says why a hand-back is busy or quarantined; ``outcome``
+    what the finished hand-back did (cleaned, undeployed, scrubbed,
+    returned); ``since`` when it began; ``reached`` that this step took
+    the lessee off the node (its console tokens then go too).
+    """
+
+    progress: Progress
+    message: str = None
+    outcome: str = None
+    since: object = None
+    reached: bool = True
+
+    @property
+    def done(self):
+        return self.progress is Progress.DONE
 
 
 @dataclasses.dataclass
@@ -125,15 +177,24 @@ class ResourceType(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def remove_lease(self, uuid, lease_uuid):
-        """Take the node back from a lease and scrub it.
+        """Take the node back from a lease, one step per call.
 
-        Scrubbing (undeploy or VIF detach, console off, instance data
-        cleared, configured ``extra`` keys removed) comes first; the lessee
-        and lease uuid are cleared last, so a failure part-way leaves the
-        node still marked with ``lease_uuid`` and a retry finishes the job.
-        Raises NodeBusy while the backend is still scrubbing. Does nothing
-        to a node that no longer carries ``lease_uuid``.
+        The first step takes the node out of the lessee's reach; then the
+        node is scrubbed (undeployed, cleaned...); the lease uuid is
+        cleared last, so a failure part-way leaves the node still marked
+        with ``lease_uuid`` and the next call resumes. Returns a HandBack
+        (None means done); may raise NodeBusy while the backend is still
+        working. Does nothing to a node that no longer carries
+        ``lease_uuid``.
         """
+
+    def return_lease(self, uuid, lease_uuid):
+        """Take the node back from a sub-lease, for its parent lease.
+
+        The parent lent the node as it was (its deployment included): by
+        default this is remove_lease().
+        """
+        return self.remove_lease(uuid, lease_uuid)
 
     @abc.abstractmethod
     def get_many(self, uuids):

@@ -2,8 +2,16 @@
 
 Each node is a file ``<[dummy_node]dummy_node_dir>/<uuid>`` holding a JSON
 object with ``project_owner_id`` and optionally ``resource_class``,
-``properties``, ``provision_state``, ``power_state``, ``lease_uuid`` and
-``project_id`` (the current lessee). The directory is read at request time.
+``properties``, ``provision_state``, ``power_state``, ``maintenance``,
+``lease_uuid`` and ``project_id`` (the current lessee). The directory is
+read at request time.
+
+``provision_state`` and ``maintenance`` model Ironic's hand-back (see the
+admin guide): at a lease end a node in maintenance or in ``clean failed``,
+``inspect failed`` or ``error`` is quarantined, one in a busy state such as
+``cleaning`` is waited for, a deployed one (``active``...) is undeployed
+and a ``manageable`` one cleaned, both at once, to ``available``; a lease
+starts only on an ``available`` (or ``enroll``) node out of maintenance.
 
 A ``console`` object gives the node a serial console the console proxy can
 reach: ``{"type": "socat", "url": "tcp://127.0.0.1:PORT"}`` for a raw TCP
@@ -18,6 +26,7 @@ import tempfile
 from oslo_config import cfg
 
 from esi_leap.common import exception
+from esi_leap.common import ironic_states as states
 from esi_leap.resource_types import base
 
 CONF = cfg.CONF
@@ -60,6 +69,26 @@ def _version(st):
     """What identifies one version of a file: (dev, ino, size, times)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
             st.st_ctime_ns)
+
+
+def _hand_back(data, uuid):
+    """One hand-back step on a dummy node's JSON (changed in place)."""
+    data.pop('project_id', None)
+    state = data.get('provision_state', states.AVAILABLE)
+    name = 'dummy-node-%s' % uuid
+    if state in states.FAILED or data.get('maintenance'):
+        return base.HandBack(base.Progress.QUARANTINED, 'node %s is %s' % (
+            name, 'in maintenance' if data.get('maintenance') else state))
+    if state in states.BUSY:
+        return base.HandBack(base.Progress.BUSY, 'node is %s' % state)
+    outcome = 'scrubbed'
+    if state in states.UNDEPLOYABLE or state in states.ABORT_FIRST:
+        data['provision_state'], outcome = states.AVAILABLE, 'undeployed'
+    elif state == states.MANAGEABLE:
+        data['provision_state'], outcome = states.AVAILABLE, 'cleaned'
+    data.pop('instance_info', None)
+    data.pop('lease_uuid', None)
+    return base.HandBack(base.Progress.DONE, outcome=outcome)
 
 
 def _mode_of(path):
@@ -166,16 +195,32 @@ class DummyNodeType(base.ResourceType):
         self._update(uuid, change)
 
     def remove_lease(self, uuid, lease_uuid):
-        """Clear the lease, lessee and instance data from the file."""
+        """Take the node back, modelling Ironic's hand-back in one step.
+
+        The lessee goes first. A node in maintenance or a failed state is
+        quarantined (it keeps the lease mark); one Ironic would still be
+        busy with waits; a deployed node is undeployed and cleaned, a
+        manageable one cleaned, at once (to ``available``); then the
+        instance data and the lease go.
+        """
+        found = []
+
         def change(data):
             if data.get('lease_uuid') != lease_uuid:
                 return False
-            data.pop('instance_info', None)
-            if data.get('provision_state') == 'active':
-                data['provision_state'] = 'available'
+            found.append(_hand_back(data, uuid))
+        self._update(uuid, change)
+        return found[0] if found else base.HandBack(base.Progress.DONE)
+
+    def return_lease(self, uuid, lease_uuid):
+        """Take the node from a sub-lease; the parent's deployment stays."""
+        def change(data):
+            if data.get('lease_uuid') != lease_uuid:
+                return False
             data.pop('lease_uuid', None)
             data.pop('project_id', None)
         self._update(uuid, change)
+        return base.HandBack(base.Progress.DONE, outcome='returned')
 
     def list_nodes(self, owner=None, lessee=None, resource_class=None):
         """Read every node file of the directory, filtered."""

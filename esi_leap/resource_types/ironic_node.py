@@ -10,6 +10,7 @@ from oslo_utils import uuidutils
 from esi_leap.common import exception
 from esi_leap.common import ironic
 from esi_leap.resource_types import base
+from esi_leap.resource_types import ironic_handback
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -20,14 +21,7 @@ LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
                'maintenance', 'target_provision_state', 'target_power_state')
 
-# Provision states of a node that holds (or is getting) a deployment.
-DEPLOYED_STATES = frozenset(['active', 'wait call-back', 'deploying',
-                             'deploy failed', 'adopting', 'adopt failed',
-                             'rescue', 'rescue wait', 'rescue failed',
-                             'rescuing', 'unrescue failed'])
-# Provision states in which Ironic is still busy taking a node back.
-BUSY_STATES = frozenset(['deleting', 'cleaning', 'clean wait',
-                         'unrescuing'])
+# The provision state sets are in esi_leap.common.ironic_states.
 
 
 def _node_info(node):
@@ -234,35 +228,13 @@ class IronicNodeType(base.ResourceType):
                  'value': lease_uuid}])
 
     def remove_lease(self, uuid, lease_uuid):
-        """Scrub the node of a lease, then clear its lessee and lease."""
-        with _errors(uuid, self.name):
-            baremetal = self._baremetal()
-            node = baremetal.get_node(uuid)
-            if (node.properties or {}).get('lease_uuid') != lease_uuid:
-                return
-            state = node.provision_state
-            if state in BUSY_STATES:
-                raise exception.NodeBusy(uuid=uuid, state=state)
-            if state in DEPLOYED_STATES and CONF.ironic.undeploy_on_lease_end:
-                LOG.info('Undeploying node %s at the end of lease %s',
-                         uuid, lease_uuid)
-                baremetal.set_node_provision_state(node, 'deleted')
-                raise exception.NodeBusy(uuid=uuid, state='deleting')
-            for vif in baremetal.list_node_vifs(node):
-                baremetal.detach_vif_from_node(node, vif)
-            if node.is_console_enabled:
-                baremetal.disable_node_console(node)
-            patch = []
-            if node.instance_info:
-                patch.append({'op': 'remove', 'path': '/instance_info'})
-            extra = node.extra or {}
-            for key in CONF.ironic.scrub_extra_keys:
-                if key in extra:
-                    patch.append({'op': 'remove',
-                                  'path': '/extra/%s' % key})
-            if node.lessee:
-                patch.append({'op': 'remove', 'path': '/lessee'})
-            # NOTE(esi-leap): the lease mark goes in the last PATCH, so a
-            # failure before it leaves the node marked and a retry resumes.
-            patch.append({'op': 'remove', 'path': '/properties/lease_uuid'})
-            baremetal.patch_node(node, patch)
+        """Take one step of the node's hand-back (see ironic_handback)."""
+        with ironic_handback.errors(uuid):
+            return ironic_handback.hand_back(self._baremetal(), uuid,
+                                             lease_uuid)
+
+    def return_lease(self, uuid, lease_uuid):
+        """Take the node from a sub-lease, its parent's deployment kept."""
+        with ironic_handback.errors(uuid):
+            return ironic_handback.return_to_parent(self._baremetal(), uuid,
+                                                    lease_uuid)

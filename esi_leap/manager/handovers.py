@@ -1,0 +1,125 @@
+"""The backend steps of a pass: take a node back, hand it over.
+
+scrub() takes one step of the hand-back of the lease the node still
+carries; hold() hands the node to the lease that should hold it, once the
+readiness gate lets it. Both write what happened into the pass's Outcome
+(see lifecycle); neither raises a backend error nor writes the database.
+"""
+from oslo_log import log
+
+from esi_leap.common import exception
+from esi_leap.common import ironic_states
+from esi_leap.common import statuses
+from esi_leap.manager import transitions
+from esi_leap.resource_types import base
+
+LOG = log.getLogger(__name__)
+
+
+def _to_parent(plan, current):
+    """Whether the node passes between a lease and its own sub-lease."""
+    holder = plan.holder
+    if holder is None:
+        return False
+    return holder.parent_lease_uuid == current or any(
+        lease.uuid == current and lease.parent_lease_uuid == holder.uuid
+        for lease in plan.ending)
+
+
+def scrub(rtype, resource_uuid, plan, outcome):
+    """Take one step of the hand-back of the lease the node still carries.
+
+    Nothing when the node carries no lease or the holder's. A sub-lease
+    gives the node back to its parent (and a parent lends it to its
+    sub-lease) as it is; any other lease gets the full hand-back.
+    """
+    current = outcome.current
+    if current is None or current == plan.holder_uuid:
+        return
+    returning = _to_parent(plan, current)
+    try:
+        if returning:
+            result = rtype.return_lease(resource_uuid, current)
+        else:
+            result = rtype.remove_lease(resource_uuid, current)
+    except exception.NodeBusy as e:
+        result = base.HandBack(base.Progress.BUSY, str(e))
+    except exception.EsiLeapException as e:
+        outcome.scrub_error = str(e)
+        outcome.hold_error = _waiting_for(current, outcome.scrub_error)
+        return
+    _took(outcome, result or base.HandBack(base.Progress.DONE), returning)
+
+
+def _took(outcome, result, returning):
+    """Write one hand-back step's HandBack into the Outcome."""
+    outcome.handback = result
+    # NOTE(esi-leap): the old holder's console tokens go with the step that
+    # clears its lessee (its sessions end with it), and at the end.
+    outcome.scrubbed = result.reached or result.done
+    if result.progress is base.Progress.DONE:
+        outcome.current = None
+        outcome.returned = returning
+    elif result.progress is base.Progress.QUARANTINED:
+        outcome.quarantine = result.message
+        outcome.hold_error = transitions.QUARANTINED + result.message
+    else:
+        outcome.scrub_error, outcome.busy = result.message, True
+        outcome.hold_error = _waiting_for(outcome.current, result.message)
+
+
+def _waiting_for(current, why):
+    # The holder cannot have the node before it has been taken back.
+    return ('waiting for the node to be taken back from lease %s: %s'
+            % (current, why))
+
+
+def hold(rtype, resource_uuid, node, plan, outcome):
+    """Hand the node to the lease that should hold it, if it has not.
+
+    The readiness gate: a node not carrying the holder's lease yet is
+    handed over only when ready (see NodeInfo.not_ready); it is read
+    again first when a hand-back finished in this pass.
+    """
+    holder = plan.holder
+    if holder is None or outcome.scrub_error is not None or \
+            outcome.quarantine is not None:
+        return
+    if outcome.current == holder.uuid and \
+            node.lessee_id == holder.project_id:
+        return
+    if not (holder.project_id or '').strip():
+        # NOTE(esi-leap): the API refuses blank projects; a row written
+        # otherwise must never make a blank lessee on the node.
+        outcome.hold_error = ('lease %s has no project; the node is not '
+                              'handed over' % holder.uuid)
+        return
+    try:
+        # NOTE(esi-leap): an active lease whose node drifted gets it back
+        # as it is (its own deployment included): that is no hand-over.
+        if outcome.current != holder.uuid and \
+                holder.status != statuses.ACTIVE and \
+                not _ready(rtype, resource_uuid, node, plan, outcome):
+            return
+        rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
+    except exception.EsiLeapException as e:
+        outcome.hold_error = str(e)
+
+
+def _ready(rtype, resource_uuid, node, plan, outcome):
+    """The readiness gate; False (and the Outcome says why) if not ready."""
+    if outcome.handback is not None:
+        node = rtype.get(resource_uuid)
+    sub_lease = plan.holder.parent_lease_uuid is not None or \
+        outcome.returned
+    why = node.not_ready(sub_lease=sub_lease)
+    if why is None:
+        return True
+    LOG.warning('Node %s is not handed to lease %s: %s', resource_uuid,
+                plan.holder.uuid, why)
+    if node.maintenance or node.provision_state in ironic_states.FAILED:
+        outcome.quarantine = why
+        outcome.hold_error = transitions.QUARANTINED + why
+    else:
+        outcome.hold_error = why
+    return False

@@ -1,0 +1,132 @@
+"""How the manager records what a pass did: one table of transitions.
+
+For each lease a pass concerns, the backend steps give a Result; the
+table gives, from the lease's status and that Result, the status after,
+the events to record and the kind of retry. Lease ends and lease starts
+each have their table; the hand-back's quarantine is a row, not a flag.
+"""
+import dataclasses
+import datetime
+import enum
+
+from oslo_config import cfg
+from oslo_log import log
+
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+# What a quarantine reason starts with on a waiting lease.
+QUARANTINED = 'quarantined: '
+
+
+class Result(enum.Enum):
+    """What the backend steps of a pass came to, for one lease."""
+
+    DONE = 'done'                # the node was taken back / handed over
+    BUSY = 'busy'                # the backend is working: look again soon
+    FAILED = 'failed'            # a backend error: retry, then error
+    QUARANTINED = 'quarantined'  # the node is kept from every tenant
+
+
+class Retry(enum.Enum):
+    """What a transition does to the lease's attempts and retry time."""
+
+    SUCCEED = 'succeed'    # attempts reset, no retry time
+    WAIT = 'wait'          # look again soon; no attempt counted
+    FAIL = 'fail'          # an attempt counted; back off, or error
+
+
+# Statuses standing for the lease's own: an ending lease ends as deleted
+# (cancelled) or expired, and waits as wait cancel or wait expire.
+ENDED, WAITING = 'ended', 'waiting'
+
+
+@dataclasses.dataclass(frozen=True)
+class Row(object):
+    """One transition: the status after, events after 'start', retry."""
+
+    status: str
+    events: tuple
+    retry: Retry
+
+
+END = {
+    Result.DONE: Row(ENDED, ('end',), Retry.SUCCEED),
+    # The ex-tenant is out; the node waits for an operator, not the lease.
+    Result.QUARANTINED: Row(ENDED, ('end',), Retry.SUCCEED),
+    Result.BUSY: Row(WAITING, (), Retry.WAIT),
+    Result.FAILED: Row(WAITING, ('error',), Retry.FAIL),
+}
+HOLD = {
+    Result.DONE: Row(statuses.ACTIVE, ('end',), Retry.SUCCEED),
+    Result.BUSY: Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
+    Result.FAILED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
+    Result.QUARANTINED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
+}
+
+
+def end_status(row, cancelling):
+    """The status ``row`` gives an ending lease (cancelled or not)."""
+    if row.status == ENDED:
+        return statuses.DELETED if cancelling else statuses.EXPIRED
+    if row.status == WAITING:
+        return statuses.WAIT_CANCEL if cancelling else statuses.WAIT_EXPIRE
+    return row.status
+
+
+def starts(before, after, result):
+    """Whether the pass records a '<action>.start' event.
+
+    Not while a lease keeps waiting on a busy backend (one start for the
+    whole wait), nor for an active lease handed its node again.
+    """
+    if result is Result.BUSY:
+        return before != after
+    return not (before == statuses.ACTIVE and after == statuses.ACTIVE
+                and result is Result.DONE)
+
+
+def backoff(attempts):
+    """The wait before retry number ``attempts`` (doubling, capped)."""
+    delay = CONF.manager.retry_initial_delay * (2 ** max(attempts - 1, 0))
+    return datetime.timedelta(seconds=min(delay,
+                                          CONF.manager.retry_max_delay))
+
+
+def apply(lease, row, status, reason, now):
+    """Set ``lease``'s status, reason, attempts and retry time per ``row``.
+
+    Returns the status the lease has now (``error`` once a failing lease
+    has used ``[manager] max_attempts``).
+    """
+    if row.retry is Retry.SUCCEED:
+        lease.status = status
+        lease.attempts, lease.next_attempt_at = 0, None
+        lease.status_reason = None
+    elif row.retry is Retry.WAIT:
+        lease.status, lease.status_reason = status, reason
+        lease.next_attempt_at = now + datetime.timedelta(
+            seconds=CONF.manager.busy_recheck_delay)
+    else:
+        _fail(lease, status, reason, now)
+    return lease.status
+
+
+def _fail(lease, wait_status, reason, now):
+    """Record a failed attempt: retry later, or give up into error."""
+    lease.attempts = (lease.attempts or 0) + 1
+    lease.status_reason = reason
+    if lease.attempts >= CONF.manager.max_attempts:
+        LOG.error('Lease %s: giving up after %d attempts: %s', lease.uuid,
+                  lease.attempts, reason)
+        lease.status = statuses.ERROR
+        lease.next_attempt_at = None
+    else:
+        lease.status = wait_status
+        lease.next_attempt_at = now + backoff(lease.attempts)
+        LOG.warning('Lease %s: %s; attempt %d, retrying at %s', lease.uuid,
+                    reason, lease.attempts,
+                    timeutils.isoformat(lease.next_attempt_at))
