@@ -8,6 +8,7 @@ import types
 import jsonschema
 import pytest
 
+from esi_leap.manager import transitions
 from esi_leap.notifications import payloads
 from esi_leap.resource_types import base
 
@@ -75,6 +76,36 @@ def test_offer_payload_matches_schema(schema, node):
     assert payload['esi_leap_object.name'] == 'OfferCRUDPayload'
 
 
+def test_lease_end_with_its_handback_record_matches_schema(schema):
+    payload = payloads.lease_payload(_lease(), 'active', NODE)
+    payload['esi_leap_object.data']['handback'] = {'outcome': 'cleaned',
+                                                   'seconds': 3.25}
+    jsonschema.validate(_message('esi_leap.lease.delete.end', payload),
+                        schema)
+    payload['esi_leap_object.data']['handback'] = {'outcome': 'cleaned'}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.lease.delete.end', payload),
+                            schema)
+
+
+@pytest.mark.parametrize('node', [NODE, None])
+@pytest.mark.parametrize('phase,reason', [
+    ('start', 'quarantined: node rack1-node7 failed cleaning'),
+    ('end', None)])
+def test_node_payload_matches_schema(schema, node, phase, reason):
+    payload = payloads.node_payload(_lease(), reason, node)
+    message = _message('esi_leap.node.quarantine.%s' % phase, payload)
+    message['priority'] = 'WARN' if phase == 'start' else 'INFO'
+    jsonschema.validate(message, schema)
+    data = payload['esi_leap_object.data']
+    assert data['lease_uuid'] == 'aaaaaaaa-0000-0000-0000-000000000001'
+    assert data['node_uuid'] == NODE.uuid
+    assert data['node_name'] == (node and 'rack1-node7')
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.lease.delete.end', payload),
+                            schema)
+
+
 def test_schema_refuses_a_lease_payload_for_an_offer_event(schema):
     payload = payloads.lease_payload(_lease(), 'active', NODE)
     with pytest.raises(jsonschema.ValidationError):
@@ -103,5 +134,20 @@ def test_every_recorded_event_type_is_in_the_schema(schema):
                 with open(os.path.join(folder, name)) as f:
                     found.update('esi_leap.%s.%s.%s' % m
                                  for m in call.findall(f.read()))
-    assert len(found) >= 10, found
+    # Lease ends and starts record the phases of the manager's
+    # transition table, node events go through record_node().
+    found.update('esi_leap.lease.delete.%s' % phase
+                 for row in transitions.END.values() for phase in row.events)
+    found.update('esi_leap.lease.fulfill.%s' % phase
+                 for row in transitions.HOLD.values()
+                 for phase in row.events)
+    node = re.compile(r"record_node\(\s*\w+,\s*'(\w+)',\s*'(\w+)'")
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != 'tests']
+        for name in files:
+            if name.endswith('.py'):
+                with open(os.path.join(folder, name)) as f:
+                    found.update('esi_leap.node.%s.%s' % m
+                                 for m in node.findall(f.read()))
+    assert len(found) >= 14, found
     assert found <= set(schema['properties']['event_type']['enum'])
