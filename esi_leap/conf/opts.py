@@ -1,5 +1,6 @@
 """The list of options for oslo-config-generator (namespace esi-leap)."""
 from esi_leap.conf import api
+from esi_leap.conf import attestation
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
@@ -17,6 +18,7 @@ def list_opts():
     return [
         ('DEFAULT', default.list_opts()),
         ('api', api.list_opts()),
+    ] + attestation.list_opts() + [
         ('dummy_node', dummy_node.list_opts()),
         ('email', email.list_opts()),
         ('healthcheck', healthcheck.list_opts()),
