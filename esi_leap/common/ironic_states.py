@@ -32,8 +32,11 @@ ABORT_FIRST = frozenset(['deploy hold', 'service hold', 'clean hold'])
 # Waiting states that hold a deployment and refuse node changes (Ironic's
 # "state transition in progress"): aborted first, so that the lessee can be
 # cleared before the undeploy starts.
-ABORT_TO_CLEAR = frozenset(['service wait', 'wait call-back',
-                            'rescue wait'])
+# NOTE(esi-leap): not ``service wait``: Ironic 39 only flags a service step
+# that is not abortable (fake hardware's trigger_servicewait is not) and
+# stays in service wait; that node is undeployed at once instead, and its
+# lessee cleared once the cleaning that follows is over.
+ABORT_TO_CLEAR = frozenset(['wait call-back', 'rescue wait'])
 
 # States Ironic leaves only through ``manage``.
 MANAGE_FIRST = frozenset([ADOPT_FAILED])

@@ -60,7 +60,9 @@ HOLDING = ACTIVE
 # Lease e-mail notices: their kinds, and where each one is.
 NOTICE_STARTED = 'started'
 NOTICE_ENDING = 'ending'
-NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING)
+# To the owner: the node a lease waits for is quarantined.
+NOTICE_QUARANTINE = 'quarantine'
+NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING, NOTICE_QUARANTINE)
 NOTICE_PENDING = 'pending'
 NOTICE_SENT = 'sent'
 NOTICE_FAILED = 'failed'

@@ -31,6 +31,15 @@ DEFAULT_ENDING_BODY = (
     'End:     {end_time}\n'
     'Purpose: {purpose}\n')
 
+DEFAULT_QUARANTINE_SUBJECT = 'Node {resource} is quarantined'
+DEFAULT_QUARANTINE_BODY = (
+    'Your {resource_type} {resource} failed its hand-back at the end of a '
+    'lease (its cleaning failed, or it is in maintenance): it is kept from '
+    'every tenant until you repair it in Ironic. Lease {uuid} ({name}) of '
+    'project {project} is waiting for it.\n\n'
+    'Start:   {start_time}\n'
+    'End:     {end_time}\n')
+
 opts = [
     cfg.BoolOpt('enabled',
                 default=False,
@@ -123,6 +132,15 @@ opts = [
                default=DEFAULT_ENDING_BODY,
                help='Text of the notice sent ending_lead_time before a '
                     'lease ends.' + _FIELDS_HELP),
+    cfg.StrOpt('quarantine_subject',
+               default=DEFAULT_QUARANTINE_SUBJECT,
+               help='Subject of the notice sent to the owner when the node '
+                    'a lease waits for is quarantined (the fields are the '
+                    'waiting lease\'s).' + _FIELDS_HELP),
+    cfg.StrOpt('quarantine_body',
+               default=DEFAULT_QUARANTINE_BODY,
+               help='Text of the notice sent to the owner when the node a '
+                    'lease waits for is quarantined.' + _FIELDS_HELP),
 ]
 
 

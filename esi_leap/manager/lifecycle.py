@@ -281,7 +281,7 @@ def _record_in(txn, works, now):
     leases = txn.leases([lease.uuid for work in works
                          for lease in work.plan.ending + [work.plan.holder]
                          if lease is not None])
-    started, revoked = [], []
+    started, revoked, quarantined = [], [], []
     for work in works:
         plan, outcome = work.plan, work.outcome
         ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
@@ -290,6 +290,8 @@ def _record_in(txn, works, now):
         if plan.holder is not None and _record_hold(
                 leases.get(plan.holder.uuid), outcome, recorder, now):
             started.append(plan.holder.uuid)
+        elif plan.holder is not None and outcome.quarantine is not None:
+            quarantined.append(plan.holder.uuid)
         if outcome.scrubbed or any(ended):
             # NOTE(esi-leap): tokens of the old holder die with the scrub
             # (the console proxy ends their sessions within a second). In
@@ -297,6 +299,8 @@ def _record_in(txn, works, now):
             revoked.append(work.pair)
     if CONF.email.enabled:
         txn.add_notices(started, statuses.NOTICE_STARTED, now)
+        # Once per waiting lease (the notices' unique lease and kind).
+        txn.add_notices(quarantined, statuses.NOTICE_QUARANTINE, now)
     txn.delete_tokens(revoked)
     return recorder
 
@@ -376,12 +380,12 @@ def _record_hold(lease, outcome, recorder, now):
 def _record_quarantine(lease, reason_before, outcome, recorder):
     """Record a quarantine seen by (or lifted for) a waiting lease.
 
-    A quarantine that ended a lease in this pass was recorded with that
-    end; otherwise once per waiting lease and reason.
+    Once per waiting lease and quarantine, whatever its reasons on the
+    way (failed cleaning, then maintenance while an operator repairs).
     """
     was = (reason_before or '').startswith(transitions.QUARANTINED)
     if outcome.quarantine is not None:
-        if reason_before != lease.status_reason:
+        if not was:
             recorder.record_node(lease, 'quarantine', 'start',
                                  outcome.quarantine)
     elif was and lease.status == statuses.ACTIVE:

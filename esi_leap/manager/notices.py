@@ -38,6 +38,9 @@ _TEMPLATES = {
     statuses.NOTICE_ENDING: (
         ('ending_subject', email_conf.DEFAULT_ENDING_SUBJECT),
         ('ending_body', email_conf.DEFAULT_ENDING_BODY)),
+    statuses.NOTICE_QUARANTINE: (
+        ('quarantine_subject', email_conf.DEFAULT_QUARANTINE_SUBJECT),
+        ('quarantine_body', email_conf.DEFAULT_QUARANTINE_BODY)),
 }
 # Lease statuses in which no notice is worth sending any more.
 _OVER = (statuses.EXPIRED, statuses.DELETED, statuses.WAIT_CANCEL,
@@ -173,14 +176,18 @@ def _valid(address):
         _ADDRESS.match(address) is not None
 
 
-def recipients(lease):
+def recipients(lease, kind=None):
     """Return (addresses, projects without one) for a lease's notice.
 
-    The lessee, and the owner with ``[email] notify_owner``; an address
-    in ``[email] project_addresses`` wins over Keystone's. Raises
-    BackendUnavailable when Keystone must be asked and cannot answer.
+    The lessee, and the owner with ``[email] notify_owner``; a quarantine
+    notice goes to the owner only. An address in ``[email]
+    project_addresses`` wins over Keystone's. Raises BackendUnavailable
+    when Keystone must be asked and cannot answer.
     """
-    wanted = [lease.project_id]
+    if kind == statuses.NOTICE_QUARANTINE:
+        wanted = [lease.owner_id]
+    else:
+        wanted = [lease.project_id]
     if CONF.email.notify_owner and lease.owner_id not in wanted:
         wanted.append(lease.owner_id)
     configured = CONF.email.project_addresses or {}
@@ -256,7 +263,7 @@ def attempt(notice, now, templates):
     if reason is not None:
         return _failed(notice, reason)
     try:
-        addresses, missing = recipients(lease)
+        addresses, missing = recipients(lease, notice.kind)
         if not addresses:
             return _failed(notice, 'no e-mail address for project(s) %s'
                            % ', '.join(missing))

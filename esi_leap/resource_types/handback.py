@@ -202,6 +202,8 @@ def _out_of_reach(facts, record, policy, now):
     if not facts.updatable:
         if state in states.ABORT_TO_CLEAR or state in states.ABORT_FIRST:
             return Step.ABORT, None
+        if state in states.UNDEPLOYABLE and policy.undeploy:
+            return Step.UNDEPLOY, None
         return Step.WAIT, ('Ironic is still %s node %s; its lessee is '
                            'cleared once that finishes'
                            % (state, facts.name))

@@ -1,0 +1,190 @@
+"""The manager's hand-back records on a real database, with dummy nodes.
+
+Dummy nodes model Ironic's hand-back (see dummy_node): quarantine of a
+node in maintenance or a failed state, waiting on a busy one, the
+readiness gate before a hand-over, and the hand-back's outcome and
+duration in the lease end notification.
+"""
+import pytest
+import sqlalchemy as sa
+
+from esi_leap.common import statuses
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.notifications import events
+from esi_leap.objects import leases as leases_obj
+from esi_leap import resource_types
+from esi_leap.tests.functional import test_manager as base
+from esi_leap.tests.functional import test_notices as notices_tests
+
+at, lease, status = base.at, base.lease, base.status
+owner_ctx, node = base.owner_ctx, base.node
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The (level, event type, payload) of every notification sent."""
+    found = []
+    send = events.Recorder.send
+
+    def keep(recorder):
+        found.extend(recorder.pending)
+        return send(recorder)
+    monkeypatch.setattr(events.Recorder, 'send', keep)
+    return found
+
+
+def node_events(resource_uuid='node-1'):
+    """(event type, lessee_id) of the node's esi_leap.node.* events."""
+    with db_api.reader() as session:
+        return [tuple(row) for row in session.execute(
+            sa.select(models.Event.event_type, models.Event.lessee_id)
+            .where(models.Event.resource_uuid == resource_uuid,
+                   models.Event.event_type.like('esi_leap.node.%'))
+            .order_by(models.Event.id))]
+
+
+def set_node(nodes, **fields):
+    data = nodes.read('node-1')
+    data.update(fields)
+    owner = data.pop('project_owner_id')
+    nodes.add('node-1', owner, **data)
+
+
+def test_end_event_carries_the_hand_back(owner_ctx, node, nodes,
+                                         scheduler, sent):
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='active')
+    scheduler.run_once(now=at(2))
+    assert status(one.uuid) == statuses.EXPIRED
+    ends = [payload['esi_leap_object.data'] for _, kind, payload in sent
+            if kind == 'esi_leap.lease.delete.end']
+    assert len(ends) == 1
+    assert ends[0]['handback']['outcome'] == 'undeployed'
+    assert ends[0]['handback']['seconds'] >= 0
+
+
+def test_quarantine_keeps_the_next_lease_waiting(owner_ctx, node, nodes,
+                                                 scheduler, sent, config):
+    config(group='manager', max_attempts=3)
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='clean failed')
+    scheduler.run_once(now=at(2))
+    # The ex-tenant is out; its lease is over, quarantined.
+    data = nodes.read('node-1')
+    assert 'project_id' not in data and data['lease_uuid'] == one.uuid
+    assert status(one.uuid) == statuses.EXPIRED
+    ends = [payload['esi_leap_object.data']['handback']
+            for _, kind, payload in sent
+            if kind == 'esi_leap.lease.delete.end']
+    assert ends[0]['outcome'] == 'quarantined'
+    # The next lease waits, saying why; one quarantine event, its lessee's.
+    waiting = db_api.lease_get(two.uuid)
+    assert waiting.status == statuses.WAIT_FULFILL
+    assert waiting.status_reason == ('quarantined: node dummy-node-node-1 '
+                                     'is clean failed')
+    assert node_events() == [('esi_leap.node.quarantine.start',
+                              'third-project')]
+    assert any(level == 'warning' and kind ==
+               'esi_leap.node.quarantine.start' for level, kind, _ in sent)
+    # Still failed at the next attempt: no second event.
+    scheduler.run_once(now=at(2.5))
+    assert len(node_events()) == 1
+    assert db_api.lease_get(two.uuid).attempts == 2
+    # Repaired by an operator: handed over, the quarantine ends.
+    set_node(nodes, provision_state='available')
+    scheduler.run_once(now=at(3))
+    assert status(two.uuid) == statuses.ACTIVE
+    data = nodes.read('node-1')
+    assert data['lease_uuid'] == two.uuid
+    assert data['project_id'] == 'third-project'
+    assert node_events() == [
+        ('esi_leap.node.quarantine.start', 'third-project'),
+        ('esi_leap.node.quarantine.end', 'third-project')]
+
+
+def test_quarantine_ends_in_error_after_max_attempts(owner_ctx, node, nodes,
+                                                     scheduler, config):
+    config(group='manager', max_attempts=2)
+    lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    set_node(nodes, maintenance=True)
+    scheduler.run_once(now=at(2))
+    scheduler.run_once(now=at(2.5))
+    waiting = db_api.lease_get(two.uuid)
+    assert waiting.status == statuses.ERROR
+    assert 'in maintenance' in waiting.status_reason
+    assert 'project_id' not in nodes.read('node-1')
+
+
+@pytest.mark.parametrize('fields,reason', [
+    ({'maintenance': True}, 'quarantined: node dummy-node-node-1 is in '
+     'maintenance'),
+    ({'provision_state': 'error'}, 'quarantined: node dummy-node-node-1 '
+     'is in error'),
+    ({'provision_state': 'active'}, 'node dummy-node-node-1 is active, '
+     'not available'),
+    ({'provision_state': 'manageable'}, 'node dummy-node-node-1 is '
+     'manageable, not available')])
+def test_readiness_gate(owner_ctx, node, nodes, scheduler, fields, reason):
+    """A node changed behind esi-leap's back is not handed over."""
+    set_node(nodes, **fields)
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    row = db_api.lease_get(one.uuid)
+    assert row.status == statuses.WAIT_FULFILL
+    assert row.status_reason == reason
+    assert 'project_id' not in nodes.read('node-1')
+    set_node(nodes, maintenance=False, provision_state='available')
+    scheduler.run_once(now=at(1.5))
+    assert status(one.uuid) == statuses.ACTIVE
+    assert nodes.read('node-1')['project_id'] == 'lessee-project'
+
+
+def test_busy_node_waits_without_burning_attempts(owner_ctx, node, nodes,
+                                                  scheduler):
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='cleaning')
+    for moment in (2, 2.1, 2.2):
+        scheduler.run_once(now=at(moment))
+    ending, waiting = db_api.lease_get(one.uuid), db_api.lease_get(two.uuid)
+    assert ending.status == statuses.WAIT_EXPIRE and not ending.attempts
+    assert waiting.status == statuses.WAIT_FULFILL and not waiting.attempts
+    assert 'project_id' not in nodes.read('node-1')
+    set_node(nodes, provision_state='available')
+    scheduler.run_once(now=at(2.3))
+    assert status(one.uuid) == statuses.EXPIRED
+    assert status(two.uuid) == statuses.ACTIVE
+
+
+smtp_server, smtp = notices_tests.smtp_server, notices_tests.smtp
+mail_config, manager = notices_tests.mail_config, notices_tests.manager
+
+
+def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
+                                                  nodes):
+    one = notices_tests.make_lease(owner_ctx, 1, 2)
+    info = resource_types.get('dummy_node').get('node-1')
+    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
+                            start=at(2), end=at(5))
+    notices_tests.step(manager, 1)
+    # The lessee's started and ending notices.
+    before = len(smtp.messages)
+    assert {tuple(msg.rcpt_tos) for msg in smtp.messages} == {
+        (notices_tests.LESSEE,)}
+    set_node(nodes, maintenance=True)
+    notices_tests.step(manager, 2)
+    assert status(one.uuid) == statuses.EXPIRED
+    assert len(smtp.messages) == before + 1
+    msg = smtp.messages[-1]
+    assert msg.rcpt_tos == [notices_tests.OWNER]
+    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
+    assert two.uuid in msg.body and 'third-project' in msg.body
+    notices_tests.step(manager, 2.5)
+    assert len(smtp.messages) == before + 1
