@@ -19,7 +19,7 @@ LOG = log.getLogger(__name__)
 API_VERSION = '1.65'
 LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
-               'maintenance')
+               'maintenance', 'extra')
 
 # The provision state sets are in esi_leap.common.ironic_states.
 
@@ -36,7 +36,8 @@ def _node_info(node):
         properties=properties,
         provision_state=node.provision_state,
         power_state=node.power_state,
-        maintenance=bool(node.is_maintenance))
+        maintenance=bool(node.is_maintenance),
+        extra=dict(node.extra or {}))
 
 
 # What Ironic shows in place of a secret the caller may not read.
@@ -94,7 +95,8 @@ def _listed_node_info(node):
         properties=properties,
         provision_state=node.get('provision_state'),
         power_state=node.get('power_state'),
-        maintenance=bool(node.get('maintenance')))
+        maintenance=bool(node.get('maintenance')),
+        extra=dict(node.get('extra') or {}))
 
 
 @contextlib.contextmanager

@@ -198,4 +198,3 @@ def test_policy_checks():
                 '{"0": "zz"}', '{"0": []}', '{"-1": "%s"}' % good):
         with pytest.raises(tpm_policy.InvalidPolicy):
             tpm_policy.parse(bad)
-

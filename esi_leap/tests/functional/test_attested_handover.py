@@ -1,0 +1,211 @@
+"""The attested hand-over on dummy nodes, with a real Keylime and TPMs.
+
+The manager's scheduler runs passes on the real clock (a pass must be
+newer than the gate's start on the verifier's clock). One Keylime (quote
+interval 1 s) and two nodes (a swtpm and the stand-in agent each) are
+shared by the module; node 1's PCR 0 is changed by one test, which
+re-enrols its known-good values before it ends.
+"""
+import datetime
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from esi_leap.common import context as ctx_mod
+from esi_leap.common import timeutils
+from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import models
+from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import leases as leases_obj
+from esi_leap import resource_types
+from esi_leap.tests.fixtures import keylime as keylime_fixture
+
+
+@pytest.fixture(scope='module')
+def stack(tmp_path_factory):
+    stack = keylime_fixture.Stack(str(tmp_path_factory.mktemp('keylime')),
+                                  count=2)
+    try:
+        stack.start()
+    except keylime_fixture.KeylimeUnavailable as e:
+        stack.stop()
+        pytest.fail('Keylime could not be started: %s' % e, pytrace=False)
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def gated(stack, config, database, nodes):
+    """Attestation on, Keylime configured, nodes 0 and 1 with agents."""
+    config(group='attestation', enabled=True)
+    config(group='keylime', timeout=40,
+           tpm_policy=json.dumps(stack.known_good(0)), **stack.options())
+    config(group='manager', retry_initial_delay=0.5)
+    for n in range(2):
+        add_node(nodes, stack, n)
+    sched = scheduler_mod.Scheduler(name='test-manager')
+    yield sched
+    sched.stop()
+
+
+def add_node(nodes, stack, n, policy=None, **fields):
+    extra = {'keylime_agent_uuid': stack.agents[n].agent_id}
+    if policy is not None:
+        extra['keylime_tpm_policy'] = policy
+    extra.update(fields.pop('extra', {}))
+    nodes.add('node-%d' % n, 'owner-project', extra=extra, **fields)
+
+
+def make_lease(n, project='lessee-project', minutes=30):
+    ctx = ctx_mod.RequestContext(project_id='owner-project',
+                                 roles=['esi_leap_owner'])
+    info = resource_types.get('dummy_node').get('node-%d' % n)
+    now = timeutils.utcnow()
+    return leases_obj.create(ctx, 'dummy_node', info, project,
+                             start=now - datetime.timedelta(seconds=1),
+                             end=now + datetime.timedelta(minutes=minutes))
+
+
+def run_until(sched, uuid, wanted, timeout=40):
+    """Run manager passes until the lease's status is in ``wanted``."""
+    deadline = time.monotonic() + timeout
+    statuses = []
+    while time.monotonic() < deadline:
+        sched.run_once(now=timeutils.utcnow())
+        row = db_api.lease_get(uuid)
+        statuses.append(row.status)
+        if row.status in wanted:
+            return row, statuses
+        time.sleep(0.5)
+    return db_api.lease_get(uuid), statuses
+
+
+def node_events(n):
+    with db_api.reader() as session:
+        return [e for e in session.scalars(
+            sa.select(models.Event.event_type)
+            .where(models.Event.resource_uuid == 'node-%d' % n)
+            .where(models.Event.event_type.like('esi_leap.node.%'))
+            .order_by(models.Event.id))]
+
+
+def record(n):
+    pair = ('dummy_node', 'node-%d' % n)
+    return db_api.attestations_of([pair]).get(pair)
+
+
+def test_healthy_node_is_handed_over_after_a_fresh_pass(
+        gated, stack, nodes):
+    lease = make_lease(0)
+    gate_start = timeutils.utcnow()
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'))
+    assert row.status == 'active', (row.status_reason, seen)
+    assert 'wait fulfill' in seen          # it waited for the verdict
+    assert nodes.read('node-0')['project_id'] == 'lessee-project'
+    assert node_events(0)[-1] == 'esi_leap.node.attest.end'
+    found = record(0)
+    assert found.status == 'pass' and found.lease_uuid == lease.uuid
+    assert found.started_at >= gate_start - datetime.timedelta(seconds=1)
+    # The enrolment is gone: the tenant's operating system is not polled.
+    deadline = time.monotonic() + 10
+    while stack.keylime.verifier_agent(stack.agents[0].agent_id) and \
+            time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert stack.keylime.verifier_agent(stack.agents[0].agent_id) is None
+
+
+def test_changed_pcr_0_quarantines_until_known_good_is_re_enrolled(
+        gated, stack, nodes, config):
+    config(group='manager', max_attempts=50)
+    before = stack.known_good(1)
+    add_node(nodes, stack, 1, policy=before)
+    stack.tpms[1].extend(0)
+    lease = make_lease(1)
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                          timeout=15)
+    assert row.status == 'wait fulfill', seen
+    assert 'active' not in seen
+    assert row.status_reason.startswith('quarantined: ')
+    assert 'pcr_validation.invalid_pcr_0' in row.status_reason
+    assert 'project_id' not in nodes.read('node-1')
+    assert 'esi_leap.node.attest.error' in node_events(1)
+    assert 'esi_leap.node.quarantine.start' in node_events(1)
+    assert record(1).status == 'fail'
+    assert record(1).event_id == 'pcr_validation.invalid_pcr_0'
+    # The operator records the new firmware's values as known-good; the
+    # waiting lease gets the node once it attests against them.
+    add_node(nodes, stack, 1, policy=stack.known_good(1))
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'))
+    assert row.status == 'active', (row.status_reason, seen)
+    assert nodes.read('node-1')['project_id'] == 'lessee-project'
+    assert node_events(1)[-2:] == ['esi_leap.node.attest.end',
+                                   'esi_leap.node.quarantine.end']
+
+
+def test_agent_killed_just_before_the_gate_is_never_handed_over(
+        gated, stack, nodes, config):
+    config(group='keylime', timeout=8)
+    stack.agents[0].kill()
+    try:
+        lease = make_lease(0)
+        row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                              timeout=30)
+        assert 'active' not in seen
+        assert row.status == 'error', seen
+        assert 'no attestation verdict within 8 s' in row.status_reason
+        assert 'project_id' not in nodes.read('node-0')
+        assert record(0).status == 'error'
+        assert 'esi_leap.node.attest.error' in node_events(0)
+    finally:
+        stack.agents[0].start()
+
+
+def test_verifier_stopped_then_started_waits_then_hands_over(
+        gated, stack, nodes):
+    stack.keylime.verifier.stop()
+    try:
+        lease = make_lease(0)
+        row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                              timeout=4)
+        assert row.status == 'wait fulfill'
+        assert row.attempts == 0
+        assert 'verifier does not answer' in row.status_reason
+    finally:
+        stack.keylime.start_verifier()
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'))
+    assert row.status == 'active', (row.status_reason, seen)
+
+
+def test_bad_client_certificate_gives_a_reason_and_no_hand_over(
+        gated, stack, nodes, config, tmp_path, caller):
+    cert, key = keylime_fixture.self_signed(str(tmp_path))
+    config(group='keylime', cert_file=cert, key_file=key, timeout=3)
+    lease = make_lease(0)
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                          timeout=15)
+    assert 'active' not in seen and row.status == 'error'
+    assert 'TLS handshake with the Keylime verifier failed' in \
+        row.status_reason
+    assert cert not in row.status_reason
+    assert 'project_id' not in nodes.read('node-0')
+    # The API shows the reason, never a 5xx.
+    owner = caller('owner-project', 'esi_leap_owner')
+    body = owner.get('/v1/leases/%s' % lease.uuid).json
+    assert 'TLS handshake' in json.dumps(body)
+
+
+def test_nodes_without_an_agent(gated, stack, nodes, config):
+    nodes.add('node-2', 'owner-project')
+    lease = make_lease(2)
+    row, _ = run_until(gated, lease.uuid, ('active', 'error'), timeout=10)
+    assert row.status == 'active'          # require_agent is off
+    config(group='attestation', require_agent=True)
+    nodes.add('node-3', 'owner-project')
+    lease = make_lease(3)
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                          timeout=4)
+    assert 'active' not in seen
+    assert 'has no keylime_agent_uuid' in row.status_reason
+    assert row.status_reason.startswith('quarantined: ')
