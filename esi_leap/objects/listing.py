@@ -35,6 +35,8 @@ class Listing(object):
     names: dict = dataclasses.field(default_factory=dict)
     availabilities: dict = None
     bookings: dict = None
+    # nodes: node uuid -> its last attestation gate, for owners and admins.
+    attestations: dict = None
 
 
 def cut(rows, page, marker_of):

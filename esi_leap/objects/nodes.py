@@ -24,7 +24,21 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
     ids = [n.owner_id for n in found] + [n.lessee_id for n in found]
     return listing.Listing(
         rows=found, next_marker=marker, names=listing.names(ids),
-        bookings=db_api.node_bookings(type_name, timeutils.utcnow()))
+        bookings=db_api.node_bookings(type_name, timeutils.utcnow()),
+        attestations=_attestations(type_name, found, party))
+
+
+def _attestations(type_name, found, party):
+    """{uuid: last gate record} of the nodes ``party`` owns (None: all).
+
+    Lessees and others never see a node's attestation.
+    """
+    pairs = [(type_name, n.uuid) for n in found
+             if party is None or n.owner_id == party]
+    if not pairs:
+        return {}
+    return {uuid: row for (_, uuid), row in
+            db_api.attestations_of(pairs).items()}
 
 
 def _page_of(found, page):

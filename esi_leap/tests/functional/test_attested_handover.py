@@ -97,7 +97,7 @@ def record(n):
 
 
 def test_healthy_node_is_handed_over_after_a_fresh_pass(
-        gated, stack, nodes):
+        gated, stack, nodes, caller):
     lease = make_lease(0)
     gate_start = timeutils.utcnow()
     row, seen = run_until(gated, lease.uuid, ('active', 'error'))
@@ -108,6 +108,17 @@ def test_healthy_node_is_handed_over_after_a_fresh_pass(
     found = record(0)
     assert found.status == 'pass' and found.lease_uuid == lease.uuid
     assert found.started_at >= gate_start - datetime.timedelta(seconds=1)
+    # Owners and admins see the verdict in GET /v1/nodes; lessees do not.
+    for project, role in (('owner-project', 'esi_leap_owner'),
+                          ('admin-project', 'admin')):
+        listed = caller(project, role).get('/v1/nodes').json['nodes']
+        shown = {n['uuid']: n.get('attestation') for n in listed}
+        assert shown['node-0']['status'] == 'pass'
+        assert shown['node-0']['time'].startswith(
+            found.updated_at.strftime('%Y-%m-%dT%H:%M'))
+    listed = caller('lessee-project', 'esi_leap_lessee').get(
+        '/v1/nodes').json['nodes']
+    assert listed and all('attestation' not in n for n in listed)
     # The enrolment is gone: the tenant's operating system is not polled.
     deadline = time.monotonic() + 10
     while stack.keylime.verifier_agent(stack.agents[0].agent_id) and \

@@ -4,6 +4,7 @@ Views only serialise: the rows and the facts shown beside them (node
 name, class and properties, project names, availabilities, bookings) were
 all looked up by the domain layer before.
 """
+from esi_leap.common import statuses
 from esi_leap.common import timeutils
 
 _NO_NODE = ('', '', {})
@@ -125,8 +126,19 @@ def node_views(found):
             item['offer_uuid'] = booked['offer_uuid']
         if node.lease_uuid:
             item['lease_uuid'] = node.lease_uuid
+        attested = (found.attestations or {}).get(node.uuid)
+        if attested is not None:
+            item['attestation'] = _attestation_view(attested)
         result.append(item)
     return result
+
+
+def _attestation_view(row):
+    """The ``attestation`` object of a node: status, time, event id."""
+    return {'status': row.status,
+            'time': timeutils.isoformat(row.updated_at or row.started_at),
+            'event_id': None if row.status == statuses.ATTEST_RUNNING
+            else row.event_id}
 
 
 def event_views(found):
