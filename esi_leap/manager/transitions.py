@@ -62,6 +62,9 @@ END = {
     Result.QUARANTINED: Row(ENDED, ('end',), Retry.SUCCEED),
     Result.BUSY: Row(WAITING, (), Retry.WAIT),
     Result.FAILED: Row(WAITING, ('error',), Retry.FAIL),
+    # Only a hand-over is gated; an end never comes to these.
+    Result.ATTESTING: Row(WAITING, (), Retry.WAIT),
+    Result.ATTEST_TIMEOUT: Row(WAITING, ('error',), Retry.FAIL),
 }
 HOLD = {
     Result.DONE: Row(statuses.ACTIVE, ('end',), Retry.SUCCEED),
