@@ -241,10 +241,14 @@ def print_lags(title, leases, manager_cpu):
 
 
 def dummy_nodes(args, workdir):
-    """Create ``--leases`` active dummy nodes; return their uuids."""
+    """Create ``--leases`` available dummy nodes; return their uuids.
+
+    NOTE(esi-leap): available, not active: a lease starts only on an
+    available node (the readiness gate of the hand-back).
+    """
     nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
     return [nodes.add('node-%04d' % i, 'owner-project',
-                      provision_state='active')
+                      provision_state='available')
             for i in range(args.leases)]
 
 

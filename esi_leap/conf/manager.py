@@ -32,6 +32,14 @@ opts = [
                  default=300.0,
                  min=1.0,
                  help='Longest wait, in seconds, between two retries.'),
+    cfg.FloatOpt('busy_recheck_delay',
+                 default=1.0,
+                 min=0.1,
+                 help='Seconds between two looks at a node the backend is '
+                      'still busy with (undeploying, cleaning) at a lease '
+                      'end. Such waits use up no attempts; a shorter delay '
+                      'hands a cleaned node over sooner, for one more '
+                      'Ironic GET per node and delay.'),
     cfg.IntOpt('max_attempts',
                default=50,
                min=1,

@@ -9,6 +9,7 @@ from oslo_log import log
 
 from esi_leap.common import exception
 from esi_leap.common import ironic_states
+from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.manager import attestation_gate
 from esi_leap.manager import transitions
@@ -55,9 +56,9 @@ def scrub(rtype, resource_uuid, plan, outcome):
 def _took(outcome, result, returning):
     """Write one hand-back step's HandBack into the Outcome."""
     outcome.handback = result
-    # NOTE(esi-leap): the old holder's console tokens go with every step
-    # (deleting none is cheap): its sessions end as the lessee is cleared.
-    outcome.scrubbed = True
+    # NOTE(esi-leap): the old holder's console tokens go with the step that
+    # clears its lessee (its sessions end with it), and at the end.
+    outcome.scrubbed = result.reached or result.done
     if result.progress is base.Progress.DONE:
         outcome.current = None
         outcome.returned = returning
@@ -96,9 +97,12 @@ def hold(rtype, resource_uuid, node, plan, outcome):
                               'handed over' % holder.uuid)
         return
     try:
-        if outcome.current != holder.uuid and not (
-                _ready(rtype, resource_uuid, node, plan, outcome)
-                and _attested(rtype, resource_uuid, node, plan, outcome)):
+        # NOTE(esi-leap): an active lease whose node drifted gets it back
+        # as it is (its own deployment included): that is no hand-over.
+        if outcome.current != holder.uuid and \
+                holder.status != statuses.ACTIVE and not (
+                    _ready(rtype, resource_uuid, node, plan, outcome) and
+                    _attested(rtype, resource_uuid, node, plan, outcome)):
             return
         rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
     except exception.EsiLeapException as e:

@@ -7,7 +7,6 @@ should, then records the outcome. Every step can be repeated: after a
 crash or a backend error the next attempt finishes the job.
 """
 import dataclasses
-import functools
 
 from oslo_config import cfg
 from oslo_log import log
@@ -17,7 +16,6 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import attestation_gate
-from esi_leap.manager import batches
 from esi_leap.manager import handovers
 from esi_leap.manager import transitions
 from esi_leap.notifications import events
@@ -404,63 +402,3 @@ def _record_quarantine(lease, reason_before, outcome, recorder):
                                  outcome.quarantine)
     elif was and lease.status == statuses.ACTIVE:
         recorder.record_node(lease, 'quarantine', 'end', None)
-
-
-def expire_offers(now=None):
-    """Expire every open offer whose end time has come; return them.
-
-    The offers of up to batches.MAX_NODES nodes are expired in one
-    transaction, each re-read under its node's lock: one whose end was
-    moved later, or that was deleted, meanwhile is left alone. Each
-    batch's notifications go out once it has committed.
-    """
-    now = now or timeutils.utcnow()
-    expired = []
-    for pairs, offers in batches.by_node(db_api.ended_offers(now)):
-        done, recorder = db_api.run_bookings(pairs, functools.partial(
-            _expire_offers_in, offer_uuids=[offer.uuid for offer in offers],
-            now=now))
-        recorder.send()
-        expired.extend(done)
-    return expired
-
-
-def _expire_offers_in(txn, offer_uuids, now):
-    """Expire a batch of offers in a transaction; (expired, Recorder)."""
-    recorder = events.Recorder(txn)
-    current = txn.offers(offer_uuids)
-    expired = []
-    for uuid in offer_uuids:
-        offer = current.get(uuid)
-        if offer is None or offer.status not in \
-                statuses.OFFER_CAN_DELETE or offer.end_time > now:
-            continue
-        before = offer.status
-        offer.status = statuses.EXPIRED
-        recorder.record('offer', offer, 'expire', 'end', before)
-        expired.append(offer)
-    return expired, recorder
-
-
-def drifted(resource_type, held):
-    """Return the nodes whose backend state differs from their leases.
-
-    ``held`` maps node uuid to the (lease uuid, lessee) it should carry.
-    One backend listing per call, whatever the number of nodes.
-    """
-    rtype = resource_types.get(resource_type)
-    try:
-        nodes = rtype.get_many(list(held))
-    except exception.EsiLeapException as e:
-        LOG.warning('Cannot check %s nodes for drift: %s', resource_type, e)
-        return []
-    wrong = []
-    for uuid, (lease_uuid, lessee_id) in held.items():
-        node = nodes.get(uuid)
-        if node is not None and (node.lease_uuid != lease_uuid
-                                 or node.lessee_id != lessee_id):
-            LOG.warning('Node %s carries lease %s and lessee %s instead of '
-                        '%s and %s: repairing', uuid, node.lease_uuid,
-                        node.lessee_id, lease_uuid, lessee_id)
-            wrong.append(uuid)
-    return wrong

@@ -12,7 +12,9 @@ from oslo_log import log
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
+from esi_leap.manager import drift
 from esi_leap.manager import lifecycle
+from esi_leap.manager import offer_expiry
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -96,7 +98,7 @@ class Scheduler(object):
     def run_once(self, now=None):
         """Do all work due at ``now``; return the nodes worked on."""
         now = now or timeutils.utcnow()
-        lifecycle.expire_offers(now)
+        offer_expiry.expire_offers(now)
         due = db_api.due_resources(now)
         self._claimed_elsewhere = not self._work(due, False, now)
         if self._last_sweep is None or now - self._last_sweep >= \
@@ -200,7 +202,7 @@ class Scheduler(object):
             if ruuid not in entry or parent is not None:
                 entry[ruuid] = (lease_uuid, lessee)
         drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
-                   for ruuid in lifecycle.drifted(rtype, nodes)]
+                   for ruuid in drift.drifted(rtype, nodes)]
         self._work(drifted, True, now)
 
 

@@ -122,7 +122,7 @@ def apply(lease, row, status, reason, now):
     elif row.retry is Retry.WAIT:
         lease.status, lease.status_reason = status, reason
         lease.next_attempt_at = now + datetime.timedelta(
-            seconds=CONF.manager.retry_initial_delay)
+            seconds=CONF.manager.busy_recheck_delay)
     else:
         _fail(lease, status, reason, now)
     return lease.status

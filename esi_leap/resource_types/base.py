@@ -70,8 +70,8 @@ class HandBack(object):
 
     ``message`` says why a hand-back is busy or quarantined; ``outcome``
     what the finished hand-back did (cleaned, undeployed, scrubbed,
-    returned); ``since`` when it began; ``reached`` that the lessee is off
-    the node.
+    returned); ``since`` when it began; ``reached`` that this step took
+    the lessee off the node (its console tokens then go too).
     """
 
     progress: Progress

@@ -128,14 +128,17 @@ def hand_back(baremetal, uuid, lease_uuid, now=None):
     nothing to clean is done in one call). Returns a base.HandBack.
     """
     now = now or timeutils.utcnow()
+    cleared = False
     for _ in range(2):
         node = read(baremetal, uuid)
         properties = node.get('properties') or {}
         if properties.get('lease_uuid') != lease_uuid:
             return base.HandBack(base.Progress.DONE)
         result, step = _one_step(baremetal, node, properties, now)
+        cleared = cleared or result.reached
         if step is not handback.Step.REACH:
-            return result
+            break
+    result.reached = cleared
     return result
 
 
@@ -165,7 +168,7 @@ def _one_step(baremetal, node, properties, now):
         finish(baremetal, node)
         return base.HandBack(base.Progress.DONE, outcome=handback.outcome(
             record), since=since), step
-    reached = not facts.lessee
+    reached = False
     if step is handback.Step.QUARANTINE:
         return base.HandBack(base.Progress.QUARANTINED, reason, since=since,
                              reached=reached), step

@@ -11,6 +11,7 @@ from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
 from esi_leap.manager import batches
 from esi_leap.manager import lifecycle
+from esi_leap.manager import offer_expiry
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
@@ -240,7 +241,7 @@ def test_many_offers_expire_in_few_transactions(database, nodes,
         return send(recorder)
     monkeypatch.setattr(events.Recorder, 'send', checked_send)
     with helpers.lock_statements() as locks:
-        expired = lifecycle.expire_offers(at(2))
+        expired = offer_expiry.expire_offers(at(2))
     # 4 + 4 + 2 nodes: one transaction per batch, not one per offer.
     assert len(locks) == 3
     assert sorted(row.uuid for row in expired) == \
@@ -254,7 +255,7 @@ def test_many_offers_expire_in_few_transactions(database, nodes,
                                          'esi_leap.offer.expire.end']
     assert db_api.offer_get(still_open.uuid).status == 'available'
     with helpers.lock_statements() as locks:
-        assert lifecycle.expire_offers(at(2)) == []
+        assert offer_expiry.expire_offers(at(2)) == []
     assert locks == []
 
 
@@ -273,7 +274,7 @@ def test_an_offer_changed_after_the_listing_is_not_expired(
         offers_obj.cancel(db_api.offer_get(cancelled.uuid))
         return found
     monkeypatch.setattr(db_api, 'ended_offers', changing_meanwhile)
-    assert [row.uuid for row in lifecycle.expire_offers(at(2))] == \
+    assert [row.uuid for row in offer_expiry.expire_offers(at(2))] == \
         [plain.uuid]
     assert db_api.offer_get(moved.uuid).status == 'available'
     assert db_api.offer_get(cancelled.uuid).status == 'deleted'

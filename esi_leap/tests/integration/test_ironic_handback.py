@@ -84,6 +84,7 @@ class CleaningDeployment(itest.Deployment):
     """
 
     ironic_options = {}
+    manager_options = {}
 
     def config(self, name, port):
         path = os.path.join(self.workdir, '%s.conf' % name)
@@ -99,10 +100,12 @@ class CleaningDeployment(itest.Deployment):
             'ironic': dict({'auth_type': 'none',
                             'endpoint_override': self.ironic.url},
                            **self.ironic_options),
-            'manager': {'sweep_interval': str(itest.SWEEP_INTERVAL),
-                        'retry_initial_delay': '0.5',
-                        'retry_max_delay': '2',
-                        'claim_ttl': str(itest.CLAIM_TTL)},
+            'manager': dict({'sweep_interval': str(itest.SWEEP_INTERVAL),
+                             'retry_initial_delay': '0.5',
+                             'retry_max_delay': '2',
+                             'busy_recheck_delay': '0.5',
+                             'claim_ttl': str(itest.CLAIM_TTL)},
+                            **self.manager_options),
         }
 
     def restart_managers(self, **ironic_options):
