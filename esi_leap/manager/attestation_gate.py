@@ -82,16 +82,24 @@ def check(rtype_name, node, holder, outcome, now):
         return _refuse(outcome, holder, now, 'node %s: %s' % (name, e))
     pair = (rtype_name, node.uuid)
     record = db_api.attestations_of([pair]).get(pair)
-    if record is not None and record.lease_uuid == holder.uuid:
-        # NOTE(esi-leap): a lease that saw its node fail stays quarantined
-        # while the node attests again (one quarantine, one end of it).
-        outcome.attest_refused = record.status != statuses.ATTEST_PASS and \
-            (record.status != statuses.ATTEST_RUNNING or
-             (record.event_id or '') == 'refused')
+    outcome.attest_refused = _failed_before(record, holder.uuid)
     started = _started(record, holder.uuid, now)
     gate = base.Gate(node.uuid, agent_id, holder.uuid,
                      int(started.timestamp()), policy)
     return _step(provider(), gate, name, holder, outcome, now)
+
+
+def _failed_before(record, lease_uuid):
+    """The event id of this lease's failed verdict on the node, or None.
+
+    NOTE(esi-leap): a lease that saw its node fail stays quarantined
+    while the node attests again: one quarantine, and one end of it.
+    """
+    if record is None or record.lease_uuid != lease_uuid or \
+            record.status not in (statuses.ATTEST_FAIL,
+                                  statuses.ATTEST_RUNNING):
+        return None
+    return record.event_id
 
 
 def _started(record, lease_uuid, now):
@@ -133,12 +141,14 @@ def _step(prov, gate, name, holder, outcome, now):
 
 
 def _wait(outcome, holder, started, why):
-    refused = getattr(outcome, 'attest_refused', False)
+    failed = outcome.attest_refused
     outcome.attestation = Attestation(holder.uuid, statuses.ATTEST_RUNNING,
-                                      started, why,
-                                      'refused' if refused else None)
+                                      started, why, failed)
     outcome.attesting = True
-    outcome.hold_error = (transitions.QUARANTINED if refused else '') + why
+    if failed:
+        why = '%sthe node failed attestation (%s); attesting it again: %s' \
+            % (transitions.QUARANTINED, failed, why)
+    outcome.hold_error = why
     return False
 
 

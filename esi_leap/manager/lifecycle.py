@@ -63,7 +63,7 @@ class Outcome(object):
     # The attested hand-over: what its gate came to (attestation_gate).
     attestation: object = None
     attesting: bool = False
-    attest_refused: bool = False   # its last verdict for this lease: fail
+    attest_refused: str = None     # event id of a failed verdict before
     attest_timeout: bool = False
 
     def still_holds(self, lease_uuid):

@@ -4,7 +4,6 @@ Views only serialise: the rows and the facts shown beside them (node
 name, class and properties, project names, availabilities, bookings) were
 all looked up by the domain layer before.
 """
-from esi_leap.common import statuses
 from esi_leap.common import timeutils
 
 _NO_NODE = ('', '', {})
@@ -137,8 +136,7 @@ def _attestation_view(row):
     """The ``attestation`` object of a node: status, time, event id."""
     return {'status': row.status,
             'time': timeutils.isoformat(row.updated_at or row.started_at),
-            'event_id': None if row.status == statuses.ATTEST_RUNNING
-            else row.event_id}
+            'event_id': row.event_id}
 
 
 def event_views(found):
