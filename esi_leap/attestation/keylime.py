@@ -23,7 +23,7 @@ from esi_leap.attestation import tpm_policy
 
 LOG = log.getLogger(__name__)
 
-GET_QUOTE = 3
+GET_QUOTE, GET_QUOTE_RETRY = 3, 4
 STATES = {0: 'registered', 1: 'start', 2: 'saved', 3: 'get quote',
           4: 'get quote retry', 5: 'provide V', 6: 'provide V retry',
           7: 'failed', 8: 'terminated', 9: 'invalid quote',
@@ -157,6 +157,10 @@ def judge(state, started_at, min_quotes):
             last >= started_at:
         return base.Step(base.Verdict.PASS, 'Keylime verdict: pass (%d '
                          'quotes)' % count, started_at=started_at)
+    if operational == GET_QUOTE_RETRY:
+        return base.Step(base.Verdict.WAIT, 'the Keylime verifier cannot '
+                         'get a quote from the agent (%s, %d quotes '
+                         'checked)' % (name, count), started_at=started_at)
     return base.Step(base.Verdict.WAIT, 'no fresh pass from the Keylime '
                      'verifier yet (%s, %d quotes checked)' % (name, count),
                      started_at=started_at)

@@ -8,11 +8,13 @@ re-enrols its known-good values before it ends.
 """
 import datetime
 import json
+import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
+from esi_leap.attestation import keylime_client
 from esi_leap.common import context as ctx_mod
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
@@ -220,3 +222,80 @@ def test_nodes_without_an_agent(gated, stack, nodes, config):
     assert 'active' not in seen
     assert 'has no keylime_agent_uuid' in row.status_reason
     assert row.status_reason.startswith('quarantined: ')
+
+
+@pytest.fixture
+def enrolments(monkeypatch):
+    """Count the enrolments the gate sends (the real calls still go)."""
+    sent = []
+    real = keylime_client.Client.enrol
+
+    def enrol(self, agent_id, body):
+        sent.append(agent_id)
+        return real(self, agent_id, body)
+
+    monkeypatch.setattr(keylime_client.Client, 'enrol', enrol)
+    return sent
+
+
+def test_a_restarted_manager_resumes_the_gate_without_enrolling_twice(
+        gated, stack, nodes, enrolments):
+    lease = make_lease(0)
+    gated.run_once(now=timeutils.utcnow())
+    row = db_api.lease_get(lease.uuid)
+    assert row.status == 'wait fulfill' and 'enrolled' in row.status_reason
+    started = record(0).started_at
+    gated.stop()
+    restarted = scheduler_mod.Scheduler(name='restarted-manager')
+    try:
+        row, seen = run_until(restarted, lease.uuid, ('active', 'error'))
+    finally:
+        restarted.stop()
+    assert row.status == 'active', (row.status_reason, seen)
+    assert enrolments == [stack.agents[0].agent_id]
+    assert record(0).started_at == started
+    assert node_events(0).count('esi_leap.node.attest.end') == 1
+
+
+def test_two_managers_gate_a_node_once(gated, stack, nodes, enrolments):
+    lease = make_lease(0)
+    other = scheduler_mod.Scheduler(name='other-manager')
+    errors = []
+
+    def passes(sched):
+        try:
+            run_until(sched, lease.uuid, ('active', 'error'))
+        except Exception as e:  # noqa: broad on purpose: reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=passes, args=(s,))
+               for s in (gated, other)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.stop()
+    assert not errors
+    assert db_api.lease_get(lease.uuid).status == 'active'
+    assert enrolments == [stack.agents[0].agent_id]
+    assert node_events(0).count('esi_leap.node.attest.end') == 1
+
+
+def test_registrar_refusing_a_new_ak_gives_a_reason_and_no_hand_over(
+        gated, stack, nodes, config):
+    # Last in the module: node 1's TPM keeps the refused new AK.
+    config(group='keylime', timeout=6)
+    add_node(nodes, stack, 1, policy=stack.known_good(1))
+    stack.agents[1].kill()
+    code, output = stack.agents[1].start_refused(new_ak=True)
+    assert code != 0 and 'registration refused: 403' in output
+    lease = make_lease(1)
+    row, seen = run_until(gated, lease.uuid, ('active', 'error'),
+                          timeout=30)
+    assert 'active' not in seen and row.status == 'error'
+    assert 'no attestation verdict within 6 s' in row.status_reason
+    assert 'cannot get a quote from the agent' in row.status_reason or \
+        'no fresh pass' in row.status_reason
+    assert 'project_id' not in nodes.read('node-1')
