@@ -83,9 +83,11 @@ def check(rtype_name, node, holder, outcome, now):
     pair = (rtype_name, node.uuid)
     record = db_api.attestations_of([pair]).get(pair)
     outcome.attest_refused = _failed_before(record, holder.uuid)
-    started = _started(record, holder.uuid, now)
-    gate = base.Gate(node.uuid, agent_id, holder.uuid,
-                     int(started.timestamp()), policy)
+    started = int(_started(record, holder.uuid, now).timestamp())
+    # NOTE(esi-leap): the mark names the lease and the gate's start, so an
+    # enrolment of this lease's earlier (failed) gate is stale too.
+    gate = base.Gate(node.uuid, agent_id, '%s@%d' % (holder.uuid, started),
+                     started, policy)
     return _step(provider(), gate, name, holder, outcome, now)
 
 
