@@ -50,7 +50,8 @@ def watch(ironic, node, lease_uuid, end):
         found = ironic.get_node(node)
         now = time.time()
         samples.append((now, found['provision_state'],
-                        found.get('target_provision_state')))
+                        found.get('target_provision_state'),
+                        found.get('lessee')))
         if itest.holds(found, hb.THIRD, lease_uuid):
             break
         time.sleep(POLL)
@@ -61,7 +62,8 @@ def watch(ironic, node, lease_uuid, end):
     busy = sum(later[0] - max(earlier[0], end)
                for earlier, later in zip(samples, samples[1:])
                if later[0] > end and ironic_working(earlier[1], earlier[2]))
-    return handed - end, busy
+    cleared = next(t for t, _, _, lessee in samples if lessee != hb.LESSEE)
+    return handed - end, busy, cleared - end
 
 
 def one_round(deployment, ironic, deployed):
@@ -69,21 +71,21 @@ def one_round(deployment, ironic, deployed):
     first, second, end = hb.back_to_back(deployment, node, length=3)
     if deployed:
         ironic.deploy(node)
-    total, busy = watch(ironic, node, second['uuid'], itest.epoch(end))
-    return total, busy
+    return watch(ironic, node, second['uuid'], itest.epoch(end))
 
 
 def report(name, rounds):
-    totals = [t for t, _ in rounds]
-    busies = [b for _, b in rounds]
-    own = [t - b for t, b in rounds]
+    totals = [t for t, _, _ in rounds]
+    busies = [b for _, b, _ in rounds]
+    own = [t - b for t, b, _ in rounds]
     print('%-16s rounds %d  end->hand-over median %.2f s (max %.2f)  '
           'Ironic %.2f s  esi-leap %.2f s (max %.2f)'
           % (name, len(rounds), statistics.median(totals), max(totals),
              statistics.median(busies), statistics.median(own), max(own)))
-    for total, busy in rounds:
-        print('    total %.3f s = Ironic %.3f s + esi-leap %.3f s'
-              % (total, busy, total - busy))
+    for total, busy, cleared in rounds:
+        print('    total %.3f s = Ironic %.3f s + esi-leap %.3f s (lessee '
+              'cleared %.3f s after the end)'
+              % (total, busy, total - busy, cleared))
 
 
 def main(argv):

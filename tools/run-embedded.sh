@@ -80,14 +80,23 @@ CONF
 fi
 
 if [ -z "$(ls -A "$state/nodes")" ]; then
-  for i in 1 2 3; do
+  # Nodes 1-3 are ready; node 4 failed its cleaning (Ironic's "clean
+  # failed", in maintenance): a lease of it waits, quarantined, until the
+  # file says "available" and maintenance false (see the admin guide,
+  # "Hand-back and cleaning").
+  for i in 1 2 3 4; do
+    state_of='"provision_state": "available", "maintenance": false'
+    [ "$i" = 4 ] && state_of='"provision_state": "clean failed", "maintenance": true'
     cat > "$state/nodes/$i" <<NODE
 {"project_owner_id": "admin", "resource_class": "baremetal",
  "properties": {"cpus": 8, "memory_mb": 32768, "local_gb": 500},
+ $state_of,
  "console": {"type": "socat", "url": "tcp://127.0.0.1:$((7000 + i))"}}
 NODE
   done
-  echo "== created dummy nodes 1..3 (named dummy-node-1..3) in $state/nodes"
+  echo "== created dummy nodes 1..4 (named dummy-node-1..4) in $state/nodes;"
+  echo "   node 4 is quarantined (clean failed, maintenance): edit its file"
+  echo "   to \"provision_state\": \"available\", \"maintenance\": false to repair it"
 fi
 
 "$venv/bin/esi-leap-dbsync" --config-file "$conf" upgrade >/dev/null

@@ -48,6 +48,9 @@ class Scheduler(object):
         # Nodes found claimed by another manager are looked at again soon:
         # that manager may have died, and its claim lapses.
         self._claimed_elsewhere = False
+        # A node the backend was still busy with (cleaning) in the last
+        # run: looked at again after [manager] busy_recheck_delay.
+        self._busy_seen = False
 
     def wake(self):
         """Look for due work now rather than at the next planned time."""
@@ -90,6 +93,11 @@ class Scheduler(object):
             cap = max(0.0, cap - (now - self._last_sweep).total_seconds())
         if self._claimed_elsewhere:
             cap = min(cap, CLAIM_RECHECK)
+        if self._busy_seen:
+            # NOTE(esi-leap): the recheck time recorded on the lease may
+            # have passed while the run went on, and next_due() looks only
+            # ahead: without this cap the recheck would wait for the sweep.
+            cap = min(cap, CONF.manager.busy_recheck_delay)
         due = db_api.next_due(now)
         if due is None:
             return cap
@@ -100,6 +108,7 @@ class Scheduler(object):
         now = now or timeutils.utcnow()
         offer_expiry.expire_offers(now)
         due = db_api.due_resources(now)
+        self._busy_seen = False
         self._claimed_elsewhere = not self._work(due, False, now)
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
@@ -152,6 +161,8 @@ class Scheduler(object):
         held = []
         try:
             for works in _arrivals(done, len(todo), RECORD_BATCH):
+                self._busy_seen = self._busy_seen or any(
+                    work.outcome.busy for work in works)
                 self._record(works, now, held)
         finally:
             for recorder in held:

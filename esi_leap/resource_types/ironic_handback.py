@@ -158,7 +158,8 @@ def _one_step(baremetal, node, properties, now):
     step, reason = handback.plan(facts, record, policy, now)
     if broken is not None and step not in (handback.Step.REACH,
                                            handback.Step.WAIT,
-                                           handback.Step.ABORT):
+                                           handback.Step.ABORT,
+                                           handback.Step.UNDEPLOY):
         step, reason = handback.Step.QUARANTINE, broken
     since = record.since if record is not None else now
     LOG.info('Hand-back of node %s from lease %s: %s%s', node['uuid'],

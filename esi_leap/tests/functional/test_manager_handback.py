@@ -188,3 +188,18 @@ def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
     assert two.uuid in msg.body and 'third-project' in msg.body
     notices_tests.step(manager, 2.5)
     assert len(smtp.messages) == before + 1
+
+
+def test_busy_node_is_looked_at_again_soon(owner_ctx, node, nodes,
+                                           scheduler, config):
+    """The recheck does not wait for the sweep, even once it is past."""
+    config(group='manager', busy_recheck_delay=0.5, sweep_interval=600)
+    lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    assert scheduler.seconds_to_next_due() > 1
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2))
+    assert scheduler.seconds_to_next_due() <= 0.5
+    set_node(nodes, provision_state='available')
+    scheduler.run_once(now=at(2.1))
+    assert scheduler.seconds_to_next_due() > 1

@@ -12,10 +12,13 @@ to, the waiting lease's status and reason) and the operator's (Ironic's
 states, the events, the repair of a quarantined node).
 """
 import datetime
+import json
 import os
+import socket
 import threading
 import time
 
+import kombu
 import pytest
 
 from esi_leap.tests.fixtures import ironic as ironic_fixture
@@ -28,6 +31,10 @@ LESSEE, THIRD = itest.LESSEE, itest.THIRD
 OWNER_HEADERS = itest.OWNER_HEADERS
 LESSEE_HEADERS, THIRD_HEADERS = itest.LESSEE_HEADERS, itest.THIRD_HEADERS
 utcnow, wait_for = itest.utcnow, itest.wait_for
+# This module's own RPC queue and notification topic, so that it can run
+# beside test_ironic_manager (on the same RabbitMQ) without crosstalk.
+MANAGER_HOST = 'esi-leap-handback-itest'
+NOTIFICATION_TOPIC = 'esi_leap_handback_itest_notifications'
 # Longest a hand-back with cleaning takes here (about 4 s for one
 # cleaning; more for manual steps), with headroom for a busy machine.
 CLEANED_WITHIN = 40
@@ -95,7 +102,9 @@ class CleaningDeployment(itest.Deployment):
     def _extra(self):
         return {
             'DEFAULT': {'transport_url': itest.TRANSPORT_URL,
-                        'host': itest.MANAGER_HOST},
+                        'host': MANAGER_HOST},
+            'notification': {
+                'versioned_notifications_topics': NOTIFICATION_TOPIC},
             'api': {'default_resource_type': 'ironic_node'},
             'ironic': dict({'auth_type': 'none',
                             'endpoint_override': self.ironic.url},
@@ -145,7 +154,53 @@ def deployment(mysql_selected, tmp_path_factory, ironic, rabbitmq):
 
 
 mysql_selected = itest.mysql_selected
-rabbitmq = itest.rabbitmq
+
+
+@pytest.fixture(scope='module')
+def rabbitmq():
+    """RabbitMQ (as test_ironic_manager's); this module's queues go after."""
+    try:
+        socket.create_connection(itest.RABBIT, timeout=5).close()
+    except OSError as e:
+        pytest.fail('RabbitMQ is not reachable (%s)' % e, pytrace=False)
+    yield itest.TRANSPORT_URL
+    with kombu.Connection('amqp://guest:guest@127.0.0.1:5672//') as conn:
+        channel = conn.channel()
+        for queue in ('%s.info' % NOTIFICATION_TOPIC,
+                      '%s.error' % NOTIFICATION_TOPIC,
+                      '%s.warning' % NOTIFICATION_TOPIC,
+                      'esi_leap.manager.%s' % MANAGER_HOST):
+            try:
+                channel.queue_delete(queue)
+            except Exception:
+                channel = conn.channel()
+
+
+# Notifications read from RabbitMQ so far: (event type, payload data).
+NOTIFIED = []
+
+
+def notified(event_type, lease):
+    """The payload data of ``event_type`` notifications about ``lease``.
+
+    Reads what the manager has published to this module's topic
+    (queue ``<topic>.info``) since the last call.
+    """
+    with kombu.Connection('amqp://guest:guest@127.0.0.1:5672//') as conn:
+        channel = conn.channel()
+        while True:
+            # No declaration: the queue is the manager's (oslo.messaging).
+            message = channel.basic_get('%s.info' % NOTIFICATION_TOPIC,
+                                        no_ack=True)
+            if message is None:
+                break
+            body = json.loads(message.body)
+            if 'oslo.message' in body:
+                body = json.loads(body['oslo.message'])
+            NOTIFIED.append((body.get('event_type'), body.get(
+                'payload', {}).get('esi_leap_object.data', {})))
+    return [data for kind, data in NOTIFIED
+            if kind == event_type and data.get('uuid') == lease['uuid']]
 
 
 @pytest.fixture
@@ -180,7 +235,7 @@ def back_to_back(deployment, node, length=4):
                               end + datetime.timedelta(hours=1))
     wait_for(lambda: itest.holds(deployment.ironic.get_node(node), LESSEE,
                                  first['uuid']),
-             10, 'node taken by the first lease')
+             20, 'node taken by the first lease')
     return first, second, end
 
 
@@ -225,6 +280,11 @@ def test_deployed_node_is_undeployed_and_cleaned_first(deployment, ironic):
     assert found['provision_state'] == 'available'
     assert found['instance_info'] == {}
     assert 'esi_leap_handback' not in found['properties']
+    # The end notification says how the hand-back went, and how long.
+    end, = wait_for(lambda: notified('esi_leap.lease.delete.end', first),
+                    10, 'the end notification of the first lease')
+    assert end['handback']['outcome'] == 'undeployed'
+    assert end['handback']['seconds'] > 0
     history = ironic.request('GET', '/v1/nodes/%s/history' % node,
                              expect=200).json()['history']
     assert any('Automated Cleaning completed' in (h.get('event') or '')
@@ -265,6 +325,9 @@ def test_never_deployed_node_is_cleaned(deployment, ironic):
         handed_to(deployment, node, second)
     assert {'manageable', 'cleaning'} <= watcher.states()
     assert_clean_hand_over(watcher, deployment, first, second)
+    end, = wait_for(lambda: notified('esi_leap.lease.delete.end', first),
+                    10, 'the end notification of the first lease')
+    assert end['handback']['outcome'] == 'cleaned'
 
 
 def test_manageable_node_is_provided(deployment, ironic):
@@ -324,6 +387,9 @@ def test_failed_cleaning_quarantines_until_repaired(deployment, ironic):
         assert 'failed cleaning' in reason
         # The first lease is over: its tenant is out of the node.
         deployment.wait_status(first['uuid'], 'expired', 5)
+        end, = wait_for(lambda: notified('esi_leap.lease.delete.end',
+                                         first), 10, 'the end notification')
+        assert end['handback']['outcome'] == 'quarantined'
         # The waiting lessee sees why, and the event.
         shown = deployment.call('GET', '/v1/leases/%s' % second['uuid'],
                                 THIRD_HEADERS, 200)
@@ -436,3 +502,17 @@ def test_two_managers_hand_back_once(deployment, ironic):
     finally:
         second_manager.stop()
         deployment.managers.remove(second_manager)
+
+
+def test_invalid_clean_steps_quarantine(deployment, ironic):
+    """A node's clean steps that are not a list of steps: quarantined."""
+    node = available_node(ironic, extra={'esi_leap_clean_steps': '{oops'})
+    first, second, _ = back_to_back(deployment, node, length=2)
+    reason = quarantined(deployment, second)
+    assert 'its clean steps are invalid: not valid JSON' in reason
+    assert ironic.get_node(node)['lessee'] is None
+    ironic.patch_node(node, [{'op': 'replace',
+                              'path': '/extra/esi_leap_clean_steps',
+                              'value': []}])
+    handed_to(deployment, node, second)
+    assert ironic.get_node(node)['provision_state'] == 'available'
