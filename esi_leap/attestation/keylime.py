@@ -14,6 +14,7 @@ GET_QUOTE, with at least ``[keylime] min_quotes`` quotes checked since the
 enrolment and the last success not older than the gate's start.
 """
 import json
+import time
 
 from oslo_log import log
 
@@ -29,6 +30,10 @@ STATES = {0: 'registered', 1: 'start', 2: 'saved', 3: 'get quote',
           7: 'failed', 8: 'terminated', 9: 'invalid quote',
           10: 'tenant failed'}
 FAILED = (7, 9, 10)
+TERMINATED = 8
+# Seconds after its last quote when a terminated enrolment is stuck
+# (Keylime's longest retry wait by default is 32 s).
+STUCK_AFTER = 30
 MARK, STARTED = 'esi_leap_gate', 'esi_leap_gate_started_at'
 
 
@@ -53,7 +58,7 @@ class KeylimeProvider(base.Provider):
                 return self._enrol(client, gate)
             meta = _meta(state)
             if meta.get(MARK) != gate.mark:
-                client.delete(gate.agent_id)
+                _remove_stale(client, gate.agent_id, state)
                 return base.Step(base.Verdict.WAIT,
                                  'removing an earlier enrolment of agent %s '
                                  'from the Keylime verifier' % gate.agent_id)
@@ -80,13 +85,17 @@ class KeylimeProvider(base.Provider):
                          started_at=gate.started_at)
 
     def release(self, gate):
-        """Stop polling the agent and remove its enrolment."""
+        """Stop polling the agent and remove its enrolment (DELETE)."""
         try:
             client = self._client()
         except keylime_client.KeylimeUnavailable:
             return False
         try:
-            client.stop(gate.agent_id)
+            # NOTE(esi-leap): DELETE alone: on a polled agent it marks it
+            # terminated and the verifier's polling ends and removes it. A
+            # PUT stop first makes the DELETE immediate while a quote may
+            # still be in flight, and that quote's end was seen to remove
+            # the next enrolment of the same agent.
             client.delete(gate.agent_id)
             return True
         except keylime_client.KeylimeUnavailable as e:
@@ -95,6 +104,22 @@ class KeylimeProvider(base.Provider):
             return False
         finally:
             client.close()
+
+
+def _remove_stale(client, agent_id, state):
+    """Remove another gate's enrolment of the agent.
+
+    A DELETE of a polled agent only marks it terminated; the verifier's
+    polling removes it when its quote (or retry) is done. An enrolment
+    still terminated long after its last quote has nothing left to
+    remove it (a verifier restarted meanwhile does not resume it): stop
+    it first, which makes the DELETE immediate.
+    """
+    last = state.get('last_received_quote') or 0
+    if state.get('operational_state') == TERMINATED and \
+            time.time() - last > STUCK_AFTER:
+        client.stop(agent_id)
+    client.delete(agent_id)
 
 
 def _not_usable(agent, agent_id):

@@ -100,7 +100,7 @@ class Client(object):
         return True
 
     def stop(self, agent_id):
-        """Stop polling the agent (it stays enrolled)."""
+        """Stop polling the agent (it stays enrolled, as tenant failed)."""
         status, _ = self._call('verifier', 'PUT', 'agents/%s/stop'
                                % agent_id)
         _expect(status, (200, 404), 'verifier', 'stop agent')
