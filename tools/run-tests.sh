@@ -28,6 +28,7 @@ client_src=${ESI_LEAP_CLIENT_SRC:-$top/.esileapclient-src}
 keystone_venv=${ESI_LEAP_KEYSTONE_VENV:-$top/.venv-keystone}
 ironic_venv=${ESI_LEAP_IRONIC_VENV:-$top/.venv-ironic}
 peer_venv=${ESI_LEAP_PEER_VENV:-$top/.venv-peer}
+keylime_venv=${ESI_LEAP_KEYLIME_VENV:-$top/.venv-keylime}
 
 stamp() { cat "$@" | sha1sum | cut -c1-40; }
 
@@ -35,9 +36,11 @@ stamp() { cat "$@" | sha1sum | cut -c1-40; }
 # (galera-4, mariadb-server, rsync for its state transfer), serial consoles
 # (socat, ipmitool), the shell checks of the DevStack plugin (shellcheck),
 # and what the C MySQL driver mysqlclient builds against (libmariadb-dev,
-# pkg-config).
+# pkg-config), and for the attested hand-over a software TPM with its tools
+# (swtpm, swtpm-tools, tpm2-tools) and the gpg bindings Keylime imports
+# (python3-gpg).
 debs="galera-4 mariadb-server rsync socat ipmitool shellcheck libmariadb-dev"
-debs="$debs pkg-config"
+debs="$debs pkg-config swtpm swtpm-tools tpm2-tools python3-gpg"
 missing=""
 for deb in $debs; do
   dpkg -s "$deb" >/dev/null 2>&1 || missing="$missing $deb"
@@ -134,11 +137,34 @@ then
   echo "$want_peer" > "$peer_venv/.esi-leap-stamp"
 fi
 
+# Keylime's wheel declares no dependencies: its requirements are pinned in
+# the constraints file next to it. Its gpg module is Debian's python3-gpg,
+# made visible (alone) through a .pth file.
+want_keylime=$(stamp tools/constraints-keylime.txt)
+if [ ! -x "$keylime_venv/bin/keylime_verifier" ] || \
+   [ ! -e "$keylime_venv/debian-gpg/gpg" ] || \
+   [ "$(cat "$keylime_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_keylime" ]
+then
+  echo "== installing Keylime 7.14.3 (verifier, registrar) into $keylime_venv"
+  [ -x "$keylime_venv/bin/python" ] || "$python" -m venv "$keylime_venv"
+  # shellcheck disable=SC2046
+  "$keylime_venv/bin/pip" install -q --disable-pip-version-check \
+    -c tools/constraints-keylime.txt \
+    $(sed -e 's/#.*//' -e 's/==.*//' tools/constraints-keylime.txt)
+  mkdir -p "$keylime_venv/debian-gpg"
+  ln -sfn /usr/lib/python3/dist-packages/gpg "$keylime_venv/debian-gpg/gpg"
+  for site in "$keylime_venv"/lib/python3*/site-packages; do
+    echo "$keylime_venv/debian-gpg" > "$site/debian-gpg.pth"
+  done
+  echo "$want_keylime" > "$keylime_venv/.esi-leap-stamp"
+fi
+
 export ESI_LEAP_TEST_OPENSTACK="$client_venv/bin/openstack"
 export ESI_LEAP_CLIENT_VENV="$client_venv" ESI_LEAP_CLIENT_SRC="$client_src"
 export ESI_LEAP_KEYSTONE_VENV="$keystone_venv"
 export ESI_LEAP_IRONIC_VENV="$ironic_venv"
 export ESI_LEAP_PEER_VENV="$peer_venv"
+export ESI_LEAP_KEYLIME_VENV="$keylime_venv"
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 workers=${ESI_LEAP_TEST_WORKERS:-4}
 parallel=()

@@ -63,6 +63,13 @@ NOTICE_ENDING = 'ending'
 # To the owner: the node a lease waits for is quarantined.
 NOTICE_QUARANTINE = 'quarantine'
 NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING, NOTICE_QUARANTINE)
+
+# The attested hand-over's record of a node (node_attestations.status).
+ATTEST_RUNNING = 'attesting'
+ATTEST_PASS = 'pass'
+ATTEST_FAIL = 'fail'
+ATTEST_ERROR = 'error'
+ATTEST_STATUSES = (ATTEST_RUNNING, ATTEST_PASS, ATTEST_FAIL, ATTEST_ERROR)
 NOTICE_PENDING = 'pending'
 NOTICE_SENT = 'sent'
 NOTICE_FAILED = 'failed'

@@ -3,6 +3,7 @@ from oslo_config import cfg
 
 from esi_leap.conf import adoption
 from esi_leap.conf import api
+from esi_leap.conf import attestation
 from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
@@ -20,6 +21,7 @@ CONF = cfg.CONF
 default.register_opts(CONF)
 adoption.register_opts(CONF)
 api.register_opts(CONF)
+attestation.register_opts(CONF)
 dummy_node.register_opts(CONF)
 email.register_opts(CONF)
 healthcheck.register_opts(CONF)

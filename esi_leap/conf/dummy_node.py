@@ -9,7 +9,10 @@ opts = [
                help='Directory holding one JSON file per dummy node. The '
                     'file name is the node uuid; the file holds '
                     '"project_owner_id" and optionally "resource_class", '
-                    '"properties", "provision_state" and "power_state". '
+                    '"properties", "provision_state", "power_state", '
+                    '"maintenance" and "extra" (an object: the attested '
+                    'hand-over reads keylime_agent_uuid and '
+                    'keylime_tpm_policy from it). '
                     'Files are read at request time.'),
 ]
 

@@ -1,6 +1,7 @@
 """The list of options for oslo-config-generator (namespace esi-leap)."""
 from esi_leap.conf import adoption
 from esi_leap.conf import api
+from esi_leap.conf import attestation
 from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
@@ -20,6 +21,7 @@ def list_opts():
         ('DEFAULT', default.list_opts()),
         ('adoption', adoption.list_opts()),
         ('api', api.list_opts()),
+    ] + attestation.list_opts() + [
         ('dummy_node', dummy_node.list_opts()),
         ('email', email.list_opts()),
         ('healthcheck', healthcheck.list_opts()),

@@ -15,6 +15,7 @@ The implementation is split by job under ``esi_leap.db.sqlalchemy``:
 ``engine`` (engine and sessions), ``reads``, ``booking`` (the
 ResourceTransaction) and ``manager`` (the manager's queries).
 """
+from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
@@ -363,6 +364,12 @@ def live_leases_of(pairs, statuses):
     of ``pairs`` is a key (with [] when it has no such lease).
     """
     return _manager.live_leases_of(pairs, statuses)
+
+
+def attestations_of(pairs):
+    """{pair: the node's attested hand-over record} (nodes with one)."""
+    with _engine.reader() as session:
+        return _attestations.of_nodes(session, pairs)
 
 
 def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):

@@ -10,6 +10,8 @@ from oslo_log import log
 from esi_leap.common import exception
 from esi_leap.common import ironic_states
 from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.manager import attestation_gate
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 
@@ -98,8 +100,9 @@ def hold(rtype, resource_uuid, node, plan, outcome):
         # NOTE(esi-leap): an active lease whose node drifted gets it back
         # as it is (its own deployment included): that is no hand-over.
         if outcome.current != holder.uuid and \
-                holder.status != statuses.ACTIVE and \
-                not _ready(rtype, resource_uuid, node, plan, outcome):
+                holder.status != statuses.ACTIVE and not (
+                    _ready(rtype, resource_uuid, node, plan, outcome) and
+                    _attested(rtype, resource_uuid, node, plan, outcome)):
             return
         rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
     except exception.EsiLeapException as e:
@@ -123,3 +126,16 @@ def _ready(rtype, resource_uuid, node, plan, outcome):
     else:
         outcome.hold_error = why
     return False
+
+
+def _attested(rtype, resource_uuid, node, plan, outcome):
+    """The attested hand-over's gate, for a new top-level lessee only."""
+    if not attestation_gate.enabled() or outcome.returned or \
+            plan.holder.parent_lease_uuid is not None:
+        return True
+    if outcome.handback is not None:
+        node = rtype.get(resource_uuid)
+    # NOTE(esi-leap): the wall clock, not the pass's planning instant: a
+    # pass must be newer than the gate's start on the verifier's clock.
+    return attestation_gate.check(rtype.name, node, plan.holder, outcome,
+                                  timeutils.utcnow())

@@ -15,6 +15,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.manager import attestation_gate
 from esi_leap.manager import handovers
 from esi_leap.manager import transitions
 from esi_leap.notifications import events
@@ -62,6 +63,11 @@ class Outcome(object):
     quarantine: str = None
     # The node went back to a parent lease from its sub-lease just now.
     returned: bool = False
+    # The attested hand-over: what its gate came to (attestation_gate).
+    attestation: object = None
+    attesting: bool = False
+    attest_refused: str = None     # event id of a failed verdict before
+    attest_timeout: bool = False
 
     def still_holds(self, lease_uuid):
         """Whether the node may still carry ``lease_uuid``."""
@@ -79,8 +85,12 @@ class Outcome(object):
 
     def hold_result(self):
         """The transitions.Result of the hand-over to the holder."""
+        if self.attest_timeout:
+            return transitions.Result.ATTEST_TIMEOUT
         if self.quarantine is not None:
             return transitions.Result.QUARANTINED
+        if self.attesting:
+            return transitions.Result.ATTESTING
         if self.busy and self.scrub_error is not None:
             return transitions.Result.BUSY
         if self.hold_error is not None:
@@ -292,6 +302,10 @@ def _record_in(txn, works, now):
         ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
                              lease.end_time, waiting=plan.holder)
                  for lease in plan.ending]
+        if plan.holder is not None:
+            attestation_gate.record(txn, recorder, work.pair,
+                                    leases.get(plan.holder.uuid), outcome,
+                                    now)
         if plan.holder is not None and _record_hold(
                 leases.get(plan.holder.uuid), outcome, recorder, now):
             started.append(plan.holder.uuid)

@@ -29,6 +29,8 @@ class Result(enum.Enum):
     BUSY = 'busy'                # the backend is working: look again soon
     FAILED = 'failed'            # a backend error: retry, then error
     QUARANTINED = 'quarantined'  # the node is kept from every tenant
+    ATTESTING = 'attesting'      # no attestation verdict yet: look again
+    ATTEST_TIMEOUT = 'attest timeout'  # no verdict in time: give up
 
 
 class Retry(enum.Enum):
@@ -37,6 +39,7 @@ class Retry(enum.Enum):
     SUCCEED = 'succeed'    # attempts reset, no retry time
     WAIT = 'wait'          # look again soon; no attempt counted
     FAIL = 'fail'          # an attempt counted; back off, or error
+    GIVE_UP = 'give up'    # error now, whatever the attempts left
 
 
 # Statuses standing for the lease's own: an ending lease ends as deleted
@@ -59,12 +62,19 @@ END = {
     Result.QUARANTINED: Row(ENDED, ('end',), Retry.SUCCEED),
     Result.BUSY: Row(WAITING, (), Retry.WAIT),
     Result.FAILED: Row(WAITING, ('error',), Retry.FAIL),
+    # Only a hand-over is gated; an end never comes to these.
+    Result.ATTESTING: Row(WAITING, (), Retry.WAIT),
+    Result.ATTEST_TIMEOUT: Row(WAITING, ('error',), Retry.FAIL),
 }
 HOLD = {
     Result.DONE: Row(statuses.ACTIVE, ('end',), Retry.SUCCEED),
     Result.BUSY: Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
     Result.FAILED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
     Result.QUARANTINED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
+    # The attested hand-over (see manager.attestation_gate): a failed
+    # verdict is QUARANTINED above; waiting for one counts no attempt.
+    Result.ATTESTING: Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
+    Result.ATTEST_TIMEOUT: Row(statuses.ERROR, ('error',), Retry.GIVE_UP),
 }
 
 
@@ -106,6 +116,9 @@ def apply(lease, row, status, reason, now):
         lease.status = status
         lease.attempts, lease.next_attempt_at = 0, None
         lease.status_reason = None
+    elif row.retry is Retry.GIVE_UP:
+        lease.status, lease.status_reason = status, reason
+        lease.next_attempt_at = None
     elif row.retry is Retry.WAIT:
         lease.status, lease.status_reason = status, reason
         lease.next_attempt_at = now + datetime.timedelta(

@@ -38,6 +38,8 @@ class Listing(object):
     availabilities: dict = None
     bookings: dict = None
     hidden: frozenset = frozenset()
+    # nodes: node uuid -> its last attestation gate, for owners and admins.
+    attestations: dict = None
 
 
 def cut(rows, page, marker_of):

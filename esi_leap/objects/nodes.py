@@ -39,7 +39,8 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
     return listing.Listing(
         rows=found, next_marker=marker, names=listing.names(ids),
         bookings={n.uuid: shown(n, booked.get(n.uuid), now, seen, hidden)
-                  for n in found})
+                  for n in found},
+        attestations=_attestations(type_name, found, party))
 
 
 def shown(node, booked, now, seen, hidden):
@@ -87,6 +88,19 @@ def of_bookings(context, type_name, offer_ident=None, lease_ident=None):
     except (exception.OfferNotFound, exception.LeaseNotFound):
         return set()
     return allowed
+
+
+def _attestations(type_name, found, party):
+    """{uuid: last gate record} of the nodes ``party`` owns (None: all).
+
+    Lessees and others never see a node's attestation.
+    """
+    pairs = [(type_name, n.uuid) for n in found
+             if party is None or n.owner_id == party]
+    if not pairs:
+        return {}
+    return {uuid: row for (_, uuid), row in
+            db_api.attestations_of(pairs).items()}
 
 
 def _page_of(found, page):

@@ -29,6 +29,9 @@ class NodeInfo(object):
     # without transitions such as dummy nodes).
     target_provision_state: str = None
     target_power_state: str = None
+    # The node's extra (Ironic) / "extra" object (dummy node file): the
+    # attested hand-over reads keylime_agent_uuid and keylime_tpm_policy.
+    extra: dict = dataclasses.field(default_factory=dict)
 
     def not_ready(self, sub_lease=False):
         """Why the node may not be handed to a lease now, or None.

@@ -141,7 +141,9 @@ class DummyNodeType(base.ResourceType):
             else {},
             provision_state=data.get('provision_state', 'available'),
             power_state=data.get('power_state', 'power off'),
-            maintenance=bool(data.get('maintenance', False)))
+            maintenance=bool(data.get('maintenance', False)),
+            extra=dict(data['extra']) if isinstance(data.get('extra'), dict)
+            else {})
 
     def _update(self, uuid, change):
         """Apply ``change`` to the node's JSON and replace the file whole."""

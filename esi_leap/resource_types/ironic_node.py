@@ -19,7 +19,8 @@ LOG = log.getLogger(__name__)
 API_VERSION = '1.65'
 LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
-               'maintenance', 'target_provision_state', 'target_power_state')
+               'maintenance', 'target_provision_state', 'target_power_state',
+               'extra')
 
 # The provision state sets are in esi_leap.common.ironic_states.
 
@@ -38,7 +39,8 @@ def _node_info(node):
         power_state=node.power_state,
         maintenance=bool(node.is_maintenance),
         target_provision_state=node.target_provision_state,
-        target_power_state=node.target_power_state)
+        target_power_state=node.target_power_state,
+        extra=dict(node.extra or {}))
 
 
 # What Ironic shows in place of a secret the caller may not read.
@@ -98,7 +100,8 @@ def _listed_node_info(node):
         power_state=node.get('power_state'),
         maintenance=bool(node.get('maintenance')),
         target_provision_state=node.get('target_provision_state'),
-        target_power_state=node.get('target_power_state'))
+        target_power_state=node.get('target_power_state'),
+        extra=dict(node.get('extra') or {}))
 
 
 @contextlib.contextmanager

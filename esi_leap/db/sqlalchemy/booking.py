@@ -20,6 +20,7 @@ from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
@@ -336,6 +337,12 @@ class ResourcesTransaction(object):
         transaction rather than one statement per event.
         """
         self._events.append(values)
+
+    def save_attestation(self, pair, lease_uuid, status, started_at,
+                         event_id, now):
+        """Write the node's attested hand-over record (see attestations)."""
+        _attestations.save(self.session, pair, lease_uuid, status,
+                           started_at, event_id, now)
 
     def add_notices(self, lease_uuids, kind, due):
         """Decide a ``kind`` notice for each lease, once only (see notices).

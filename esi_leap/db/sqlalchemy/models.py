@@ -199,3 +199,26 @@ class LeaseNotice(Base):
     last_error = sa.Column(sa.Text, nullable=True)
     recipients = sa.Column(sa.Text, nullable=True)
     sent_at = sa.Column(types.UTCDateTime, nullable=True)
+
+
+class NodeAttestation(Base):
+    """The attested hand-over of one node: the last gate and its verdict.
+
+    One row per node, replaced by every gate: which lease's hand-over it
+    gates, since when (a gate's timeout and freshness count from it), and
+    its status (attesting, pass, fail, error) with the provider's event id.
+    """
+
+    __tablename__ = 'node_attestations'
+    __table_args__ = (
+        sa.UniqueConstraint('resource_type', 'resource_uuid',
+                            name='node_attestations_node_uc'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    resource_type = sa.Column(sa.String(36), nullable=False)
+    resource_uuid = sa.Column(sa.String(255), nullable=False)
+    lease_uuid = sa.Column(sa.String(36), nullable=False)
+    status = sa.Column(sa.String(15), nullable=False)
+    started_at = sa.Column(types.UTCDateTime, nullable=False)
+    event_id = sa.Column(sa.String(255), nullable=True)

@@ -134,8 +134,18 @@ def node_views(found):
             item['offer_uuid'] = booked['offer_uuid']
         if booked.get('lease_uuid'):
             item['lease_uuid'] = booked['lease_uuid']
+        attested = (found.attestations or {}).get(node.uuid)
+        if attested is not None:
+            item['attestation'] = _attestation_view(attested)
         result.append(item)
     return result
+
+
+def _attestation_view(row):
+    """The ``attestation`` object of a node: status, time, event id."""
+    return {'status': row.status,
+            'time': timeutils.isoformat(row.updated_at or row.started_at),
+            'event_id': row.event_id}
 
 
 def event_views(found):
