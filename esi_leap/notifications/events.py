@@ -79,8 +79,9 @@ class Recorder(object):
             resource_uuid=lease.resource_uuid, lessee_id=lessee_id,
             owner_id=lease.owner_id, created_at=now)
         key = (lease.resource_type, lease.resource_uuid)
+        level = {'error': 'error', 'start': 'warning'}.get(phase, 'info')
         self.pending.append((
-            'warning' if phase == 'start' else 'info', event_type,
+            level, event_type,
             payloads.node_payload(lease, reason, self.nodes.get(key))))
         self._resources.append(key)
 
