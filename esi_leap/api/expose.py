@@ -5,7 +5,9 @@ EsiLeapException is logged with its traceback and reported to the client
 as a generic 500, so no SQL, path or stack trace ever reaches a response
 body. A lost or refused database connection (a server that is down or
 full) is reported as 503 (the request may be retried once the database is
-back), without its details.
+back), without its details. Text the database cannot store or compare
+(4-byte characters in a 3-byte MySQL/MariaDB database) is the client's
+400.
 
 And path parameters (the arguments without a default, such as
 ``lease_ident``) come only from the path, exactly as many as the method
@@ -49,6 +51,17 @@ def _database_unavailable(func, error):
     raise exception.DatabaseUnavailable()
 
 
+def _refuse_unstorable(func, error):
+    """Raise UnstorableText (400) for text the database cannot hold."""
+    field = db_api.unstorable_text(error)
+    if field is None:
+        return
+    LOG.warning('%s: the database cannot store or compare the text given '
+                'for %s (a 3-byte utf8 database or connection?)',
+                func.__qualname__, field)
+    raise exception.UnstorableText(field=field)
+
+
 def expose(*args, **kwargs):
     """Expose a controller method through WSME with safe error reporting."""
     def decorate(func):
@@ -72,6 +85,7 @@ def expose(*args, **kwargs):
             except Exception as e:
                 if db_api.refused_connection(e):
                     _database_unavailable(func, e)
+                _refuse_unstorable(func, e)
                 LOG.exception('Unexpected error in %s', func.__qualname__)
                 raise exception.InternalError()
         # WSME reads the argument list of the function it exposes.

@@ -4,9 +4,10 @@ Before anything else looks at a request (authentication included), the
 query string and the body are checked against the [api] limits, and a JSON
 body is parsed strictly: only UTF-8, only real JSON (no NaN, Infinity or
 numbers that overflow), no lone surrogates or NUL in strings, no duplicate
-keys, bounded nesting, and it must be an object. Anything else is answered
-with a JSON fault here, so WSME and the controllers only ever see bodies
-that parse the same way under every JSON parser.
+keys, bounded nesting, and it must be an object; the path must be UTF-8
+without NUL (``%00``). Anything else is answered with a JSON fault here,
+so WSME and the controllers only ever see bodies that parse the same way
+under every JSON parser.
 """
 import io
 import json
@@ -68,6 +69,27 @@ def check_query(query_string):
         if '\x00' in value or '\x00' in name:
             raise Refused(400, 'Query parameter %s contains a NUL '
                                'character.' % exception.shown(name[:64]))
+
+
+def check_path(path):
+    """Raise Refused unless the request path is UTF-8 without NUL.
+
+    ``path`` is the WSGI PATH_INFO: the percent-decoded bytes, as latin-1.
+
+    NOTE(esi-leap): identifiers in the path go into database queries, and
+    PostgreSQL cannot hold NUL in text at all (its driver raises before
+    the query is sent); refused here, every route and every database
+    answers the same 400.
+    """
+    try:
+        path = path.encode('latin-1').decode('utf-8')
+    except UnicodeEncodeError:
+        pass  # a server that decoded the path already
+    except UnicodeDecodeError:
+        raise Refused(400, 'The request path is not valid UTF-8.')
+    if '\x00' in path:
+        raise Refused(400, 'The request path contains a NUL character '
+                           '(%00); identifiers and names cannot hold it.')
 
 
 def media_type(content_type):
@@ -218,6 +240,7 @@ class RequestGuard(object):
 
     def __call__(self, environ, start_response):
         try:
+            check_path(environ.get('PATH_INFO', ''))
             check_query(environ.get('QUERY_STRING', ''))
             self._check_body(environ)
         except Refused as refused:

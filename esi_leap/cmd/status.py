@@ -26,6 +26,7 @@ WARNING = upgradecheck.Code.WARNING
 FAILURE = upgradecheck.Code.FAILURE
 
 _DBSYNC = 'esi-leap-dbsync --config-file <your esi-leap.conf> upgrade'
+_FOUR_BYTE = 'utf8mb4'
 
 
 def _loopback(host):
@@ -105,6 +106,42 @@ def _console_problems(group):
     return problems
 
 
+def _text_storage():
+    """Return (TextStorage or None, why it could not be read)."""
+    try:
+        return db_api.text_storage(), None
+    except Exception as e:  # unreachable, no schema, ...
+        return None, '%s: %s' % (type(e).__name__, str(e).splitlines()[0])
+    finally:
+        db_api.reset()
+
+
+def _text_problems(storage):
+    problems = []
+    if storage.connection_charset != _FOUR_BYTE:
+        problems.append(
+            '[database] connection talks to the server in %s, which '
+            'cannot carry 4-byte characters (emoji): names, purposes and '
+            'project ids holding them are refused. Add ?charset=utf8mb4 '
+            'to the connection URL.' % storage.connection_charset)
+    if storage.database_charset != _FOUR_BYTE:
+        problems.append(
+            'The database\'s default character set is %s, not utf8mb4: '
+            'tables made in it cannot hold 4-byte characters. "%s" '
+            'converts it.' % (storage.database_charset, _DBSYNC))
+    for what, columns in (
+            ('cannot hold 4-byte characters', storage.narrow_columns()),
+            ('compare text ignoring case or accents',
+             storage.inexact_columns())):
+        if columns:
+            problems.append(
+                '%d text columns (%s) %s. "%s" converts them to utf8mb4 '
+                'with an exact collation.'
+                % (len(columns), ', '.join(columns[:3]) +
+                   (', ...' if len(columns) > 3 else ''), what, _DBSYNC))
+    return problems
+
+
 class Checks(upgradecheck.UpgradeCommands):
     """esi-leap's upgrade checks, in the order they are printed."""
 
@@ -146,8 +183,25 @@ class Checks(upgradecheck.UpgradeCommands):
             return upgradecheck.Result(WARNING, ' '.join(problems))
         return upgradecheck.Result(SUCCESS)
 
+    def _check_database_text(self):
+        """WARNING for a MySQL/MariaDB database or link that is 3-byte."""
+        storage, error = _text_storage()
+        if error:
+            return upgradecheck.Result(
+                SUCCESS, 'Not checked: the database cannot be read (%s).'
+                % error)
+        if storage is None:
+            return upgradecheck.Result(SUCCESS)
+        problems = _text_problems(storage)
+        if problems:
+            return upgradecheck.Result(WARNING, ' '.join(problems))
+        return upgradecheck.Result(
+            SUCCESS, 'The database, its tables and the connection use '
+                     'utf8mb4.')
+
     _upgrade_checks = (
         ('Database schema', _check_database_schema),
+        ('Database character set', _check_database_text),
         ('Policy File JSON to YAML Migration',
          (common_checks.check_policy_json, {'conf': CONF})),
         ('Authentication', _check_authentication),

@@ -116,6 +116,13 @@ class ProjectNoSuchName(Invalid):
     msg_fmt = 'No project named %(name)s.'
 
 
+class UnstorableText(Invalid):
+    msg_fmt = ('%(field)s holds characters this esi-leap database cannot '
+               'store or compare (it keeps 3-byte UTF-8 only, so 4-byte '
+               'characters such as emoji are refused). Leave them out, or '
+               'ask the operator to convert the database to utf8mb4.')
+
+
 class InvalidTokenTTL(Invalid):
     msg_fmt = ('Invalid token_ttl %(value)s: %(reason)s.')
 
@@ -214,6 +221,12 @@ class LeaseNoTimeAvailabilities(Conflict):
 class LeaseNotActive(Conflict):
     msg_fmt = ('Lease %(lease_uuid)s has status "%(status)s"; it cannot '
                'be sub-leased or changed now.')
+
+
+class LeaseEnding(Conflict):
+    msg_fmt = ('Lease %(lease_uuid)s reached its end time %(end_time)s; '
+               'the manager is ending it, so its end time cannot be '
+               'changed any more.')
 
 
 class BookingContended(Conflict):

@@ -16,6 +16,7 @@ The implementation is split by job under ``esi_leap.db.sqlalchemy``:
 ResourceTransaction) and ``manager`` (the manager's queries).
 """
 from esi_leap.db.sqlalchemy import booking as _booking
+from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
@@ -65,6 +66,28 @@ def refused_connection(error):
     PostgreSQL's "too many connections/clients"; a client may retry later.
     """
     return _errors.refused_connection(error)
+
+
+def unstorable_text(error):
+    """What text the database could not store or compare, or None.
+
+    ``error`` is any exception. For a string that a 3-byte (utf8mb3)
+    MySQL/MariaDB database or connection cannot hold (a 4-byte character:
+    emoji), or that PostgreSQL cannot hold (NUL), returns the column's
+    name when the server names it, else ``'A value in the request'``;
+    None otherwise.
+    Nothing was written: the transaction is rolled back.
+    """
+    return _errors.unstorable_text(error)
+
+
+def text_storage():
+    """How a MySQL/MariaDB database keeps text; None on other databases.
+
+    A charsets.TextStorage: the connection's and the database's character
+    sets and every text column's (for esi-leap-status).
+    """
+    return _charsets.text_storage()
 
 
 def reader():

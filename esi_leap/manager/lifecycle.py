@@ -325,7 +325,8 @@ def _record_in(txn, works, now):
     started, revoked = [], []
     for work in works:
         plan, outcome = work.plan, work.outcome
-        ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now)
+        ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
+                             lease.end_time)
                  for lease in plan.ending]
         if plan.holder is not None and _record_hold(
                 leases.get(plan.holder.uuid), outcome, recorder, now):
@@ -341,16 +342,21 @@ def _record_in(txn, works, now):
     return recorder
 
 
-def _record_end(lease, outcome, recorder, now):
+def _record_end(lease, outcome, recorder, now, planned_end):
     """Record the end (or the failed or waiting end) of one lease.
 
-    Returns whether the lease ended.
+    ``planned_end`` is the end time the manager acted on. Returns whether
+    the lease ended.
     """
     if lease is None or lease.status not in statuses.MANAGER_LIVE:
         return False
     cancelling = lease.status == statuses.WAIT_CANCEL
-    if not cancelling and lease.end_time > now:
-        return False  # extended meanwhile; the next run decides
+    if not cancelling and (lease.end_time > now or
+                           lease.end_time != planned_end):
+        # NOTE(esi-leap): compare-and-set under the lock row: the end is
+        # recorded only for the end time acted on.
+        _end_changed(lease, outcome, now)
+        return False
     before = lease.status
     still_held = outcome.still_holds(lease.uuid)
     wait_status = statuses.WAIT_CANCEL if cancelling \
@@ -371,6 +377,21 @@ def _record_end(lease, outcome, recorder, now):
         recorder.record('lease', lease, 'delete', 'end', before)
         return True
     return False
+
+
+def _end_changed(lease, outcome, now):
+    """Leave a lease whose end time changed meanwhile to the next run.
+
+    If the node was taken from it (an active lease the node no longer
+    carries), the next run hands the node back to it.
+    """
+    LOG.warning('Lease %s: its end time changed while it was being ended; '
+                'left to the next run', lease.uuid)
+    if lease.status == statuses.ACTIVE and \
+            not outcome.still_holds(lease.uuid):
+        _wait(lease, statuses.WAIT_FULFILL,
+              'its end time changed while it was being ended; the node '
+              'is handed back', now)
 
 
 def _record_hold(lease, outcome, recorder, now):

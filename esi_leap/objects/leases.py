@@ -144,7 +144,8 @@ def update_end_time(lease, end):
     or cancels its sub-offers and sub-leases in the same transaction so
     none outlives it; extending checks the added time like a new booking,
     against the offer, the parent lease or the resource. Raises
-    LeaseNotActive for a lease that has ended or is being cancelled.
+    LeaseNotActive for a lease that has ended or is being cancelled, and
+    LeaseEnding for one whose end time has come (the manager is ending it).
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -152,6 +153,7 @@ def update_end_time(lease, end):
                 statuses.WAIT_FULFILL,):
             raise exception.LeaseNotActive(lease_uuid=current.uuid,
                                            status=current.status)
+        _check_not_ending(current)
         booking.check_window('a lease', current.start_time, end)
         if end > current.end_time:
             booking.check_extension(txn, current, end)
@@ -173,6 +175,21 @@ def update_end_time(lease, end):
                                            lease.resource_uuid, change)
     recorder.send()
     return current
+
+
+def _check_not_ending(current):
+    """Raise LeaseEnding if the end of ``current`` has come.
+
+    NOTE(esi-leap): decided under the node's lock row, which the manager
+    also holds to record an end. Once the stored end time has passed, the
+    manager may already have taken the node back (scrubbed, undeployed):
+    a new end accepted then would leave the lease active on a node its
+    lessee no longer has.
+    """
+    if current.end_time <= timeutils.utcnow():
+        raise exception.LeaseEnding(
+            lease_uuid=current.uuid,
+            end_time=timeutils.isoformat(current.end_time))
 
 
 def cancel(lease):

@@ -3,16 +3,20 @@
 Each branch of the due-work queries is served by a (status, time) index,
 so planning costs the same with any number of finished leases.
 """
+from oslo_log import log
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
+
+LOG = log.getLogger(__name__)
 
 
 def due_resources(now):
@@ -171,5 +175,25 @@ def live_leases_of(pairs, wanted):
                         lease.resource_uuid.in_(uuids),
                         lease.status.in_(wanted))
                     .order_by(lease.start_time, lease.id)):
-                found[(rtype, row.resource_uuid)].append(row)
+                _file(found, rtype, row)
     return found
+
+
+def _file(found, rtype, row):
+    """Add a lease row to its node's list in ``found``, if asked for.
+
+    NOTE(esi-leap): a database whose collation is not exact (a MariaDB
+    table before migration 0006: case-, accent- and trailing-space-blind)
+    returns the leases of ``Node-1`` when asked for ``node-1``. Such a row
+    belongs to another node: it is left out, with a warning, rather than
+    stopping the whole batch.
+    """
+    bucket = found.get((rtype, row.resource_uuid))
+    if bucket is None:
+        LOG.warning('Lease %s of %s node %s came back for another node; '
+                    'left out (is the database collation exact? run '
+                    'esi-leap-dbsync upgrade)', row.uuid,
+                    exception.shown(rtype),
+                    exception.shown(row.resource_uuid))
+        return
+    bucket.append(row)

@@ -59,3 +59,17 @@ def test_datetimes_keep_microseconds_and_utc(database):
     assert stored == value
     assert stored.tzinfo == datetime.timezone.utc
     assert stored.hour == 8 and stored.microsecond == 123456
+
+
+def test_text_compares_exactly(database):
+    # Case, accents and trailing spaces all count, in every database.
+    names = ['node', 'Node', 'nöde', 'node ', 'node  ']
+    with db_api.writer() as session:
+        for name in names:
+            session.add(models.ResourceLock(resource_type='t',
+                                            resource_uuid=name))
+    lock = models.ResourceLock
+    with db_api.reader() as session:
+        for name in names:
+            assert list(session.scalars(sa.select(lock.resource_uuid).where(
+                lock.resource_uuid == name))) == [name]

@@ -77,7 +77,7 @@ def test_all_checks_pass_on_a_migrated_database(tmp_path, migrated_database):
     assert code == SUCCESS, checks
     assert checks['Database schema'][0] == SUCCESS
     assert 'newest revision' in checks['Database schema'][1]
-    assert set(checks) == {'Database schema',
+    assert set(checks) == {'Database schema', 'Database character set',
                            'Policy File JSON to YAML Migration',
                            'Authentication', 'Console proxy TLS'}
 
@@ -119,6 +119,52 @@ def test_unknown_newer_revision_fails(tmp_path, fresh_database):
     assert code == FAILURE
     assert 'which this esi-leap does not know' in checks[
         'Database schema'][1]
+
+
+MARIADB = [b for b in databases.selected_backends()
+           if b in databases.MYSQL_BACKENDS]
+
+
+@pytest.fixture(params=MARIADB)
+def devstack_database(request, tmp_path):
+    """A MariaDB database made as DevStack makes one.
+
+    CHARACTER SET utf8, and a connection URL ending in ?charset=utf8.
+    """
+    database = databases.ThrowawayDatabase(request.param, str(tmp_path),
+                                           charset='utf8').create()
+    yield database
+    database.drop()
+
+
+def test_three_byte_database_warns(tmp_path, devstack_database):
+    url = devstack_database.url
+    assert url.endswith('?charset=utf8')
+    _dbsync(tmp_path, url, '0005')
+    code, checks = _status(tmp_path, url)
+    result, details = checks['Database character set']
+    assert result == WARNING
+    assert 'talks to the server in utf8mb3' in details
+    assert '?charset=utf8mb4' in details
+    assert "default character set is utf8mb3" in details
+    assert 'cannot hold 4-byte characters' in details
+    assert 'ignoring case or accents' in details
+
+    # The upgrade converts the database and its tables; the link is the
+    # operator's to fix.
+    _dbsync(tmp_path, url, 'head')
+    code, checks = _status(tmp_path, url)
+    assert code == WARNING
+    result, details = checks['Database character set']
+    assert result == WARNING
+    assert 'talks to the server in utf8mb3' in details
+    assert 'default character set' not in details
+    assert 'columns' not in details
+
+    fixed = url.replace('?charset=utf8', '?charset=utf8mb4')
+    code, checks = _status(tmp_path, fixed)
+    assert code == SUCCESS, checks
+    assert 'utf8mb4' in checks['Database character set'][1]
 
 
 def test_unreachable_database_fails_at_once(tmp_path):

@@ -212,8 +212,9 @@ def test_config_file_written_by_the_plugin(stacked):
     conf = _ini(os.path.join(stacked.conf_dir, 'esi-leap.conf'))
     assert conf.get('DEFAULT', 'auth_strategy') == 'keystone'
     assert conf.get('DEFAULT', 'transport_url') == RABBIT
+    # DevStack's helper says ?charset=utf8 (3-byte); the plugin's does not.
     assert conf.get('database', 'connection').endswith(
-        '/%s?charset=utf8' % stacked.db_name)
+        '/%s?charset=utf8mb4' % stacked.db_name)
     assert conf.get('api', 'port') == str(stacked.port)
     assert conf.get('api', 'default_resource_type') == 'dummy_node'
     for section in ('keystone_authtoken', 'keystone', 'ironic'):
@@ -225,6 +226,33 @@ def test_config_file_written_by_the_plugin(stacked):
     assert conf.get('oslo_policy', 'policy_file') == policy
     with open(policy) as f:
         assert 'devstack_site_rule' in f.read()
+
+
+def test_database_holds_any_character_and_compares_exactly(stacked):
+    engine = sa.create_engine(databases.MYSQL_SERVER + '/')
+    try:
+        with engine.connect() as conn:
+            default = conn.exec_driver_sql(
+                'SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME '
+                'FROM information_schema.schemata WHERE schema_name = %s',
+                (stacked.db_name,)).one()
+            columns = set(conn.exec_driver_sql(
+                'SELECT CHARACTER_SET_NAME, COLLATION_NAME FROM '
+                'information_schema.columns WHERE table_schema = %s AND '
+                'CHARACTER_SET_NAME IS NOT NULL AND table_name <> '
+                '%s', (stacked.db_name, 'alembic_version')).all())
+    finally:
+        engine.dispose()
+    assert tuple(default) == ('utf8mb4', 'utf8mb4_nopad_bin')
+    assert columns == {('utf8mb4', 'utf8mb4_nopad_bin')}
+    conf = os.path.join(stacked.conf_dir, 'esi-leap.conf')
+    done = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'esi-leap-status'),
+         '--config-file', conf, 'upgrade', 'check', '--json'],
+        capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    checks = {c['check']: c for c in json.loads(done.stdout)['checks']}
+    assert checks['Database character set']['result'] == 0, checks
 
 
 def test_keystone_objects_created_by_the_plugin(stacked):
@@ -291,8 +319,13 @@ def test_unchanged_cli_finds_esi_leap_in_the_catalog(stacked, tmp_path):
         return json.loads(done.stdout) if '-f' in args else done.stdout
 
     assert esi('offer', 'list', '-f', 'json') == []
+    # A 4-byte character in a name: the database stores it.
     created = esi('offer', 'create', 'dummy-node-1', '--end-time',
-                  '2035-01-01T00:00:00', '-f', 'json')
+                  '2035-01-01T00:00:00', '--name', 'rack-\U0001f680',
+                  '-f', 'json')
+    shown = esi('offer', 'show', 'rack-\U0001f680', '-f', 'json')
+    assert (shown['uuid'], shown['name']) == (created['uuid'],
+                                              'rack-\U0001f680')
     listed = esi('offer', 'list', '-f', 'json')
     assert [o['UUID'] for o in listed] == [created['uuid']]
     assert listed[0]['Resource'] == 'dummy-node-1'
