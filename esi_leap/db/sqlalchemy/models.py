@@ -54,7 +54,7 @@ class Offer(Base):
     properties = sa.Column(types.JSONDict, nullable=True)
     parent_lease_uuid = sa.Column(sa.String(36), nullable=True)
     # The node's class when the offer was made: it picks the cleaning
-    # buffer (migration 0006; NULL on older rows).
+    # buffer (migration 0007; NULL on older rows).
     resource_class = sa.Column(sa.String(255), nullable=True)
 
 
@@ -99,7 +99,7 @@ class Lease(Base):
     next_attempt_at = sa.Column(types.UTCDateTime, nullable=True)
     status_reason = sa.Column(sa.Text, nullable=True)
     # The node's class when the lease was made (copied from the offer of a
-    # claim): it picks the cleaning buffer (migration 0006).
+    # claim): it picks the cleaning buffer (migration 0007).
     resource_class = sa.Column(sa.String(255), nullable=True)
 
 

@@ -6,15 +6,15 @@ the offers' availabilities read it from the offer's row, in the statement
 that reads the offer anyway, rather than asking the node's backend. Rows
 made before this revision have none and get [manager] cleaning_buffer.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 
 
 def upgrade():
