@@ -199,3 +199,17 @@ class LeaseNotice(Base):
     last_error = sa.Column(sa.Text, nullable=True)
     recipients = sa.Column(sa.Text, nullable=True)
     sent_at = sa.Column(types.UTCDateTime, nullable=True)
+
+
+class ProjectQuota(Base):
+    """An admin's override of a lessee project's [quota] defaults.
+
+    A NULL limit is the [quota] default; -1 is unlimited (migration 0008).
+    """
+
+    __tablename__ = 'project_quotas'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    max_nodes = sa.Column(sa.Integer, nullable=True)
+    max_leases = sa.Column(sa.Integer, nullable=True)
+    max_nodes_by_resource_class = sa.Column(types.JSONDict, nullable=True)
