@@ -116,7 +116,6 @@ def test_locality_spread(owner, lessee, nodes):
         == ['r1', 'r2', 'r3']
 
 
-
 def test_locality_spread_unmet(owner, lessee, nodes):
     make_pool(nodes, owner, ['r1', 'r1', 'r1', 'r2'])
     response = claim(lessee, {'count': 3, 'locality': {
