@@ -27,6 +27,7 @@ from esi_leap.db.sqlalchemy import node_bookings as _node_bookings
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads as _reads
+from esi_leap.db.sqlalchemy import usage as _usage
 
 
 # Length of the name, purpose, project id and resource uuid columns: the
@@ -532,3 +533,18 @@ def run_fleet_booking(pairs, project_id, body):
     nothing does.
     """
     return _fleet.run_fleet_booking(pairs, project_id, body)
+
+
+# Usage reports ------------------------------------------------------------
+
+USAGE_GROUPS = tuple(_usage.GROUP_COLUMNS)
+
+
+def usage_report(start, end, now, group_by, project_id=None, owner_id=None,
+                 party_id=None):
+    """Node seconds and lease counts per group of leases in [start, end).
+
+    One aggregate query (see esi_leap.db.sqlalchemy.usage.report()).
+    """
+    return _usage.report(start, end, now, group_by, project_id=project_id,
+                         owner_id=owner_id, party_id=party_id)

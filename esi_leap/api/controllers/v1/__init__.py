@@ -8,6 +8,7 @@ from esi_leap.api.controllers.v1 import lease
 from esi_leap.api.controllers.v1 import node
 from esi_leap.api.controllers.v1 import offer
 from esi_leap.api.controllers.v1 import quota
+from esi_leap.api.controllers.v1 import usage
 from esi_leap.api import links
 
 
@@ -28,6 +29,7 @@ class V1Controller(object):
     console_auth_tokens = console_auth_token.ConsoleAuthTokensController()
     claims = claim.ClaimsController()
     quotas = quota.QuotasController()
+    usage = usage.UsageController()
 
     @pecan.expose(template='json', trailing_slash=False)
     def index(self):
