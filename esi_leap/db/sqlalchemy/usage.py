@@ -31,33 +31,42 @@ def _earlier(dialect, a, b):
     return sa.func.least(a, b)
 
 
-def _seconds(dialect, low, high):
-    """Seconds from ``low`` to ``high`` (timestamps), as a float."""
+def _seconds_sum(dialect, low, high):
+    """The sum over the rows of the seconds from ``low`` to ``high``."""
     if dialect == 'postgresql':
-        return sa.func.extract('epoch', high - low)
+        return sa.func.sum(sa.func.extract('epoch', high - low))
     if dialect == 'mysql':
-        return sa.func.timestampdiff(sa.text('MICROSECOND'), low,
-                                     high) / 1000000.0
-    return (sa.func.julianday(high) - sa.func.julianday(low)) * 86400.0
+        # NOTE(esi-leap): summed in microseconds, divided once.
+        return sa.func.sum(sa.func.timestampdiff(
+            sa.text('MICROSECOND'), low, high)) / 1000000.0
+    return sa.func.sum(
+        (sa.func.julianday(high) - sa.func.julianday(low)) * 86400.0)
 
 
 def _statement(dialect, columns):
+    """The report's statement, grouped by lease ``columns``.
+
+    Its parameters are start and cap (the period's end, or now if earlier).
+
+    NOTE(esi-leap): a lease takes time in the period exactly when it
+    started before the cap and ended (if it did) after both the period's
+    start and its own start: plain column comparisons, so the database
+    computes the clipped times only for the rows that count.
+    """
     lease = models.Lease
     stamp = lease.start_time.type
     start = sa.bindparam('start', type_=stamp)
-    end = sa.bindparam('end', type_=stamp)
-    now = sa.bindparam('now', type_=stamp)
+    cap = sa.bindparam('cap', type_=stamp)
     low = _later(dialect, lease.fulfill_time, start)
-    high = _earlier(dialect, _earlier(
-        dialect, sa.func.coalesce(lease.expire_time, now), end), now)
+    high = _earlier(dialect, sa.func.coalesce(lease.expire_time, cap), cap)
     keys = [getattr(lease, c) for c in columns]
     return sa.select(
-        *keys, sa.func.sum(_seconds(dialect, low, high)),
-        sa.func.count()
-    ).where(lease.fulfill_time.is_not(None),
-            lease.fulfill_time < end, lease.fulfill_time < now,
-            sa.or_(lease.expire_time.is_(None), lease.expire_time > start),
-            high > low).group_by(*keys).order_by(*keys)
+        *keys, _seconds_sum(dialect, low, high), sa.func.count()
+    ).where(lease.fulfill_time < cap,
+            sa.or_(lease.expire_time.is_(None),
+                   sa.and_(lease.expire_time > start,
+                           lease.expire_time > lease.fulfill_time))
+            ).group_by(*keys).order_by(*keys)
 
 
 def report(start, end, now, group_by, project_id=None, owner_id=None,
@@ -70,6 +79,8 @@ def report(start, end, now, group_by, project_id=None, owner_id=None,
     one row per group, from one aggregate query.
     """
     columns = [c for key in group_by for c in GROUP_COLUMNS[key]]
+    if start >= min(end, now):
+        return []
     lease = models.Lease
     with engine.reader() as session:
         statement = _statement(session.bind.dialect.name, columns)
@@ -80,7 +91,7 @@ def report(start, end, now, group_by, project_id=None, owner_id=None,
         if party_id is not None:
             statement = statement.where(sa.or_(lease.project_id == party_id,
                                                lease.owner_id == party_id))
-        rows = session.execute(statement, {'start': start, 'end': end,
-                                           'now': now}).all()
+        rows = session.execute(statement, {
+            'start': start, 'cap': min(end, now)}).all()
     return [tuple(row[:-2]) + (float(row[-2] or 0), int(row[-1]))
             for row in rows]
