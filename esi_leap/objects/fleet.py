@@ -67,7 +67,9 @@ class Candidate(object):
 def claim(context, request):
     """Claim ``request.count`` nodes for the caller's project, or none.
 
-    Returns the leases, in the order their nodes were locked. Raises
+    Returns (leases, nodes): the leases in the order their nodes were
+    locked, and the NodeInfo of their nodes as read to choose them
+    ({(resource_type, uuid): NodeInfo}; None if one was unknown). Raises
     NotEnoughNodes or LocalityUnmet (409, with how many matching nodes
     were free), OverQuota (403), OfferNotFound for a named offer the
     caller may not claim, and BookingContended when the chosen nodes kept
@@ -77,7 +79,7 @@ def claim(context, request):
     for attempt in range(1, ATTEMPTS + 1):
         chosen = choose(candidates(request, view), request)
         try:
-            return _book(context, request, view, chosen)
+            return _book(context, request, view, chosen), _nodes(chosen)
         except _LOST:
             if attempt == ATTEMPTS:
                 raise exception.BookingContended(
@@ -185,6 +187,13 @@ def _how(locality):
 def _times(request):
     return {'start_time': timeutils.message_format(request.start),
             'end_time': timeutils.message_format(request.end)}
+
+
+def _nodes(chosen):
+    """The nodes argument of leases.describe() for the chosen Candidates."""
+    if any(c.node is None for c in chosen):
+        return None
+    return {c.pair: c.node for c in chosen}
 
 
 def _book(context, request, view, chosen):

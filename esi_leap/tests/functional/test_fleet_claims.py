@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.tests.functional.helpers import count_node_reads
 from esi_leap.tests.functional.helpers import fault
 
 START, END = '2030-01-01T00:00:00', '2030-01-02T00:00:00'
@@ -193,3 +194,11 @@ def test_named_offer_not_visible(owner, lessee, nodes):
 def test_needs_a_project(caller):
     nobody = caller(None, 'esi_leap_lessee')
     nobody.post('/v1/claims', {'count': 1}, status=403)
+
+
+def test_nodes_are_read_once(owner, lessee, nodes, monkeypatch):
+    """The backend is asked about the candidates once, not for the answer."""
+    make_pool(nodes, owner, ['r1', 'r1', 'r2'])
+    reads = count_node_reads(monkeypatch)
+    claim(lessee, {'count': 2})
+    assert sorted(reads) == ['n00', 'n01', 'n02']

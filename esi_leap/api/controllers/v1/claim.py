@@ -32,6 +32,6 @@ class ClaimsController(rest.RestController):
         request = fleet_input.claim_request(body)
         booking.check_lease_length(context, request.start, request.end)
 
-        rows = fleet.claim(context, request)
+        rows, nodes = fleet.claim(context, request)
         return {'leases': views.lease_views(
-            leases.describe(rows, seen=sight.of(context)))}
+            leases.describe(rows, nodes=nodes, seen=sight.of(context)))}
