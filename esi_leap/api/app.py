@@ -7,6 +7,7 @@ from oslo_middleware import request_id
 import pecan
 
 from esi_leap.api import argspecs
+from esi_leap.api import csv_output
 from esi_leap.api import guard
 from esi_leap.api import healthcheck
 from esi_leap.api import hooks
@@ -23,7 +24,8 @@ def _pecan_app():
     argspecs.install()
     return pecan.make_app(
         'esi_leap.api.controllers.root.RootController',
-        hooks=[hooks.ContextHook(), hooks.RPCHook()],
+        hooks=[hooks.ContextHook(), hooks.RPCHook(),
+               csv_output.CSVHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
         custom_renderers=renderers.RENDERERS,

@@ -89,3 +89,8 @@ def attempt_ready_sql(next_attempt_at, now):
     Kept next to the Python form so that the two can never disagree.
     """
     return next_attempt_at.is_(None) | (next_attempt_at <= now)
+
+
+# Leases a lessee project's quotas count: those that hold or will hold
+# their node (the booking conflict set: a lease being cancelled does not).
+QUOTA_COUNTED = LEASE_BLOCKING

@@ -8,6 +8,7 @@ from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
+from esi_leap.conf import fleets
 from esi_leap.conf import healthcheck
 from esi_leap.conf import ironic
 from esi_leap.conf import keystone
@@ -32,3 +33,4 @@ cleaning_buffer.register_opts(CONF)
 noauth.register_opts(CONF)
 notification.register_opts(CONF)
 serialconsoleproxy.register_opts(CONF)
+fleets.register_opts(CONF)

@@ -6,6 +6,7 @@ from esi_leap.conf import cleaning_buffer
 from esi_leap.conf import default
 from esi_leap.conf import dummy_node
 from esi_leap.conf import email
+from esi_leap.conf import fleets
 from esi_leap.conf import healthcheck
 from esi_leap.conf import ironic
 from esi_leap.conf import keystone
@@ -20,7 +21,7 @@ def list_opts():
     return [
         ('DEFAULT', default.list_opts()),
         ('adoption', adoption.list_opts()),
-        ('api', api.list_opts()),
+        ('api', api.list_opts() + fleets.list_api_opts()),
     ] + attestation.list_opts() + [
         ('dummy_node', dummy_node.list_opts()),
         ('email', email.list_opts()),
@@ -31,4 +32,5 @@ def list_opts():
         ('noauth', noauth.list_opts()),
         ('notification', notification.list_opts()),
         ('serialconsoleproxy', serialconsoleproxy.list_opts()),
+        ('quota', fleets.list_quota_opts()),
     ]

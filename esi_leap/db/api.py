@@ -21,11 +21,14 @@ from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
+from esi_leap.db.sqlalchemy import fleet as _fleet
 from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import node_bookings as _node_bookings
 from esi_leap.db.sqlalchemy import notices as _notices
+from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads as _reads
+from esi_leap.db.sqlalchemy import usage as _usage
 
 
 # Length of the name, purpose, project id and resource uuid columns: the
@@ -482,3 +485,73 @@ def finish_notice(notice_id, claimed_until, **values):
 def notices_of(lease_uuid):
     """Every notice row of a lease, by kind."""
     return _notices.notices_of(lease_uuid)
+
+
+# Quotas -----------------------------------------------------------------
+
+QUOTA_LIMIT_COLUMNS = _quotas.LIMIT_COLUMNS
+
+
+def quota_override(project_id):
+    """The project's quota override row (detached), or None."""
+    return _quotas.get_override(project_id)
+
+
+def quota_override_in(txn, project_id):
+    """As quota_override(), read inside a booking transaction ``txn``."""
+    return _quotas.override_in(txn.session, project_id)
+
+
+def quota_set(project_id, limits):
+    """Create or replace the project's override (one upsert)."""
+    return _quotas.set_override(project_id, limits)
+
+
+def quota_delete(project_id):
+    """Delete the project's override; whether it had one."""
+    return _quotas.delete_override(project_id)
+
+
+def quota_lock_project(txn, project_id):
+    """Take the project's lock row inside the booking transaction ``txn``."""
+    _quotas.lock_project(txn.session, project_id)
+
+
+def quota_usage_in(txn, project_id, start, end, resource_class):
+    """(open leases, peak nodes, peak nodes of the class) inside ``txn``."""
+    return _quotas.usage_in(txn.session, project_id, start, end,
+                            resource_class)
+
+
+def quota_usage_now(project_id, now):
+    """(open leases, nodes held at ``now``, {class: nodes}) of a project."""
+    return _quotas.usage_now(project_id, now)
+
+
+# N-node claims ------------------------------------------------------------
+
+def run_fleet_booking(pairs, project_id, body):
+    """Run ``body(txn)`` with the locks of nodes ``pairs`` and a project.
+
+    ``txn`` is a FleetTransaction; its for_offer() gives the transaction
+    of one offer's claim. The locks are taken in one statement, nodes in
+    sorted order and then the project's (``project_id`` None: none). The
+    body may run again after a deadlock; everything commits together or
+    nothing does.
+    """
+    return _fleet.run_fleet_booking(pairs, project_id, body)
+
+
+# Usage reports ------------------------------------------------------------
+
+USAGE_GROUPS = tuple(_usage.GROUP_COLUMNS)
+
+
+def usage_report(start, end, now, group_by, project_id=None, owner_id=None,
+                 party_id=None):
+    """Node seconds and lease counts per group of leases in [start, end).
+
+    One aggregate query (see esi_leap.db.sqlalchemy.usage.report()).
+    """
+    return _usage.report(start, end, now, group_by, project_id=project_id,
+                         owner_id=owner_id, party_id=party_id)

@@ -11,6 +11,7 @@ from esi_leap.notifications import events
 from esi_leap.objects import booking
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
+from esi_leap.objects import quotas
 from esi_leap.policies import lease as lease_policy
 
 
@@ -128,6 +129,7 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid, resource_class=node_class)
+        quotas.enforce(txn, project_id, start, end, node_class)
         recorder = events.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
         return row, recorder
@@ -166,7 +168,12 @@ def update_end_time(lease, end, seen=None):
             # between the change and the next decision.
             txn.forget_notice(current.uuid, statuses.NOTICE_ENDING)
         shortened = end < current.end_time
+        added_from = current.end_time
         current.end_time = end
+        if end > added_from:
+            txn.flush()
+            quotas.enforce(txn, current.project_id, added_from, end,
+                           current.resource_class)
         recorder = events.Recorder(txn)
         recorder.record('lease', current, 'update', 'end')
         if shortened:

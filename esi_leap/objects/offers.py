@@ -16,6 +16,7 @@ from esi_leap.objects import filters as filters_mod
 from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
+from esi_leap.objects import quotas
 from esi_leap.policies import offer as offer_policy
 
 
@@ -150,12 +151,14 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     return leases.describe([lease], nodes, seen=seen)
 
 
-def _claim_booking(context, ident, view, now, start, end, fields):
+def _claim_booking(context, ident, view, now, start, end, fields,
+                   quota=True):
     """Return the body of a claim's transaction.
 
     It is book(txn, offer uuid[, written]): ``written`` is the lease a
     claim_transaction() wrote before its lock (its uuid and fields), to
-    check rather than insert.
+    check rather than insert. With ``quota``, the caller's project quota
+    is enforced on the lease (an N-node claim checks it once, for all).
     """
     if start is not None and end is not None:
         booking.check_window('a lease', start, end)
@@ -203,10 +206,25 @@ def _claim_booking(context, ident, view, now, start, end, fields):
                 project_id=context.project_id, start_time=lease_start,
                 end_time=lease_end, status=statuses.CREATED, **from_offer,
                 **fields)
+        if quota:
+            quotas.enforce(txn, context.project_id, lease_start, lease_end,
+                           current.resource_class)
         recorder = events.Recorder(txn)
         recorder.record('lease', lease, 'create', 'end')
         return lease, recorder
     return book
+
+
+def claim_body(context, offer_uuid, view, now, start, end, fields):
+    """The transaction body of a claim of one offer, without the quota.
+
+    book(txn) -> (lease, Recorder): the checks and writes of claim(), for
+    a caller that books several offers in one transaction and enforces
+    the quota once for all of them (an N-node claim).
+    """
+    book = _claim_booking(context, offer_uuid, view, now, start, end,
+                          fields, quota=False)
+    return lambda txn: book(txn, offer_uuid)
 
 
 def _no_time(offer, start, end, near, buffer):

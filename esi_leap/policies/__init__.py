@@ -4,6 +4,7 @@ import itertools
 from esi_leap.policies import base
 from esi_leap.policies import console_auth_token
 from esi_leap.policies import event
+from esi_leap.policies import fleet
 from esi_leap.policies import lease
 from esi_leap.policies import node
 from esi_leap.policies import offer
@@ -18,4 +19,5 @@ def list_rules():
         node.list_rules(),
         event.list_rules(),
         console_auth_token.list_rules(),
+        fleet.list_rules(),
     ))

@@ -222,3 +222,17 @@ class NodeAttestation(Base):
     status = sa.Column(sa.String(15), nullable=False)
     started_at = sa.Column(types.UTCDateTime, nullable=False)
     event_id = sa.Column(sa.String(255), nullable=True)
+
+
+class ProjectQuota(Base):
+    """An admin's override of a lessee project's [quota] defaults.
+
+    A NULL limit is the [quota] default; -1 is unlimited (migration 0009).
+    """
+
+    __tablename__ = 'project_quotas'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    max_nodes = sa.Column(sa.Integer, nullable=True)
+    max_leases = sa.Column(sa.Integer, nullable=True)
+    max_nodes_by_resource_class = sa.Column(types.JSONDict, nullable=True)

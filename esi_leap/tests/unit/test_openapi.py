@@ -70,7 +70,10 @@ def test_every_route_of_the_api_is_documented(document):
         ('/v1/leases/{lease_ident}', 'delete'),
         ('/v1/nodes', 'get'), ('/v1/events', 'get'),
         ('/v1/console_auth_tokens', 'post'),
-        ('/v1/console_auth_tokens/{node_ident}', 'delete')}
+        ('/v1/console_auth_tokens/{node_ident}', 'delete'),
+        ('/v1/claims', 'post'), ('/v1/quotas/{project}', 'get'),
+        ('/v1/quotas/{project}', 'put'), ('/v1/quotas/{project}', 'delete'),
+        ('/v1/usage', 'get')}
 
 
 def test_every_error_answer_is_the_fault_shape(document):

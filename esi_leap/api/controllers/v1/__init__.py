@@ -1,11 +1,14 @@
 """``/v1``: the version 1 API and its resources."""
 import pecan
 
+from esi_leap.api.controllers.v1 import claim
 from esi_leap.api.controllers.v1 import console_auth_token
 from esi_leap.api.controllers.v1 import event
 from esi_leap.api.controllers.v1 import lease
 from esi_leap.api.controllers.v1 import node
 from esi_leap.api.controllers.v1 import offer
+from esi_leap.api.controllers.v1 import quota
+from esi_leap.api.controllers.v1 import usage
 from esi_leap.api import links
 
 
@@ -24,6 +27,9 @@ class V1Controller(object):
     nodes = node.NodesController()
     events = event.EventsController()
     console_auth_tokens = console_auth_token.ConsoleAuthTokensController()
+    claims = claim.ClaimsController()
+    quotas = quota.QuotasController()
+    usage = usage.UsageController()
 
     @pecan.expose(template='json', trailing_slash=False)
     def index(self):

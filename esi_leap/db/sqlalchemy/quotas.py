@@ -1,0 +1,173 @@
+"""Per-project quota overrides, the project lock, and quota usage queries.
+
+The usage a quota is checked against is read inside the booking
+transaction, after the project's lock row (a resource_locks row of type
+PROJECT_LOCK_TYPE): two bookings for one project are serialised there,
+whatever nodes they are on.
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+
+from esi_leap.common import statuses
+from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import models
+
+# NOTE(esi-leap): sorts after every node resource type ('dummy_node',
+# 'ironic_node'), so a transaction that locks nodes and the project in
+# sorted order takes the project's lock last, as single bookings do.
+PROJECT_LOCK_TYPE = 'project'
+LIMIT_COLUMNS = ('max_nodes', 'max_leases', 'max_nodes_by_resource_class')
+
+
+def _module(dialect):
+    return {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
+
+
+def override_in(session, project_id):
+    """The project's ProjectQuota row read in ``session``, or None."""
+    return session.scalars(sa.select(models.ProjectQuota).where(
+        models.ProjectQuota.project_id == project_id)).first()
+
+
+def get_override(project_id):
+    """The project's ProjectQuota row (detached), or None."""
+    with engine.reader() as session:
+        return override_in(session, project_id)
+
+
+def set_override(project_id, limits):
+    """Create or replace the project's override with ``limits``.
+
+    ``limits`` maps LIMIT_COLUMNS to values (None: the default). One
+    upsert; returns the row as stored.
+    """
+    table = models.ProjectQuota.__table__
+    now = timeutils.utcnow()
+    values = dict(limits, project_id=project_id, created_at=now)
+    with engine.writer() as session:
+        dialect = session.bind.dialect.name
+        insert = _module(dialect).insert(table).values(**values)
+        changed = dict(limits, updated_at=now)
+        if dialect == 'mysql':
+            statement = insert.on_duplicate_key_update(**changed)
+        else:
+            statement = insert.on_conflict_do_update(
+                index_elements=['project_id'], set_=changed)
+        session.execute(statement)
+        return override_in(session, project_id)
+
+
+def delete_override(project_id):
+    """Delete the project's override; whether there was one."""
+    with engine.writer() as session:
+        return bool(session.execute(sa.delete(models.ProjectQuota).where(
+            models.ProjectQuota.project_id == project_id)).rowcount)
+
+
+def lock_values(project_id, now):
+    """The resource_locks row values of the project's lock."""
+    return dict(resource_type=PROJECT_LOCK_TYPE, resource_uuid=project_id,
+                generation=0, created_at=now)
+
+
+def locks_statement(dialect, rows):
+    """One upsert taking the resource_locks rows ``rows``, in list order."""
+    table = models.ResourceLock.__table__
+    bump = {'generation': table.c.generation + 1}
+    insert = _module(dialect).insert(table).values(rows)
+    if dialect == 'mysql':
+        return insert.on_duplicate_key_update(**bump)
+    return insert.on_conflict_do_update(
+        index_elements=['resource_type', 'resource_uuid'], set_=bump)
+
+
+def lock_project(session, project_id):
+    """Take the project's lock row in ``session`` (created if missing)."""
+    session.execute(locks_statement(
+        session.bind.dialect.name,
+        [lock_values(project_id, timeutils.utcnow())]))
+
+
+def _counted(lease, project):
+    return sa.and_(lease.project_id == project,
+                   lease.status.in_(sa.bindparam('counted', expanding=True)))
+
+
+def _build_usage():
+    """The usage statement: open leases, and peak nodes in a window.
+
+    Parameters: project, counted (statuses), start, end, rclass. The peak
+    of the nodes the project holds in [start, end) is reached at the
+    window's start or at the start of one of its leases inside it; at each
+    such instant distinct nodes are counted (a project holding a node
+    through a lease and a sub-lease holds it once), in all and of class
+    ``rclass``.
+    """
+    lease = models.Lease
+    points_lease = sa.orm.aliased(models.Lease)
+    project = sa.bindparam('project', type_=lease.project_id.type)
+    start = sa.bindparam('start', type_=lease.start_time.type)
+    end = sa.bindparam('end', type_=lease.end_time.type)
+    points = sa.union(
+        sa.select(start.label('t')),
+        sa.select(points_lease.start_time.label('t')).where(
+            _counted(points_lease, project),
+            points_lease.start_time > start,
+            points_lease.start_time < end)).subquery('points')
+    in_class = sa.case((lease.resource_class == sa.bindparam('rclass'),
+                        lease.resource_uuid))
+    per_point = sa.select(
+        sa.func.count(sa.distinct(lease.resource_uuid)).label('nodes'),
+        sa.func.count(sa.distinct(in_class)).label('class_nodes')
+    ).select_from(points).join(lease, sa.and_(
+        _counted(lease, project),
+        lease.start_time <= points.c.t,
+        lease.end_time > points.c.t)).group_by(points.c.t).subquery('pp')
+    open_leases = sa.select(sa.func.count()).select_from(lease).where(
+        _counted(lease, project)).scalar_subquery()
+    return sa.select(open_leases,
+                     sa.func.coalesce(sa.func.max(per_point.c.nodes), 0),
+                     sa.func.coalesce(sa.func.max(per_point.c.class_nodes),
+                                      0)).select_from(per_point)
+
+
+_USAGE = _build_usage()
+
+
+def usage_in(session, project_id, start, end, resource_class):
+    """(open leases, peak nodes, peak nodes of the class) of a project.
+
+    Read in ``session`` (one statement); the peaks are over [start, end).
+    Leases in statuses.QUOTA_COUNTED count.
+    """
+    row = session.execute(_USAGE, {
+        'project': project_id, 'counted': list(statuses.QUOTA_COUNTED),
+        'start': start, 'end': end, 'rclass': resource_class or ''}).one()
+    return tuple(int(value or 0) for value in row)
+
+
+def usage_now(project_id, now):
+    """(open leases, nodes held at ``now``, {class: nodes at now})."""
+    lease = models.Lease
+    with engine.reader() as session:
+        open_leases = session.execute(
+            sa.select(sa.func.count()).select_from(lease).where(
+                _counted(lease, project_id)),
+            {'counted': list(statuses.QUOTA_COUNTED)}).scalar()
+        rows = session.execute(
+            sa.select(lease.resource_class,
+                      sa.func.count(sa.distinct(lease.resource_uuid)))
+            .where(_counted(lease, project_id), lease.start_time <= now,
+                   lease.end_time > now)
+            .group_by(lease.resource_class),
+            {'counted': list(statuses.QUOTA_COUNTED)}).all()
+        held = session.execute(
+            sa.select(sa.func.count(sa.distinct(lease.resource_uuid)))
+            .where(_counted(lease, project_id), lease.start_time <= now,
+                   lease.end_time > now),
+            {'counted': list(statuses.QUOTA_COUNTED)}).scalar()
+    return int(open_leases), int(held), {
+        rclass or '': int(count) for rclass, count in rows}
