@@ -49,7 +49,7 @@ def ways(url):
         'plain': lambda: plain.baremetal,
         'session': lambda: ours.baremetal,
         'global_request': lambda: plain.global_request(
-            context.get_current().global_id).baremetal,
+            global_request.current_global_id()).baremetal,
     }
 
 
