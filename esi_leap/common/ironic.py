@@ -5,6 +5,8 @@ from keystoneauth1 import loading as ks_loading
 import openstack
 from oslo_config import cfg
 
+from esi_leap.common import global_request
+
 CONF = cfg.CONF
 _LOCK = threading.Lock()
 _CONNECTION = None
@@ -20,7 +22,10 @@ def get_connection():
     with _LOCK:
         if _CONNECTION is None:
             auth = ks_loading.load_auth_from_conf_options(CONF, 'ironic')
-            session = ks_loading.load_session_from_conf_options(
+            # NOTE(esi-leap): the session adds each call's global request
+            # id itself; Connection.global_request() would build a new
+            # Connection per request instead.
+            session = global_request.load_session_from_conf_options(
                 CONF, 'ironic', auth=auth)
             _CONNECTION = openstack.connection.Connection(
                 session=session, oslo_conf=CONF, app_name='esi-leap')

@@ -9,6 +9,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from esi_leap.common import exception
+from esi_leap.common import global_request
 from esi_leap.common import projects
 
 CONF = cfg.CONF
@@ -17,8 +18,8 @@ LOG = log.getLogger(__name__)
 
 def _connection():
     auth = ks_loading.load_auth_from_conf_options(CONF, 'keystone')
-    session = ks_loading.load_session_from_conf_options(CONF, 'keystone',
-                                                        auth=auth)
+    session = global_request.load_session_from_conf_options(
+        CONF, 'keystone', auth=auth)
     return openstack.connection.Connection(session=session, oslo_conf=CONF,
                                            app_name='esi-leap')
 
