@@ -429,7 +429,10 @@ def test_a_stalled_viewer_holds_no_other(deployment):
             while time.monotonic() < deadline:
                 count += 1
                 echo_within(reader, b'<%d>' % count, 3)
-            assert eof_within(stalled, 15), 'the stalled viewer stayed'
+            # NOTE(esi-leap): the kernel's send buffer towards the stalled
+            # viewer (up to 4 MiB on loopback) fills before its backlog
+            # does; on a loaded machine the flood is slower, so allow time.
+            assert eof_within(stalled, 60), 'the stalled viewer stayed'
         finally:
             stalled.close()
         echo_within(reader, b'<last>', 3)
