@@ -25,8 +25,10 @@ EMOJI = 'lab-\U0001f600'
 SETUPS = {
     # DevStack's database and URL, upgraded: the link is 3-byte.
     'devstack-upgraded': ('utf8', 'utf8', 'head', False),
-    # DevStack's database, not yet upgraded: the tables are 3-byte.
-    'devstack-0006': ('utf8', 'utf8mb4', '0006', False),
+    # DevStack's database, its text not yet made 4-byte (revision 0007):
+    # built to head, then its tables put back to 3-byte utf8, since the
+    # API of today needs every table of today.
+    'devstack-3-byte': ('utf8', 'utf8mb4', '3-byte', False),
     # DevStack's database, upgraded, with the plugin's new URL.
     'devstack-fixed': ('utf8', 'utf8mb4', 'head', True),
 }
@@ -53,11 +55,21 @@ def built(request, tmp_path_factory):
     CONF.set_override('connection', created.url, group='database')
     db_api.reset()
     try:
-        migration.upgrade(revision)
+        migration.upgrade('head' if revision == '3-byte' else revision)
+        if revision == '3-byte':
+            _three_byte_tables()
     finally:
         db_api.reset()
         CONF.clear_override('connection', group='database')
     return created
+
+
+def _three_byte_tables():
+    with db_api.get_engine().begin() as conn:
+        for table in models.Base.metadata.sorted_tables:
+            conn.exec_driver_sql(
+                'ALTER TABLE %s CONVERT TO CHARACTER SET utf8mb3 '
+                'COLLATE utf8mb3_general_ci' % table.name)
 
 
 @pytest.fixture

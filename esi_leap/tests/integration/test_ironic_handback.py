@@ -228,8 +228,10 @@ def back_to_back(deployment, node, length=4):
     Returns (first, second, end of the first).
     """
     offer = deployment.offer(node)
+    # NOTE(esi-leap): at least 5 s, so that a manager slowed by a loaded
+    # machine still hands the node to the first lease before it ends.
     start = utcnow() + datetime.timedelta(seconds=1)
-    end = start + datetime.timedelta(seconds=length)
+    end = start + datetime.timedelta(seconds=max(length, 5))
     first = deployment.claim(offer, LESSEE_HEADERS, start, end)
     second = deployment.claim(offer, THIRD_HEADERS, end,
                               end + datetime.timedelta(hours=1))
