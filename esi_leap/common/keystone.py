@@ -10,7 +10,7 @@ from oslo_log import log
 
 from esi_leap.common import exception
 from esi_leap.common import global_request
-from esi_leap.common import projects
+from esi_leap.common import local_projects
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -24,7 +24,7 @@ def _connection():
                                            app_name='esi-leap')
 
 
-class KeystoneDirectory(projects.ProjectDirectory):
+class KeystoneDirectory(local_projects.ProjectDirectory):
     """Projects as Keystone knows them.
 
     The whole project list (ids, names, parents) is fetched in one call and

@@ -14,7 +14,6 @@ from oslo_config import cfg
 from oslo_log import log
 
 from esi_leap.common import exception
-from esi_leap.resource_types import base
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -110,12 +109,3 @@ class TcpBackend(Backend):
         """Close the TCP connection."""
         if self.writer is not None and not self.writer.is_closing():
             self.writer.close()
-
-
-def make_backend(node_uuid, info):
-    """Return an unopened Backend for a ConsoleInfo."""
-    if info.kind == base.SOCAT:
-        return TcpBackend(node_uuid, info)
-    # NOTE(esi-leap): pyghmi is imported only for IPMI consoles.
-    from esi_leap.console import ipmi
-    return ipmi.IpmiBackend(node_uuid, info)

@@ -24,6 +24,7 @@ from esi_leap.console import session as session_lib
 from esi_leap.console import tokens
 from esi_leap.objects import console_tokens
 from esi_leap import resource_types
+from esi_leap.resource_types import base as resource_base
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -83,7 +84,7 @@ class ConsoleProxy(object):
         info = await asyncio.to_thread(
             resource_types.get(row.resource_type).console_info,
             row.node_uuid, CONF.serialconsoleproxy.backends)
-        return backends.make_backend(row.node_uuid, info)
+        return _unopened_backend(row.node_uuid, info)
 
     async def _join(self, connection, row):
         key = (row.resource_type, row.node_uuid)
@@ -187,3 +188,12 @@ async def serve_forever(stop_event=None):
         await (stop_event.wait() if stop_event else asyncio.Future())
     finally:
         await proxy.stop()
+
+
+def _unopened_backend(node_uuid, info):
+    """Return an unopened backend for a ConsoleInfo."""
+    if info.kind == resource_base.SOCAT:
+        return backends.TcpBackend(node_uuid, info)
+    # NOTE(esi-leap): pyghmi is imported only for IPMI consoles.
+    from esi_leap.console import ipmi
+    return ipmi.IpmiBackend(node_uuid, info)

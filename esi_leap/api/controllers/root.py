@@ -4,12 +4,7 @@ import pecan
 from esi_leap.api.controllers import v1
 from esi_leap.api import links
 from esi_leap.api import middleware
-
-
-def only_get_and_head():
-    """Answer 405 (a JSON fault, through JsonErrors) unless GET or HEAD."""
-    if pecan.request.method not in ('GET', 'HEAD'):
-        pecan.abort(405, headers={'Allow': 'GET, HEAD'})
+from esi_leap.api import read_only
 
 
 class RootController(object):
@@ -20,6 +15,6 @@ class RootController(object):
     @pecan.expose(template='json')
     def index(self):
         """Return the version document (served without authentication)."""
-        only_get_and_head()
+        read_only.only_get_and_head()
         return middleware.root_document(
             links.application_url(pecan.request))

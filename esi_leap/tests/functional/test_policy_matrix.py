@@ -10,6 +10,7 @@ one column per persona. Objects are made afresh for every cell:
 """
 import pytest
 
+from esi_leap.common import local_projects
 from esi_leap.common import projects
 from esi_leap.tests import conftest
 
@@ -88,7 +89,7 @@ def migrated_database(request, tmp_path_factory):
                                            tmp_path_factory)
 
 
-class TreeDirectory(projects.ProjectDirectory):
+class TreeDirectory(local_projects.ProjectDirectory):
     """child-project is a sub-project of lessee-project."""
 
     def lineage(self, project_id):

@@ -4,6 +4,7 @@ import smtplib
 
 import pytest
 
+from esi_leap.common import local_projects
 from esi_leap.common import mail
 from esi_leap.common import projects
 from esi_leap.db.sqlalchemy import models
@@ -63,7 +64,7 @@ def test_template_problems(text, problem):
     assert notices._template_problem(text) == problem
 
 
-class _Directory(projects.ProjectDirectory):
+class _Directory(local_projects.ProjectDirectory):
     def __init__(self, emails):
         self._emails = emails
         self.asked = []

@@ -10,6 +10,7 @@ from esi_leap.api.controllers.v1 import offer
 from esi_leap.api.controllers.v1 import quota
 from esi_leap.api.controllers.v1 import usage
 from esi_leap.api import links
+from esi_leap.api import read_only
 
 
 def version_document(host_url):
@@ -37,7 +38,6 @@ class V1Controller(object):
 
         python-esileapclient probes this when given an endpoint override.
         """
-        from esi_leap.api.controllers import root
-        root.only_get_and_head()
+        read_only.only_get_and_head()
         pecan.response.status = 300
         return version_document(links.application_url(pecan.request))
