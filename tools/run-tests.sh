@@ -59,104 +59,101 @@ if [ -n "$missing" ]; then
   }
 fi
 
+# venv_ready DIR STAMP FILE...: DIR holds every FILE and was built for STAMP.
+venv_ready() {
+  local dir=$1 want=$2 file
+  shift 2
+  for file in "$@"; do
+    [ -e "$dir/$file" ] || return 1
+  done
+  [ "$(cat "$dir/.esi-leap-stamp" 2>/dev/null)" = "$want" ]
+}
+
+# pip_into DIR PIP-INSTALL-ARGUMENTS...: create the venv DIR if needed, then
+# install into it.
+pip_into() {
+  local dir=$1
+  shift
+  [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+# mark_built DIR STAMP: DIR now holds what STAMP names.
+mark_built() { echo "$2" > "$1/.esi-leap-stamp"; }
+
 want=$(stamp requirements.txt test-requirements.txt doc/requirements.txt \
              constraints.txt setup.cfg)
-if [ ! -x "$venv/bin/python" ] || \
-   [ "$(cat "$venv/.esi-leap-stamp" 2>/dev/null)" != "$want" ]; then
+if ! venv_ready "$venv" "$want" bin/python; then
   echo "== installing esi-leap and its test requirements into $venv"
-  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -c constraints.txt \
+  pip_into "$venv" -c constraints.txt \
     -r requirements.txt -r test-requirements.txt -r doc/requirements.txt
-  "$venv/bin/pip" install -q --disable-pip-version-check -c constraints.txt \
-    --no-deps -e .
-  echo "$want" > "$venv/.esi-leap-stamp"
+  pip_into "$venv" -c constraints.txt --no-deps -e .
+  mark_built "$venv" "$want"
 fi
 
-want_client=$(stamp tools/constraints-client.txt)
-if [ ! -x "$client_venv/bin/openstack" ] || \
-   [ "$(cat "$client_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_client" ]
-then
+want=$(stamp tools/constraints-client.txt)
+if ! venv_ready "$client_venv" "$want" bin/openstack; then
   echo "== installing python-esileapclient 1.1.0 into $client_venv"
-  [ -x "$client_venv/bin/python" ] || "$python" -m venv "$client_venv"
-  "$client_venv/bin/pip" install -q --disable-pip-version-check \
-    -c tools/constraints-client.txt python-esileapclient==1.1.0 \
-    python-openstackclient tempest pytest pytest-xdist
-  echo "$want_client" > "$client_venv/.esi-leap-stamp"
+  pip_into "$client_venv" -c tools/constraints-client.txt \
+    python-esileapclient==1.1.0 python-openstackclient tempest pytest \
+    pytest-xdist
+  mark_built "$client_venv" "$want"
 fi
 
 # The upstream functional suite is in the wheel too, but its conftest.py
 # (--run-slow) is only in the sdist.
-want_src='python-esileapclient==1.1.0'
-if [ ! -f "$client_src/conftest.py" ] || \
-   [ "$(cat "$client_src/.esi-leap-stamp" 2>/dev/null)" != "$want_src" ]
-then
+want='python-esileapclient==1.1.0'
+if ! venv_ready "$client_src" "$want" conftest.py; then
   echo "== unpacking the python-esileapclient 1.1.0 sdist into $client_src"
   download=$(mktemp -d)
   "$client_venv/bin/pip" download -q --disable-pip-version-check \
-    --no-binary :all: --no-deps -d "$download" "$want_src"
+    --no-binary :all: --no-deps -d "$download" "$want"
   rm -rf "$client_src"
   mkdir -p "$client_src"
   tar -xzf "$download"/*.tar.gz -C "$client_src" --strip-components=1
   rm -rf "$download"
-  echo "$want_src" > "$client_src/.esi-leap-stamp"
+  mark_built "$client_src" "$want"
 fi
 
-want_keystone=$(stamp tools/constraints-keystone.txt)
-if [ ! -x "$keystone_venv/bin/keystone-manage" ] || \
-   [ ! -x "$keystone_venv/bin/gunicorn" ] || \
-   [ "$(cat "$keystone_venv/.esi-leap-stamp" 2>/dev/null)" != \
-     "$want_keystone" ]
+want=$(stamp tools/constraints-keystone.txt)
+if ! venv_ready "$keystone_venv" "$want" bin/keystone-manage bin/gunicorn
 then
   echo "== installing Keystone 30.0.0 into $keystone_venv"
-  [ -x "$keystone_venv/bin/python" ] || "$python" -m venv "$keystone_venv"
-  "$keystone_venv/bin/pip" install -q --disable-pip-version-check \
-    -c tools/constraints-keystone.txt keystone==30.0.0 gunicorn
-  echo "$want_keystone" > "$keystone_venv/.esi-leap-stamp"
+  pip_into "$keystone_venv" -c tools/constraints-keystone.txt \
+    keystone==30.0.0 gunicorn
+  mark_built "$keystone_venv" "$want"
 fi
 
-want_ironic=$(stamp tools/constraints-ironic.txt)
-if [ ! -x "$ironic_venv/bin/ironic" ] || \
-   [ ! -x "$ironic_venv/bin/ironic-dbsync" ] || \
-   [ "$(cat "$ironic_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_ironic" ]
-then
+want=$(stamp tools/constraints-ironic.txt)
+if ! venv_ready "$ironic_venv" "$want" bin/ironic bin/ironic-dbsync; then
   echo "== installing Ironic 39.0.0 into $ironic_venv"
-  [ -x "$ironic_venv/bin/python" ] || "$python" -m venv "$ironic_venv"
-  "$ironic_venv/bin/pip" install -q --disable-pip-version-check \
-    -c tools/constraints-ironic.txt ironic==39.0.0
-  echo "$want_ironic" > "$ironic_venv/.esi-leap-stamp"
+  pip_into "$ironic_venv" -c tools/constraints-ironic.txt ironic==39.0.0
+  mark_built "$ironic_venv" "$want"
 fi
 
-want_peer=$(stamp tools/constraints-peer.txt)
-if [ ! -x "$peer_venv/bin/esi-leap-dbsync" ] || \
-   [ "$(cat "$peer_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_peer" ]
-then
+want=$(stamp tools/constraints-peer.txt)
+if ! venv_ready "$peer_venv" "$want" bin/esi-leap-dbsync; then
   echo "== installing the original ESI-Leap 1.0.0 into $peer_venv"
-  [ -x "$peer_venv/bin/python" ] || "$python" -m venv "$peer_venv"
-  "$peer_venv/bin/pip" install -q --disable-pip-version-check \
-    -c tools/constraints-peer.txt esi-leap==1.0.0
-  echo "$want_peer" > "$peer_venv/.esi-leap-stamp"
+  pip_into "$peer_venv" -c tools/constraints-peer.txt esi-leap==1.0.0
+  mark_built "$peer_venv" "$want"
 fi
 
 # Keylime's wheel declares no dependencies: its requirements are pinned in
 # the constraints file next to it. Its gpg module is Debian's python3-gpg,
 # made visible (alone) through a .pth file.
-want_keylime=$(stamp tools/constraints-keylime.txt)
-if [ ! -x "$keylime_venv/bin/keylime_verifier" ] || \
-   [ ! -e "$keylime_venv/debian-gpg/gpg" ] || \
-   [ "$(cat "$keylime_venv/.esi-leap-stamp" 2>/dev/null)" != "$want_keylime" ]
+want=$(stamp tools/constraints-keylime.txt)
+if ! venv_ready "$keylime_venv" "$want" bin/keylime_verifier debian-gpg/gpg
 then
   echo "== installing Keylime 7.14.3 (verifier, registrar) into $keylime_venv"
-  [ -x "$keylime_venv/bin/python" ] || "$python" -m venv "$keylime_venv"
   # shellcheck disable=SC2046
-  "$keylime_venv/bin/pip" install -q --disable-pip-version-check \
-    -c tools/constraints-keylime.txt \
+  pip_into "$keylime_venv" -c tools/constraints-keylime.txt \
     $(sed -e 's/#.*//' -e 's/==.*//' tools/constraints-keylime.txt)
   mkdir -p "$keylime_venv/debian-gpg"
   ln -sfn /usr/lib/python3/dist-packages/gpg "$keylime_venv/debian-gpg/gpg"
   for site in "$keylime_venv"/lib/python3*/site-packages; do
     echo "$keylime_venv/debian-gpg" > "$site/debian-gpg.pth"
   done
-  echo "$want_keylime" > "$keylime_venv/.esi-leap-stamp"
+  mark_built "$keylime_venv" "$want"
 fi
 
 export ESI_LEAP_TEST_OPENSTACK="$client_venv/bin/openstack"
