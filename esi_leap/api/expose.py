@@ -25,6 +25,7 @@ import pecan
 from wsmeext import pecan as wsme_pecan
 
 from esi_leap.common import exception
+from esi_leap.common import faults
 from esi_leap.db import api as db_api
 from esi_leap.objects import reading
 
@@ -122,9 +123,8 @@ def _routed_exactly(exposed, path_params):
             raise_invalid = exception.Invalid(
                 reason='%s may only be given in the path' % named[0])
             pecan.response.status = raise_invalid.code
-            return {'faultcode': 'Client',
-                    'faultstring': raise_invalid.faultstring,
-                    'debuginfo': None}
+            return faults.fault(raise_invalid.code,
+                                raise_invalid.faultstring)
         if len(args) < len(path_params):
             pecan.abort(405, headers={'Allow': _collection_methods(self)})
         return exposed(self, *args)

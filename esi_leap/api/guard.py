@@ -17,6 +17,7 @@ import urllib.parse
 from oslo_config import cfg
 
 from esi_leap.common import exception
+from esi_leap.common import faults
 
 CONF = cfg.CONF
 
@@ -36,16 +37,11 @@ class Refused(Exception):
 
 def fault_response(start_response, status, text, headers=()):
     """Answer with a WSME-style JSON fault."""
-    body = json.dumps({'faultcode': 'Client' if status < 500 else 'Server',
-                       'faultstring': text, 'debuginfo': None}).encode()
-    start_response('%d %s' % (status, _REASONS.get(status, 'Error')),
+    body = faults.fault_body(status, text)
+    start_response(faults.status_line(status),
                    [('Content-Type', 'application/json'),
                     ('Content-Length', str(len(body)))] + list(headers))
     return [body]
-
-
-_REASONS = {400: 'Bad Request', 405: 'Method Not Allowed',
-            413: 'Request Entity Too Large', 415: 'Unsupported Media Type'}
 
 
 def check_query(query_string):

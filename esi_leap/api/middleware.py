@@ -1,12 +1,12 @@
 """WSGI middleware: JSON errors everywhere and the anonymous root."""
 import html
-import http
 import json
 import re
 
 from oslo_log import log
 
 from esi_leap.common import exception
+from esi_leap.common import faults
 
 LOG = log.getLogger(__name__)
 
@@ -38,12 +38,10 @@ _FORM_TYPES = ('multipart/form-data', 'application/x-www-form-urlencoded')
 
 def _fault(code, faultstring):
     """A WSGI app answering one JSON fault."""
-    body = json.dumps({'faultcode': 'Client' if code < 500 else 'Server',
-                       'faultstring': faultstring,
-                       'debuginfo': None}).encode('utf-8')
+    body = faults.fault_body(code, faultstring)
 
     def app(environ, start_response):
-        start_response('%d %s' % (code, http.HTTPStatus(code).phrase),
+        start_response(faults.status_line(code),
                        [('Content-Type', 'application/json'),
                         ('Content-Length', str(len(body)))])
         return [body]
@@ -108,10 +106,7 @@ class JsonErrors(object):
             'content-type', '')
         if code >= 400 and not self._is_fault(body, content_type):
             faultstring = _fault_text(body, status)
-            body = json.dumps({
-                'faultcode': 'Client' if code < 500 else 'Server',
-                'faultstring': faultstring,
-                'debuginfo': None}).encode('utf-8')
+            body = faults.fault_body(code, faultstring)
             headers = [(k, v) for k, v in headers
                        if k.lower() not in ('content-type', 'content-length')]
             headers += [('Content-Type', 'application/json'),

@@ -10,7 +10,6 @@ and size), a 408 for a request not whole within
 ``[api] client_request_timeout`` and a graceful stop. prefork.py runs
 several of these processes on one socket.
 """
-import json
 import logging
 import resource
 import socket
@@ -25,6 +24,7 @@ from waitress import utilities as waitress_errors
 from waitress import wasyncore
 
 from esi_leap.common import access_log
+from esi_leap.common import faults
 
 LOG = log.getLogger(__name__)
 
@@ -90,10 +90,8 @@ class _FaultTask(waitress_task.ErrorTask):
                 self.channel.addr[0] if self.channel.addr else '-',
                 error.code, error.reason,
                 access_log.loggable(str(error.body), 200))
-        body = json.dumps({'faultcode': 'Client' if error.code < 500
-                           else 'Server', 'faultstring': text,
-                           'debuginfo': None}).encode('ascii')
-        self.status = '%d %s' % (error.code, error.reason)
+        body = faults.fault_body(error.code, text)
+        self.status = faults.status_line(error.code)
         self.channel.refused = True
         self.response_headers.append(('Content-Type', 'application/json'))
         self.set_close_on_finish()
