@@ -43,6 +43,7 @@ import lean_http
 
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests.fixtures import slow_clients
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TREE = os.path.dirname(HERE)
@@ -183,41 +184,6 @@ def _answer(port, data, timeout):
         return None, head, body
 
 
-class Attackers(object):
-    """``count`` connections sending ``first``, then trickling ``then``."""
-
-    def __init__(self, port, count, first, then):
-        self.sockets = []
-        for _ in range(count):
-            try:
-                sock = socket.create_connection(('127.0.0.1', port),
-                                                timeout=5)
-                if first:
-                    sock.sendall(first)
-                self.sockets.append(sock)
-            except OSError:
-                pass
-        self.then, self.stop = then, threading.Event()
-        self.thread = threading.Thread(target=self._trickle, daemon=True)
-        self.thread.start()
-
-    def _trickle(self):
-        sent = 0
-        while self.then and not self.stop.wait(0.5):
-            for sock in self.sockets:
-                try:
-                    sock.sendall(self.then[sent % len(self.then):][:1])
-                except OSError:
-                    pass
-            sent += 1
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(5)
-        for sock in self.sockets:
-            sock.close()
-
-
 def _newcomer(port, timeout):
     started = time.monotonic()
     status, _, _ = _answer(port, NEWCOMER, timeout)
@@ -227,7 +193,9 @@ def _newcomer(port, timeout):
 def attack_rows(port, k, newcomer_timeout):
     rows = []
     for name, first, then, count in ATTACKS:
-        attackers = Attackers(port, count or k, first, then)
+        attackers = slow_clients.Tricklers(port, count or k, first, then,
+                                           best_effort=True,
+                                           connect_timeout=5)
         time.sleep(1.0)
         waited = _newcomer(port, newcomer_timeout)
         attackers.close()

@@ -42,15 +42,9 @@ def migrated_database(request, tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory):
-    stack = keylime_fixture.Stack(str(tmp_path_factory.mktemp('keylime')),
-                                  count=3)
-    try:
-        stack.start()
-    except keylime_fixture.KeylimeUnavailable as e:
-        stack.stop()
-        pytest.fail('Keylime could not be started: %s' % e, pytrace=False)
-    yield stack
-    stack.stop()
+    with keylime_fixture.started_stack(
+            str(tmp_path_factory.mktemp('keylime')), count=3) as stack:
+        yield stack
 
 
 @pytest.fixture

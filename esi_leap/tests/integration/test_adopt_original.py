@@ -19,6 +19,7 @@ import requests
 import sqlalchemy as sa
 
 from esi_leap.db.sqlalchemy.adoption import esi_leap_1_0
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import original as original_fixture
@@ -42,15 +43,6 @@ EVENT_FIELDS = ('id', 'event_type', 'event_time', 'object_type',
                 'owner_id')
 TIME_FIELDS = ('start_time', 'end_time', 'fulfill_time', 'expire_time',
                'event_time')
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.astimezone(datetime.timezone.utc).replace(
-        tzinfo=None).isoformat()
 
 
 def as_utc(text):
@@ -99,10 +91,10 @@ class History(object):
         self.url = peer.url
         self.nodes = nodes
         self.uuids = {}
-        self.t0 = utcnow()
+        self.t0 = clock.utcnow()
 
     def at(self, seconds):
-        return iso(self.t0 + datetime.timedelta(seconds=seconds))
+        return clock.iso(self.t0 + datetime.timedelta(seconds=seconds))
 
     def offer(self, name, project, node, start, end, expect=201, **extra):
         body = dict(resource_uuid=node, name=name, start_time=start,
@@ -159,7 +151,7 @@ class History(object):
                           == 'active'))
         self.uuids['sub-offer'] = self.peer.sub_offer(
             self.uuids['lease-active'], LESSEE1, 'n1', 'sub-offer',
-            iso(utcnow()), self.at(45))
+            clock.iso(clock.utcnow()), self.at(45))
         self.claim('sub-lease', 'sub-offer', LESSEE2, self.at(40))
         wait_for('sub-lease active, lease-direct and offer-d expired',
                  lambda: (self.status('leases', 'sub-lease') == 'active'
@@ -292,10 +284,10 @@ def test_leftovers_are_gone_and_notices_recorded(adopted):
 
 def _watch(url, uuids, until):
     seen = {u: {} for u in uuids}
-    while utcnow() < until:
+    while clock.utcnow() < until:
         for uuid in uuids:
             lease = call('GET', '%s/v1/leases/%s' % (url, uuid), OWNER, 200)
-            seen[uuid].setdefault(lease['status'], (utcnow(), lease))
+            seen[uuid].setdefault(lease['status'], (clock.utcnow(), lease))
         if all('expired' in s for s in seen.values()):
             break
         time.sleep(0.2)

@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import keylime as keylime_fixture
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
@@ -14,24 +15,11 @@ from esi_leap.tests.fixtures import server as server_fixture
 OWNER = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
 
 
-def iso(moment):
-    return moment.replace(tzinfo=None).isoformat()
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory):
-    stack = keylime_fixture.Stack(str(tmp_path_factory.mktemp('keylime')))
-    try:
-        stack.start()
-    except keylime_fixture.KeylimeUnavailable as e:
-        stack.stop()
-        pytest.fail('Keylime could not be started: %s' % e, pytrace=False)
-    yield stack
-    stack.stop()
+    with keylime_fixture.started_stack(
+            str(tmp_path_factory.mktemp('keylime')), count=1) as stack:
+        yield stack
 
 
 @pytest.fixture
@@ -58,8 +46,8 @@ def lease(server, start, end):
     response = requests.post(server.url + '/v1/leases', headers=OWNER,
                              json={'resource_uuid': 'node-0',
                                    'project_id': 'lessee-project',
-                                   'start_time': iso(start),
-                                   'end_time': iso(end)})
+                                   'start_time': clock.iso(start),
+                                   'end_time': clock.iso(end)})
     assert response.status_code == 201, response.text
     return response.json()['uuid']
 
@@ -85,7 +73,7 @@ def attestation(server, headers):
 def test_embedded_hand_over_waits_for_a_fresh_pass_and_refuses_pcr_0(
         embedded, stack):
     server, nodes = embedded
-    now = utcnow()
+    now = clock.utcnow()
     first = lease(server, now, now + datetime.timedelta(seconds=12))
     second = lease(server, now + datetime.timedelta(seconds=12),
                    now + datetime.timedelta(minutes=5))

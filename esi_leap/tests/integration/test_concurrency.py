@@ -19,8 +19,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
+from esi_leap.tests.fixtures import running
 from esi_leap.tests.fixtures import server as server_fixture
 
 pytestmark = pytest.mark.slow
@@ -43,11 +45,6 @@ def lessee_headers(index):
     """Return the noauth headers of lessee project number ``index``."""
     return {'X-Project-Id': 'lessee-%d' % index,
             'X-Roles': 'esi_leap_lessee', 'X-User-Id': 'lessee-%d' % index}
-
-
-def iso(value):
-    """Format a naive UTC datetime as the API's ISO 8601 input."""
-    return value.isoformat()
 
 
 def message_time(value):
@@ -174,15 +171,9 @@ def deployment(request, tmp_path_factory):
     """A two-server deployment on a throwaway database of the backend."""
     if request.param not in databases.selected_backends():
         pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    deployment = Deployment(request.param,
-                            str(tmp_path_factory.mktemp(request.param)))
-    try:
-        deployment.start()
-    except Exception:
-        deployment.stop()
-        raise
-    yield deployment
-    deployment.stop()
+    workdir = str(tmp_path_factory.mktemp(request.param))
+    with running.running(Deployment(request.param, workdir)) as deployment:
+        yield deployment
 
 
 def fault(response):
@@ -228,8 +219,8 @@ def assert_no_overlap(deployment, node):
 def create_offer(deployment, node, start, end):
     """Have the owner offer ``node`` for [start, end); return its uuid."""
     response = deployment.post('/v1/offers', {
-        'resource_uuid': node, 'start_time': iso(start),
-        'end_time': iso(end)}, OWNER_HEADERS)
+        'resource_uuid': node, 'start_time': clock.iso(start),
+        'end_time': clock.iso(end)}, OWNER_HEADERS)
     assert response.status_code == 201, response.text
     return response.json()['uuid']
 
@@ -243,7 +234,7 @@ def test_claims_of_one_window(deployment):
         day = base + round_ * DAY
         offer = create_offer(deployment, node, day, day + DAY)
         start, end = day + 2 * HOUR, day + 5 * HOUR
-        body = {'start_time': iso(start), 'end_time': iso(end)}
+        body = {'start_time': clock.iso(start), 'end_time': clock.iso(end)}
         responses = deployment.race(
             [('/v1/offers/%s/claim' % offer, body, lessee_headers(i))
              for i in range(CONCURRENCY)])
@@ -258,8 +249,8 @@ def test_claims_of_one_window(deployment):
                 assert fault(response) == expected
         lease = created[0].json()
         assert lease['offer_uuid'] == offer
-        assert (lease['start_time'], lease['end_time']) == (iso(start),
-                                                            iso(end))
+        assert (lease['start_time'], lease['end_time']) == (clock.iso(start),
+                                                            clock.iso(end))
         winners.add(lease['uuid'])
 
     offers, leases = assert_no_overlap(deployment, node)
@@ -289,7 +280,8 @@ def test_claims_of_staggered_windows(deployment):
             windows.append((start, start + rng.randint(1, 4) * HOUR))
         responses = deployment.race(
             [('/v1/offers/%s/claim' % offer,
-              {'start_time': iso(s), 'end_time': iso(e)}, lessee_headers(i))
+              {'start_time': clock.iso(s), 'end_time': clock.iso(e)},
+              lessee_headers(i))
              for i, (s, e) in enumerate(windows)])
         accepted = [w for w, r in zip(windows, responses)
                     if r.status_code == 201]
@@ -314,7 +306,7 @@ def test_claims_of_staggered_windows(deployment):
             if response.status_code == 201:
                 lease = response.json()
                 assert (lease['start_time'], lease['end_time']) == (
-                    iso(window[0]), iso(window[1]))
+                    clock.iso(window[0]), clock.iso(window[1]))
                 winners[lease['uuid']] = window
 
     offers, leases = assert_no_overlap(deployment, node)
@@ -342,8 +334,8 @@ def test_direct_leases_race_offers(deployment):
         for i in range(CONCURRENCY):
             start = middle - rng.randint(1, 6) * HOUR
             end = middle + rng.randint(1, 6) * HOUR
-            body = {'resource_uuid': node, 'start_time': iso(start),
-                    'end_time': iso(end)}
+            body = {'resource_uuid': node, 'start_time': clock.iso(start),
+                    'end_time': clock.iso(end)}
             if i % 4 < 2:
                 kinds.append(('lease', (start, end)))
                 body['project_id'] = 'lessee-%d' % i
@@ -362,7 +354,7 @@ def test_direct_leases_race_offers(deployment):
         (kind, window), response = created[0]
         booking = response.json()
         assert (booking['start_time'], booking['end_time']) == (
-            iso(window[0]), iso(window[1]))
+            clock.iso(window[0]), clock.iso(window[1]))
         won[kind][booking['uuid']] = window
 
     offers, leases = assert_no_overlap(deployment, node)

@@ -23,6 +23,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import proxy as proxy_fixture
@@ -128,16 +129,11 @@ def assert_no_overlap(site, node):
     return storm.assert_no_overlap(view, node)
 
 
-def utcnow():
-    """Now, as naive UTC (the API's input format here)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def offer(url, node, start, end):
     response = requests.post(url + '/v1/offers', headers=OWNER, timeout=30,
                              json={'resource_uuid': node,
-                                   'start_time': storm.iso(start),
-                                   'end_time': storm.iso(end)})
+                                   'start_time': clock.iso(start),
+                                   'end_time': clock.iso(end)})
     assert response.status_code == 201, response.text
     return response.json()['uuid']
 
@@ -171,8 +167,8 @@ class Storm(object):
                 response = session.post(
                     '%s/v1/offers/%s/claim' % (self.url, self.offer),
                     headers=storm.lessee_headers(index), timeout=30,
-                    json={'start_time': storm.iso(start),
-                          'end_time': storm.iso(end)})
+                    json={'start_time': clock.iso(start),
+                          'end_time': clock.iso(end)})
             except (requests.ConnectionError,
                     requests.exceptions.ChunkedEncodingError):
                 # NOTE(esi-leap): a worker killed between the headers and
@@ -318,7 +314,7 @@ def test_sigterm_drains_in_flight_requests(site):
     node = site.nodes.add('fault-term', 'owner-project')
     base = datetime.datetime(2042, 1, 1)
     offer_uuid = offer(api.url, node, base, base + 100 * HOUR)
-    body = {'start_time': storm.iso(base), 'end_time': storm.iso(
+    body = {'start_time': clock.iso(base), 'end_time': clock.iso(
         base + HOUR)}
     with site.engine.connect() as holder:
         # Hold the node's lock row so that both claims wait inside their
@@ -353,8 +349,8 @@ def _lease(url, node, start, end):
     response = requests.post(url + '/v1/leases', headers=OWNER, timeout=30,
                              json={'resource_uuid': node,
                                    'project_id': 'lessee-x',
-                                   'start_time': storm.iso(start),
-                                   'end_time': storm.iso(end)})
+                                   'start_time': clock.iso(start),
+                                   'end_time': clock.iso(end)})
     assert response.status_code == 201, response.text
     return response.json()['uuid']
 
@@ -380,7 +376,7 @@ def test_rabbitmq_unreachable(site):
     extra = {'DEFAULT': {'transport_url': dead}}
     api = site.server(extra=extra)
     site.server(program='esi-leap-manager', extra=extra)
-    start = utcnow()
+    start = clock.naive_utcnow()
     uuids = []
     for i in range(4):
         node = site.nodes.add('fault-rabbit-%d' % i, 'owner-project')
@@ -399,7 +395,7 @@ def test_manager_loses_database_mid_batch(site):
     proxy, url = site.proxy()
     api = site.server()
     site.server(program='esi-leap-manager', database_url=url)
-    now = utcnow()
+    now = clock.naive_utcnow()
     uuids = []
     for i in range(30):
         node = site.nodes.add('fault-manager-%d' % i, 'owner-project')

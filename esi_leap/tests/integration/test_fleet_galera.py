@@ -13,6 +13,7 @@ import datetime
 import pytest
 import requests
 
+from esi_leap.tests.fixtures import running
 from esi_leap.tests.integration import test_concurrency as storm
 from esi_leap.tests.integration import test_galera
 
@@ -29,15 +30,9 @@ CLAIMS = 12
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
     """Three API servers on three Galera nodes, shared by the module."""
-    deployment = test_galera.GaleraDeployment(
-        str(tmp_path_factory.mktemp('fleet-galera')))
-    try:
-        deployment.start()
-    except Exception:
-        deployment.stop()
-        raise
-    yield deployment
-    deployment.stop()
+    with running.running(test_galera.GaleraDeployment(
+            str(tmp_path_factory.mktemp('fleet-galera')))) as deployment:
+        yield deployment
 
 
 def _pool(cluster, prefix, count):

@@ -15,6 +15,7 @@ import requests
 import sqlalchemy as sa
 
 from esi_leap.tests.fixtures import databases
+from esi_leap.tests.fixtures import running
 from esi_leap.tests.integration import test_concurrency as concurrency
 
 pytestmark = pytest.mark.slow
@@ -31,15 +32,10 @@ def site(request, tmp_path_factory):
     """Two 4-worker API servers on a throwaway database of the backend."""
     if request.param not in databases.selected_backends():
         pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    site = concurrency.Deployment(request.param,
-                                  str(tmp_path_factory.mktemp('fleet')))
-    try:
-        site.start()
-    except Exception:
-        site.stop()
-        raise
-    yield site
-    site.stop()
+    workdir = str(tmp_path_factory.mktemp('fleet'))
+    with running.running(concurrency.Deployment(request.param,
+                                                workdir)) as site:
+        yield site
 
 
 def pool(site, prefix, count, racks=1):

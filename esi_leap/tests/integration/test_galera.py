@@ -19,8 +19,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import cli as cli_fixture
 from esi_leap.tests.fixtures import galera
+from esi_leap.tests.fixtures import running
 from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.integration import test_concurrency as storm
 
@@ -73,20 +75,15 @@ class GaleraDeployment(storm.Deployment):
 @pytest.fixture(scope='module')
 def cluster_deployment(tmp_path_factory):
     """Three API servers on three Galera nodes, shared by the module."""
-    deployment = GaleraDeployment(str(tmp_path_factory.mktemp('galera')))
-    try:
-        deployment.start()
-    except Exception:
-        deployment.stop()
-        raise
-    yield deployment
-    deployment.stop()
+    workdir = str(tmp_path_factory.mktemp('galera'))
+    with running.running(GaleraDeployment(workdir)) as deployment:
+        yield deployment
 
 
 def _round_calls(offer, claim_node, lease_node, middle):
     """The requests of one round: claims and direct leases, interleaved."""
-    claim = {'start_time': storm.iso(middle - HOUR),
-             'end_time': storm.iso(middle + HOUR)}
+    claim = {'start_time': clock.iso(middle - HOUR),
+             'end_time': clock.iso(middle + HOUR)}
     claims = [('/v1/offers/%s/claim' % offer, claim,
                storm.lessee_headers(i)) for i in range(CLAIMS)]
     leases = []
@@ -95,7 +92,7 @@ def _round_calls(offer, claim_node, lease_node, middle):
         start, end = middle - (1 + i % 3) * HOUR, middle + (1 + i % 2) * HOUR
         leases.append(('/v1/leases', {
             'resource_uuid': lease_node, 'project_id': 'lessee-%d' % i,
-            'start_time': storm.iso(start), 'end_time': storm.iso(end)},
+            'start_time': clock.iso(start), 'end_time': clock.iso(end)},
             storm.OWNER_HEADERS))
     calls = []
     for pair in zip(claims, leases):

@@ -21,15 +21,9 @@ WAIT, PASS, FAIL = base.Verdict.WAIT, base.Verdict.PASS, base.Verdict.FAIL
 
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory):
-    stack = keylime_fixture.Stack(str(tmp_path_factory.mktemp('keylime')),
-                                  count=2)
-    try:
-        stack.start()
-    except keylime_fixture.KeylimeUnavailable as e:
-        stack.stop()
-        pytest.fail('Keylime could not be started: %s' % e, pytrace=False)
-    yield stack
-    stack.stop()
+    with keylime_fixture.started_stack(
+            str(tmp_path_factory.mktemp('keylime')), count=2) as stack:
+        yield stack
 
 
 def conf(stack, **overrides):

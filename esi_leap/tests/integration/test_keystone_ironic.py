@@ -14,19 +14,12 @@ import time
 import pytest
 import requests
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import ironic as ironic_fixture
 from esi_leap.tests.fixtures import keystone as keystone_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 
 IRONIC_HEADERS = dict(ironic_fixture.HEADERS)
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.replace(tzinfo=None).isoformat()
 
 
 class Cloud(object):
@@ -146,8 +139,8 @@ def test_lease_grants_the_node_in_ironic(cloud):
 
     offer = cloud.esi_call('owner', 'POST', '/v1/offers', json={
         'resource_uuid': node, 'lessee_id': 'lessee-proj',
-        'start_time': iso(utcnow()),
-        'end_time': iso(utcnow() + datetime.timedelta(hours=1))})
+        'start_time': clock.iso(clock.utcnow()),
+        'end_time': clock.iso(clock.utcnow() + datetime.timedelta(hours=1))})
     assert offer.status_code == 201, offer.text
     offer = offer.json()
     # Names from Keystone, both ways.
@@ -162,19 +155,19 @@ def test_lease_grants_the_node_in_ironic(cloud):
 
     # NOTE(esi-leap): the lease is long, and ended by its lessee, so that
     # a slow machine cannot see it expire before it is checked.
-    start = utcnow() + datetime.timedelta(seconds=3)
+    start = clock.utcnow() + datetime.timedelta(seconds=3)
     end = start + datetime.timedelta(minutes=10)
     lease = cloud.esi_call('lessee', 'POST',
                            '/v1/offers/%s/claim' % offer['uuid'],
-                           json={'start_time': iso(start),
-                                 'end_time': iso(end)})
+                           json={'start_time': clock.iso(start),
+                                 'end_time': clock.iso(end)})
     assert lease.status_code == 201, lease.text
     lease = lease.json()
     assert lease['project'] == 'lessee-proj'
     assert lease['owner'] == 'owner-proj'
 
     def wait_for(check, until):
-        while utcnow() < until:
+        while clock.utcnow() < until:
             if check():
                 return True
             time.sleep(0.2)
@@ -186,7 +179,7 @@ def test_lease_grants_the_node_in_ironic(cloud):
     # moment before the lease is seen active.
     assert wait_for(lambda: cloud.esi_call(
         'lessee', 'GET', '/v1/leases/%s' % lease['uuid']).json()['status']
-        == 'active', utcnow() + datetime.timedelta(seconds=10))
+        == 'active', clock.utcnow() + datetime.timedelta(seconds=10))
     ironic_node = cloud.ironic.get_node(node)
     assert ironic_node['lessee'] == cloud.projects['lessee']
     assert ironic_node['properties']['lease_uuid'] == lease['uuid']
@@ -195,10 +188,10 @@ def test_lease_grants_the_node_in_ironic(cloud):
                                '/v1/leases/%s' % lease['uuid'])
     assert cancelled.status_code == 200, cancelled.text
     assert wait_for(lambda: node not in cloud.ironic_node_uuids('lessee'),
-                    utcnow() + datetime.timedelta(seconds=30))
+                    clock.utcnow() + datetime.timedelta(seconds=30))
     assert wait_for(lambda: cloud.esi_call(
         'lessee', 'GET', '/v1/leases/%s' % lease['uuid']).json()['status']
-        == 'deleted', utcnow() + datetime.timedelta(seconds=30))
+        == 'deleted', clock.utcnow() + datetime.timedelta(seconds=30))
     assert cloud.ironic.get_node(node)['lessee'] is None
 
 

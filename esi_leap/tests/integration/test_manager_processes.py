@@ -11,6 +11,7 @@ import oslo_messaging as messaging
 import pytest
 import requests
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 
@@ -19,22 +20,14 @@ RABBIT = os.environ.get('ESI_LEAP_TEST_RABBIT_URL',
 ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
 
 
-def iso(moment):
-    return moment.replace(tzinfo=None).isoformat()
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 def watch(url, lease_uuids, until, interval=0.05):
     """Poll leases; return {uuid: {status: first time seen}}."""
     seen = {u: {} for u in lease_uuids}
-    while utcnow() < until:
+    while clock.utcnow() < until:
         for lease_uuid in lease_uuids:
             status = requests.get('%s/v1/leases/%s' % (url, lease_uuid),
                                   headers=ADMIN).json()['status']
-            seen[lease_uuid].setdefault(status, utcnow())
+            seen[lease_uuid].setdefault(status, clock.utcnow())
         if all('expired' in s for s in seen.values()):
             break
         time.sleep(interval)
@@ -63,7 +56,7 @@ def test_embedded_all_fulfils_and_expires_on_time(workdir):
     server.dbsync()
     server.start()
     try:
-        base = utcnow() + datetime.timedelta(seconds=3)
+        base = clock.utcnow() + datetime.timedelta(seconds=3)
         made = {}
         for i in range(6):
             nodes.add('node-%d' % i, 'owner-project')
@@ -72,8 +65,8 @@ def test_embedded_all_fulfils_and_expires_on_time(workdir):
             lease = requests.post(server.url + '/v1/leases', headers=ADMIN,
                                   json={'resource_uuid': 'node-%d' % i,
                                         'project_id': 'lessee',
-                                        'start_time': iso(start),
-                                        'end_time': iso(end)})
+                                        'start_time': clock.iso(start),
+                                        'end_time': clock.iso(end)})
             assert lease.status_code == 201, lease.text
             made[lease.json()['uuid']] = (start, end, 'node-%d' % i)
         seen = watch(server.url, list(made), base + datetime.timedelta(

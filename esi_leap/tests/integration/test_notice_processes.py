@@ -11,6 +11,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
@@ -19,14 +20,6 @@ from esi_leap.tests.fixtures import smtp as smtp_fixture
 ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
 LESSEE = 'lessee@example.org'
 OWNER = 'owner@example.org'
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.replace(tzinfo=None).isoformat()
 
 
 def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600,
@@ -54,7 +47,7 @@ def _config(tmp_path, smtp, port, lead, notify_owner=False, sweep=600,
 def _lease(url, start, end):
     made = requests.post(url + '/v1/leases', headers=ADMIN, json={
         'resource_uuid': 'node-1', 'project_id': 'lessee',
-        'start_time': iso(start), 'end_time': iso(end)})
+        'start_time': clock.iso(start), 'end_time': clock.iso(end)})
     assert made.status_code == 201, made.text
     return made.json()['uuid']
 
@@ -66,14 +59,14 @@ def _wait_status(url, lease_uuid, wanted, timeout=30):
         status = requests.get('%s/v1/leases/%s' % (url, lease_uuid),
                               headers=ADMIN).json()['status']
         if status == wanted:
-            return utcnow()
+            return clock.utcnow()
         time.sleep(0.05)
     raise AssertionError('lease %s is %s, not %s' % (lease_uuid, status,
                                                      wanted))
 
 
 def _sleep_until(moment):
-    left = (moment - utcnow()).total_seconds()
+    left = (moment - clock.utcnow()).total_seconds()
     if left > 0:
         time.sleep(left)
 
@@ -86,7 +79,7 @@ def test_embedded_all_outage_ending_extension_and_restart(tmp_path):
     server.dbsync()
     server.start()
     try:
-        start = utcnow() + datetime.timedelta(seconds=1)
+        start = clock.utcnow() + datetime.timedelta(seconds=1)
         end = start + datetime.timedelta(seconds=7)
         lease_uuid = _lease(server.url, start, end)
         # The lease starts on time with no SMTP server to be found.
@@ -100,17 +93,17 @@ def test_embedded_all_outage_ending_extension_and_restart(tmp_path):
         assert lease_uuid in started.body
         # lead time (3 s) before the end: the "about to end" notice.
         ending = smtp.wait_for(2)[1]
-        assert iso(end)[:19] in ending.subject
-        assert utcnow() < end
+        assert clock.iso(end)[:19] in ending.subject
+        assert clock.utcnow() < end
         # Moving the end later sends it again, before the new end.
         new_end = end + datetime.timedelta(seconds=4)
         moved = requests.patch('%s/v1/leases/%s' % (server.url, lease_uuid),
                                headers=ADMIN,
-                               json={'end_time': iso(new_end)})
+                               json={'end_time': clock.iso(new_end)})
         assert moved.status_code == 200, moved.text
         again = smtp.wait_for(3)[2]
-        assert iso(new_end)[:19] in again.subject
-        assert utcnow() < new_end
+        assert clock.iso(new_end)[:19] in again.subject
+        assert clock.utcnow() < new_end
     finally:
         server.stop()
     # The manager was stopped, not killed with the process: a run in
@@ -154,7 +147,7 @@ def test_two_manager_processes_send_each_notice_once(tmp_path,
         with futures.ThreadPoolExecutor(3) as pool:
             for started in [pool.submit(p.start) for p in [api] + managers]:
                 started.result()
-        start = utcnow() + datetime.timedelta(seconds=1)
+        start = clock.utcnow() + datetime.timedelta(seconds=1)
         end = start + datetime.timedelta(seconds=3)
         lease_uuid = _lease(api.url, start, end)
         _wait_status(api.url, lease_uuid, 'expired')
@@ -188,7 +181,7 @@ def test_a_hanging_smtp_server_never_delays_a_lease(tmp_path):
         try:
             with futures.ThreadPoolExecutor(2) as pool:
                 list(pool.map(lambda p: p.start(), [api, manager]))
-            start = utcnow() + datetime.timedelta(seconds=1)
+            start = clock.utcnow() + datetime.timedelta(seconds=1)
             lease_uuid = _lease(api.url, start,
                                 start + datetime.timedelta(seconds=3))
             _wait_status(api.url, lease_uuid, 'active')

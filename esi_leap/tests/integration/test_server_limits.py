@@ -17,6 +17,7 @@ import pytest
 
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests.fixtures import slow_clients
 
 
 # [api] client_request_timeout of the server under test, seconds.
@@ -177,41 +178,6 @@ def _responses(data):
     return found
 
 
-class _Tricklers(object):
-    """``count`` connections each sending ``first``, then a byte at a time.
-
-    Every connection gets one more byte of ``then`` each ``interval``
-    seconds until stopped; none of them completes its request.
-    """
-
-    def __init__(self, server, count, first, then, interval=0.5):
-        self.sockets = [socket.create_connection(('127.0.0.1', server.port),
-                                                 timeout=30)
-                        for _ in range(count)]
-        for sock in self.sockets:
-            sock.sendall(first)
-        self.then, self.interval = then, interval
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._trickle, daemon=True)
-        self.thread.start()
-
-    def _trickle(self):
-        sent = 0
-        while self.then and not self.stop.wait(self.interval):
-            for sock in self.sockets:
-                try:
-                    sock.sendall(self.then[sent % len(self.then):][:1])
-                except OSError:
-                    pass
-            sent += 1
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(10)
-        for sock in self.sockets:
-            sock.close()
-
-
 POST = (b'POST /v1/offers HTTP/1.1\r\nHost: x\r\n'
         b'Content-Type: application/json\r\n')
 # A body that reaches the application whole is answered 404 (no node).
@@ -253,7 +219,7 @@ def test_hostile_clients_do_not_keep_others_out(api, attack):
     # K attackers, several times the threads: they hold none, so a
     # newcomer is answered within NEWCOMER_BOUND seconds.
     first, then = ATTACKS[attack]
-    slow = _Tricklers(api, K, first, then)
+    slow = slow_clients.Tricklers(api.port, K, first, then)
     try:
         time.sleep(1.0)
         _newcomer_is_answered(api)
@@ -263,7 +229,7 @@ def test_hostile_clients_do_not_keep_others_out(api, attack):
 
 
 def test_a_thousand_idle_connections_do_not_keep_others_out(api):
-    idle = _Tricklers(api, 1100, b'', b'')
+    idle = slow_clients.Tricklers(api.port, 1100, b'', b'')
     try:
         time.sleep(1.0)
         # Once the server has taken them all from the listen backlog
@@ -278,8 +244,9 @@ def test_a_thousand_idle_connections_do_not_keep_others_out(api):
 
 def test_request_not_whole_in_time_is_answered_408(api):
     # Headers trickling in for longer than [api] client_request_timeout.
-    slow = _Tricklers(api, 1, b'GET /v1/offers HTTP/1.1\r\nHost: x\r\n',
-                      b'X-Slow: y\r\n', interval=0.2)
+    slow = slow_clients.Tricklers(
+        api.port, 1, b'GET /v1/offers HTTP/1.1\r\nHost: x\r\n',
+        b'X-Slow: y\r\n', interval=0.2)
     try:
         started = time.monotonic()
         answer = _read_all(slow.sockets[0])

@@ -1,0 +1,28 @@
+"""Time in tests: now in UTC, and the ISO 8601 form the API reads and shows.
+
+The API shows times as naive ISO 8601 in UTC and reads a naive time as
+UTC, as the original ESI-Leap does.
+"""
+import datetime
+
+
+def utcnow():
+    """Return now as an aware UTC datetime."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def naive_utcnow():
+    """Return now as a naive UTC datetime, the form the API shows."""
+    return utcnow().replace(tzinfo=None)
+
+
+def iso(moment):
+    """Return ``moment`` in the API's form: naive ISO 8601 in UTC.
+
+    An aware datetime is converted to UTC first; a naive one is taken as
+    UTC already.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(
+            tzinfo=None)
+    return moment.isoformat()
