@@ -28,35 +28,31 @@ from esi_leap.tests.functional import test_migrations
 UTC = datetime.timezone.utc
 
 
-@pytest.fixture(params=databases.selected_backends())
-def empty(request, tmp_path):
-    """An empty throwaway database of each backend, and its engine."""
-    database = databases.ThrowawayDatabase(request.param,
-                                           str(tmp_path)).create()
+def _empty_database(backend, tmp_path):
+    """Yield an empty throwaway database of ``backend`` and its engine."""
+    database = databases.ThrowawayDatabase(backend, str(tmp_path)).create()
     engine = sa.create_engine(database.url)
     yield database, engine
     engine.dispose()
     database.drop()
+
+
+@pytest.fixture(params=databases.selected_backends())
+def empty(request, tmp_path):
+    """An empty throwaway database of each backend, and its engine."""
+    yield from _empty_database(request.param, tmp_path)
 
 
 @pytest.fixture
 def sqlite(tmp_path):
     """An empty SQLite database (for the command line), and its engine."""
-    database = databases.ThrowawayDatabase('sqlite', str(tmp_path)).create()
-    engine = sa.create_engine(database.url)
-    yield database, engine
-    engine.dispose()
-    database.drop()
+    yield from _empty_database('sqlite', tmp_path)
 
 
 @pytest.fixture
 def mariadb(tmp_path):
-    """An empty MariaDB database, its engine and a work directory."""
-    database = databases.ThrowawayDatabase('mysql', str(tmp_path)).create()
-    engine = sa.create_engine(database.url)
-    yield database, engine
-    engine.dispose()
-    database.drop()
+    """An empty MariaDB database and its engine."""
+    yield from _empty_database('mysql', tmp_path)
 
 
 def _stamp_foreign(engine, revision):

@@ -49,6 +49,16 @@ def import_graph():
     return graph
 
 
+def _pop_group(stack, on_stack, root):
+    group = set()
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        group.add(member)
+        if member == root:
+            return sorted(group)
+
+
 def cycles(graph):
     """Return the strongly connected groups of more than one module."""
     index, low, stack, on_stack, found = {}, {}, [], set(), []
@@ -64,15 +74,9 @@ def cycles(graph):
             elif other in on_stack:
                 low[module] = min(low[module], index[other])
         if low[module] == index[module]:
-            group = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.add(member)
-                if member == module:
-                    break
+            group = _pop_group(stack, on_stack, module)
             if len(group) > 1:
-                found.append(sorted(group))
+                found.append(group)
 
     for module in sorted(graph):
         if module not in index:
