@@ -367,6 +367,9 @@ class TestRefusals(object):
         ({'start_time': None}, 'Invalid start_time: it must be an ISO '
                                '8601 string.'),
         ({'end_time': '2030'}, 'Invalid datetime for end_time'),
+        ({'end_time': ''}, 'Invalid datetime for end_time'),
+        ({'start_time': ''}, 'Invalid datetime for start_time'),
+        ({'start_time': '2030-02-30'}, 'Invalid datetime for start_time'),
         ({'end_time': '2030-01-01 EST'}, 'Invalid datetime for end_time'),
         ({'name': ['x']}, 'Invalid name: it must be a string or null.'),
         ({'name': 'n' * 256}, 'name is longer than 255 characters.'),

@@ -2,6 +2,7 @@
 from esi_leap.api.controllers.v1 import fleet_input
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.common import exception
+from esi_leap.common import timeutils
 from esi_leap.objects import offer_update
 
 
@@ -11,6 +12,14 @@ def _text_or_null(value, field):
         raise exception.InvalidField(field=field,
                                      reason='it must be a string or null')
     return value
+
+
+def _time(value, field):
+    """An ISO 8601 string, parsed; 400 for any other value (even '')."""
+    if not isinstance(value, str):
+        raise exception.InvalidField(field=field,
+                                     reason='it must be an ISO 8601 string')
+    return timeutils.parse(value, field)
 
 
 def offer_changes(body):
@@ -30,13 +39,11 @@ def offer_changes(body):
                                 'known: %s' % ', '.join(offer_update.FIELDS))
     changes = {}
     if 'start_time' in body:
-        if body['start_time'] is None:
-            raise exception.InvalidField(
-                field='start_time', reason='it must be an ISO 8601 string')
-        changes['start_time'] = fleet_input._time(body['start_time'],
-                                                  'start_time')
-    if 'end_time' in body:
-        changes['end_time'] = fleet_input._time(body['end_time'], 'end_time')
+        changes['start_time'] = _time(body['start_time'], 'start_time')
+    if body.get('end_time') is not None:
+        changes['end_time'] = _time(body['end_time'], 'end_time')
+    elif 'end_time' in body:
+        changes['end_time'] = None
     if 'lessee_id' in body:
         changes['lessee_id'] = utils.resolve_project(
             _text_or_null(body['lessee_id'], 'lessee_id'), 'lessee_id')
