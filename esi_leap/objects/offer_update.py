@@ -25,9 +25,10 @@ def update(offer, changes, seen):
 
     The offer must be available and not yet ended (OfferNotChangeable).
     A new window must be a valid one that ends in the future (400); its
-    start may only move while no lease claimed from the offer is over
-    (OfferStartBooked), its end never before the end of a lease claimed
-    from it (OfferEndBooked); time it gains is checked like a new offer:
+    start may only move while every lease claimed from the offer is over
+    (expired or deleted; OfferStartBooked), its end never before the end
+    of a lease claimed from it (OfferEndBooked); time it gains is checked
+    like a new offer:
     against the parent lease (LeaseNoTimeAvailabilities) or the node's
     other bookings (ResourceTimeConflict). Leases already claimed are
     never changed. ``seen`` (a sight.Sight) decides which leases and
