@@ -1,4 +1,9 @@
-"""A small client of /v1/claims, /v1/quotas and /v1/usage over keystoneauth."""
+"""A small client of /v1/claims, /v1/quotas, /v1/usage and offer changes.
+
+It talks to esi-leap over keystoneauth.
+"""
+import urllib.parse
+
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ks_exc
 from osc_lib import exceptions
@@ -20,6 +25,11 @@ def _fault(error):
                            response.json()['faultstring'])
     except Exception:
         return str(error)
+
+
+def _offer_path(ident):
+    """The path of an offer named by uuid or name, quoted whole."""
+    return '/offers/' + urllib.parse.quote(ident, safe='')
 
 
 class FleetClient(object):
@@ -66,6 +76,14 @@ class FleetClient(object):
     def delete_quota(self, project):
         """DELETE /v1/quotas/<project>."""
         self.request('DELETE', '/quotas/' + project)
+
+    def offer(self, ident):
+        """GET /v1/offers/<ident> (a uuid or a name)."""
+        return self.request('GET', _offer_path(ident)).json()
+
+    def update_offer(self, ident, changes):
+        """PATCH /v1/offers/<ident> with ``changes``; the changed offer."""
+        return self.request('PATCH', _offer_path(ident), body=changes).json()
 
     def usage(self, params):
         """GET /v1/usage with ``params``; the report."""

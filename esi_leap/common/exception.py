@@ -235,6 +235,22 @@ class BookingContended(Conflict):
                'retry.')
 
 
+class OfferNotChangeable(Conflict):
+    msg_fmt = ('Offer %(offer_uuid)s is %(status)s and ends at '
+               '%(end_time)s; only an available offer that has not ended '
+               'can be changed.')
+
+
+class OfferStartBooked(Conflict):
+    msg_fmt = ('The start time of offer %(offer_uuid)s cannot change while '
+               '%(lease)s claimed from it is not over.')
+
+
+class OfferEndBooked(Conflict):
+    msg_fmt = ('Offer %(offer_uuid)s cannot end at %(end_time)s: '
+               '%(lease)s claimed from it ends at %(lease_end)s.')
+
+
 class OfferDuplicateName(Conflict):
     msg_fmt = 'Duplicate offers with name %(name)s.'
 

@@ -32,6 +32,13 @@ LEASE_CAN_DELETE = (ACTIVE, CREATED, ERROR, WAIT_FULFILL)
 LEASE_BLOCKING = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, ERROR)
 OFFER_BLOCKING = (AVAILABLE, ERROR)
 
+# Leases that are not over: every status but the two final ones. While an
+# offer has one of these, its start time cannot change.
+LEASE_NOT_FINAL = (ACTIVE, CREATED, ERROR, WAIT_CANCEL, WAIT_EXPIRE,
+                   WAIT_FULFILL)
+# What PATCH /v1/offers changes.
+OFFER_CAN_UPDATE = (AVAILABLE,)
+
 # Leases that may still become or be the node's holder: the parent of a
 # sub-offer or sub-lease must be one of these.
 LEASE_CAN_PARENT = (CREATED, ACTIVE)

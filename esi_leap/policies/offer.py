@@ -8,6 +8,7 @@ CREATE = 'esi_leap:offer:create'
 GET = 'esi_leap:offer:get'
 GET_ALL = 'esi_leap:offer:get_all'
 DELETE = 'esi_leap:offer:delete'
+UPDATE = 'esi_leap:offer:update'
 CLAIM = 'esi_leap:offer:claim'
 
 rules = [
@@ -32,6 +33,10 @@ rules = [
         DELETE, base.ADMIN_OR_OFFER_OWNER,
         'Withdraw an offer, cancelling the leases made from it.',
         [{'path': '/v1/offers/{offer_ident}', 'method': 'DELETE'}]),
+    policy.DocumentedRuleDefault(
+        UPDATE, base.ADMIN_OR_OFFER_OWNER,
+        'Change an offer: its window, lessee, name or properties.',
+        [{'path': '/v1/offers/{offer_ident}', 'method': 'PATCH'}]),
     policy.DocumentedRuleDefault(
         CLAIM, base.ANY_ROLE,
         'Claim an offer, which creates a lease for the caller.',

@@ -25,6 +25,7 @@ from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import notices as _notices
+from esi_leap.db.sqlalchemy import offer_update as _offer_update
 from esi_leap.db.sqlalchemy import reads
 from esi_leap.db.sqlalchemy import sql
 
@@ -106,6 +107,18 @@ class ResourceTransaction(object):
             if row is not None:
                 return kind, row
         return None, None
+
+    def offer_window_conflict(self, offer_uuid, start, end,
+                              offer_statuses, lease_statuses,
+                              buffer=cleaning_buffer.NONE):
+        """The booking that keeps an offer from gaining [start, end).
+
+        As offer_update.window_conflict() on this resource: (kind, row) or
+        (None, None).
+        """
+        return _offer_update.window_conflict(
+            self.session, self.resource_type, self.resource_uuid,
+            offer_uuid, start, end, offer_statuses, lease_statuses, buffer)
 
     def offer_lease_overlaps(self, offer_uuid, start, end, statuses,
                              exclude=None, buffer=cleaning_buffer.NONE):

@@ -15,6 +15,9 @@ from esi_leap.tests.functional.helpers import fault
 
 NODE = 'node-1'
 POSTS = ['/v1/offers', '/v1/leases', '/v1/offers/{offer}/claim']
+# Every route that takes a body: (method, path).
+BODY_ROUTES = [('POST', path) for path in POSTS] + [
+    ('PATCH', '/v1/offers/{offer}')]
 
 
 @pytest.fixture
@@ -57,32 +60,33 @@ class TestBodies(object):
     @pytest.mark.parametrize('body', ['[]', '1', '"s"', 'true', 'null',
                                       '[{"resource_uuid": "node-1"}]',
                                       '1.5'])
-    @pytest.mark.parametrize('path', POSTS)
-    def test_non_object_bodies(self, app, owner, offer, body, path):
+    @pytest.mark.parametrize('method,path', BODY_ROUTES)
+    def test_non_object_bodies(self, app, owner, offer, body, method, path):
         before = rows()
-        response = raw(app, owner, 'POST', path.format(offer=offer['uuid']),
+        response = raw(app, owner, method, path.format(offer=offer['uuid']),
                        body)
         assert assert_client_fault(response) == (
             'The request body must be a JSON object.')
         assert rows() == before
+        assert owner.get('/v1/offers/%s' % offer['uuid']).json == offer
 
-    @pytest.mark.parametrize('path', POSTS + ['/v1/leases/x'])
-    def test_deep_nesting(self, app, owner, offer, path):
+    @pytest.mark.parametrize('method,path', BODY_ROUTES + [
+        ('PATCH', '/v1/leases/x')])
+    def test_deep_nesting(self, app, owner, offer, method, path):
         for body in ('[' * 10000 + ']' * 10000,
                      '{"properties": ' + '{"a": ' * 5000 + '1' +
                      '}' * 5001):
-            response = raw(app, owner,
-                           'PATCH' if path == '/v1/leases/x' else 'POST',
+            response = raw(app, owner, method,
                            path.format(offer=offer['uuid']), body)
             assert 'nested deeper than' in assert_client_fault(response)
 
     @pytest.mark.parametrize('constant', ['NaN', 'Infinity', '-Infinity',
                                           '1e999', '-1e999'])
     def test_non_finite_numbers(self, app, owner, offer, constant):
-        for path in POSTS:
+        for method, path in BODY_ROUTES:
             body = '{"resource_uuid": "node-1", "project_id": "p", ' \
                    '"properties": {"x": %s}}' % constant
-            response = raw(app, owner, 'POST',
+            response = raw(app, owner, method,
                            path.format(offer=offer['uuid']), body)
             assert 'not valid JSON' in assert_client_fault(response)
         assert rows() == (1, 0)
@@ -91,16 +95,17 @@ class TestBodies(object):
                                        'resource_uuid', 'lessee_id'])
     def test_lone_surrogates_and_nul(self, app, owner, offer, field):
         for value in ('\\ud800', 'a\\udfffb', 'x\\u0000y'):
-            for path in POSTS:
+            for method, path in BODY_ROUTES:
                 body = {'resource_uuid': NODE, 'project_id': 'p'}
                 body.pop(field, None)
                 text = json.dumps(body)[:-1] + ', "%s": "%s"}' % (
                     field, value)
-                response = raw(app, owner, 'POST',
+                response = raw(app, owner, method,
                                path.format(offer=offer['uuid']), text)
                 assert assert_client_fault(response).startswith(
                     'Strings in the request body may not contain')
         assert rows() == (1, 0)
+        assert owner.get('/v1/offers/%s' % offer['uuid']).json == offer
 
     def test_invalid_utf8_and_duplicate_keys(self, app, owner, offer):
         response = raw(app, owner, 'POST', '/v1/leases',
@@ -332,6 +337,8 @@ class TestRouting(object):
                 ('get', '/v1/leases/%s/x/y', None),
                 ('post', '/v1/leases/%s', {}),
                 ('delete', '/v1/offers/%s/x', None),
+                ('patch', '/v1/offers/%s/x', {'name': 'x'}),
+                ('patch', '/v1/offers/%s/claim', {'name': 'x'}),
                 ('post', '/v1/offers/%s/claim/x', {})):
             ident = offer['uuid'] if 'offers' in path else lease['uuid']
             response = admin.request(method, path % ident, body=body)
@@ -391,6 +398,7 @@ def test_dummy_node_files_keep_their_mode(owner, nodes, config):
 
 PROJECT_FIELDS = [
     ('POST', '/v1/offers', 'lessee_id'),
+    ('PATCH', '/v1/offers/{offer}', 'lessee_id'),
     ('POST', '/v1/leases', 'project_id'),
     ('GET', '/v1/offers', 'project_id'),
     ('GET', '/v1/leases', 'project_id'),
@@ -401,6 +409,16 @@ PROJECT_FIELDS = [
 ]
 
 
+def _send_project_field(app, admin, offer, method, path, field, value):
+    """POST a new object, or PATCH the offer, with ``field`` = value."""
+    body = {field: value}
+    if method == 'POST':
+        body.update(resource_uuid=NODE, start_time='2030-01-02',
+                    end_time='2030-01-03')
+    return raw(app, admin, method, path.format(offer=offer['uuid']),
+               json.dumps(body))
+
+
 @pytest.mark.parametrize('value', [
     'owner-project\nFORGED line', 'a\rb', 'esc\x1b[31m', 'nul\x00',
     'del\x7f', 'c1\x85', 'rtl\u202eabc', 'isolate\u2066x', 'ls\u2028x',
@@ -409,10 +427,9 @@ PROJECT_FIELDS = [
 def test_project_ids_with_control_characters(app, admin, offer, method,
                                              path, field, value):
     before = rows()
-    if method == 'POST':
-        body = {'resource_uuid': NODE, 'start_time': '2030-01-02',
-                'end_time': '2030-01-03', field: value}
-        response = raw(app, admin, 'POST', path, json.dumps(body))
+    if method != 'GET':
+        response = _send_project_field(app, admin, offer, method, path,
+                                       field, value)
     else:
         response = app.get(path, params={field: value},
                            headers=admin.headers, expect_errors=True)
@@ -425,16 +442,16 @@ def test_project_ids_with_control_characters(app, admin, offer, method,
                                'contain the control character' % field), text
     assert '\n' not in text and value not in text
     assert rows() == before
+    assert admin.get('/v1/offers/%s' % offer['uuid']).json == offer
 
 
 @pytest.mark.parametrize('method,path,field', PROJECT_FIELDS)
 def test_project_ids_longer_than_their_column(app, admin, offer, method,
                                               path, field):
     value = 'p' * 256
-    if method == 'POST':
-        body = {'resource_uuid': NODE, 'start_time': '2030-01-02',
-                'end_time': '2030-01-03', field: value}
-        response = raw(app, admin, 'POST', path, json.dumps(body))
+    if method != 'GET':
+        response = _send_project_field(app, admin, offer, method, path,
+                                       field, value)
     else:
         response = app.get(path, params={field: value},
                            headers=admin.headers, expect_errors=True)

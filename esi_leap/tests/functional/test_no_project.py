@@ -87,6 +87,7 @@ def test_changes_without_project_are_refused(caller, booked, nodes):
         ('post', '/v1/offers/%s/claim' % offer['uuid'],
          {'start_time': '2030-01-10', 'end_time': '2030-01-11'}),
         ('delete', '/v1/offers/%s' % offer['uuid'], None),
+        ('patch', '/v1/offers/%s' % offer['uuid'], {'name': 'x'}),
         ('delete', '/v1/leases/%s' % lease['uuid'], None),
         ('patch', '/v1/leases/%s' % lease['uuid'],
          {'end_time': '2030-01-03'}),

@@ -14,6 +14,7 @@ from esi_leap.tests.functional.helpers import fault
 PATH_ROUTES = [
     ('get', '/v1/offers/{ident}', None),
     ('delete', '/v1/offers/{ident}', None),
+    ('patch', '/v1/offers/{ident}', {'name': 'x'}),
     ('post', '/v1/offers/{ident}/claim', {}),
     ('get', '/v1/leases/{ident}', None),
     ('patch', '/v1/leases/{ident}', {'end_time': '2030-01-03'}),

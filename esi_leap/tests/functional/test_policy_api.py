@@ -9,6 +9,7 @@ ROUTES = [
     ('get', '/v1/offers', None),
     ('get', '/v1/offers/{offer}', None),
     ('post', '/v1/offers', {'resource_uuid': 'node-1'}),
+    ('patch', '/v1/offers/{offer}', {'name': 'x'}),
     ('delete', '/v1/offers/{offer}', None),
     ('post', '/v1/offers/{offer}/claim', {}),
     ('get', '/v1/leases', None),
@@ -43,8 +44,8 @@ def test_no_role_is_refused(caller, objects, owner, method, path, body,
     assert response.status_int in (403, 404), response.text
     assert fault(response).startswith(('Access was denied to',
                                        'Offer with name', 'Lease with name'))
-    assert owner.get('/v1/offers/%s' % objects['offer']).json[
-        'status'] == 'available'
+    shown = owner.get('/v1/offers/%s' % objects['offer']).json
+    assert (shown['status'], shown['name']) == ('available', None)
     assert owner.get('/v1/leases/%s' % objects['lease']).json[
         'status'] == 'created'
 
@@ -63,7 +64,7 @@ def test_noauth_default_identity(app, config, nodes):
     ('get', '/v2', 404, 'The resource could not be found.'),
     ('put', '/v1/offers', 405,
      'The method PUT is not allowed for this resource.'),
-    ('patch', '/v1/offers/x', 405,
+    ('patch', '/v1/offers', 405,
      'The method PATCH is not allowed for this resource.'),
 ])
 def test_routing_errors_are_json(admin, method, path, status, text):

@@ -148,3 +148,21 @@ def test_plain_text_still_works(database, node, admin):
     assert created.json['purpose'] == 'été'
     assert admin.get('/v1/leases/plain').json['uuid'] == \
         created.json['uuid']
+
+
+@pytest.mark.parametrize('field', ['name', 'lessee_id'])
+def test_four_byte_text_in_an_offer_change(database, node, owner, field):
+    offer = owner.post('/v1/offers', {
+        'resource_uuid': 'node-1', 'name': 'before',
+        'start_time': '2030-01-01', 'end_time': '2030-01-02'}).json
+    before = _rows()
+    response = owner.request('patch', '/v1/offers/%s' % offer['uuid'],
+                             body={field: EMOJI})
+    if database.four_byte:
+        assert response.status_int == 200, response.text
+        assert response.json[field] == EMOJI
+        return
+    assert response.status_int == 400, response.text
+    assert 'cannot store' in fault(response)
+    assert _rows() == before  # no event either: nothing half-written
+    assert owner.get('/v1/offers/%s' % offer['uuid']).json == offer

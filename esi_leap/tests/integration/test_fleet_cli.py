@@ -122,3 +122,50 @@ def test_bad_key_value(clis):
     error = admin.fail('esi', 'quota', 'set', LESSEE, '--max-nodes-class',
                        'gpu')
     assert '--max-nodes-class must be KEY=VALUE' in error
+
+
+def test_offer_update(deployment, clis):
+    _, lessee = clis
+    owner = deployment.cli('owner-project', 'esi_leap_owner')
+    deployment.nodes.add('upd-0', 'owner-project')
+    response = requests.post(owner.url + '/v1/offers', json={
+        'resource_uuid': 'upd-0', 'name': 'cli-offer',
+        'start_time': '2030-01-01', 'end_time': '2030-02-01',
+        'properties': {'a': '1'}}, headers=OWNER_HEADERS, timeout=30)
+    assert response.status_code == 201, response.text
+    uuid = response.json()['uuid']
+    lease = lessee.json('esi', 'offer', 'claim', uuid, '--start-time',
+                        '2030-01-02T00:00:00', '--end-time',
+                        '2030-01-03T00:00:00')
+
+    shown = owner.json('esi', 'offer', 'update', 'cli-offer',
+                       '--end-time', '2030-03-01T00:00:00', '--lessee',
+                       LESSEE, '--name', 'renamed', '--property', 'b=2')
+    assert shown['uuid'] == uuid
+    assert (shown['end_time'], shown['lessee_id'], shown['name']) == (
+        '2030-03-01T00:00:00', LESSEE, 'renamed')
+    assert shown['properties'] == {'a': '1', 'b': '2'}
+    assert shown['availabilities'][-1] == ['2030-01-03T00:00:00',
+                                           '2030-03-01T00:00:00']
+    # The unchanged client sees the change.
+    assert lessee.json('esi', 'offer', 'show', uuid)['end_time'] == \
+        '2030-03-01T00:00:00'
+    shell = owner.ok('esi', 'offer', 'update', uuid, '--name', 'again',
+                     '-f', 'shell', '-c', 'uuid', '-c', 'name')
+    assert shell.split() == ['uuid="%s"' % uuid, 'name="again"']
+    table = owner.ok('esi', 'offer', 'update', uuid, '--property', 'c=3')
+    assert 'again' in table and "'c': '3'" in table
+
+    error = owner.fail('esi', 'offer', 'update', uuid, '--end-time',
+                       '2030-01-02T12:00:00')
+    assert 'lease %s claimed from it ends at 2030-01-03 00:00:00' % (
+        lease['uuid']) in error
+    error = owner.fail('esi', 'offer', 'update', uuid, '--start-time',
+                       '2030-01-01T06:00:00')
+    assert 'cannot change while lease %s' % lease['uuid'] in error
+    error = lessee.fail('esi', 'offer', 'update', uuid, '--name', 'mine')
+    assert 'Access was denied to offer %s' % uuid in error
+    error = owner.fail('esi', 'offer', 'update', uuid, '--property', 'x')
+    assert '--property must be KEY=VALUE' in error
+    help_text = owner.ok('help', 'esi', 'offer', 'update')
+    assert '--lessee' in help_text and '--end-time' in help_text

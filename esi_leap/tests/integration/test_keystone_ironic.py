@@ -239,6 +239,7 @@ def test_tokens_without_a_project_see_nothing_of_others(cloud):
             ('POST', '/v1/offers/%s/claim' % offer['uuid'],
              {'start_time': '2040-01-05', 'end_time': '2040-01-06'}),
             ('POST', '/v1/offers', {'resource_uuid': node}),
+            ('PATCH', '/v1/offers/%s' % offer['uuid'], {'name': 'x'}),
             ('DELETE', '/v1/leases/%s' % lease['uuid'], None)):
         response = requests.request(
             method, cloud.esi_url + path, json=body, timeout=30,
@@ -256,6 +257,47 @@ def test_tokens_without_a_project_see_nothing_of_others(cloud):
                             headers={'X-Auth-Token': system_admin})
     assert response.status_code == 200, response.text
     assert lease['uuid'] in [x['uuid'] for x in response.json()['leases']]
+    response = requests.patch(
+        cloud.esi_url + '/v1/offers/%s' % offer['uuid'], timeout=30,
+        json={'name': 'by-system-admin'},
+        headers={'X-Auth-Token': system_admin})
+    assert response.status_code == 200, response.text
+    assert response.json()['name'] == 'by-system-admin'
+
+
+def test_owner_changes_an_offer_with_keystone_names(cloud):
+    node = cloud.ironic.create_nodes(1, cloud.projects['owner'],
+                                     prefix='change')[0]
+    offer = cloud.esi_call('owner', 'POST', '/v1/offers', json={
+        'resource_uuid': node, 'lessee_id': 'lessee-proj',
+        'start_time': '2041-01-01', 'end_time': '2041-02-01'}).json()
+    lease = cloud.esi_call('lessee', 'POST',
+                           '/v1/offers/%s/claim' % offer['uuid'],
+                           json={'start_time': '2041-01-02',
+                                 'end_time': '2041-01-03'})
+    assert lease.status_code == 201, lease.text
+    # A project name is resolved through Keystone, as at creation.
+    changed = cloud.esi_call('owner', 'PATCH', '/v1/offers/%s' % offer[
+        'uuid'], json={'lessee_id': 'other-proj', 'end_time': '2041-03-01'})
+    assert changed.status_code == 200, changed.text
+    changed = changed.json()
+    assert changed['lessee_id'] == cloud.projects['other']
+    assert changed['lessee'] == 'other-proj'
+    assert changed['end_time'] == '2041-03-01T00:00:00'
+    unknown = cloud.esi_call('owner', 'PATCH', '/v1/offers/%s' % offer[
+        'uuid'], json={'lessee_id': 'no-such-project'})
+    assert unknown.status_code == 400
+    assert unknown.json()['faultstring'] == \
+        'No project named no-such-project.'
+    # The lessee keeps its lease, no longer sees the offer, may not
+    # change it; the other project now sees it.
+    shown = cloud.esi_call('lessee', 'GET',
+                           '/v1/leases/%s' % lease.json()['uuid'])
+    assert shown.json()['status'] == 'created'
+    assert cloud.esi_call('lessee', 'PATCH', '/v1/offers/%s' % offer[
+        'uuid'], json={'name': 'x'}).status_code == 404
+    listed = cloud.esi_call('other', 'GET', '/v1/offers').json()['offers']
+    assert offer['uuid'] in [o['uuid'] for o in listed]
 
 
 def _ironic_transition(cloud, uuid, provision, target_provision,

@@ -62,6 +62,7 @@ def test_every_route_of_the_api_is_documented(document):
         ('/', 'get'), ('/v1', 'get'),
         ('/v1/offers', 'get'), ('/v1/offers', 'post'),
         ('/v1/offers/{offer_ident}', 'get'),
+        ('/v1/offers/{offer_ident}', 'patch'),
         ('/v1/offers/{offer_ident}', 'delete'),
         ('/v1/offers/{offer_ident}/claim', 'post'),
         ('/v1/leases', 'get'), ('/v1/leases', 'post'),

@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api.controllers.v1 import offer_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -13,6 +14,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.objects import filters
 from esi_leap.objects import listing
+from esi_leap.objects import offer_update
 from esi_leap.objects import offers
 from esi_leap.objects import sight
 from esi_leap.policies import offer as offer_policy
@@ -127,6 +129,19 @@ class OffersController(rest.RestController):
         return views.offer_view(offers.describe(
             [offer], nodes=listing.known(resource_type, node),
             seen=sight.of(context)))
+
+    @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
+    def patch(self, offer_ident, patch):
+        """Change an offer's window, lessee, name or properties."""
+        context = pecan.request.context
+        offer = offers.find_visible(context, offer_ident)
+        policy.authorize_object(offer_policy.UPDATE, context,
+                                offers.policy_target(offer), 'offer',
+                                offer.uuid)
+        changes = offer_input.offer_changes(patch)
+
+        return views.offer_view(offer_update.update(
+            offer, changes, seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, offer_ident):
