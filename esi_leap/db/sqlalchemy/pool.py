@@ -20,10 +20,8 @@ third of its round trips. Here:
 """
 import time
 
-from oslo_log import log
 import sqlalchemy as sa
-
-LOG = log.getLogger(__name__)
+from sqlalchemy import dialects as sa_dialects
 
 IDLE_PING_SECONDS = 1.0
 
@@ -32,31 +30,56 @@ IDLE_PING_SECONDS = 1.0
 _CLEAN = 'esi_leap.transaction_ended'
 _RETURNED = 'esi_leap.returned_at'
 
+# The name of the SQLAlchemy engine plugin below, as database URLs name it.
+PLUGIN = 'esi_leap_pool_upkeep'
 
-def tune(engine):
-    """Install the upkeep above on ``engine``'s pool; return whether done.
 
-    Without the pool attributes this relies on (another SQLAlchemy
-    release), the engine keeps SQLAlchemy's defaults.
+def with_upkeep(url):
+    """Return database URL ``url`` naming the upkeep plugin below.
+
+    An engine created from the returned URL (by oslo.db, or
+    ``sqlalchemy.create_engine``) gets the pool upkeep described above;
+    the plugin's name is not part of the engine's own URL.
     """
-    pool = engine.pool
-    if not (hasattr(pool, '_pre_ping') and hasattr(pool, '_reset_on_return')):
-        LOG.warning('Unknown SQLAlchemy pool: keeping its pre-ping and '
-                    'rollback on return')
-        return False
-    dialect = engine.dialect
-    sa.event.listen(engine, 'checkout', _checked_out(dialect))
-    sa.event.listen(engine, 'checkin', _checked_in)
-    sa.event.listen(engine, 'reset', _reset(dialect))
-    sa.event.listen(engine, 'before_cursor_execute', _statement)
-    sa.event.listen(engine, 'commit', _ended)
-    sa.event.listen(engine, 'rollback', _ended)
-    # NOTE(esi-leap): oslo.db creates the engine with pool_pre_ping=True
-    # and offers no way to turn it off; the reset event below does what
-    # the pool's own rollback on return did, when it is needed.
-    pool._pre_ping = False
-    pool._reset_on_return = None
-    return True
+    parsed = sa.engine.make_url(url)
+    if PLUGIN in sa.util.to_list(parsed.query.get('plugin', ())):
+        return url
+    return parsed.update_query_dict(
+        {'plugin': PLUGIN}, append=True).render_as_string(
+            hide_password=False)
+
+
+class UpkeepPlugin(sa.engine.CreateEnginePlugin):
+    """SQLAlchemy engine plugin: the pool upkeep described above.
+
+    NOTE(esi-leap): oslo.db creates the engine with pool_pre_ping=True
+    and offers no way to turn it off. An engine plugin (SQLAlchemy's
+    public hook into create_engine) turns off the pool's pre-ping and
+    rollback on return, and installs the listeners that do both when
+    needed; the two never come one without the other.
+    """
+
+    def update_url(self, url):
+        """The URL is left as it is: the plugin takes no arguments."""
+        return url
+
+    def handle_pool_kwargs(self, pool_cls, pool_args):
+        """Create the pool without pre-ping and without reset on return."""
+        pool_args['pre_ping'] = False
+        pool_args['reset_on_return'] = None
+
+    def engine_created(self, engine):
+        """Install the listeners that ping and roll back when needed."""
+        dialect = engine.dialect
+        sa.event.listen(engine, 'checkout', _checked_out(dialect))
+        sa.event.listen(engine, 'checkin', _checked_in)
+        sa.event.listen(engine, 'reset', _reset(dialect))
+        sa.event.listen(engine, 'before_cursor_execute', _statement)
+        sa.event.listen(engine, 'commit', _ended)
+        sa.event.listen(engine, 'rollback', _ended)
+
+
+sa_dialects.plugins.register(PLUGIN, __name__, 'UpkeepPlugin')
 
 
 def _checked_out(dialect):
