@@ -318,10 +318,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix='esi-leap-rt-')
-    database = databases.ThrowawayDatabase(args.backend, workdir).create()
+@contextlib.contextmanager
+def configured(backend, prefix):
+    """Point esi-leap in this process at a throwaway database; drop it after.
+
+    noauth, casts to nowhere (``fake://``), dummy nodes in a temporary
+    directory; the schema is built by the migrations. Yields the
+    database (ThrowawayDatabase) and the node directory.
+    """
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    database = databases.ThrowawayDatabase(backend, workdir).create()
     try:
         CONF([], project='esi-leap', default_config_files=[])
         CONF.set_override('auth_strategy', 'noauth')
@@ -334,6 +340,16 @@ def main(argv=None):
         db_api.reset()
         migration.upgrade()
         rpc.reset()
+        yield database, nodes_dir
+    finally:
+        db_api.reset()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with configured(args.backend, 'esi-leap-rt-') as (database, nodes_dir):
         app = webtest.TestApp(app_module.setup_app())
         now = datetime.datetime.now(UTC)
         offers = seed(app, nodes_fixture.DummyNodes(nodes_dir), args.offers,
@@ -365,10 +381,6 @@ def main(argv=None):
             if args.profile_kind == 'claim':
                 reqs.offers = reqs.offers[1:]   # fresh slots
             profile(send, args.profile, args.repeat)
-    finally:
-        db_api.reset()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -38,7 +38,7 @@ _UTC = datetime.timezone.utc
 _LOCK = threading.Lock()
 _FACTORY = None
 
-# The MySQL drivers whose DATETIME values _aware_datetimes() makes aware.
+# The MySQL drivers that _aware_conversions() makes read DATETIMEs aware.
 _AWARE_DRIVERS = ('pymysql', 'mysqldb')
 
 
