@@ -26,6 +26,7 @@ import time
 
 import pecan.compat
 from pecan import util as pecan_util
+import sqlalchemy as sa
 import webtest
 
 import api_bench
@@ -89,7 +90,7 @@ class PoolUpkeep(_EngineChange):
     """esi_leap.db.sqlalchemy.pool: no pre-ping or rollback when needless."""
 
     name = 'pool upkeep'
-    kinds = ('show_offer', 'claim', 'list_offers')
+    kinds = ('bare_read', 'show_offer', 'claim', 'list_offers')
 
     def __init__(self):
         super().__init__(pool_module, 'with_upkeep', lambda url: url)
@@ -117,6 +118,11 @@ class Requests(roundtrips.Requests):
     def claim(self, _i):
         self.claims += 1
         return super().claim(self.claims)
+
+    def bare_read(self, _i):
+        """One read-only transaction of one SELECT, no request around it."""
+        with db_api.reader() as session:
+            return session.execute(sa.text('SELECT 1')).scalar()
 
 
 def measure_round(counter, send, repeat):
@@ -209,6 +215,7 @@ def main(argv=None):
         counter = roundtrips.Counter()
         counter.install()
         names = {method: name for name, method in roundtrips.KINDS}
+        names['bare_read'] = 'db_api.reader(): SELECT 1'
         print('esi-leap framework changes on and off: %s, %d offers, %d '
               'leases; %d interleaved rounds of %d requests each, '
               'in-process (no HTTP)' % (args.backend, args.offers,
