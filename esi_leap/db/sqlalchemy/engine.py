@@ -79,8 +79,11 @@ def _aware_conversions(driver):
     much again: the largest per-row cost of a long list. The C
     ``fromisoformat`` of the text with ``+00:00`` gives the aware value
     about twenty times faster, so the column type has nothing left to do
-    (see types.AWARE_DATETIMES). Both drivers take the conversions as
-    their documented ``conv`` connect argument.
+    (see types.AWARE_DATETIMES). GET /v1/leases?view=all of 1,035 leases
+    takes 28 ms of CPU instead of 36 through PyMySQL (-21%), 15 instead
+    of 22 through mysqlclient (-30%) (benchmarks/framework_patches.py,
+    2026-12-06). Both drivers take the conversions as their documented
+    ``conv`` connect argument.
     """
     if driver == 'pymysql':
         conv = dict(_pymysql_converters.conversions)

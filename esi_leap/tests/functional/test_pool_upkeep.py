@@ -49,8 +49,9 @@ def _kill(database, session_id):
 def test_the_pool_is_tuned(database):
     engine = db_api.get_engine()
     # The plugin made the pool (its arguments are SQLAlchemy's own).
-    assert engine.pool._pre_ping is False
-    assert engine.pool._reset_on_return is sa.pool.reset_none
+    assert engine.pool._pre_ping is False, 'pool.UpkeepPlugin not used'
+    assert engine.pool._reset_on_return is sa.pool.reset_none, \
+        'pool.UpkeepPlugin not used'
     # and is not part of the engine's URL.
     assert 'plugin' not in engine.url.query
     assert engine.url == sa.engine.make_url(database.url)
