@@ -74,8 +74,9 @@ class Counter(object):
         except ImportError:
             return
         counter = self
-        execute, ping = (connections.Connection._execute_command,
-                         connections.Connection.ping)
+        # NOTE(esi-leap): ping() sends its COM_PING through
+        # _execute_command too, so it is counted there, once.
+        execute = connections.Connection._execute_command
         commit, rollback = (connections.Connection.commit,
                             connections.Connection.rollback)
 
@@ -94,12 +95,7 @@ class Counter(object):
                 counter.sent += 1
             return execute(conn, command, sql)
 
-        def counted_ping(conn, *args, **kwargs):
-            if counter.sent is not None:
-                counter.sent += 1
-            return ping(conn, *args, **kwargs)
         connections.Connection._execute_command = counted_execute
-        connections.Connection.ping = counted_ping
         connections.Connection.commit = timed(commit)
         connections.Connection.rollback = timed(rollback)
 
