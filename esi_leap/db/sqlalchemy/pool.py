@@ -17,6 +17,13 @@ third of its round trips. Here:
 * a connection comes back without a rollback when its last act was a
   commit or a rollback through SQLAlchemy; anything else (a statement
   since, or use of the raw driver connection) is rolled back as before.
+
+Measured with benchmarks/framework_patches.py (2026-12-06, upkeep on and
+off in interleaved rounds): two round trips fewer per request on MariaDB
+(a claim 6 instead of 8, GET /v1/offers/<uuid> 3 instead of 5); a read
+transaction of one SELECT took 0.50 ms instead of 0.71 (p50, MariaDB)
+and 0.75 instead of 2.83 (PostgreSQL) on a loaded machine, and about
+0.1-0.4 ms less CPU per request.
 """
 import time
 
