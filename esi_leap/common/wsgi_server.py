@@ -177,7 +177,8 @@ class _Channel(waitress_channel.HTTPChannel):
         self.lingering_until = time.monotonic() + _LINGER
 
     def _close_now(self):
-        if self.socket is not None and self._fileno is not None:
+        # A closed socket's fileno() is -1: the channel is closed already.
+        if self.socket is not None and self.socket.fileno() != -1:
             super().handle_close()
 
     def readable(self):
@@ -205,6 +206,11 @@ class Server(waitress_server.TcpWSGIServer):
     channel_class = _Channel
     request_timeout = 10.0
 
+    def __init__(self, application, map, **kwargs):
+        super().__init__(application, map=map, **kwargs)
+        # The I/O loop's socket map: this server's and its channels'.
+        self.socket_map = map
+
     def maintenance(self, now):
         """Answer 408 to requests out of time; close idle connections."""
         for channel in list(self.active_channels.values()):
@@ -213,8 +219,7 @@ class Server(waitress_server.TcpWSGIServer):
 
     def channels(self):
         """The client connections open now."""
-        return [c for c in list(self._map.values())
-                if isinstance(c, waitress_channel.HTTPChannel)]
+        return list(self.active_channels.values())
 
     def busy(self):
         """Whether a request is being served or an answer still sent."""
@@ -223,7 +228,7 @@ class Server(waitress_server.TcpWSGIServer):
     def serve_until(self, stopping):
         """Run the I/O loop until ``stopping()`` is true."""
         while not stopping():
-            wasyncore.loop(timeout=_LOOP_WAIT, map=self._map,
+            wasyncore.loop(timeout=_LOOP_WAIT, map=self.socket_map,
                            use_poll=True, count=1)
 
     def drain(self, timeout):
@@ -235,7 +240,7 @@ class Server(waitress_server.TcpWSGIServer):
         wasyncore.dispatcher.close(self)
         deadline = time.monotonic() + timeout
         while self.busy() and time.monotonic() < deadline:
-            wasyncore.loop(timeout=0.1, map=self._map, use_poll=True,
+            wasyncore.loop(timeout=0.1, map=self.socket_map, use_poll=True,
                            count=1)
         if self.busy():
             LOG.warning('Stopping with requests still in progress after '

@@ -17,13 +17,18 @@ third of its round trips. Here:
 * a connection comes back without a rollback when its last act was a
   commit or a rollback through SQLAlchemy; anything else (a statement
   since, or use of the raw driver connection) is rolled back as before.
+
+Measured with benchmarks/framework_patches.py (2026-12-06, upkeep on and
+off in interleaved rounds): two round trips fewer per request on MariaDB
+(a claim 6 instead of 8, GET /v1/offers/<uuid> 3 instead of 5); a read
+transaction of one SELECT took 0.50 ms instead of 0.71 (p50, MariaDB)
+and 0.75 instead of 2.83 (PostgreSQL) on a loaded machine, and about
+0.1-0.4 ms less CPU per request.
 """
 import time
 
-from oslo_log import log
 import sqlalchemy as sa
-
-LOG = log.getLogger(__name__)
+from sqlalchemy import dialects as sa_dialects
 
 IDLE_PING_SECONDS = 1.0
 
@@ -32,31 +37,56 @@ IDLE_PING_SECONDS = 1.0
 _CLEAN = 'esi_leap.transaction_ended'
 _RETURNED = 'esi_leap.returned_at'
 
+# The name of the SQLAlchemy engine plugin below, as database URLs name it.
+PLUGIN = 'esi_leap_pool_upkeep'
 
-def tune(engine):
-    """Install the upkeep above on ``engine``'s pool; return whether done.
 
-    Without the pool attributes this relies on (another SQLAlchemy
-    release), the engine keeps SQLAlchemy's defaults.
+def with_upkeep(url):
+    """Return database URL ``url`` naming the upkeep plugin below.
+
+    An engine created from the returned URL (by oslo.db, or
+    ``sqlalchemy.create_engine``) gets the pool upkeep described above;
+    the plugin's name is not part of the engine's own URL.
     """
-    pool = engine.pool
-    if not (hasattr(pool, '_pre_ping') and hasattr(pool, '_reset_on_return')):
-        LOG.warning('Unknown SQLAlchemy pool: keeping its pre-ping and '
-                    'rollback on return')
-        return False
-    dialect = engine.dialect
-    sa.event.listen(engine, 'checkout', _checked_out(dialect))
-    sa.event.listen(engine, 'checkin', _checked_in)
-    sa.event.listen(engine, 'reset', _reset(dialect))
-    sa.event.listen(engine, 'before_cursor_execute', _statement)
-    sa.event.listen(engine, 'commit', _ended)
-    sa.event.listen(engine, 'rollback', _ended)
-    # NOTE(esi-leap): oslo.db creates the engine with pool_pre_ping=True
-    # and offers no way to turn it off; the reset event below does what
-    # the pool's own rollback on return did, when it is needed.
-    pool._pre_ping = False
-    pool._reset_on_return = None
-    return True
+    parsed = sa.engine.make_url(url)
+    if PLUGIN in sa.util.to_list(parsed.query.get('plugin', ())):
+        return url
+    return parsed.update_query_dict(
+        {'plugin': PLUGIN}, append=True).render_as_string(
+            hide_password=False)
+
+
+class UpkeepPlugin(sa.engine.CreateEnginePlugin):
+    """SQLAlchemy engine plugin: the pool upkeep described above.
+
+    NOTE(esi-leap): oslo.db creates the engine with pool_pre_ping=True
+    and offers no way to turn it off. An engine plugin (SQLAlchemy's
+    public hook into create_engine) turns off the pool's pre-ping and
+    rollback on return, and installs the listeners that do both when
+    needed; the two never come one without the other.
+    """
+
+    def update_url(self, url):
+        """The URL is left as it is: the plugin takes no arguments."""
+        return url
+
+    def handle_pool_kwargs(self, pool_cls, pool_args):
+        """Create the pool without pre-ping and without reset on return."""
+        pool_args['pre_ping'] = False
+        pool_args['reset_on_return'] = None
+
+    def engine_created(self, engine):
+        """Install the listeners that ping and roll back when needed."""
+        dialect = engine.dialect
+        sa.event.listen(engine, 'checkout', _checked_out(dialect))
+        sa.event.listen(engine, 'checkin', _checked_in)
+        sa.event.listen(engine, 'reset', _reset(dialect))
+        sa.event.listen(engine, 'before_cursor_execute', _statement)
+        sa.event.listen(engine, 'commit', _ended)
+        sa.event.listen(engine, 'rollback', _ended)
+
+
+sa_dialects.plugins.register(PLUGIN, __name__, 'UpkeepPlugin')
 
 
 def _checked_out(dialect):

@@ -8,7 +8,7 @@ from sqlalchemy.dialects import mysql
 UTC = datetime.timezone.utc
 
 # Set (True) on a dialect whose connections return DATETIMEs as aware UTC
-# datetimes already (engine._aware_datetimes()).
+# datetimes already (engine._aware_conversions()).
 AWARE_DATETIMES = 'esi_leap_aware_datetimes'
 
 

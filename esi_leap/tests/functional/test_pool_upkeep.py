@@ -48,8 +48,34 @@ def _kill(database, session_id):
 
 def test_the_pool_is_tuned(database):
     engine = db_api.get_engine()
-    assert engine.pool._pre_ping is False
-    assert engine.pool._reset_on_return is None
+    # The plugin made the pool (its arguments are SQLAlchemy's own).
+    assert engine.pool._pre_ping is False, 'pool.UpkeepPlugin not used'
+    assert engine.pool._reset_on_return is sa.pool.reset_none, \
+        'pool.UpkeepPlugin not used'
+    # and is not part of the engine's URL.
+    assert 'plugin' not in engine.url.query
+    assert engine.url == sa.engine.make_url(database.url)
+
+
+def test_the_plugin_is_named_once_in_the_url():
+    url = 'mysql+pymysql://u:p%40ss@db/esi?charset=utf8mb4'
+    named = pool.with_upkeep(url)
+    assert pool.with_upkeep(named) == named
+    parsed = sa.engine.make_url(named)
+    assert parsed.query == {'charset': 'utf8mb4', 'plugin': pool.PLUGIN}
+    assert parsed.password == 'p@ss'
+    assert parsed.set(query={'charset': 'utf8mb4'}) == \
+        sa.engine.make_url(url)
+
+
+def test_an_engine_made_from_the_url_has_the_upkeep():
+    engine = sa.create_engine(pool.with_upkeep('sqlite://'))
+    try:
+        assert engine.pool._pre_ping is False
+        assert engine.pool._reset_on_return is sa.pool.reset_none
+        assert engine.pool.dispatch.reset and engine.pool.dispatch.checkout
+    finally:
+        engine.dispose()
 
 
 def test_a_busy_connection_is_not_pinged(database):

@@ -1,8 +1,8 @@
 """How the DB layer reads values back: DATETIMEs from MySQL, JSON dicts."""
 import datetime
-import types
 
 from MySQLdb.constants import FIELD_TYPE as MYSQLDB_FIELD_TYPE
+from MySQLdb import converters as mysqldb_converters
 from MySQLdb import times as mysqldb_times
 from pymysql import constants
 from pymysql import converters
@@ -39,16 +39,25 @@ def test_mysql_datetimes_are_the_drivers_values_made_aware(text):
         assert ours.tzinfo is datetime.timezone.utc
 
 
-def test_aware_datetimes_set_each_drivers_converter():
-    pymysql_connection = types.SimpleNamespace(
-        decoders={DATETIME: converters.convert_datetime})
-    engine._aware_datetimes(pymysql_connection, 'pymysql')
-    assert pymysql_connection.decoders[DATETIME] is engine._pymysql_datetime
-    mysqldb_connection = types.SimpleNamespace(
-        converter={MYSQLDB_DATETIME: mysqldb_times.DateTime_or_None})
-    engine._aware_datetimes(mysqldb_connection, 'mysqldb')
-    assert mysqldb_connection.converter[MYSQLDB_DATETIME] is \
-        engine._mysqldb_datetime
+@pytest.mark.parametrize('driver,defaults,field,ours', [
+    ('pymysql', converters.conversions, DATETIME,
+     engine._pymysql_datetime),
+    ('mysqldb', mysqldb_converters.conversions, MYSQLDB_DATETIME,
+     engine._mysqldb_datetime)])
+def test_aware_conversions_are_each_drivers_with_our_datetime(
+        driver, defaults, field, ours):
+    conv = engine._aware_conversions(driver)
+    assert conv[field] is ours
+    assert {k: v for k, v in conv.items() if k != field} == \
+        {k: v for k, v in defaults.items() if k != field}
+    assert defaults[field] is not ours
+
+
+def test_drivers_connect_with_the_conversions():
+    conv = engine._aware_conversions('pymysql')
+    cparams = {'host': 'db', 'charset': 'utf8mb4'}
+    engine._connect_with(conv)(None, None, [], cparams)
+    assert cparams == {'host': 'db', 'charset': 'utf8mb4', 'conv': conv}
 
 
 def test_column_processes_values_unless_the_dialect_reads_them_aware():
