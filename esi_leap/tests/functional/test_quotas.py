@@ -64,8 +64,9 @@ def test_config_defaults_hold_single_and_n_node_claims(
         'booking would make it 3.')
     assert len(leases_in_db()) == 1
     claim(lessee, {'count': 1})
+    free = sorted(set(offers) - {lease.offer_uuid for lease in leases_in_db()})
     response = lessee.request(
-        'post', '/v1/offers/%s/claim' % offers[3], status=403,
+        'post', '/v1/offers/%s/claim' % free[0], status=403,
         body={'start_time': START, 'end_time': END})
     assert 'max_nodes is 2 and the booking would make it 3' in \
         fault(response)
