@@ -523,6 +523,20 @@ def quota_usage_in(txn, project_id, start, end, resource_class):
                             resource_class)
 
 
+def quota_prefetched(txn, project_id):
+    """What ``txn``'s own statements read of the project's quota, or None.
+
+    A quotas.Prefetched: its ``override`` (ProjectQuota or None) and
+    usage_for(start, end, resource_class) (usage read under the project's
+    lock, or None) spare the quota check its queries. None when ``txn``
+    read nothing of that project's quota.
+    """
+    seen = getattr(txn, 'quota', None)
+    if seen is None or not seen.done or seen.project_id != project_id:
+        return None
+    return seen
+
+
 def quota_usage_now(project_id, now):
     """(open leases, nodes held at ``now``, {class: nodes}) of a project."""
     return _quotas.usage_now(project_id, now)
@@ -533,11 +547,14 @@ def quota_usage_now(project_id, now):
 def run_fleet_booking(pairs, project_id, body):
     """Run ``body(txn)`` with the locks of nodes ``pairs`` and a project.
 
-    ``txn`` is a FleetTransaction; its for_offer() gives the transaction
-    of one offer's claim. The locks are taken in one statement, nodes in
-    sorted order and then the project's (``project_id`` None: none). The
-    body may run again after a deadlock; everything commits together or
-    nothing does.
+    ``txn`` is a FleetTransaction: offers_for_claim() re-reads the
+    offers (and the project's quota override) in one query, add_leases()
+    writes the leases in one INSERT, add_event() buffers events written
+    together before the commit; its for_offer() gives the transaction of
+    one offer's claim. The locks are taken in one statement, nodes in
+    sorted order and then the project's when its quota is checked
+    (``project_id`` None: never). The body may run again after a
+    deadlock; everything commits together or nothing does.
     """
     return _fleet.run_fleet_booking(pairs, project_id, body)
 

@@ -1,10 +1,12 @@
 """N-node claims: every node a caller asks for, in one transaction, or none.
 
-Each lease is the claim of one offer, checked and written by the same
-body as POST /v1/offers/<offer>/claim (offers.claim_body()), so the
-cleaning buffer, sub-offers and visibility rules are those of a single
-claim. All of them run in one transaction that first locks every chosen
-node, in sorted order, then the project (for its quota).
+Each lease is the claim of one offer, checked by the same checks as
+POST /v1/offers/<offer>/claim (offers.claim_check()), so the cleaning
+buffer, sub-offers and visibility rules are those of a single claim. All
+of them run in one transaction that first locks every chosen node, in
+sorted order, then the project (when its quota counts); the offers are
+re-read, the leases and their events written, by a few statements
+whatever the number of nodes.
 """
 import dataclasses
 import datetime
@@ -16,6 +18,7 @@ from esi_leap.common import property_expressions
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.notifications import events
 from esi_leap.objects import filters
 from esi_leap.objects import offers
 from esi_leap.objects import quotas
@@ -199,23 +202,34 @@ def _nodes(chosen):
 def _book(context, request, view, chosen):
     """Claim every chosen offer in one transaction; return the leases."""
     chosen = sorted(chosen, key=lambda c: c.pair)
-    now = timeutils.utcnow()
-    bodies = [offers.claim_body(context, c.offer.uuid, view, now,
-                                request.start, request.end, request.fields)
-              for c in chosen]
+    check = offers.claim_check(context, view, timeutils.utcnow(),
+                               request.start, request.end)
     classes = sorted({c.offer.resource_class or '' for c in chosen})
     project = context.project_id
-    locked = quotas.needs_lock(project, classes)
 
     def body(txn):
-        booked = [book(txn.for_offer()) for book in bodies]
+        found = txn.offers_for_claim(
+            [c.offer.uuid for c in chosen], request.start, request.end,
+            statuses.LEASE_BLOCKING)
+        booked = txn.add_leases(
+            [dict(check(txn.for_offer(), *_found(found, c)),
+                  **request.fields) for c in chosen])
         for resource_class in classes:
             quotas.enforce(txn, project, request.start, request.end,
-                           resource_class or None, locked=locked)
-        return booked
+                           resource_class or None)
+        recorder = events.Recorder(txn)
+        for lease in booked:
+            recorder.record('lease', lease, 'create', 'end')
+        return booked, recorder
 
-    booked = db_api.run_fleet_booking([c.pair for c in chosen],
-                                      project if locked else None, body)
-    for _lease, recorder in booked:
-        recorder.send()
-    return [lease for lease, _recorder in booked]
+    booked, recorder = db_api.run_fleet_booking([c.pair for c in chosen],
+                                                project, body)
+    recorder.send()
+    return booked
+
+
+def _found(found, candidate):
+    """(offer, neighbours) of a chosen offer as re-read under the locks."""
+    if candidate.offer.uuid not in found:
+        raise exception.OfferNotFound(offer_uuid=candidate.offer.uuid)
+    return found[candidate.offer.uuid]

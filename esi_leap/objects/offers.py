@@ -173,31 +173,8 @@ def _claim_booking(context, ident, view, now, start, end, fields,
         current, near = txn.offer_for_claim(
             offer_uuid, start or now, end or start or now,
             statuses.LEASE_BLOCKING, exclude=written and written['uuid'])
-        if current.status != statuses.AVAILABLE or \
-                not is_visible(current, view):
-            raise exception.OfferNotFound(offer_uuid=ident)
-        buffer = cleaning_buffer.for_booking(current.resource_class,
-                                             current.parent_lease_uuid)
-        lease_start = start or max(now, current.start_time)
-        lease_end = end or _claim_end(txn, current, lease_start, near,
-                                      buffer)
-        if start is None and end is not None:
-            booking.check_window('a lease', lease_start, lease_end)
-            booking.check_lease_length(context, lease_start, lease_end)
-        if lease_start < current.start_time or \
-                lease_end > current.end_time or \
-                cleaning_buffer.blocked(lease_start, lease_end, near, buffer):
-            raise _no_time(current, lease_start, lease_end, near, buffer)
-        if current.parent_lease_uuid is not None:
-            # NOTE(esi-leap): the offer's window was checked against its
-            # parent when the offer was made; the parent may have been
-            # shortened, cancelled or ended since.
-            booking.check_parent_holds(txn, current.parent_lease_uuid,
-                                       lease_start, lease_end)
-        from_offer = dict(owner_id=current.project_id,
-                          offer_uuid=current.uuid,
-                          parent_lease_uuid=current.parent_lease_uuid,
-                          resource_class=current.resource_class)
+        lease_start, lease_end, from_offer = _checked(
+            txn, context, ident, view, (now, start, end), current, near)
         if written is not None:
             lease = txn.claimed_lease(created_at=now, **from_offer,
                                       **written)
@@ -215,16 +192,64 @@ def _claim_booking(context, ident, view, now, start, end, fields,
     return book
 
 
-def claim_body(context, offer_uuid, view, now, start, end, fields):
-    """The transaction body of a claim of one offer, without the quota.
+def _checked(txn, context, ident, view, times, current, near):
+    """Inside a claim's transaction: whether it may claim ``current``.
 
-    book(txn) -> (lease, Recorder): the checks and writes of claim(), for
-    a caller that books several offers in one transaction and enforces
-    the quota once for all of them (an N-node claim).
+    ``times`` is (now, start, end) of the claim (start and end may be
+    None: see claim()); ``current`` and ``near`` are what
+    offer_for_claim() read. Returns (lease start, lease end, the Lease
+    columns copied from the offer); raises as claim() does.
     """
-    book = _claim_booking(context, offer_uuid, view, now, start, end,
-                          fields, quota=False)
-    return lambda txn: book(txn, offer_uuid)
+    now, start, end = times
+    if current.status != statuses.AVAILABLE or \
+            not is_visible(current, view):
+        raise exception.OfferNotFound(offer_uuid=ident)
+    buffer = cleaning_buffer.for_booking(current.resource_class,
+                                         current.parent_lease_uuid)
+    lease_start = start or max(now, current.start_time)
+    lease_end = end or _claim_end(txn, current, lease_start, near, buffer)
+    if start is None and end is not None:
+        booking.check_window('a lease', lease_start, lease_end)
+        booking.check_lease_length(context, lease_start, lease_end)
+    if lease_start < current.start_time or \
+            lease_end > current.end_time or \
+            cleaning_buffer.blocked(lease_start, lease_end, near, buffer):
+        raise _no_time(current, lease_start, lease_end, near, buffer)
+    if current.parent_lease_uuid is not None:
+        # NOTE(esi-leap): the offer's window was checked against its
+        # parent when the offer was made; the parent may have been
+        # shortened, cancelled or ended since.
+        booking.check_parent_holds(txn, current.parent_lease_uuid,
+                                   lease_start, lease_end)
+    return lease_start, lease_end, dict(
+        owner_id=current.project_id, offer_uuid=current.uuid,
+        parent_lease_uuid=current.parent_lease_uuid,
+        resource_class=current.resource_class)
+
+
+def claim_check(context, view, now, start, end):
+    """The checks of a claim of one offer, for who reads the offers.
+
+    check(txn, current, near) -> the Lease columns of a claim of the
+    offer ``current`` from ``start`` to ``end`` (offer_for_claim() read
+    ``current`` and ``near`` in ``txn``) for the caller's project, with
+    the same checks as claim(): for a caller that books several offers in
+    one transaction, writes their leases itself and enforces the quota
+    once for all of them (an N-node claim).
+    """
+    booking.check_window('a lease', start, end)
+    booking.check_lease_length(context, start, end)
+
+    def check(txn, current, near):
+        lease_start, lease_end, from_offer = _checked(
+            txn, context, current.uuid, view, (now, start, end), current,
+            near)
+        return dict(from_offer, project_id=context.project_id,
+                    resource_type=current.resource_type,
+                    resource_uuid=current.resource_uuid,
+                    start_time=lease_start, end_time=lease_end,
+                    status=statuses.CREATED, created_at=now)
+    return check
 
 
 def _no_time(offer, start, end, near, buffer):

@@ -61,15 +61,23 @@ def enforce(txn, project_id, start, end, resource_class, locked=False):
     The booking (its leases) must already be written in ``txn``; the
     project's nodes are counted over [start, end). The project's lock is
     taken first unless ``locked`` (the caller took it with its node locks).
-    Costs one query when the project is unlimited, three otherwise.
+    What the transaction's own statements already read (a claim's: the
+    override and the usage, under the project's lock) is not read again:
+    a claim's check costs no query; otherwise one query when the project
+    is unlimited, three when not.
     """
-    limits = effective(db_api.quota_override_in(txn, project_id))
+    seen = db_api.quota_prefetched(txn, project_id)
+    limits = effective(db_api.quota_override_in(txn, project_id)
+                       if seen is None else seen.override)
     if limits.unlimited_for(resource_class):
         return
-    if not locked:
-        db_api.quota_lock_project(txn, project_id)
-    open_leases, nodes, class_nodes = db_api.quota_usage_in(
-        txn, project_id, start, end, resource_class)
+    usage = seen and seen.usage_for(start, end, resource_class)
+    if not usage:
+        if not (locked or (seen and seen.locked)):
+            db_api.quota_lock_project(txn, project_id)
+        usage = db_api.quota_usage_in(txn, project_id, start, end,
+                                      resource_class)
+    open_leases, nodes, class_nodes = usage
     for name, allowed, used in (
             ('max_leases', limits.max_leases, open_leases),
             ('max_nodes', limits.max_nodes, nodes),
@@ -78,16 +86,6 @@ def enforce(txn, project_id, start, end, resource_class, locked=False):
         if allowed != UNLIMITED and used > allowed:
             raise fleet_errors.OverQuota(project=project_id, limit=name,
                                          allowed=allowed, usage=used)
-
-
-def needs_lock(project_id, resource_classes):
-    """Whether bookings of these classes for the project are counted.
-
-    Read outside the booking transaction, to decide whether its lock
-    statement takes the project's lock row too.
-    """
-    limits = effective(db_api.quota_override(project_id))
-    return not all(limits.unlimited_for(c) for c in resource_classes)
 
 
 def show(project_id):

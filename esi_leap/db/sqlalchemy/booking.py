@@ -26,6 +26,7 @@ from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import offer_update as _offer_update
+from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads
 from esi_leap.db.sqlalchemy import sql
 
@@ -40,12 +41,15 @@ class ResourceTransaction(object):
     """
 
     def __init__(self, session, resource_type, resource_uuid,
-                 claimed_id=None):
+                 claimed_id=None, quota=None):
         self.session = session
         self.resource_type = resource_type
         self.resource_uuid = resource_uuid
         # The id of the lease a claim_transaction() wrote, if known.
         self.claimed_id = claimed_id
+        # A claim_transaction()'s quotas.Prefetched, without its readings
+        # until offer_for_claim() reads them with the offer.
+        self.quota = quota
 
     def _exists(self, query):
         return self.session.execute(sa.select(sa.exists(query))).scalar()
@@ -211,29 +215,31 @@ class ResourceTransaction(object):
         query need not know the buffer. ``exclude`` is the uuid of a
         lease left out: the claim's own, written before the lock.
         """
-        # NOTE(esi-leap): leases ending before the claim's start minus the
-        # widest buffer cannot meet it, whatever the node's buffer: the
-        # index range of the query stops there.
-        params = {'offer_uuid': offer_uuid, 'pivot': pivot,
-                  'floor': cleaning_buffer.earlier(
-                      start, cleaning_buffer.widest()),
-                  'statuses': list(statuses)}
+        params = claim_check_params(start, pivot, statuses,
+                                    offer_uuid=offer_uuid)
         if exclude is not None:
             params['exclude'] = exclude
+        quota = self.quota
+        if quota is not None:
+            params.update(_quotas.usage_params(quota.project_id,
+                                               quota.start, quota.end))
         # NOTE(esi-leap): a Core row, not an ORM object: this runs under
         # the node's lock, where the ORM's loading of one row cost more
         # than the query. Nothing here changes the offer.
         row = self.session.connection().execute(
-            _CLAIM_CHECKS[exclude is not None], params).first()
+            _CLAIM_CHECKS[exclude is not None, quota is not None],
+            params).first()
         if row is None:
             return None
-        offer = reads.OfferRow._make(row[:_OFFER_WIDTH])
+        offer, near = claim_row(row)
+        if quota is not None:
+            self.quota = quota.read(row[_OFFER_WIDTH + 2:],
+                                    offer.resource_class)
         if self.resource_uuid is None:
             # An offer_transaction() learns its resource here.
             self.resource_type = offer.resource_type
             self.resource_uuid = offer.resource_uuid
-        return offer, cleaning_buffer.Neighbours(
-            before_end=row[_OFFER_WIDTH], after_start=row[_OFFER_WIDTH + 1])
+        return offer, near
 
     def add(self, row):
         """Insert a new Offer or Lease row (one INSERT); returns it.
@@ -393,6 +399,54 @@ class ResourcesTransaction(object):
             self._events = []
 
 
+def claim_check_params(start, pivot, statuses, **params):
+    """The parameters of a claim check query (and ``params``).
+
+    ``start``, ``pivot`` and ``statuses`` as in
+    ResourceTransaction.offer_for_claim().
+    """
+    # NOTE(esi-leap): leases ending before the claim's start minus the
+    # widest buffer cannot meet it, whatever the node's buffer: the
+    # index range of the query stops there.
+    return dict(params, pivot=pivot, statuses=list(statuses),
+                floor=cleaning_buffer.earlier(start,
+                                              cleaning_buffer.widest()))
+
+
+def claim_row(row):
+    """(offer, neighbours) of a row of a claim check query."""
+    return reads.OfferRow._make(row[:_OFFER_WIDTH]), \
+        cleaning_buffer.Neighbours(before_end=row[_OFFER_WIDTH],
+                                   after_start=row[_OFFER_WIDTH + 1])
+
+
+def insert_rows(session, rows):
+    """Insert new rows of one table (Offer or Lease objects) at once.
+
+    One multi-row INSERT; each row is filled in as by
+    ResourceTransaction.add(), its id included. Returns ``rows``.
+    """
+    if not rows:
+        return rows
+    table = rows[0].__table__
+    values = [_filled(row) for row in rows]
+    keys = sorted(set().union(*values))
+    statement = table.insert().values(
+        [{key: value.get(key) for key in keys} for value in values])
+    # NOTE(esi-leap): PostgreSQL, MariaDB and SQLite hand the ids back
+    # with RETURNING; elsewhere they are read back by uuid.
+    if session.bind.dialect.insert_returning:
+        ids = dict(session.execute(statement.returning(
+            table.c.uuid, table.c.id)).all())
+    else:
+        session.execute(statement)
+        ids = dict(session.execute(sa.select(table.c.uuid, table.c.id).where(
+            table.c.uuid.in_([row.uuid for row in rows]))).all())
+    for row in rows:
+        row.id = ids[row.uuid]
+    return rows
+
+
 def _filled(row):
     """Fill in a new row's uuid, created_at and scalar defaults.
 
@@ -442,19 +496,17 @@ def _build_overlap_check(with_exclude):
     return sa.select(sa.or_(*queries))
 
 
-def _build_claim_check(with_exclude=False):
-    """The query of offer_for_claim(), with bound parameters.
+def _neighbour_columns(offer_uuid, with_exclude):
+    """The before_end and after_start columns of a claim check.
 
-    Parameters: offer_uuid, pivot, floor, statuses (a list) and,
-    ``with_exclude``, exclude (a lease uuid left out). It reads the
-    offer's columns, the latest end (if after floor) of its leases
-    starting before the pivot and the earliest start of those starting at
-    or after it.
+    For the offer whose uuid is the SQL expression ``offer_uuid``: the
+    latest end (if after floor) of its leases starting before the pivot
+    and the earliest start of those starting at or after it.
     """
     lease = models.Lease
     pivot = sa.bindparam('pivot', type_=lease.start_time.type)
     floor = sa.bindparam('floor', type_=lease.end_time.type)
-    mine = sa.and_(lease.offer_uuid == sa.bindparam('offer_uuid'),
+    mine = sa.and_(lease.offer_uuid == offer_uuid,
                    lease.status.in_(sa.bindparam('statuses',
                                                  expanding=True)))
     if with_exclude:
@@ -467,17 +519,57 @@ def _build_claim_check(with_exclude=False):
     after_start = sa.select(sa.func.min(lease.start_time)).where(
         mine, lease.end_time > pivot,
         lease.start_time >= pivot).scalar_subquery()
+    return [before_end.label('before_end'), after_start.label('after_start')]
+
+
+def _build_claim_check(with_exclude=False, quota=False):
+    """The query of offer_for_claim(), with bound parameters.
+
+    Parameters: offer_uuid, pivot, floor, statuses (a list) and,
+    ``with_exclude``, exclude (a lease uuid left out). It reads the
+    offer's columns and its neighbours (_neighbour_columns()). With
+    ``quota`` it also reads the claimant's quota override and usage
+    (quotas.override_columns() and usage_subquery(), for the offer's
+    class; parameters of quotas.usage_params()).
+    """
     offers = models.Offer.__table__
-    return sa.select(*reads.OFFER_COLUMNS, before_end.label('before_end'),
-                     after_start.label('after_start')).where(
-        offers.c.uuid == sa.bindparam('offer_uuid'))
+    offer_uuid = sa.bindparam('offer_uuid')
+    columns = list(reads.OFFER_COLUMNS) + _neighbour_columns(offer_uuid,
+                                                             with_exclude)
+    if not quota:
+        return sa.select(*columns).where(offers.c.uuid == offer_uuid)
+    # NOTE(esi-leap): MariaDB has no LATERAL: the class counted is the
+    # offer's, read by a subquery of its own rather than correlated.
+    rclass = sa.func.coalesce(sa.select(offers.c.resource_class).where(
+        offers.c.uuid == offer_uuid).scalar_subquery(), '')
+    usage = _quotas.usage_subquery(rclass)
+    project = sa.bindparam('project', type_=models.Lease.project_id.type)
+    return sa.select(
+        *columns, *_quotas.override_columns(project), *usage.c).select_from(
+        offers.join(usage, sa.true())).where(offers.c.uuid == offer_uuid)
+
+
+def _build_claims_check():
+    """The query of FleetTransaction.offers_for_claim(): many offers.
+
+    As _build_claim_check() for every offer whose uuid is in offer_uuids
+    (a list), with the override of the claimant (parameter project), not
+    its usage (which depends on each class).
+    """
+    offers = models.Offer.__table__
+    project = sa.bindparam('project', type_=models.Lease.project_id.type)
+    return sa.select(
+        *reads.OFFER_COLUMNS, *_neighbour_columns(offers.c.uuid, False),
+        *_quotas.override_columns(project)).where(
+        offers.c.uuid.in_(sa.bindparam('offer_uuids', expanding=True)))
 
 
 # NOTE(esi-leap): built once: these run under the node's lock, and
 # building a query each time cost more than running it.
 _OFFER_WIDTH = len(reads.OFFER_COLUMNS)
-_CLAIM_CHECKS = {False: _build_claim_check(False),
-                 True: _build_claim_check(True)}
+_CLAIM_CHECKS = {(exclude, quota): _build_claim_check(exclude, quota)
+                 for exclude in (False, True) for quota in (False, True)}
+CLAIMS_CHECK = _build_claims_check()
 _OVERLAP_CHECKS = {True: _build_overlap_check(True),
                    False: _build_overlap_check(False)}
 _BY_UUID = {
@@ -563,7 +655,9 @@ def _build_lock_statements(dialect):
     'resource' locks (resource_type, resource_uuid); 'offer' locks the node
     of the offer whose uuid is ``offer_uuid`` and 'lease' that of the lease
     whose uuid is ``lease_uuid``: their source is that row, so they lock
-    nothing (and affect no row) when there is no such row. All take
+    nothing (and affect no row) when there is no such row. 'claim' locks
+    as 'offer', then the lock row of ``project`` when its quota is checked
+    (quotas.lock_row_select(); parameter quota_defaults too). All take
     ``now`` as the created_at of a new lock row.
     """
     table = models.ResourceLock.__table__
@@ -574,12 +668,21 @@ def _build_lock_statements(dialect):
         resource_type=sa.bindparam('resource_type'),
         resource_uuid=sa.bindparam('resource_uuid'), generation=0,
         created_at=now))}
+    sources = {}
     for kind, source in (('offer', models.Offer.__table__),
                          ('lease', models.Lease.__table__)):
+        sources[kind] = sa.select(
+            source.c.resource_type, source.c.resource_uuid, sa.literal(0),
+            now).where(source.c.uuid == sa.bindparam(kind + '_uuid'))
         statements[kind] = _upsert(dialect, module.insert(table).from_select(
-            columns, sa.select(source.c.resource_type,
-                               source.c.resource_uuid, sa.literal(0), now)
-            .where(source.c.uuid == sa.bindparam(kind + '_uuid'))))
+            columns, sources[kind]))
+    # NOTE(esi-leap): a claim's node and then, when its quota is checked,
+    # its project: the rows are taken in the order of the UNION ALL, the
+    # project (whose type sorts after the nodes') last.
+    statements['claim'] = _upsert(dialect, module.insert(table).from_select(
+        columns, sa.union_all(sources['offer'], _quotas.lock_row_select(
+            sa.bindparam('project', type_=table.c.resource_uuid.type),
+            now))))
     return statements
 
 
@@ -644,6 +747,12 @@ def claim_transaction(offer_uuid, now, lease):
     what pollers of /v1/events page by, and an id handed out long before
     its commit could be passed over by a poller that already saw a later
     one.
+
+    The lock statement takes the lock of the claimant's project too (last)
+    when its quota is checked, and offer_for_claim() then reads the
+    project's quota override and usage with the offer (the transaction's
+    ``quota``, a quotas.Prefetched): the quota check sends nothing of its
+    own.
     """
     with engine.writer() as session:
         params = dict(lease, offer_uuid=offer_uuid, now=now)
@@ -654,10 +763,15 @@ def claim_transaction(offer_uuid, now, lease):
         if claimed_id is None:
             yield None
             return
-        session.execute(_lock_statement(dialect, 'offer'),
-                        {'offer_uuid': offer_uuid, 'now': now})
-        yield ResourceTransaction(session, None, None,
-                                  claimed_id=claimed_id or None)
+        project = lease['project_id']
+        locked = session.execute(_lock_statement(dialect, 'claim'), {
+            'offer_uuid': offer_uuid, 'now': now, 'project': project,
+            'quota_defaults': _quotas.defaults_limited()}).rowcount
+        yield ResourceTransaction(
+            session, None, None, claimed_id=claimed_id or None,
+            quota=_quotas.Prefetched(project, lease['start_time'],
+                                     lease['end_time'],
+                                     _quotas.took_project(dialect, locked)))
 
 
 def _locks_statement(dialect, pairs):

@@ -3,55 +3,131 @@
 Every chosen node's lock row, then the project's (when its quota counts),
 is taken by one statement in a fixed order: nodes sorted by (type, uuid),
 the project last, the order single bookings take them in too. Two N-node
-claims that share nodes therefore never deadlock on each other.
+claims that share nodes therefore never deadlock on each other. The
+statements after the locks do not grow with the number of nodes: one
+query reads every offer, one INSERT writes every lease, one every event.
 """
 import contextlib
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas
 
 
 class FleetTransaction(object):
     """The nodes and project locked by fleet_transaction(), one session.
 
-    for_offer() gives the ResourceTransaction through which the single
-    claim of one offer runs, so that each lease of the N-node claim is
-    checked and written exactly as a claim of its offer would be.
+    Each lease of the N-node claim is checked as a claim of its offer
+    would be, but the offers are read by one query (offers_for_claim()),
+    the leases written by one INSERT (add_leases()) and their events by
+    one more (finish()). for_offer() gives the ResourceTransaction of one
+    offer, for the checks that read more (a sub-offer's parent lease).
+    ``quota`` is what the transaction read of the claimant's quota (a
+    quotas.Prefetched).
     """
 
-    def __init__(self, session):
+    def __init__(self, session, quota):
         self.session = session
+        self.quota = quota
+        self._events = []
 
     def for_offer(self):
         """A ResourceTransaction in this session.
 
-        It learns its node from the offer it reads (offer_for_claim()).
+        It learns its node from the offer or lease it reads.
         """
         return booking.ResourceTransaction(self.session, None, None)
 
+    def offers_for_claim(self, offer_uuids, start, pivot, statuses):
+        """Re-read offers with all a claim of each must check; one query.
 
-def _lock_rows(pairs, project_id, now):
-    rows = [dict(resource_type=rtype, resource_uuid=ruuid, generation=0,
-                 created_at=now) for rtype, ruuid in sorted(set(pairs))]
+        {uuid: (offer, neighbours)} as offer_for_claim() of a
+        ResourceTransaction (no lease excluded) for each offer of
+        ``offer_uuids`` there is. The claimant's quota override comes
+        with them (``quota``).
+        """
+        quota = self.quota
+        params = booking.claim_check_params(
+            start, pivot, statuses, offer_uuids=sorted(set(offer_uuids)),
+            project=quota and quota.project_id)
+        rows = self.session.connection().execute(
+            booking.CLAIMS_CHECK, params).all()
+        if rows and quota is not None:
+            self.quota = quota.read(rows[0][-4:])
+        return dict((offer.uuid, (offer, near)) for offer, near in
+                    map(booking.claim_row, rows))
+
+    def add_leases(self, leases):
+        """Insert new leases (dicts of Lease columns) at once; return them.
+
+        The rows come back filled in (uuid, id, created_at), in order.
+        """
+        return booking.insert_rows(
+            self.session, [models.Lease(**fields) for fields in leases])
+
+    def add_event(self, **values):
+        """Add an event row (Event columns); all are inserted together.
+
+        NOTE(esi-leap): one multi-row INSERT just before the commit
+        (finish()), under the locks, rather than one per lease.
+        """
+        self._events.append(values)
+
+    def finish(self):
+        """Write what is still buffered (the events), before the commit."""
+        if self._events:
+            self.session.execute(models.Event.__table__.insert(),
+                                 self._events)
+            self._events = []
+
+
+def _locks_statement(dialect, pairs, project_id, now):
+    """One upsert taking the lock rows of nodes ``pairs``, then a project's.
+
+    The nodes sorted, the project (quotas.lock_row_select(): only when its
+    quota is checked; parameter quota_defaults) last.
+    """
+    table = models.ResourceLock.__table__
+    rows = [sa.select(sa.literal(rtype), sa.literal(ruuid), sa.literal(0),
+                      sa.literal(now, table.c.created_at.type))
+            for rtype, ruuid in sorted(set(pairs))]
     if project_id is not None:
-        rows.append(quotas.lock_values(project_id, now))
-    return rows
+        rows.append(quotas.lock_row_select(
+            sa.literal(project_id, table.c.resource_uuid.type),
+            sa.literal(now, table.c.created_at.type)))
+    module = {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
+    return booking._upsert(dialect, module.insert(table).from_select(
+        ['resource_type', 'resource_uuid', 'generation', 'created_at'],
+        sa.union_all(*rows)))
 
 
 @contextlib.contextmanager
-def fleet_transaction(pairs, project_id=None):
+def fleet_transaction(pairs, project_id):
     """Yield a FleetTransaction holding the locks of nodes ``pairs``.
 
-    The project ``project_id``'s lock (unless None) is taken too, by the
-    same first statement.
+    The project ``project_id``'s lock is taken too (unless None), by the
+    same first statement, when its quota is checked (see
+    quotas.counted_gate()).
     """
     with engine.writer() as session:
-        session.execute(quotas.locks_statement(
-            session.bind.dialect.name,
-            _lock_rows(pairs, project_id, timeutils.utcnow())))
-        yield FleetTransaction(session)
+        dialect = session.bind.dialect.name
+        taken = session.execute(
+            _locks_statement(dialect, pairs, project_id, timeutils.utcnow()),
+            {'quota_defaults': quotas.defaults_limited()}).rowcount
+        txn = FleetTransaction(session, None if project_id is None else
+                               quotas.Prefetched(project_id, None, None,
+                                                 quotas.took_project(
+                                                     dialect, taken,
+                                                     len(set(pairs)))))
+        yield txn
+        txn.finish()
 
 
 def run_fleet_booking(pairs, project_id, body,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
+from esi_leap.tests.functional import test_fleet_claims as fleet_tests
 
 
 @pytest.fixture
@@ -69,3 +70,24 @@ def test_api_events_carry_ids_and_node_facts(nodes, owner, lessee, sent):
     assert deleted['node_name'] is None
     assert deleted['node_properties'] is None
     assert deleted['node_power_state'] is None
+
+
+def test_n_node_claim_events_are_those_of_single_claims(nodes, owner,
+                                                        lessee, sent):
+    offers = fleet_tests.make_pool(nodes, owner, ['r1', 'r2', 'r3'])
+    got = fleet_tests.claim(lessee, {'count': 3}).json['leases']
+    uuids = sorted(lease['uuid'] for lease in got)
+    claimed = [data for event_type, data in sent
+               if event_type == 'esi_leap.lease.create.end']
+    assert sorted(data['uuid'] for data in claimed) == uuids
+    for data in claimed:
+        # Written by one INSERT, each lease's own id all the same.
+        assert data['id'] == _id_of(models.Lease, data['uuid'])
+        assert data['offer_uuid'] in offers
+    with db_api.reader() as session:
+        rows = session.execute(sa.select(
+            models.Event.object_uuid, models.Event.lessee_id,
+            models.Event.owner_id).where(
+            models.Event.event_type == 'esi_leap.lease.create.end')).all()
+    assert sorted(rows) == [(uuid, 'lessee-project', 'owner-project')
+                            for uuid in uuids]

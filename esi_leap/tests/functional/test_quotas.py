@@ -1,5 +1,10 @@
 """Per-project quotas: /v1/quotas and their enforcement on every path."""
+import threading
+
 import pytest
+import sqlalchemy as sa
+
+from esi_leap.db import api as db_api
 
 from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
@@ -44,6 +49,66 @@ def test_config_defaults(config, lessee):
     got = lessee.get('/v1/quotas/' + LESSEE).json
     assert (got['max_nodes'], got['max_leases'],
             got['max_nodes_by_resource_class']) == (5, 7, {'gpu': 2})
+
+
+def test_config_defaults_hold_single_and_n_node_claims(
+        config, owner, lessee, nodes):
+    # No override: the [quota] defaults alone make bookings counted.
+    config(group='quota', max_nodes=2)
+    offers = make_pool(nodes, owner, ['r1'] * 4)
+    lessee.post('/v1/offers/%s/claim' % offers[0],
+                {'start_time': START, 'end_time': END})
+    response = claim(lessee, {'count': 2}, status=403)
+    assert fault(response) == (
+        'Quota exceeded for project lessee-project: max_nodes is 2 and the '
+        'booking would make it 3.')
+    assert len(leases_in_db()) == 1
+    claim(lessee, {'count': 1})
+    free = sorted(set(offers) - {lease.offer_uuid for lease in leases_in_db()})
+    response = lessee.request(
+        'post', '/v1/offers/%s/claim' % free[0], status=403,
+        body={'start_time': START, 'end_time': END})
+    assert 'max_nodes is 2 and the booking would make it 3' in \
+        fault(response)
+    assert len(leases_in_db()) == 2
+
+
+def test_override_set_while_a_claim_is_under_way(database, admin, owner,
+                                                 lessee, nodes):
+    """An override committed after a claim's locks still holds the claim.
+
+    The claim's lock statement saw no override (so took no project lock);
+    its check then reads the override, and the quota is enforced.
+    """
+    if database.backend == 'sqlite':
+        pytest.skip('SQLite runs one writer at a time')
+    offers = make_pool(nodes, owner, ['r1'] * 2)
+    lessee.post('/v1/offers/%s/claim' % offers[0],
+                {'start_time': START, 'end_time': END})
+    engine = db_api.get_engine()
+    fired = []
+
+    def between(conn, cursor, statement, *args):
+        if statement.startswith('INSERT INTO resource_locks') and \
+                not fired:
+            fired.append(True)
+            worker = threading.Thread(target=db_api.quota_set, args=(
+                LESSEE, {'max_nodes': 1, 'max_leases': None,
+                         'max_nodes_by_resource_class': None}))
+            worker.start()
+            worker.join(60)
+
+    sa.event.listen(engine, 'after_cursor_execute', between)
+    try:
+        response = lessee.request(
+            'post', '/v1/offers/%s/claim' % offers[1], status=403,
+            body={'start_time': START, 'end_time': END})
+    finally:
+        sa.event.remove(engine, 'after_cursor_execute', between)
+    assert fired
+    assert 'max_nodes is 1 and the booking would make it 2' in \
+        fault(response)
+    assert len(leases_in_db()) == 1
 
 
 def test_who_may(lessee, owner, admin):
