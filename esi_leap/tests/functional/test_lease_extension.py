@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.notifications import events
 from esi_leap.tests.functional.helpers import fault
 
 NODE = 'node-1'
@@ -46,22 +45,6 @@ def plus(iso, hours):
 @pytest.fixture
 def node(nodes):
     return nodes.add(NODE, 'owner-project', resource_class='gpu')
-
-
-@pytest.fixture
-def sent(monkeypatch, config):
-    """The (event type, payload data) of every notification, in order."""
-    config(transport_url='fake://')
-    found = []
-    send = events.Recorder.send
-
-    def spy_send(recorder, nodes=None):
-        pending = list(recorder.pending)
-        send(recorder, nodes)
-        found.extend((event_type, payload['esi_leap_object.data'])
-                     for _, event_type, payload in pending)
-    monkeypatch.setattr(events.Recorder, 'send', spy_send)
-    return found
 
 
 def direct(owner, start, end, project='lessee-project', node=NODE):

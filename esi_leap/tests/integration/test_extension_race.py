@@ -1,12 +1,12 @@
-"""An extension races claims of the same later window, on real servers.
+"""An extension races bookings of the same later window, on real servers.
 
-Two multi-worker esi-leap-api processes share one MariaDB or PostgreSQL
-database (the Deployment of test_concurrency). In every round a lessee
-extends its claimed lease into a window that other lessees claim from the
-same offer at the same instant, and the owner's direct lease is extended
-while a booking of the freed time races it. The node's lock decides:
-exactly one request wins each round, the others get 409, and no two live
-bookings overlap afterwards.
+Two multi-worker esi-leap-api processes share one MariaDB (PyMySQL and
+mysqlclient) or PostgreSQL database: the Deployment of test_concurrency.
+In every round a lessee extends its lease into a window that, at the same
+instant, other lessees claim from the same offer (a claimed lease) or the
+owner leases directly to other projects (a direct lease). The node's lock
+decides: exactly one request wins each round, the others get 409, and no
+two live bookings overlap afterwards.
 """
 import concurrent.futures
 import datetime
@@ -19,7 +19,6 @@ from esi_leap.tests.integration import test_concurrency as storms
 
 pytestmark = pytest.mark.slow
 
-BACKENDS = ('mysql', 'postgresql')
 ROUNDS = 4
 CLAIMERS = 7
 HOUR = datetime.timedelta(hours=1)
@@ -27,20 +26,8 @@ DAY = datetime.timedelta(days=1)
 LESSEE = storms.lessee_headers(0)
 
 
-@pytest.fixture(scope='module', params=BACKENDS)
-def deployment(request, tmp_path_factory):
-    """A two-server deployment on a throwaway database of the backend."""
-    if request.param not in storms.databases.selected_backends():
-        pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    deployment = storms.Deployment(
-        request.param, str(tmp_path_factory.mktemp(request.param)))
-    try:
-        deployment.start()
-    except Exception:
-        deployment.stop()
-        raise
-    yield deployment
-    deployment.stop()
+# The two-server deployment of test_concurrency, on each of its backends.
+deployment = storms.deployment
 
 
 def race(deployment, calls):
@@ -62,6 +49,21 @@ def race(deployment, calls):
 
     with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(send, range(len(calls))))
+
+
+def one_wins(responses, calls, refusal):
+    """Exactly one call won, the others got 409 ``refusal...``.
+
+    Returns whether the winner was the extension (the PATCH).
+    """
+    won = [call for call, response in zip(calls, responses)
+           if response.status_code in (200, 201)]
+    assert len(won) == 1, storms.describe(responses)
+    for response in responses:
+        if response.status_code not in (200, 201):
+            assert response.status_code == 409, storms.describe([response])
+            assert storms.fault(response).startswith(refusal)
+    return won[0][0] == 'patch'
 
 
 def soon():
@@ -97,17 +99,8 @@ def test_extension_against_claims(deployment):
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
             {'end_time': storms.iso(day + 4 * HOUR)}, LESSEE))
-        responses = race(deployment, calls)
-        won = [(c, r) for c, r in zip(calls, responses)
-               if r.status_code in (200, 201)]
-        assert len(won) == 1, storms.describe(responses)
-        for call, response in zip(calls, responses):
-            if response.status_code not in (200, 201):
-                assert response.status_code == 409, storms.describe(
-                    [response])
-                assert storms.fault(response).startswith(
-                    'Offer %s has no availabilities' % offer)
-        extended = won[0][0][0] == 'patch'
+        extended = one_wins(race(deployment, calls), calls,
+                            'Offer %s has no availabilities' % offer)
         assert lease_end(deployment, mine) == storms.iso(
             day + (4 if extended else 2) * HOUR)
     storms.assert_no_overlap(deployment, node)
@@ -132,17 +125,8 @@ def test_direct_extension_against_leases(deployment):
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
             {'end_time': storms.iso(day + 4 * HOUR)}, LESSEE))
-        responses = race(deployment, calls)
-        won = [(c, r) for c, r in zip(calls, responses)
-               if r.status_code in (200, 201)]
-        assert len(won) == 1, storms.describe(responses)
-        for response in responses:
-            if response.status_code not in (200, 201):
-                assert response.status_code == 409, storms.describe(
-                    [response])
-                assert storms.fault(response).startswith(
-                    'Time conflict for dummy_node node-y.')
-        extended = won[0][0][0] == 'patch'
+        extended = one_wins(race(deployment, calls), calls,
+                            'Time conflict for dummy_node node-y.')
         assert lease_end(deployment, mine) == storms.iso(
             day + (4 if extended else 2) * HOUR)
     storms.assert_no_overlap(deployment, node)
