@@ -180,14 +180,9 @@ def _offer_conflict(txn, error, lease, added_start, end, buffer, by_buffer,
                                     statuses.LEASE_BLOCKING,
                                     exclude=lease.uuid, buffer=buffer)[1]
     shown = row is not None and _may_see(context, 'lease', row)
-    if by_buffer:
-        detail = buffer_detail(added_start, 'lease ' + row.uuid if shown
-                               else None, row, buffer)
-    elif shown:
-        detail = 'It overlaps lease %s (%s - %s).' % (
-            row.uuid, timeutils.message_format(row.start_time),
-            timeutils.message_format(row.end_time))
-    else:
+    detail = conflict_detail(added_start, 'lease', row, shown, by_buffer,
+                             buffer)
+    if detail is None:
         return error
     return exception.OfferNoTimeAvailabilities(
         message='%s %s' % (error.message, detail))
@@ -253,17 +248,29 @@ def check_resource_window(txn, start, end, exclude=None, context=None,
                                       buffer=buffer)
     shown = context is not None and row is not None and \
         _may_see(context, kind, row)
-    if by_buffer:
-        detail = buffer_detail(start, kind + ' ' + row.uuid if shown else
-                               None, row, buffer)
-    elif shown:
-        detail = 'It overlaps %s %s (%s - %s).' % (
-            kind, row.uuid, timeutils.message_format(row.start_time),
-            timeutils.message_format(row.end_time))
-    else:
+    detail = conflict_detail(start, kind, row, shown, by_buffer, buffer)
+    if detail is None:
         raise error
     raise exception.ResourceTimeConflict(
         message='%s %s' % (error.message, detail))
+
+
+def conflict_detail(start, kind, row, shown, by_buffer, buffer):
+    """The sentence after a conflict's message, or None for none.
+
+    ``row`` is the conflicting ``kind`` ('offer' or 'lease') booking,
+    ``shown`` whether the caller may see it (then it is named, with its
+    window), ``by_buffer`` whether the node's cleaning ``buffer`` is what
+    makes the conflict for a window starting at ``start``.
+    """
+    if by_buffer:
+        return buffer_detail(start, kind + ' ' + row.uuid if shown else
+                             None, row, buffer)
+    if shown:
+        return 'It overlaps %s %s (%s - %s).' % (
+            kind, row.uuid, timeutils.message_format(row.start_time),
+            timeutils.message_format(row.end_time))
+    return None
 
 
 def buffer_detail(start, name, row, buffer):
