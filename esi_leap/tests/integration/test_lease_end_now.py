@@ -8,13 +8,9 @@ the node back, as at any end.
 """
 import datetime
 import time
-import uuid
 
-from oslo_config import cfg
-import oslo_messaging as messaging
 import requests
 
-from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.integration import test_manager_processes as processes
 
 OWNER = {'X-Project-Id': 'owner-project', 'X-Roles': 'esi_leap_owner'}
@@ -54,26 +50,7 @@ def wait_for_event(endpoint, event_type, seconds=30):
 def test_lessee_ends_its_lease_now(workdir):
     tmp_path, nodes = workdir
     nodes.add('node-1', 'owner-project')
-    topic = 'esi_leap_test_%s' % uuid.uuid4().hex[:8]
-    port = server_fixture.free_port()
-    conf = processes._config(tmp_path, nodes, port, {
-        'DEFAULT': {'transport_url': processes.RABBIT},
-        'manager': {'sweep_interval': '3600'},
-        'notification': {'versioned_notifications_topics': topic}})
-    api = server_fixture.Server(conf, port)
-    api.dbsync()
-    api.start()
-    manager = server_fixture.Server(conf, None, program='esi-leap-manager',
-                                    log_path=str(tmp_path / 'manager.log'))
-    manager.start()
-    transport = messaging.get_notification_transport(
-        cfg.ConfigOpts(), url=processes.RABBIT)
-    endpoint = processes._Endpoint()
-    listener = messaging.get_notification_listener(
-        transport, [messaging.Target(topic=topic)], [endpoint],
-        executor='threading')
-    listener.start()
-    try:
+    with processes.api_and_manager(tmp_path, nodes) as (api, endpoint):
         created = requests.post(api.url + '/v1/leases', headers=OWNER, json={
             'resource_uuid': 'node-1', 'project_id': 'lessee-project'},
             timeout=30)
@@ -107,9 +84,3 @@ def test_lessee_ends_its_lease_now(workdir):
         assert data['previous_end_time'] == lease['end_time']
         assert data['end_time'] == moved.json()['end_time']
         assert wait_for_event(endpoint, 'esi_leap.lease.delete.end')
-    finally:
-        listener.stop()
-        listener.wait()
-        transport.cleanup()
-        manager.stop()
-        api.stop()
