@@ -177,6 +177,22 @@ class LeaseExceedMaxTimeRange(HTTPForbidden):
                'max time range is %(max_time)s days.')
 
 
+class LeaseEndTooFar(HTTPForbidden):
+    msg_fmt = ('End time %(end_time)s is too far: a lease may be extended '
+               'to at most %(max_time)s days from now.')
+
+
+class LeaseExtensionTooEarly(HTTPForbidden):
+    msg_fmt = ('Lease %(lease_uuid)s can be extended by its lessee from '
+               '%(from_time)s on (%(window)s s before its end time '
+               '%(end_time)s).')
+
+
+class LeaseExtensionByOwner(HTTPForbidden):
+    msg_fmt = ('Lease %(lease_uuid)s was claimed from offer %(offer_uuid)s: '
+               'its owner may shorten it but not extend it.')
+
+
 # 404 Not Found
 
 class NotFound(EsiLeapException):

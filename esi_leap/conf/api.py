@@ -27,7 +27,17 @@ opts = [
                default=21,
                min=1,
                help='Longest lease, in days, that a non-admin may create '
-                    'or claim.'),
+                    'or claim. A non-admin extending a lease may move its '
+                    'end at most this many days from now.'),
+    cfg.IntOpt('lessee_extension_window',
+               default=0,
+               min=0,
+               help='Seconds before a lease\'s current end from which the '
+                    'project holding it may extend it (PATCH of end_time '
+                    'under esi_leap:lease:update_as_lessee); earlier '
+                    'requests are refused with 403. 0: at any time. '
+                    'Admins and owners extending leases they created '
+                    'directly are not bound by it; shortening never is.'),
     cfg.IntOpt('max_limit',
                default=1000,
                min=1,

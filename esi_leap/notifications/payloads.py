@@ -64,6 +64,15 @@ def lease_payload(lease, status, node=None):
     return _wrapped(LEASE_PAYLOAD, fields)
 
 
+def previous_end(before):
+    """The payload fields of an end-time change whose old end was ``before``.
+
+    Added to the ``esi_leap.lease.update.end`` payload of the change, beside
+    its new ``end_time``.
+    """
+    return {'previous_end_time': timeutils.isoformat(before)}
+
+
 def offer_payload(offer, status, node=None):
     """The payload of an offer event: the offer (with ``status``) and node.
 

@@ -12,6 +12,7 @@ from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
+from esi_leap.notifications import payloads
 from esi_leap.policies import lease as lease_policy
 from esi_leap.policies import offer as offer_policy
 
@@ -118,27 +119,28 @@ def check_parent_holds(txn, parent_uuid, start, end):
     return parent
 
 
-def check_extension(txn, lease, end):
+def check_extension(txn, lease, end, context=None):
     """Inside a transaction: ``lease`` may be extended to ``end``.
 
     The added time [current end, end) is checked like a new booking:
     against the offer it was claimed from (and that offer's parent lease),
     against its parent lease, or against the resource; top-level leases
-    with the node's cleaning buffer.
+    with the node's cleaning buffer. With ``context``, a conflicting
+    top-level booking is named in the error if that caller may see it.
     """
     added_start = lease.end_time
     if lease.offer_uuid is not None:
-        _check_offer_extension(txn, lease, added_start, end)
+        _check_offer_extension(txn, lease, added_start, end, context)
     elif lease.parent_lease_uuid is not None:
         check_parent_window(txn, lease.parent_lease_uuid, added_start, end,
                             exclude=lease.uuid)
     else:
         check_resource_window(
-            txn, added_start, end, exclude=lease.uuid,
+            txn, added_start, end, exclude=lease.uuid, context=context,
             buffer=cleaning_buffer.for_class(lease.resource_class))
 
 
-def _check_offer_extension(txn, lease, added_start, end):
+def _check_offer_extension(txn, lease, added_start, end, context=None):
     """check_extension() of a lease claimed from an offer."""
     offer = txn.offer(lease.offer_uuid)
     error = exception.OfferNoTimeAvailabilities(
@@ -156,13 +158,34 @@ def _check_offer_extension(txn, lease, added_start, end):
             offer.uuid, added_start, end, statuses.LEASE_BLOCKING,
             exclude=lease.uuid, buffer=with_buffer)
     if meets(buffer):
-        if buffer > cleaning_buffer.NONE and not meets(cleaning_buffer.NONE):
-            raise exception.OfferNoTimeAvailabilities(
-                message='%s %s' % (error.message, buffer_detail(
-                    added_start, None, None, buffer)))
-        raise error
+        by_buffer = buffer > cleaning_buffer.NONE and \
+            not meets(cleaning_buffer.NONE)
+        raise _offer_conflict(txn, error, lease, added_start, end, buffer,
+                              by_buffer, context)
     if lease.parent_lease_uuid is not None:
         check_parent_holds(txn, lease.parent_lease_uuid, added_start, end)
+
+
+def _offer_conflict(txn, error, lease, added_start, end, buffer, by_buffer,
+                    context):
+    """The error for an extension of a claimed lease meeting another lease.
+
+    The other lease (of the same offer) is named, with its window, when
+    ``context`` is given and may see it; ``by_buffer`` says the node's
+    cleaning buffer is what makes the conflict.
+    """
+    row = None
+    if context is not None:
+        row = txn.resource_conflict(added_start, end, (),
+                                    statuses.LEASE_BLOCKING,
+                                    exclude=lease.uuid, buffer=buffer)[1]
+    shown = row is not None and _may_see(context, 'lease', row)
+    detail = conflict_detail(added_start, 'lease', row, shown, by_buffer,
+                             buffer)
+    if detail is None:
+        return error
+    return exception.OfferNoTimeAvailabilities(
+        message='%s %s' % (error.message, detail))
 
 
 def clip_children(txn, lease, now, recorder):
@@ -193,9 +216,10 @@ def clip_children(txn, lease, now, recorder):
         if child.start_time >= end:
             cancel_lease_tree(txn, child, now, recorder)
         elif child.end_time > end:
-            child.end_time = end
+            before, child.end_time = child.end_time, end
             txn.forget_notice(child.uuid, statuses.NOTICE_ENDING)
-            recorder.record('lease', child, 'update', 'end')
+            recorder.record('lease', child, 'update', 'end',
+                            extra=payloads.previous_end(before))
     txn.flush()
 
 
@@ -224,17 +248,29 @@ def check_resource_window(txn, start, end, exclude=None, context=None,
                                       buffer=buffer)
     shown = context is not None and row is not None and \
         _may_see(context, kind, row)
-    if by_buffer:
-        detail = buffer_detail(start, kind + ' ' + row.uuid if shown else
-                               None, row, buffer)
-    elif shown:
-        detail = 'It overlaps %s %s (%s - %s).' % (
-            kind, row.uuid, timeutils.message_format(row.start_time),
-            timeutils.message_format(row.end_time))
-    else:
+    detail = conflict_detail(start, kind, row, shown, by_buffer, buffer)
+    if detail is None:
         raise error
     raise exception.ResourceTimeConflict(
         message='%s %s' % (error.message, detail))
+
+
+def conflict_detail(start, kind, row, shown, by_buffer, buffer):
+    """The sentence after a conflict's message, or None for none.
+
+    ``row`` is the conflicting ``kind`` ('offer' or 'lease') booking,
+    ``shown`` whether the caller may see it (then it is named, with its
+    window), ``by_buffer`` whether the node's cleaning ``buffer`` is what
+    makes the conflict for a window starting at ``start``.
+    """
+    if by_buffer:
+        return buffer_detail(start, kind + ' ' + row.uuid if shown else
+                             None, row, buffer)
+    if shown:
+        return 'It overlaps %s %s (%s - %s).' % (
+            kind, row.uuid, timeutils.message_format(row.start_time),
+            timeutils.message_format(row.end_time))
+    return None
 
 
 def buffer_detail(start, name, row, buffer):

@@ -1,4 +1,5 @@
-"""Leases: direct creation, end-time changes, cancelling, finding them."""
+"""Leases: direct creation, cancelling, finding them (end-time changes:
+extension.py)."""
 import dataclasses
 
 from esi_leap.common import cleaning_buffer
@@ -137,70 +138,6 @@ def create(context, resource_type, node, project_id, start=None, end=None,
     row, recorder = db_api.run_booking(resource_type, node.uuid, book)
     recorder.send()
     return row
-
-
-def update_end_time(lease, end, seen=None):
-    """Move the end of ``lease`` to ``end``.
-
-    Shortening always succeeds while the lease has not ended, and clips
-    or cancels its sub-offers and sub-leases in the same transaction so
-    none outlives it; extending checks the added time like a new booking,
-    against the offer, the parent lease or the resource. Raises
-    LeaseNotActive for a lease that has ended or is being cancelled, and
-    LeaseEnding for one whose end time has come (the manager is ending it).
-    Returns the Listing of the changed lease (``seen`` as in describe();
-    its node read once, after the commit, for the response and the
-    notifications).
-    """
-    def change(txn):
-        current = txn.lease(lease.uuid)
-        if current.status not in statuses.LEASE_CAN_PARENT + (
-                statuses.WAIT_FULFILL,):
-            raise exception.LeaseNotActive(lease_uuid=current.uuid,
-                                           status=current.status)
-        _check_not_ending(current)
-        booking.check_window('a lease', current.start_time, end)
-        if end > current.end_time:
-            booking.check_extension(txn, current, end)
-        if end != current.end_time:
-            # NOTE(esi-leap): the "about to end" notice is decided again
-            # for the new end, in this transaction, so it cannot be lost
-            # between the change and the next decision.
-            txn.forget_notice(current.uuid, statuses.NOTICE_ENDING)
-        shortened = end < current.end_time
-        added_from = current.end_time
-        current.end_time = end
-        if end > added_from:
-            txn.flush()
-            quotas.enforce(txn, current.project_id, added_from, end,
-                           current.resource_class)
-        recorder = events.Recorder(txn)
-        recorder.record('lease', current, 'update', 'end')
-        if shortened:
-            booking.clip_children(txn, current, timeutils.utcnow(),
-                                  recorder)
-        return current, recorder
-
-    current, recorder = db_api.run_booking(lease.resource_type,
-                                           lease.resource_uuid, change)
-    nodes = listing.node_facts(listing.resources_of([current]))
-    recorder.send(nodes)
-    return describe([current], nodes, seen=seen)
-
-
-def _check_not_ending(current):
-    """Raise LeaseEnding if the end of ``current`` has come.
-
-    NOTE(esi-leap): decided under the node's lock row, which the manager
-    also holds to record an end. Once the stored end time has passed, the
-    manager may already have taken the node back (scrubbed, undeployed):
-    a new end accepted then would leave the lease active on a node its
-    lessee no longer has.
-    """
-    if current.end_time <= timeutils.utcnow():
-        raise exception.LeaseEnding(
-            lease_uuid=current.uuid,
-            end_time=timeutils.isoformat(current.end_time))
 
 
 def cancel(lease):

@@ -22,6 +22,9 @@ ADMIN_OR_LEASE_PARTY = '%s or ((%s or %s) and (%s or %s))' % (
     RULE_LEASE_LESSEE)
 ADMIN_OR_OFFER_OWNER = '%s or (%s and %s)' % (RULE_ADMIN, RULE_OWNER,
                                               RULE_OFFER_OWNER)
+# A lessee acting on a lease its project holds; an owner on one it granted.
+LESSEE_OF_LEASE = '%s and %s' % (RULE_LESSEE, RULE_LEASE_LESSEE)
+OWNER_OF_LEASE = '%s and %s' % (RULE_OWNER, RULE_LEASE_OWNER)
 
 rules = [
     policy.RuleDefault('is_admin',

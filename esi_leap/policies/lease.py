@@ -8,6 +8,8 @@ CREATE = 'esi_leap:lease:create'
 GET = 'esi_leap:lease:get'
 GET_ALL = 'esi_leap:lease:get_all'
 UPDATE = 'esi_leap:lease:update'
+UPDATE_AS_LESSEE = 'esi_leap:lease:update_as_lessee'
+UPDATE_AS_OWNER = 'esi_leap:lease:update_as_owner'
 DELETE = 'esi_leap:lease:delete'
 
 rules = [
@@ -32,7 +34,24 @@ rules = [
         [{'path': '/v1/leases', 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         UPDATE, base.RULE_ADMIN,
-        'Change the end time of a lease.',
+        'Change the end time of any lease, to any time its offer, parent '
+        'lease and node allow ([api]max_lease_time and '
+        '[api]lessee_extension_window do not apply).',
+        [{'path': '/v1/leases/{lease_ident}', 'method': 'PATCH'}]),
+    policy.DocumentedRuleDefault(
+        UPDATE_AS_LESSEE, base.LESSEE_OF_LEASE,
+        'Extend or shorten a lease the caller\'s project holds. An '
+        'extension stays within the offer it was claimed from, its parent '
+        'lease and [api]max_lease_time from now, and may be asked for only '
+        'within [api]lessee_extension_window of the current end. Set to '
+        '"!" to leave end-time changes to admins (and owners).',
+        [{'path': '/v1/leases/{lease_ident}', 'method': 'PATCH'}]),
+    policy.DocumentedRuleDefault(
+        UPDATE_AS_OWNER, base.OWNER_OF_LEASE,
+        'Shorten a lease the caller\'s project granted, and extend one it '
+        'created directly (not claimed from an offer), within its parent '
+        'lease and [api]max_lease_time from now. Set to "!" to leave '
+        'end-time changes to admins (and lessees).',
         [{'path': '/v1/leases/{lease_ident}', 'method': 'PATCH'}]),
     policy.DocumentedRuleDefault(
         DELETE, base.ADMIN_OR_LEASE_PARTY,

@@ -6,6 +6,7 @@ from esi_leap.api import app as app_module
 from esi_leap.api import hooks
 from esi_leap.common import rpc
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.notifications import events
 
 
 class Caller(object):
@@ -94,3 +95,22 @@ def scheduler(config, database):
     sched = scheduler_mod.Scheduler(name='test-manager')
     yield sched
     sched.stop()
+
+
+@pytest.fixture
+def sent(monkeypatch, config):
+    """The (event type, payload data) of every notification, in order.
+
+    Taken as the API hands them to the sender.
+    """
+    config(transport_url='fake://')
+    found = []
+    send = events.Recorder.send
+
+    def spy_send(recorder, nodes=None):
+        pending = list(recorder.pending)
+        send(recorder, nodes)
+        found.extend((event_type, payload['esi_leap_object.data'])
+                     for _, event_type, payload in pending)
+    monkeypatch.setattr(events.Recorder, 'send', spy_send)
+    return found

@@ -3,12 +3,14 @@
 Bodies are bounded and parsed strictly before anything reads them; fields
 are bounded like their columns; what is stored and served is strict JSON.
 """
+import datetime
 import json
 import logging
 
 import pytest
 import sqlalchemy as sa
 
+from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.tests.functional.helpers import fault
@@ -480,3 +482,81 @@ def test_noauth_identity_headers_in_utf8_are_fine(app):
         'X-Project-Id': 'projekt-ł'.encode('utf-8').decode('latin-1'),
         'X-Roles': 'esi_leap_owner'})
     assert response.status_int == 200
+
+
+class TestLeasePatch(object):
+    """PATCH /v1/leases/<id> as the lessee, who may now change end times."""
+
+    @pytest.fixture
+    def lease(self, owner, offer):
+        start = timeutils.utcnow().replace(microsecond=0) + \
+            datetime.timedelta(hours=1)
+        return owner.post('/v1/leases', {
+            'resource_uuid': NODE, 'project_id': 'lessee-project',
+            'start_time': start.isoformat(),
+            'end_time': (start + datetime.timedelta(hours=5)).isoformat(),
+        }).json
+
+    def _unchanged(self, owner, lease):
+        assert owner.get('/v1/leases/%s' % lease['uuid']).json == lease
+
+    @pytest.mark.parametrize('value,text', [
+        (None, 'Invalid datetime for end_time'),
+        (5, 'Invalid datetime for end_time'),
+        (1.5, 'Invalid datetime for end_time'),
+        (True, 'Invalid datetime for end_time'),
+        ([], 'Invalid datetime for end_time'),
+        ({'a': 1}, 'Invalid datetime for end_time'),
+        ('', 'Invalid datetime for end_time'),
+        ('x' * 5000, 'Invalid datetime for end_time'),
+        ('2031-02-30', 'Invalid datetime for end_time'),
+        ('2031-01-02T25:00', 'Invalid datetime for end_time'),
+        ('2031-01-02 EST', 'Invalid datetime for end_time'),
+        ('10000-01-01', 'Invalid datetime for end_time'),
+        ('9999-12-31T23:59:59-01:00', 'Invalid datetime for end_time'),
+        ('0001-01-01T00:00:00+01:00', 'Invalid datetime for end_time'),
+        ('2031-01-02\x00', 'NUL'),
+        ('\u0662031-01-02', 'Invalid datetime for end_time'),
+    ])
+    def test_bad_end_times(self, owner, lessee, lease, value, text):
+        response = lessee.request('patch', '/v1/leases/%s' % lease['uuid'],
+                                  body={'end_time': value})
+        assert text in assert_client_fault(response)
+        self._unchanged(owner, lease)
+
+    @pytest.mark.parametrize('body', [
+        {}, {'start_time': '2031-01-01'}, {'END_TIME': '2031-01-01'},
+        {'end_time ': '2031-01-01'}, {'status': 'expired'},
+        {'end_time': '2031-01-01', 'project_id': 'stranger'},
+        {'end_time': '2031-01-01', 'resource_uuid': 'node-2'},
+        {'end_time': '2031-01-01', 'end': None},
+    ])
+    def test_other_fields(self, owner, lessee, lease, body):
+        response = lessee.request('patch', '/v1/leases/%s' % lease['uuid'],
+                                  body=body)
+        assert assert_client_fault(response) == (
+            'Only the end_time field may be updated')
+        self._unchanged(owner, lease)
+
+    @pytest.mark.parametrize('body', ['[]', 'null', '"2031-01-01"', '1',
+                                      '[{"end_time": "2031-01-01"}]', ''])
+    def test_non_object_bodies(self, app, owner, lessee, lease, body):
+        response = raw(app, lessee, 'PATCH', '/v1/leases/%s' % lease['uuid'],
+                       body)
+        assert_client_fault(response)
+        self._unchanged(owner, lease)
+
+    def test_duplicate_keys_and_query(self, app, owner, lessee, lease):
+        url = '/v1/leases/%s' % lease['uuid']
+        response = raw(app, lessee, 'PATCH', url,
+                       '{"end_time": "2031-01-01", "end_time": "2031-01-02"}')
+        assert 'duplicate key' in assert_client_fault(response)
+        response = raw(app, lessee, 'PATCH', url + '?end_time=2031-01-01',
+                       '{}')
+        assert_client_fault(response)
+        self._unchanged(owner, lease)
+
+    def test_unknown_lease_is_not_echoed_raw(self, lessee, offer):
+        response = lessee.request('patch', '/v1/leases/%0A%1B[31mX',
+                                  body={'end_time': '2031-01-01'})
+        assert '\x1b' not in assert_client_fault(response, 404)

@@ -281,11 +281,13 @@ class TestUpdate(object):
 
     def test_extension_is_checked(self, owner, admin, node):
         lease = make_lease(owner)
-        make_lease(owner, start='2030-01-10', end='2030-01-12')
+        other = make_lease(owner, start='2030-01-10', end='2030-01-12')
         response = admin.request('patch', '/v1/leases/%s' % lease['uuid'],
                                  body={'end_time': '2030-01-11'},
                                  status=409)
-        assert fault(response) == 'Time conflict for dummy_node node-1.'
+        assert fault(response) == (
+            'Time conflict for dummy_node node-1. It overlaps lease %s '
+            '(2030-01-10 00:00:00 - 2030-01-12 00:00:00).' % other['uuid'])
         admin.patch('/v1/leases/%s' % lease['uuid'],
                     {'end_time': '2030-01-10'})
 
@@ -322,14 +324,24 @@ class TestUpdate(object):
         assert owner.get('/v1/leases/%s' % lease['uuid']).json[
             'end_time'] == '2030-01-05T00:00:00'
 
-    def test_only_admins(self, owner, lessee, node):
+    def test_only_admins_when_configured(self, owner, lessee, admin, node,
+                                         config, tmp_path):
+        # Operators restore admin-only end-time changes with two rules.
         lease = make_lease(owner)
+        rules = tmp_path / 'policy.yaml'
+        rules.write_text('"esi_leap:lease:update_as_lessee": "!"\n'
+                         '"esi_leap:lease:update_as_owner": "!"\n')
+        config(group='oslo_policy', policy_file=str(rules))
+        policy.reset()
         for who in (owner, lessee):
             response = who.request('patch', '/v1/leases/%s' % lease['uuid'],
-                                   body={'end_time': '2030-01-09'},
+                                   body={'end_time': '2030-01-04'},
                                    status=403)
             assert fault(response) == 'Access was denied to lease %s.' % (
                 lease['uuid'])
+        assert admin.patch('/v1/leases/%s' % lease['uuid'], {
+            'end_time': '2030-01-04'}).json['end_time'] == \
+            '2030-01-04T00:00:00'
 
     def test_ended_lease_cannot_change(self, owner, admin, node):
         lease = make_lease(owner)

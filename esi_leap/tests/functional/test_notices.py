@@ -12,6 +12,7 @@ from esi_leap.db import api as db_api
 from esi_leap.manager import batches
 from esi_leap.manager import notices
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import extension
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
 from esi_leap.tests.fixtures import smtp as smtp_fixture
@@ -20,6 +21,8 @@ from esi_leap.tests.functional import helpers
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 LESSEE = 'lessee@example.org'
 OWNER = 'owner@example.org'
+# End times are changed as an admin would (no bounds but the bookings').
+ADMIN_RIGHTS = extension.Rights(admin=True)
 
 
 def at(hours):
@@ -143,7 +146,8 @@ def test_extending_a_lease_re_arms_its_ending_notice(owner_ctx, manager,
     step(manager, 1)
     step(manager, 4.2)
     assert len(smtp.messages) == 2
-    leases_obj.update_end_time(db_api.lease_get(lease.uuid), at(8))
+    extension.change_end_time(None, db_api.lease_get(lease.uuid), at(8),
+                              ADMIN_RIGHTS)
     assert notice(lease.uuid, 'ending') is None
     assert notices.next_due(at(4.2)) == at(7)
     step(manager, 6.5)
@@ -152,7 +156,8 @@ def test_extending_a_lease_re_arms_its_ending_notice(owner_ctx, manager,
     assert len(smtp.messages) == 3
     assert '2030-01-01T08:00:00+00:00' in smtp.messages[2].subject
     # Extended while already inside the lead time: sent again at once.
-    leases_obj.update_end_time(db_api.lease_get(lease.uuid), at(7.5))
+    extension.change_end_time(None, db_api.lease_get(lease.uuid), at(7.5),
+                              ADMIN_RIGHTS)
     step(manager, 7.1)
     assert len(smtp.messages) == 4
     assert '2030-01-01T07:30:00+00:00' in smtp.messages[3].subject
@@ -396,7 +401,8 @@ def test_a_lease_changed_after_the_listing_is_decided_afresh(
 
     def changing_meanwhile(now, horizon, limit=500):
         found = listing(now, horizon, limit)
-        leases_obj.update_end_time(db_api.lease_get(extended.uuid), at(5))
+        extension.change_end_time(None, db_api.lease_get(extended.uuid),
+                                  at(5), ADMIN_RIGHTS)
         helpers.set_lease_status(cancelling.uuid, statuses.WAIT_CANCEL)
         decide([armed.uuid], 'ending', at(0.9))
         return found

@@ -4,29 +4,11 @@ The payloads are taken as the API hands them to the sender, on every
 database backend: the record's database id, and the node facts the API
 read anyway (to check a booking, or for its response), null otherwise.
 """
-import pytest
 import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.notifications import events
 from esi_leap.tests.functional import test_fleet_claims as fleet_tests
-
-
-@pytest.fixture
-def sent(monkeypatch, config):
-    """The (event type, payload data) of every notification, in order."""
-    config(transport_url='fake://')
-    found = []
-    send = events.Recorder.send
-
-    def spy_send(recorder, nodes=None):
-        pending = list(recorder.pending)
-        send(recorder, nodes)
-        found.extend((event_type, payload['esi_leap_object.data'])
-                     for _, event_type, payload in pending)
-    monkeypatch.setattr(events.Recorder, 'send', spy_send)
-    return found
 
 
 def _id_of(model, uuid):

@@ -7,11 +7,17 @@ one column per persona. Objects are made afresh for every cell:
 * the offer is owner-project's, restricted to lessee-project (so visible to
   it and to its sub-project child-project);
 * the lease was claimed from that offer by lessee-project.
+
+END_TIME_MATRIX does the same for every kind of end-time change, on leases
+near now (so that [api] max_lease_time does not decide instead).
 """
+import datetime
+
 import pytest
 
 from esi_leap.common import local_projects
 from esi_leap.common import projects
+from esi_leap.common import timeutils
 from esi_leap.tests import conftest
 
 PERSONAS = {
@@ -53,7 +59,8 @@ MATRIX = [
      403),
     ('POST', '/v1/leases',        201, 201, 403, 403, 403, 403, 403, 403,
      403),
-    ('PATCH', '/v1/leases/{lease}', 200, 403, 404, 403, 404, 404, 404,
+    # A shortening: see END_TIME_MATRIX for the other end-time changes.
+    ('PATCH', '/v1/leases/{lease}', 200, 200, 404, 200, 404, 404, 404,
      200, 403),
     ('DELETE', '/v1/leases/{lease}', 200, 200, 404, 200, 404, 404, 404,
      200, 403),
@@ -80,7 +87,7 @@ BODIES = {
                              'project_id': 'lessee-project',
                              'start_time': '2031-01-01',
                              'end_time': '2031-01-02'},
-    ('PATCH', '/v1/leases/{lease}'): {'end_time': '2030-01-03'},
+    ('PATCH', '/v1/leases/{lease}'): {'end_time': '2030-01-01T12:00:00'},
     ('POST', '/v1/console_auth_tokens'): {'node_uuid_or_name': 'node-1',
                                           'token_ttl': '60'},
 }
@@ -136,3 +143,88 @@ def test_access(caller, objects, method, path, persona, status):
     assert response.status_int == status, response.text
     if status >= 400:
         assert response.json['faultstring']
+
+
+# End-time changes (PATCH end_time), hours from now, on four leases of
+# node-1: "claimed" from an offer to lessee-project, "direct" from
+# owner-project to lessee-project, "parent" from owner-project to
+# other-owner-project (owner role only), and "sub", a sub-lease of it from
+# other-owner-project to child-project. Columns as in MATRIX.
+END_TIME_LEASES = {'claimed': (1, 5), 'direct': (40, 45),
+                   'parent': (50, 60), 'sub': (51, 55)}
+END_TIME_MATRIX = [
+    ('claimed', 6, 200, 403, 404, 200, 404, 404, 404, 200, 403),
+    ('claimed', 4, 200, 200, 404, 200, 404, 404, 404, 200, 403),
+    ('direct', 46, 200, 200, 404, 200, 404, 404, 404, 200, 403),
+    ('direct', 44, 200, 200, 404, 200, 404, 404, 404, 200, 403),
+    ('parent', 62, 200, 200, 403, 404, 404, 404, 404, 200, 403),
+    ('parent', 58, 200, 200, 403, 404, 404, 404, 404, 200, 403),
+    ('sub', 56, 200, 404, 200, 404, 200, 404, 404, 200, 403),
+    ('sub', 54, 200, 404, 200, 404, 200, 404, 404, 200, 403),
+]
+
+
+def _hours(base, hours):
+    return (base + datetime.timedelta(hours=hours)).isoformat()[:19]
+
+
+@pytest.fixture
+def end_time_leases(owner, lessee, caller, nodes):
+    """The leases of END_TIME_LEASES: {kind: (uuid, end as sent)}."""
+    projects.set_directory(TreeDirectory())
+    nodes.add('node-1', 'owner-project')
+    base = timeutils.utcnow().replace(microsecond=0)
+    start, end = END_TIME_LEASES['claimed']
+    offer = owner.post('/v1/offers', {
+        'resource_uuid': 'node-1', 'lessee_id': 'lessee-project',
+        'start_time': _hours(base, start), 'end_time': _hours(base, 30)})
+    made = {'claimed': lessee.post(
+        '/v1/offers/%s/claim' % offer.json['uuid'], {
+            'start_time': _hours(base, start),
+            'end_time': _hours(base, end)})}
+    for kind, grantor, project in (
+            ('direct', owner, 'lessee-project'),
+            ('parent', owner, 'other-owner-project'),
+            ('sub', caller('other-owner-project', 'esi_leap_owner'),
+             'child-project')):
+        start, end = END_TIME_LEASES[kind]
+        made[kind] = grantor.post('/v1/leases', {
+            'resource_uuid': 'node-1', 'project_id': project,
+            'start_time': _hours(base, start),
+            'end_time': _hours(base, end)})
+    assert made['sub'].json['parent_lease_uuid'] == made['parent'].json[
+        'uuid']
+    return base, {kind: response.json['uuid']
+                  for kind, response in made.items()}
+
+
+def _end_time_cells():
+    for kind, hours, *statuses in END_TIME_MATRIX:
+        change = 'extend' if hours > END_TIME_LEASES[kind][1] else 'shorten'
+        for persona, status in zip(COLUMNS, statuses):
+            yield pytest.param(kind, hours, persona, status,
+                               id='%s %s as %s' % (change, kind, persona))
+
+
+def test_end_time_matrix_is_complete():
+    assert all(len(row) == 2 + len(COLUMNS) for row in END_TIME_MATRIX)
+    assert {row[0] for row in END_TIME_MATRIX} == set(END_TIME_LEASES)
+
+
+@pytest.mark.parametrize('kind,hours,persona,status',
+                         list(_end_time_cells()))
+def test_end_time_access(caller, admin, end_time_leases, kind, hours,
+                         persona, status):
+    base, leases = end_time_leases
+    project, roles = PERSONAS[persona]
+    url = '/v1/leases/%s' % leases[kind]
+    wanted = _hours(base, hours)
+    response = caller(project, *roles).request('patch', url,
+                                               body={'end_time': wanted})
+    assert response.status_int == status, response.text
+    stored = admin.get(url).json['end_time']
+    if status == 200:
+        assert response.json['end_time'] == stored == wanted
+    else:
+        assert response.json['faultstring']
+        assert stored == _hours(base, END_TIME_LEASES[kind][1])

@@ -358,7 +358,12 @@ def test_access_denied(actors, nodes, gpu_offer):
         (actors.owner, ('lease', 'update', lease['uuid'],
                         '--end-time', '2033-03-01'),
          'Failed to update lease %s' % lease['uuid'],
-         'Access was denied to lease %s.' % lease['uuid']),
+         'End time 2033-03-01 00:00:00 is too far: a lease may be extended '
+         'to at most 21 days from now.'),
+        (actors.other, ('lease', 'update', lease['uuid'],
+                        '--end-time', '2033-01-05'),
+         'Failed to update lease %s' % lease['uuid'],
+         'Lease with name or uuid %s not found.' % lease['uuid']),
     ]
     results = concurrently(*[
         (lambda cli=cli, words=words: cli.fail(*esi(*words)))
@@ -470,6 +475,55 @@ def test_lease_lifecycle(actors, nodes):
     del expected['expire_time']
     assert shown == dict(expected, status='deleted')
     assert lease_id not in rows_by_uuid(listed)
+
+
+def test_lease_update_end_time(actors, nodes):
+    """Lessees and owners move end times with the unchanged CLI."""
+    nodes.add('node-extend', OWNER)
+    start = utcnow().replace(microsecond=0) + datetime.timedelta(hours=1)
+
+    def at(hours):
+        return (start + datetime.timedelta(hours=hours)).isoformat()
+    direct = actors.owner.json(*esi(
+        'lease', 'create', 'node-extend', LESSEE, '--start-time', at(0),
+        '--end-time', at(5)))
+    offer = actors.owner.json(*esi(
+        'offer', 'create', 'node-extend', '--start-time', at(20),
+        '--end-time', at(40), '--lessee', LESSEE))
+    claimed = actors.lessee.json(*esi(
+        'offer', 'claim', offer['uuid'], '--start-time', at(20),
+        '--end-time', at(25)))
+
+    def update(cli, lease, hours):
+        return cli.json(*esi('lease', 'update', lease['uuid'],
+                             '--end-time', at(hours)))['end_time']
+    assert update(actors.lessee, direct, 8) == at(8)
+    assert update(actors.owner, direct, 10) == at(10)
+    assert update(actors.owner, direct, 9) == at(9)
+    assert update(actors.lessee, claimed, 30) == at(30)
+    assert update(actors.owner, claimed, 28) == at(28)
+    too_far, by_owner, past_offer, conflict = concurrently(
+        lambda: actors.lessee.fail(*esi(
+            'lease', 'update', direct['uuid'], '--end-time',
+            at(24 * 30))),
+        lambda: actors.owner.fail(*esi(
+            'lease', 'update', claimed['uuid'], '--end-time', at(30))),
+        lambda: actors.lessee.fail(*esi(
+            'lease', 'update', claimed['uuid'], '--end-time', at(41))),
+        lambda: actors.lessee.fail(*esi(
+            'lease', 'update', direct['uuid'], '--end-time', at(21))))
+    assert_error(too_far, 'Failed to update lease %s' % direct['uuid'],
+                 'is too far: a lease may be extended to at most 21 days '
+                 'from now.')
+    assert_error(by_owner, 'Failed to update lease %s' % claimed['uuid'],
+                 'its owner may shorten it but not extend it.')
+    assert_error(past_offer, 'Offer %s has no availabilities'
+                 % offer['uuid'])
+    assert_error(conflict, 'Time conflict for dummy_node node-extend.')
+    shown = actors.admin.json(*esi('lease', 'show', direct['uuid']))
+    assert shown['end_time'] == at(9)
+    shown = actors.admin.json(*esi('lease', 'show', claimed['uuid']))
+    assert shown['end_time'] == at(28)
 
 
 def _activate_leases(deployment, node):

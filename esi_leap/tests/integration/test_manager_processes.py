@@ -1,5 +1,6 @@
 """The manager as real processes: embedded in esi-leap-all, and as
 esi-leap-manager woken over RabbitMQ by esi-leap-api."""
+import contextlib
 import datetime
 import os
 import threading
@@ -102,14 +103,17 @@ class _Endpoint(object):
         self.arrived.set()
 
 
-def test_api_wakes_manager_over_rabbitmq(workdir):
-    tmp_path, nodes = workdir
-    nodes.add('node-1', 'owner-project')
+@contextlib.contextmanager
+def api_and_manager(tmp_path, nodes):
+    """esi-leap-api and esi-leap-manager on RabbitMQ; yield (api, endpoint).
+
+    The manager's sweep never comes: only the API's casts wake it. The
+    _Endpoint receives the versioned notifications both send.
+    """
     topic = 'esi_leap_test_%s' % uuid.uuid4().hex[:8]
     port = server_fixture.free_port()
     conf = _config(tmp_path, nodes, port, {
         'DEFAULT': {'transport_url': RABBIT},
-        # A sweep that never comes: only the RPC cast can wake it.
         'manager': {'sweep_interval': '3600'},
         'notification': {'versioned_notifications_topics': topic}})
     api = server_fixture.Server(conf, port)
@@ -127,6 +131,19 @@ def test_api_wakes_manager_over_rabbitmq(workdir):
         executor='threading')
     listener.start()
     try:
+        yield api, endpoint
+    finally:
+        listener.stop()
+        listener.wait()
+        transport.cleanup()
+        manager.stop()
+        api.stop()
+
+
+def test_api_wakes_manager_over_rabbitmq(workdir):
+    tmp_path, nodes = workdir
+    nodes.add('node-1', 'owner-project')
+    with api_and_manager(tmp_path, nodes) as (api, endpoint):
         time.sleep(1)  # the manager is now asleep with nothing due
         created = requests.post(api.url + '/v1/leases', headers=ADMIN, json={
             'resource_uuid': 'node-1', 'project_id': 'lessee'})
@@ -156,9 +173,3 @@ def test_api_wakes_manager_over_rabbitmq(workdir):
         assert payload['esi_leap_object.name'] == 'LeaseCRUDPayload'
         assert payload['esi_leap_object.data']['uuid'] == lease_uuid
         assert payload['esi_leap_object.data']['status'] == 'created'
-    finally:
-        listener.stop()
-        listener.wait()
-        transport.cleanup()
-        manager.stop()
-        api.stop()

@@ -11,6 +11,7 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.objects import extension
 from esi_leap.objects import filters
 from esi_leap.objects import leases
 from esi_leap.objects import listing
@@ -99,18 +100,16 @@ class LeasesController(rest.RestController):
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, lease_ident, patch):
-        """Change the end time of a lease (admins)."""
+        """Change the end time of a lease (admins, its lessee, its owner)."""
         context = pecan.request.context
         lease = leases.find_visible(context, lease_ident)
-        policy.authorize_object(lease_policy.UPDATE, context,
-                                leases.policy_target(lease), 'lease',
-                                lease.uuid)
+        rights = extension.rights(context, lease)
         if not isinstance(patch, dict) or set(patch) != {'end_time'}:
             raise exception.LeaseInvalidPatch()
         end = timeutils.parse(patch['end_time'], 'end_time')
 
-        return views.lease_view(leases.update_end_time(
-            lease, end, seen=sight.of(context)))
+        return views.lease_view(extension.change_end_time(
+            context, lease, end, rights, seen=sight.of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):
