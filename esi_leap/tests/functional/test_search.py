@@ -83,8 +83,8 @@ def offer_nodes(owner, fleet, *expressions, **params):
     (['arch!=x86_64'], ['n-small']),
     (['arch==x86_64', 'memory_mb>=65536'], ['n-big', 'n-mid']),
     (['gpu==true'], ['n-big']),
-    (['nothing==x'], []), (['nothing>1'], []), (['nothing!=x'],
-                                                 sorted(NODES)),
+    (['nothing==x'], []), (['nothing>1'], []),
+    (['nothing!=x'], sorted(NODES)),
     (['lease_uuid==managed'], []),                 # not a public property
     ([' memory_mb >= 65536 '], []),                # key with a space: no
 ])
