@@ -74,18 +74,25 @@ def cases(base):
     ]
 
 
-def timed(session, url, params, repeat):
-    """Median seconds of ``repeat`` GETs, and the rows of the last one."""
-    samples, rows = [], 0
-    session.get(url, params=params, headers=ADMIN, timeout=600)  # warm
+def timed(session, url, measured, repeat):
+    """Median seconds and rows of each case's GETs.
+
+    NOTE(esi-leap): the cases take turns, round after round, so that the
+    load of a shared machine weighs on all of them alike.
+    """
+    samples = {name: [] for name, _, _ in measured}
+    rows = {}
+    for name, params, _ in measured:
+        session.get(url, params=params, headers=ADMIN, timeout=600)  # warm
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        response = session.get(url, params=params, headers=ADMIN,
-                               timeout=600)
-        samples.append(time.perf_counter() - t0)
-        response.raise_for_status()
-        rows = len(response.json()['offers'])
-    return statistics.median(samples), rows
+        for name, params, _ in measured:
+            t0 = time.perf_counter()
+            response = session.get(url, params=params, headers=ADMIN,
+                                   timeout=600)
+            samples[name].append(time.perf_counter() - t0)
+            response.raise_for_status()
+            rows[name] = len(response.json()['offers'])
+    return {name: statistics.median(s) for name, s in samples.items()}, rows
 
 
 def bench_size(args, n, workdir):
@@ -110,16 +117,14 @@ def bench_size(args, n, workdir):
               'median of %d' % (n, len(seeded.nodes), seeded.lease_count,
                                 args.backend, args.repeat), flush=True)
         print('%-46s %9s %7s %7s' % ('request', 'ms', 'rows', 'ratio'))
-        session = requests.Session()
-        medians = {}
-        for name, params, versus in cases(base):
-            seconds, rows = timed(session, server.url + '/v1/offers',
-                                  params, args.repeat)
-            medians[name] = seconds
+        measured = cases(base)
+        medians, rows = timed(requests.Session(), server.url + '/v1/offers',
+                              measured, args.repeat)
+        for name, _, versus in measured:
             ratio = '' if versus is None else '%.2f' % (
-                seconds / medians[versus])
-            print('%-46s %9.1f %7d %7s' % (name, seconds * 1000, rows,
-                                          ratio), flush=True)
+                medians[name] / medians[versus])
+            print('%-46s %9.1f %7d %7s' % (
+                name, medians[name] * 1000, rows[name], ratio), flush=True)
     finally:
         server.stop()
         database.drop()
