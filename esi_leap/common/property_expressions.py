@@ -1,11 +1,18 @@
-"""Node property expressions such as ``memory_mb>=65536``.
+"""Node property expressions such as ``memory_mb>=65536``: the one parser.
 
-parse() turns client text into Expression values (or a 400 naming the
-field); matches() says whether a node's properties satisfy all of them.
-An expression is ``<key><op><value>`` with op one of == != >= <= > <.
-Ordering operators compare numbers only: a node whose value is not a
-number (or is missing) does not match them. == and != compare numbers as
-numbers and anything else as text (true/false for booleans).
+Two callers, two dialects of one grammar, ``<key><op><value>``:
+
+* parse() reads the ``resource_properties`` list of an N-node claim
+  (POST /v1/claims): op one of == != >= <= > <; ordering operators need
+  a number and compare numbers only (a node whose value is not a number
+  does not match them).
+* parse_query() reads the repeated ``property`` query parameter of the
+  offer and node lists: op one of == = != >= <= > < (``=`` is ``==``);
+  two numbers compare as numbers, anything else as text, ordering too.
+
+In both, a node without the key matches only ``!=``; == and != compare
+numbers as numbers and anything else as text (true/false for booleans).
+matches() says whether a node's properties satisfy all the expressions.
 """
 import dataclasses
 import math
@@ -19,6 +26,22 @@ MAX_LENGTH = 255
 _OPERATORS = ('==', '!=', '>=', '<=', '>', '<')
 _FORM = re.compile(r'\A([A-Za-z0-9_.:-]{1,128})(==|!=|>=|<=|>|<)(.{0,255})\Z',
                    re.DOTALL)
+_QUERY_OPERATORS = ('==', '=', '!=', '>=', '<=', '>', '<')
+_QUERY_FORM = re.compile(
+    r'\A([A-Za-z0-9_.:-]{1,128})(==|!=|>=|<=|=|>|<)(.{0,255})\Z', re.DOTALL)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dialect(object):
+    """What one caller accepts: its operators and how text orders."""
+
+    form: object
+    operators: tuple
+    text_orders: bool
+
+
+_CLAIM = _Dialect(_FORM, _OPERATORS, False)
+_QUERY = _Dialect(_QUERY_FORM, _QUERY_OPERATORS, True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +51,9 @@ class Expression(object):
     key: str
     op: str
     value: str
+    # Whether ordering operators compare text (query dialect) or only
+    # numbers (claim dialect).
+    text_orders: bool = False
 
     def test(self, properties):
         """Whether ``properties`` (a dict) satisfies this expression."""
@@ -37,8 +63,8 @@ class Expression(object):
         mine, theirs = _number(self.value), _number(have)
         if mine is not None and theirs is not None:
             return _compare(theirs, self.op, mine)
-        if self.op in ('==', '!='):
-            return (_text(have) == self.value) == (self.op == '==')
+        if self.op in ('==', '!=') or self.text_orders:
+            return _compare(_text(have), self.op, self.value)
         return False
 
 
@@ -82,29 +108,46 @@ def parse(expressions, field='resource_properties'):
     if not isinstance(expressions, list):
         raise exception.InvalidField(field=field,
                                      reason='it must be a list of strings')
+    return _all(expressions, field, _CLAIM)
+
+
+def parse_query(values, field='property'):
+    """Return the tuple of Expressions of a repeated query parameter.
+
+    ``values`` is the list of its values (empty: no expression). Raises
+    InvalidField (400) naming ``field`` and the expression at fault for
+    more than MAX_EXPRESSIONS values, one longer than MAX_LENGTH
+    characters or one that is not ``<key><op><value>``.
+    """
+    return _all(list(values), field, _QUERY)
+
+
+def _all(expressions, field, dialect):
     if len(expressions) > MAX_EXPRESSIONS:
         raise exception.InvalidField(
             field=field, reason='at most %d expressions are accepted'
             % MAX_EXPRESSIONS)
-    return tuple(_one(item, field) for item in expressions)
+    return tuple(_one(item, field, dialect) for item in expressions)
 
 
-def _one(item, field):
+def _one(item, field, dialect):
     if not isinstance(item, str) or len(item) > MAX_LENGTH:
         raise exception.InvalidField(
             field=field, reason='each expression must be a string of at '
             'most %d characters' % MAX_LENGTH)
-    found = _FORM.match(item.strip())
+    found = dialect.form.match(item.strip())
     if found is None or not found.group(3).isprintable():
         raise exception.InvalidField(
             field=field, reason='%s is not <key><op><value> with op one '
-            'of %s' % (exception.shown(item), ' '.join(_OPERATORS)))
+            'of %s' % (exception.shown(item), ' '.join(dialect.operators)))
     key, op, value = found.groups()
-    if op not in ('==', '!=') and _number(value) is None:
+    if op not in ('==', '!=') and not dialect.text_orders and \
+            _number(value) is None:
         raise exception.InvalidField(
             field=field, reason='%s compares with %s, which needs a '
             'number' % (exception.shown(item), op))
-    return Expression(key, op, value.strip())
+    return Expression(key, '==' if op == '=' else op, value.strip(),
+                      dialect.text_orders)
 
 
 def matches(expressions, properties):

@@ -108,6 +108,16 @@ opts = [
                min=1,
                help='Most query parameters a request may carry; more are '
                     'answered 400.'),
+    cfg.IntOpt('available_now_min_duration',
+               default=3600,
+               min=1,
+               max=31622400,
+               help='Seconds an offer must be free from now on for '
+                    '"esi offer list --now" to list it. The client asks '
+                    'for offers available until year 9999; the API reads '
+                    'any available_end_time in year 9999 as "free now": '
+                    'free from available_start_time (or now, if that is '
+                    'earlier) for at least this long.'),
 ]
 
 

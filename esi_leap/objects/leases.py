@@ -40,7 +40,7 @@ def list_page(filters, resource_class=None, seen=None):
     """
     nodes = None
     if resource_class is not None:
-        kept, nodes = listing.of_class(db_api.lease_resources(filters),
+        kept, nodes = listing.of_nodes(db_api.lease_resources(filters),
                                        resource_class)
         filters = dataclasses.replace(filters, resources=kept)
     found, marker = listing.cut(db_api.lease_list(filters), filters.page,

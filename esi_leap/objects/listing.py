@@ -12,6 +12,7 @@ from oslo_log import log
 
 from esi_leap.common import exception
 from esi_leap.common import projects
+from esi_leap.common import property_expressions
 from esi_leap import resource_types
 
 LOG = log.getLogger(__name__)
@@ -97,16 +98,21 @@ def resources_of(rows):
     return wanted
 
 
-def of_class(resources, resource_class):
-    """Keep the resources whose node is of ``resource_class``.
+def of_nodes(resources, resource_class=None, expressions=()):
+    """Keep the resources whose node matches a node filter.
 
-    Returns (kept, nodes): kept as {resource_type: set of uuids}, nodes
-    the NodeInfo of the kept ones as node_facts() gives them. A node the
-    backend does not report (unknown, or its backend down) has no class,
-    so it is never kept, as it would show an empty ``resource_class``.
+    The node must be of ``resource_class`` (None: any) and its public
+    properties satisfy every property_expressions Expression of
+    ``expressions``. Returns (kept, nodes): kept as {resource_type: set
+    of uuids}, nodes the NodeInfo of the kept ones as node_facts() gives
+    them. A node the backend does not report (unknown, or its backend
+    down) has no class and no properties, so it is never kept, as it
+    would show an empty ``resource_class``.
     """
     nodes = {key: node for key, node in node_facts(resources).items()
-             if node.resource_class == resource_class}
+             if resource_class in (None, node.resource_class) and
+             property_expressions.matches(expressions,
+                                          node.public_properties())}
     kept = {}
     for type_name, uuid in nodes:
         kept.setdefault(type_name, set()).add(uuid)

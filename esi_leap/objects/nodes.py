@@ -1,5 +1,6 @@
 """Nodes: what the nodes API lists, from the backend and the bookings."""
 from esi_leap.common import exception
+from esi_leap.common import property_expressions
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.objects import leases
@@ -10,7 +11,8 @@ from esi_leap import resource_types
 
 
 def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
-              party=None, seen=sight.EVERYTHING, name=None, uuids=None):
+              party=None, seen=sight.EVERYTHING, name=None, uuids=None,
+              expressions=()):
     """Return the Listing of the nodes of ``type_name`` matching filters.
 
     ``party`` None lists every node (admins); a project id only the nodes
@@ -18,8 +20,10 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
     (None: any) those of these uuids (see of_bookings()). The Listing's
     ``bookings`` map each listed node's uuid to what the nodes API shows
     of its bookings (shown()), as far as the caller's Sight ``seen`` lets
-    it see them. One backend listing, at most three database queries and
-    one name lookup, whatever the number of nodes.
+    it see them. ``expressions`` (property_expressions) keep the nodes
+    whose public properties satisfy them all. One backend listing, at
+    most three database queries and one name lookup, whatever the number
+    of nodes.
     """
     if uuids is not None and not uuids:
         return listing.Listing(rows=[])
@@ -30,6 +34,9 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
     if name is not None or uuids is not None:
         found = [n for n in found if (name is None or n.name == name)
                  and (uuids is None or n.uuid in uuids)]
+    if expressions:
+        found = [n for n in found if property_expressions.matches(
+            expressions, n.public_properties())]
     found, marker = listing.cut(_page_of(found, page), page,
                                 lambda n: n.uuid)
     ids = [n.owner_id for n in found] + [n.lessee_id for n in found]

@@ -358,22 +358,24 @@ def _windows_after(now):
     return cleaning_buffer.earlier(now, cleaning_buffer.widest())
 
 
-def list_page(filters, resource_class=None, now=None, seen=None):
+def list_page(filters, resource_class=None, now=None, seen=None,
+              expressions=()):
     """Return the Listing of the offers matching an OfferFilters.
 
     ``seen`` (a sight.Sight; None: everything) decides which parent
     leases the Listing hides (Listing.hidden).
-    With ``resource_class``, only offers of nodes of that class: the
-    backend is asked about the nodes of every matching offer first and
-    the page is cut from the offers of that class, so a page is never
-    short while more follow. One statement (two with a resource class),
-    one backend call per resource type and one name lookup, whatever the
-    number of offers.
+    With ``resource_class`` and/or ``expressions`` (property_expressions
+    on the node's public properties), only offers of nodes that match:
+    the backend is asked about the nodes of every matching offer first
+    and the page is cut from the offers of those nodes, so a page is
+    never short while more follow. One statement (two with a node
+    filter), one backend call per resource type and one name lookup,
+    whatever the number of offers.
     """
     nodes = None
-    if resource_class is not None:
-        kept, nodes = listing.of_class(db_api.offer_resources(filters),
-                                       resource_class)
+    if resource_class is not None or expressions:
+        kept, nodes = listing.of_nodes(db_api.offer_resources(filters),
+                                       resource_class, expressions)
         filters = dataclasses.replace(filters, resources=kept)
     now = now or timeutils.utcnow()
     found, taken = db_api.offer_list_with_windows(

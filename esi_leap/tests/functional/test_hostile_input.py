@@ -560,3 +560,42 @@ class TestLeasePatch(object):
         response = lessee.request('patch', '/v1/leases/%0A%1B[31mX',
                                   body={'end_time': '2031-01-01'})
         assert '\x1b' not in assert_client_fault(response, 404)
+
+
+SEARCH_QUERIES = [
+    ([('property', 'memory_mb')], 'Invalid property: memory_mb is not '
+                                  '<key><op><value>'),
+    ([('property', 'k==a\nFORGED line')], 'Invalid property: '),
+    ([('property', 'k==a\x1b[31m')], 'Invalid property: '),
+    ([('property', 'k==\u202eabc')], 'Invalid property: '),
+    ([('property', 'k\u2028==1')], 'Invalid property: '),
+    ([('property', 'k==a\x00')], 'NUL'),
+    ([('property', 'k==' + 'x' * 300)],
+     'Query parameter property is longer than 255 characters.'),
+    ([('property', 'k!=%d' % i) for i in range(33)],
+     'Too many query parameters: at most 32.'),
+] + [
+    ([('available_for', v)], 'available_for must be an integer')
+    for v in ('-1', '0', '1e9', '0x10', ' 1', '9' * 11, '\u0661', '')
+] + [
+    ([('available_for', '60'), ('available_end_time', '2030-01-01')],
+     'give available_end_time or available_for, not both'),
+    ([('available_for', '60'), ('available_start_time', '2030-13-01')],
+     'Invalid datetime for available_start_time'),
+]
+
+
+@pytest.mark.parametrize('path,params,reason', [
+    (path, params, reason) for params, reason in SEARCH_QUERIES
+    for path in ('/v1/offers', '/v1/nodes')
+    # available_for is a filter of offers only
+    if path == '/v1/offers' or params[0][0] == 'property'])
+def test_search_parameters(app, owner, offer, path, params, reason, caplog):
+    with caplog.at_level(logging.DEBUG):
+        response = app.get(path, params=params, headers=owner.headers,
+                           expect_errors=True)
+    text = assert_client_fault(response)
+    assert reason in text
+    assert '\n' not in text and '\x1b' not in text and '\u202e' not in text
+    for record in caplog.records:
+        assert '\nFORGED' not in record.getMessage()

@@ -211,6 +211,53 @@ def test_offer_list(actors, gpu_offer):
     assert offer_id not in rows_by_uuid(as_other)
 
 
+def test_offer_list_now_and_property(actors, nodes):
+    """``--now`` lists the offers free now for an hour, ends or not.
+
+    ``--property`` (filtered by the client) gives what it always gave.
+    """
+    now = utcnow()
+
+    def stamp(delta):
+        return (now + delta).strftime('%Y-%m-%dT%H:%M:%S')
+
+    ends = {'now-2h': datetime.timedelta(hours=2),
+            'now-30m': datetime.timedelta(minutes=30),
+            'now-busy': datetime.timedelta(hours=5), 'now-open': None}
+    memory = {'now-2h': 131072, 'now-30m': 65536, 'now-busy': 65536,
+              'now-open': 1024}
+    for name in ends:
+        nodes.add('node-' + name, OWNER,
+                  properties={'memory_mb': memory[name]})
+
+    def create(name):
+        extra = () if ends[name] is None else ('--end-time',
+                                               stamp(ends[name]))
+        return name, actors.owner.json(*esi(
+            'offer', 'create', 'node-' + name, *extra))['uuid']
+
+    made = dict(concurrently(*[lambda n=n: create(n) for n in ends]))
+    actors.lessee.json(*esi(
+        'offer', 'claim', made['now-busy'],
+        '--start-time', stamp(datetime.timedelta(minutes=30)),
+        '--end-time', stamp(datetime.timedelta(hours=1))))
+
+    free_now, big, big_now = concurrently(
+        lambda: actors.lessee.json(*esi('offer', 'list', '--now')),
+        lambda: actors.lessee.json(*esi(
+            'offer', 'list', '--property', 'memory_mb>=65536')),
+        lambda: actors.lessee.json(*esi(
+            'offer', 'list', '--now', '--property', 'memory_mb>=65536')))
+
+    def names(rows):
+        listed = {row['UUID'] for row in rows}
+        return sorted(name for name, uuid in made.items() if uuid in listed)
+
+    assert names(free_now) == ['now-2h', 'now-open']
+    assert names(big) == ['now-2h', 'now-30m', 'now-busy']
+    assert names(big_now) == ['now-2h']
+
+
 def test_offer_claim(actors, nodes):
     nodes.add('node-claim', OWNER)
     offer = actors.owner.json(*esi(

@@ -4,6 +4,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api.controllers.v1 import search_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -21,10 +22,10 @@ class NodesController(rest.RestController):
 
     @expose.expose(types.jsontype, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
-                   wtypes.text, wtypes.text, wtypes.text)
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text)
     def get_all(self, resource_class=None, owner=None, lessee=None,
                 limit=None, marker=None, sort_key=None, sort_dir=None,
-                name=None, offer_uuid=None, lease_uuid=None):
+                name=None, offer_uuid=None, lease_uuid=None, property=None):
         """List the nodes the caller owns or leases (admins: all).
 
         The offers and leases shown beside each node are only those the
@@ -40,6 +41,7 @@ class NodesController(rest.RestController):
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.NODE_SORT_KEYS)
         name = utils.name_filter(name)
+        expressions = search_input.properties(pecan.request)
         type_name = CONF.api.default_resource_type
         uuids = nodes.of_bookings(
             context, type_name,
@@ -50,6 +52,7 @@ class NodesController(rest.RestController):
             type_name, paging, owner=owner, lessee=lessee,
             resource_class=resource_class,
             party=None if admin else context.project_id,
-            seen=sight.of(context), name=name, uuids=uuids)
+            seen=sight.of(context), name=name, uuids=uuids,
+            expressions=expressions)
         return utils.paged_body('nodes', views.node_views(found),
                                 pecan.request, found.next_marker)

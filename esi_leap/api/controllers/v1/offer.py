@@ -4,6 +4,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from esi_leap.api.controllers.v1 import offer_input
+from esi_leap.api.controllers.v1 import search_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -52,24 +53,30 @@ class OffersController(rest.RestController):
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
                    wtypes.text, wtypes.text, wtypes.text, wtypes.text,
-                   wtypes.text)
+                   wtypes.text, wtypes.text, wtypes.text)
     def get_all(self, project_id=None, resource_type=None,
                 resource_uuid=None, resource_class=None, start_time=None,
                 end_time=None, available_start_time=None,
                 available_end_time=None, status=None, limit=None,
                 marker=None, sort_key=None, sort_dir=None, uuid=None,
-                name=None, lessee_id=None):
-        """List the offers the caller may see that match the filters."""
+                name=None, lessee_id=None, available_for=None,
+                property=None):
+        """List the offers the caller may see that match the filters.
+
+        ``property`` (repeated) and ``available_for``: see search_input.
+        """
         context = pecan.request.context
         policy.authorize(offer_policy.GET_ALL, context)
         policy.require_project(context, offer_policy.OFFER_ADMIN)
-        status_set = utils.status_filter(status, statuses.OFFER_STATUSES,
-                                         statuses.OFFER_DEFAULT_LIST)
         start, end = utils.time_pair(start_time, end_time,
                                      exception.InvalidTimeAPICommand,
                                      resource='an offer')
-        a_start, a_end = utils.availability_pair(available_start_time,
-                                                 available_end_time)
+        free = search_input.availability(
+            available_start_time, available_end_time, available_for)
+        status_set = search_input.claimable_statuses(utils.status_filter(
+            status, statuses.OFFER_STATUSES, statuses.OFFER_DEFAULT_LIST),
+            free)
+        expressions = search_input.properties(pecan.request)
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.OFFER_SORT_KEYS)
@@ -84,11 +91,12 @@ class OffersController(rest.RestController):
             resource_uuid=ruuid,
             start_time=start,
             end_time=end,
-            available_start_time=a_start,
-            available_end_time=a_end,
+            available_start_time=free.start,
+            available_end_time=free.end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
             visibility=offers.visibility(context), page=paging),
-            resource_class=resource_class, seen=sight.of(context))
+            resource_class=resource_class, expressions=expressions,
+            seen=sight.of(context))
         return utils.paged_body('offers', views.offer_views(found),
                                 pecan.request, found.next_marker)
 
