@@ -365,6 +365,20 @@ class ResourcesTransaction(object):
                 statement.values(rows)).rowcount
         return inserted
 
+    def decide_ending_event(self, lease_uuid, end_time, now):
+        """Decide the ending event of a lease for ``end_time``, once only.
+
+        Returns True if this call decided it (inserted its row); False if
+        it was decided before, by this manager or another: the unique
+        (lease_uuid, end_time) key skips the row, and a concurrent insert
+        of it waits for the other transaction's outcome.
+        """
+        statement = _insert_ignore(self.session.bind.dialect.name,
+                                   models.LeaseEndingEvent.__table__)
+        return self.session.execute(statement.values(
+            lease_uuid=lease_uuid, end_time=end_time,
+            created_at=now)).rowcount == 1
+
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""
         token = models.ConsoleAuthToken
