@@ -16,6 +16,7 @@ import oslo_messaging as messaging
 import pytest
 import requests
 
+from esi_leap.tests.fixtures import cli as cli_fixture
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
@@ -253,7 +254,8 @@ def test_once_across_a_killed_and_restarted_manager(tmp_path, database_url,
     assert lateness[missed] > 7 - (26 - lead)
 
 
-def test_once_with_two_managers(tmp_path, database_url, bus):
+def test_once_with_two_managers(tmp_path, database_url, bus,
+                                openstack_executable):
     site = Site(tmp_path, database_url, bus.topic, managers=2)
     site.start()
     try:
@@ -283,6 +285,12 @@ def test_once_with_two_managers(tmp_path, database_url, bus):
                         if p['esi_leap_object.data']['uuid'] == moved]
         assert moved_data['ending']['end_time'] == iso(
             last + datetime.timedelta(seconds=1))
+        # The unchanged client lists them, the lease as their object.
+        cli = cli_fixture.Cli(openstack_executable, site.api.url,
+                              cli_fixture.clean_environment(str(tmp_path)))
+        rows = cli.json('esi', 'event', 'list', '--event-type', ENDING)
+        assert sorted((r['Object Type'], r['Object UUID']) for r in rows) \
+            == sorted(('lease', lease_uuid) for lease_uuid in due)
     finally:
         site.stop()
     print('ending event lateness with two managers (s): %s' % ', '.join(
