@@ -113,7 +113,7 @@ class Scheduler(object):
         # the nodes' backend steps, which may take a while (they need no
         # backend, only their time); those of leases starting now after
         # them, so that they follow the start.
-        ending.announce(now, (statuses.ACTIVE,))
+        ending.announce(now, statuses.MANAGER_ENDING_EARLY)
         due = db_api.due_resources(now)
         self._busy_seen = False
         self._claimed_elsewhere = not self._work(due, False, now)
