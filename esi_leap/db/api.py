@@ -384,8 +384,8 @@ def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
     add_event(**columns) (inserted together at the end),
     add_notices(lease_uuids, kind, due) (returns how many it decided:
     a lease's notice of a kind is decided once only),
-    decide_ending_event(lease_uuid, end_time, now) (True if it decided
-    the lease's ending event for that end time, which happens once) and
+    decide_ending_events(pairs, now) (the (lease_uuid, end_time) pairs
+    whose ending event it decided: each is decided once only) and
     delete_tokens(pairs) write in the same transaction. The locks are
     taken in sorted order first, so two such transactions never deadlock
     on each other. Re-run after a deadlock as run_booking(); raises

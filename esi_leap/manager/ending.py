@@ -56,11 +56,14 @@ def _announce_in(txn, lease_uuids, now, horizon, wanted):
     listing is judged on what it is now. Returns the Recorder.
     """
     recorder = events.Recorder(txn)
-    leases = sorted(txn.leases(lease_uuids).values(),
+    leases = sorted((lease for lease in txn.leases(lease_uuids).values()
+                     if is_due(lease, now, horizon, wanted)),
                     key=lambda lease: (lease.end_time, lease.uuid))
+    decided = set(txn.decide_ending_events(
+        [(lease.uuid, lease.end_time) for lease in leases],
+        timeutils.utcnow()))
     for lease in leases:
-        if is_due(lease, now, horizon, wanted) and txn.decide_ending_event(
-                lease.uuid, lease.end_time, timeutils.utcnow()):
+        if (lease.uuid, lease.end_time) in decided:
             recorder.record('lease', lease, 'ending', 'end',
                             extra=payload_extra(lease))
     return recorder

@@ -21,6 +21,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import attestations as _attestations
+from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
@@ -365,19 +366,31 @@ class ResourcesTransaction(object):
                 statement.values(rows)).rowcount
         return inserted
 
-    def decide_ending_event(self, lease_uuid, end_time, now):
-        """Decide the ending event of a lease for ``end_time``, once only.
+    def decide_ending_events(self, wanted, now):
+        """Decide the ending event of each (lease_uuid, end_time), once only.
 
-        Returns True if this call decided it (inserted its row); False if
-        it was decided before, by this manager or another: the unique
-        (lease_uuid, end_time) key skips the row, and a concurrent insert
-        of it waits for the other transaction's outcome.
+        Returns the pairs of ``wanted`` this call decided (inserted rows
+        for); pairs decided before, by this manager or another, are left
+        out. The caller holds the lock rows of the leases' nodes, which
+        serialise the deciders: the rows found are those decided, and one
+        multi-row INSERT per chunk writes the others.
         """
+        found = _ending_events.decided(self.session, wanted)
+        new = [pair for pair in dict.fromkeys(wanted) if pair not in found]
         statement = _insert_ignore(self.session.bind.dialect.name,
                                    models.LeaseEndingEvent.__table__)
-        return self.session.execute(statement.values(
-            lease_uuid=lease_uuid, end_time=end_time,
-            created_at=now)).rowcount == 1
+        inserted = 0
+        for part in sql.slices(new):
+            inserted += self.session.execute(statement.values([
+                dict(lease_uuid=uuid, end_time=end, created_at=now)
+                for uuid, end in part])).rowcount
+        if inserted != len(new):
+            # NOTE(esi-leap): the unique key skipped a row decided
+            # meanwhile after all: which one is unknown, so nothing of
+            # this transaction may stand (the next run decides afresh).
+            raise db_exc.DBDuplicateEntry(
+                columns=['lease_uuid', 'end_time'])
+        return new
 
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""

@@ -3,15 +3,17 @@
 The event of a lease is due ``[manager] ending_lead_time`` before its end
 (at its start, for a lease shorter than that). It is decided in a
 transaction holding the lock row of the lease's node, by inserting the row
-of (lease, end time) (ResourcesTransaction.decide_ending_event, in
-booking); the unique constraint on the pair makes any later decision, by
-this manager or another, a no-op.
+of (lease, end time) (ResourcesTransaction.decide_ending_events, in
+booking): a decider finds the rows of those decided before it; the unique
+key on the pair keeps a second row out whatever happens, and a
+transaction whose insert it refused is rolled back whole.
 """
 import sqlalchemy as sa
 
 from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import sql
 
 
 def _not_announced(lease):
@@ -52,6 +54,20 @@ def next_announced_end(after):
             sa.select(sa.func.min(lease.end_time)).where(
                 lease.status.in_(statuses.MANAGER_ENDING_DUE),
                 lease.end_time > after)).scalar()
+
+
+def decided(session, wanted):
+    """Which (lease_uuid, end_time) pairs of ``wanted`` have their row.
+
+    In ``session``'s transaction; one query per chunk of leases.
+    """
+    ending = models.LeaseEndingEvent
+    found = set()
+    for part in sql.slices(sorted({uuid for uuid, _ in wanted})):
+        found.update(tuple(row) for row in session.execute(
+            sa.select(ending.lease_uuid, ending.end_time).where(
+                ending.lease_uuid.in_(part))))
+    return found & set(wanted)
 
 
 def ending_events_of(lease_uuid):

@@ -4,10 +4,12 @@ leases made and moved through the API."""
 import datetime
 import threading
 
+from oslo_db import exception as db_exc
 import pytest
 
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
+from esi_leap.db.sqlalchemy import ending_events as ending_db
 from esi_leap.manager import ending
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.notifications import events
@@ -256,3 +258,31 @@ def test_two_managers_record_each_event_once(nodes, owner, admin, lead, sent):
         for i, lease_uuid in enumerate(made))
     for lease_uuid in made:
         assert len(listed(admin, lease_uuid)) == 1
+
+
+def _decide(pairs):
+    """Decide ``pairs`` in a transaction holding node-1's lock row."""
+    return db_api.run_bookings(
+        [('dummy_node', 'node-1')],
+        lambda txn: txn.decide_ending_events(pairs, at(0)))
+
+
+def test_a_lease_and_end_is_decided_once(database):
+    first = [('lease-a', at(5)), ('lease-a', at(6)), ('lease-b', at(5))]
+    assert _decide(first + first[:1]) == first
+    assert _decide(first) == []
+    assert _decide([('lease-a', at(7)), ('lease-b', at(5))]) == [
+        ('lease-a', at(7))]
+    assert db_api.ending_events_of('lease-a') == [at(5), at(6), at(7)]
+
+
+def test_a_row_the_unique_key_refuses_undoes_the_decision(
+        database, monkeypatch):
+    _decide([('lease-a', at(5))])
+    # As if another decider's row had not been seen: the insert skips it,
+    # and nothing of the transaction stands.
+    monkeypatch.setattr(ending_db, 'decided', lambda session, wanted: set())
+    with pytest.raises(db_exc.DBDuplicateEntry):
+        _decide([('lease-a', at(5)), ('lease-b', at(5))])
+    assert db_api.ending_events_of('lease-b') == []
+    assert db_api.ending_events_of('lease-a') == [at(5)]
