@@ -5,10 +5,12 @@ It is due ``[manager] ending_lead_time`` before a lease's end, or at its
 start for a lease shorter than that, whether or not e-mail notices are on
 (they keep their own option and table). The scheduler calls announce() at
 every run and sleeps no later than next_due(), so the event is as punctual
-as a lease start. The decision is a row of (lease, end time) inserted in a
-transaction holding the lock row of the lease's node: the unique key makes
-it exactly once with any number of managers and restarts, and a lease
-whose end moves (under the same lock) is due again for its new end.
+as a lease start; a lease that starts gets it, if due, in the transaction
+that records its start (lifecycle calls record_due()). The decision is a
+row of (lease, end time) inserted in a transaction holding the lock row of
+the lease's node: the unique key makes it exactly once with any number of
+managers and restarts, and a lease whose end moves (under the same lock)
+is due again for its new end.
 """
 import datetime
 import functools
@@ -48,24 +50,39 @@ def payload_extra(lease):
                        'lead_time': CONF.manager.ending_lead_time}}
 
 
-def _announce_in(txn, lease_uuids, now, horizon, wanted):
-    """Decide the events of a batch under its nodes' locks; return them.
+def record_due(txn, recorder, leases, now,
+               wanted=statuses.MANAGER_ENDING_DUE):
+    """Decide and record the events of ``leases`` due at ``now``.
 
-    Each lease is re-read under the lock of its node (the lock an end
-    time change takes too), so a lease moved or cancelled since the
-    listing is judged on what it is now. Returns the Recorder.
+    In ``txn``, which holds the lock rows of the leases' nodes (the lock
+    an end time change takes too) and read the leases; the events go
+    into ``recorder``. Returns how many were decided.
     """
-    recorder = events.Recorder(txn)
-    leases = sorted((lease for lease in txn.leases(lease_uuids).values()
-                     if is_due(lease, now, horizon, wanted)),
-                    key=lambda lease: (lease.end_time, lease.uuid))
+    if not CONF.manager.ending_lead_time:
+        return 0
+    horizon = now + _lead()
+    due = sorted((lease for lease in leases
+                  if is_due(lease, now, horizon, wanted)),
+                 key=lambda lease: (lease.end_time, lease.uuid))
     decided = set(txn.decide_ending_events(
-        [(lease.uuid, lease.end_time) for lease in leases],
+        [(lease.uuid, lease.end_time) for lease in due],
         timeutils.utcnow()))
-    for lease in leases:
+    for lease in due:
         if (lease.uuid, lease.end_time) in decided:
             recorder.record('lease', lease, 'ending', 'end',
                             extra=payload_extra(lease))
+    return len(decided)
+
+
+def _announce_in(txn, lease_uuids, now, wanted):
+    """Decide the events of a batch under its nodes' locks; return them.
+
+    Each lease is re-read under the lock of its node, so a lease moved or
+    cancelled since the listing is judged on what it is now. Returns the
+    Recorder.
+    """
+    recorder = events.Recorder(txn)
+    record_due(txn, recorder, txn.leases(lease_uuids).values(), now, wanted)
     return recorder
 
 
@@ -88,7 +105,7 @@ def announce(now, wanted=statuses.MANAGER_ENDING_DUE):
         for pairs, leases in batches.by_node(found):
             recorder = db_api.run_bookings(pairs, functools.partial(
                 _announce_in, lease_uuids=[lease.uuid for lease in leases],
-                now=now, horizon=horizon, wanted=wanted))
+                now=now, wanted=wanted))
             decided += len(recorder.pending)
             recorder.send()
         total += decided

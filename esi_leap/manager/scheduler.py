@@ -111,8 +111,9 @@ class Scheduler(object):
         offer_expiry.expire_offers(now)
         # NOTE(esi-leap): the ending events of running leases go before
         # the nodes' backend steps, which may take a while (they need no
-        # backend, only their time); those of leases starting now after
-        # them, so that they follow the start.
+        # backend, only their time). A lease started now gets its own with
+        # its start (lifecycle.record()); one whose start is still being
+        # retried, after the steps.
         ending.announce(now, statuses.MANAGER_ENDING_EARLY)
         due = db_api.due_resources(now)
         self._busy_seen = False

@@ -2,6 +2,7 @@
 chosen instants, on a real database (SQLite, MariaDB, PostgreSQL), with
 leases made and moved through the API."""
 import datetime
+import os
 import threading
 
 from oslo_db import exception as db_exc
@@ -117,6 +118,22 @@ def test_a_lease_shorter_than_the_lead_time_gets_it_at_its_start(
     assert kinds[-3:] == ['esi_leap.lease.fulfill.start',
                           'esi_leap.lease.fulfill.end', ENDING]
     scheduler.run_once(now=at(1.2))
+    assert len(endings(sent)) == 1
+
+
+def test_a_lease_whose_start_is_retried_gets_it_at_its_start(
+        nodes, owner, lead, scheduler, sent):
+    nodes.add('node-1', 'owner-project')
+    lease_uuid = make_lease(owner, 1, 1.5)
+    os.unlink(os.path.join(nodes.directory, 'node-1'))
+    scheduler.run_once(now=at(1))
+    assert db_api.lease_get(lease_uuid).status == statuses.WAIT_FULFILL
+    assert endings(sent) == [(lease_uuid, iso(1.5))]
+    [data] = [data for event_type, data in sent if event_type == ENDING]
+    assert data['status'] == statuses.WAIT_FULFILL
+    nodes.add('node-1', 'owner-project')
+    scheduler.run_once(now=at(1.1))
+    assert db_api.lease_get(lease_uuid).status == statuses.ACTIVE
     assert len(endings(sent)) == 1
 
 
