@@ -16,9 +16,19 @@
    with ``--leases`` (200) nodes created in it; it also counts the node
    requests Ironic logged.
 4. Sweep cost: times the manager's planning queries (next due instant,
-   resources with due work) and a whole idle ``run_once`` on an empty
-   database and again with 100 000 finished (expired and deleted) leases,
-   and prints the ratio.
+   resources with due work, the ending event's next due instant and due
+   leases) and a whole idle ``run_once`` on an empty database and again
+   with 100 000 finished (expired and deleted) leases, and prints the
+   ratio.
+5. Ending event (``--only ending``): the lag run's leases with ``[manager]
+   ending_lead_time`` = ``--ending-lead`` (5 s): p50 / p99 / max of the
+   event's lateness (its recorded time minus end - lead), and how many
+   leases got it other than once.
+6. Ending burst (``--only ending-burst``): the burst twice, with the event
+   off (lead 0) and with the default lead of one day (every lease, shorter
+   than that, gets it at its start, in the same run as its start): the
+   fulfil and expire lags and the manager's CPU time of both, i.e. what
+   the event costs the manager's batch, and the event's lateness.
 
 ``--profile PREFIX`` samples the manager's processes with py-spy during
 lag, burst and ironic runs (collapsed stacks in PREFIX.<pid>.txt). It
@@ -253,14 +263,14 @@ def dummy_nodes(args, workdir):
 
 
 def run_schedule(args, workdir, database, make_schedule, title,
-                 names=None, extra=None, on_seeded=None):
+                 names=None, extra=None, on_seeded=None, on_ended=None):
     """Seed the leases ``make_schedule(nodes, first)`` gives, time them.
 
     ``make_schedule`` returns a list of (node, start, end); the first
     lease starts ``--lead`` seconds after seeding begins. ``names`` are
     the nodes (default: ``--leases`` new dummy nodes); ``extra`` config
     sections for the pair; ``on_seeded()`` is called once the leases
-    are made.
+    are made, ``on_ended(made, schedule)`` once they have ended.
     """
     if names is None:
         names = dummy_nodes(args, workdir)
@@ -294,6 +304,8 @@ def run_schedule(args, workdir, database, make_schedule, title,
         stop(manager)
         api.stop()
     print_lags(title, leases, manager_cpu)
+    if on_ended is not None:
+        on_ended(made, schedule)
 
 
 def lag_run(args, workdir, database):
@@ -323,6 +335,83 @@ def burst_run(args, workdir, database):
                  'API workers, manager workers %s)' % (
                      args.leases, args.leases, args.burst_length,
                      args.backend, args.manager_workers or 'default'))
+
+
+ENDING = 'esi_leap.lease.ending.end'
+
+
+def ending_report(database, lead):
+    """An on_ended() printing the ending events' lateness and count.
+
+    The due instant of a lease's event is its end minus ``lead``, or its
+    start if later. The event times are read from the events table.
+    """
+    def report(made, schedule):
+        engine = sa.create_engine(database.url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(sa.text(
+                    'SELECT object_uuid, event_time FROM events '
+                    'WHERE event_type = :t'), {'t': ENDING}).all()
+        finally:
+            engine.dispose()
+        times = {}
+        for lease_uuid, when in rows:
+            times.setdefault(lease_uuid, []).append(
+                when if isinstance(when, datetime.datetime)
+                else datetime.datetime.fromisoformat(str(when)))
+        late = []
+        for lease_uuid, (_node, start, end) in zip(made, schedule):
+            due = max(start, end - datetime.timedelta(seconds=lead))
+            for when in times.get(lease_uuid, []):
+                late.append((when.replace(tzinfo=UTC) - due)
+                            .total_seconds())
+        print('%-10s %8s %8s %8s %8s %8s' % ('', 'min ms', 'p50 ms',
+                                             'p99 ms', 'max ms', 'n'))
+        if late:
+            print('%-10s %8.0f %8.0f %8.0f %8.0f %8d' % (
+                'ending', 1000 * min(late), 1000 * statistics.median(late),
+                1000 * pct(late, 99), 1000 * max(late), len(late)))
+        print('leases with other than one ending event: %d' % sum(
+            1 for u in made if len(times.get(u, [])) != 1))
+    return report
+
+
+def ending_run(args, workdir, database):
+    """The lag run's schedule with a short ending lead time."""
+    lead = args.ending_lead
+
+    def schedule(names, first):
+        items = []
+        for i, node in enumerate(names):
+            start = first + datetime.timedelta(
+                seconds=args.spread * i / len(names))
+            items.append((node, start, start + datetime.timedelta(
+                seconds=args.length + lead + (i % 7))))
+        return items
+    run_schedule(args, workdir, database, schedule,
+                 'Ending event over %d leases (%s, RabbitMQ, lead %d s, '
+                 'ends spread over %d s)' % (args.leases, args.backend, lead,
+                                             args.spread),
+                 extra={'manager': {'ending_lead_time': str(lead)}},
+                 on_ended=ending_report(database, lead))
+
+
+def ending_burst_run(args, workdir, database):
+    """The burst with the ending event off, then at every start."""
+    def schedule(names, first):
+        end = first + datetime.timedelta(seconds=args.burst_length)
+        return [(node, first, end) for node in names]
+    for lead in (0, 86400):
+        run_schedule(args, workdir, database, schedule,
+                     'Burst of %d leases, ending_lead_time %d (%s)' % (
+                         args.leases, lead, args.backend),
+                     extra={'manager': {'ending_lead_time': str(lead)}},
+                     on_ended=ending_report(database, lead) if lead
+                     else None)
+        workdir = tempfile.mkdtemp(prefix='esi-leap-manager-bench-')
+        database.drop()
+        database.create()
 
 
 def ironic_nodes(ironic, count, threads=4):
@@ -476,6 +565,7 @@ def sweep_run(args, workdir, database):
     from esi_leap.db import api as db_api
     from esi_leap.db import migration
     from esi_leap.db.sqlalchemy import models
+    from esi_leap.manager import ending
     from esi_leap.manager import scheduler as scheduler_mod
     from oslo_config import cfg
 
@@ -494,6 +584,8 @@ def sweep_run(args, workdir, database):
         for name, fn in (
                 ('next_due', lambda: db_api.next_due(now())),
                 ('due_resources', lambda: db_api.due_resources(now())),
+                ('ending.next_due', lambda: ending.next_due(now())),
+                ('ending.announce', lambda: ending.announce(now())),
                 ('run_once (idle)', lambda: sched.run_once())):
             fn()
             samples = []
@@ -539,7 +631,8 @@ def sweep_run(args, workdir, database):
 
 
 MODES = {'lag': lag_run, 'burst': burst_run, 'sweep': sweep_run,
-         'ironic': ironic_run}
+         'ironic': ironic_run, 'ending': ending_run,
+         'ending-burst': ending_burst_run}
 
 
 def parse_args(argv=None):
@@ -571,6 +664,8 @@ def parse_args(argv=None):
     parser.add_argument('--ironic-nosync', action='store_true',
                         help='ironic: run Ironic\'s SQLite without fsync '
                              '([database] sqlite_synchronous = false)')
+    parser.add_argument('--ending-lead', type=int, default=5,
+                        help='ending: [manager] ending_lead_time, seconds')
     parser.add_argument('--finished', type=int, default=100000)
     parser.add_argument('--repeat', type=int, default=20)
     parser.add_argument('--only', choices=sorted(MODES),
@@ -585,8 +680,8 @@ def run_mode(name, args, workdir):
     if mode_args.leases is None:
         mode_args.leases = 1000 if name == 'burst' else 200
     if mode_args.lead is None:
-        mode_args.lead = (30.0 + 0.05 * mode_args.leases if name == 'burst'
-                          else 25.0)
+        mode_args.lead = (30.0 + 0.05 * mode_args.leases
+                          if name in ('burst', 'ending-burst') else 25.0)
         if name == 'ironic':
             # Seeding waits for Ironic: each lease reads its node.
             mode_args.lead = 30.0 + 0.2 * mode_args.leases

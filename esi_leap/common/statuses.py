@@ -51,6 +51,11 @@ OFFER_OPEN = (AVAILABLE, ERROR)
 MANAGER_FULFIL_DUE = (CREATED, WAIT_FULFILL)
 MANAGER_END_DUE = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE)
 MANAGER_RETRYING = (WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL)
+# Leases that get the "lease ending" event before their end: those that
+# hold, or are about to hold, their node (not ended, cancelled or failed).
+MANAGER_ENDING_DUE = (CREATED, ACTIVE, WAIT_FULFILL)
+# Those of them whose event goes before the run's node work (see scheduler).
+MANAGER_ENDING_EARLY = (ACTIVE,)
 # Leases that may hold their node now, or should be taken off it; and those
 # of them that may be the node's holder.
 MANAGER_LIVE = (CREATED, ACTIVE, WAIT_FULFILL, WAIT_EXPIRE, WAIT_CANCEL)

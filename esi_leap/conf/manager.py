@@ -46,6 +46,16 @@ opts = [
                help='Attempts at a lease start or end before the lease is '
                     'put in status "error" for an operator. With the '
                     'default delays this is about four hours of retries.'),
+    cfg.IntOpt('ending_lead_time',
+               default=86400,
+               min=0,
+               help='Seconds before the end of a lease at which the '
+                    'manager records and sends its '
+                    '"esi_leap.lease.ending.end" event, once per lease and '
+                    'end time: a lease whose end moves gets it again for '
+                    'the new end, and a lease shorter than this gets it at '
+                    'its start; 0 turns the event off. Independent of the '
+                    'e-mail notices ([email] ending_lead_time).'),
 ]
 
 

@@ -19,6 +19,7 @@ from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import booking as _booking
 from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
+from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
 from esi_leap.db.sqlalchemy import fleet as _fleet
@@ -382,7 +383,9 @@ def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
     re-read rows for change ({uuid: row}, changes written at commit);
     add_event(**columns) (inserted together at the end),
     add_notices(lease_uuids, kind, due) (returns how many it decided:
-    a lease's notice of a kind is decided once only) and
+    a lease's notice of a kind is decided once only),
+    decide_ending_events(pairs, now) (the (lease_uuid, end_time) pairs
+    whose ending event it decided: each is decided once only) and
     delete_tokens(pairs) write in the same transaction. The locks are
     taken in sorted order first, so two such transactions never deadlock
     on each other. Re-run after a deadlock as run_booking(); raises
@@ -437,6 +440,28 @@ def tokens_state(token_ids, now):
     the node. One query for any number of ids.
     """
     return _console_tokens.tokens_state(token_ids, now)
+
+
+# The lease ending event -------------------------------------------------
+
+def leases_to_announce(now, horizon, wanted, limit=500):
+    """Leases whose ending event is due at ``now`` and not yet decided.
+
+    Started leases in the ``wanted`` statuses ending in (now, horizon]
+    with no event for their current end time: at most ``limit`` detached
+    Lease rows, soonest end first; ended leases cost nothing.
+    """
+    return _ending_events.leases_to_announce(now, horizon, wanted, limit)
+
+
+def next_announced_end(after):
+    """Earliest end after ``after`` of a lease that may get the event."""
+    return _ending_events.next_announced_end(after)
+
+
+def ending_events_of(lease_uuid):
+    """The end times whose ending event of a lease was decided, sorted."""
+    return _ending_events.ending_events_of(lease_uuid)
 
 
 # Lease e-mail notices ---------------------------------------------------

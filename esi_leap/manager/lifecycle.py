@@ -16,6 +16,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import attestation_gate
+from esi_leap.manager import ending
 from esi_leap.manager import handovers
 from esi_leap.manager import transitions
 from esi_leap.notifications import events
@@ -316,6 +317,8 @@ def _record_in(txn, works, now):
             # (the console proxy ends their sessions within a second). In
             # this transaction, so a crash before it cannot spare them.
             revoked.append(work.pair)
+    # A lease shorter than the lead time: its ending event, after its start.
+    ending.record_due(txn, recorder, [leases[uuid] for uuid in started], now)
     if CONF.email.enabled:
         txn.add_notices(started, statuses.NOTICE_STARTED, now)
         # Once per waiting lease (the notices' unique lease and kind).

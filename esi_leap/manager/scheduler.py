@@ -9,10 +9,12 @@ import uuid
 from oslo_config import cfg
 from oslo_log import log
 
+from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
 from esi_leap.manager import drift
+from esi_leap.manager import ending
 from esi_leap.manager import lifecycle
 from esi_leap.manager import offer_expiry
 
@@ -98,7 +100,7 @@ class Scheduler(object):
             # have passed while the run went on, and next_due() looks only
             # ahead: without this cap the recheck would wait for the sweep.
             cap = min(cap, CONF.manager.busy_recheck_delay)
-        due = db_api.next_due(now)
+        due = _earliest(db_api.next_due(now), ending.next_due(now))
         if due is None:
             return cap
         return max(0.0, min(cap, (due - now).total_seconds()))
@@ -107,9 +109,16 @@ class Scheduler(object):
         """Do all work due at ``now``; return the nodes worked on."""
         now = now or timeutils.utcnow()
         offer_expiry.expire_offers(now)
+        # NOTE(esi-leap): the ending events of running leases go before
+        # the nodes' backend steps, which may take a while (they need no
+        # backend, only their time). A lease started now gets its own with
+        # its start (lifecycle.record()); one whose start is still being
+        # retried, after the steps.
+        ending.announce(now, statuses.MANAGER_ENDING_EARLY)
         due = db_api.due_resources(now)
         self._busy_seen = False
         self._claimed_elsewhere = not self._work(due, False, now)
+        ending.announce(now)
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
             self._last_sweep = now
@@ -215,6 +224,12 @@ class Scheduler(object):
         drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
                    for ruuid in drift.drifted(rtype, nodes)]
         self._work(drifted, True, now)
+
+
+def _earliest(*instants):
+    """The earliest of ``instants`` that are not None, or None."""
+    known = [instant for instant in instants if instant is not None]
+    return min(known) if known else None
 
 
 def _arrivals(done, count, size):

@@ -21,6 +21,7 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import attestations as _attestations
+from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
@@ -383,6 +384,32 @@ class ResourcesTransaction(object):
             inserted += self.session.execute(
                 statement.values(rows)).rowcount
         return inserted
+
+    def decide_ending_events(self, wanted, now):
+        """Decide the ending event of each (lease_uuid, end_time), once only.
+
+        Returns the pairs of ``wanted`` this call decided (inserted rows
+        for); pairs decided before, by this manager or another, are left
+        out. The caller holds the lock rows of the leases' nodes, which
+        serialise the deciders: the rows found are those decided, and one
+        multi-row INSERT per chunk writes the others.
+        """
+        found = _ending_events.decided(self.session, wanted)
+        new = [pair for pair in dict.fromkeys(wanted) if pair not in found]
+        statement = _insert_ignore(self.session.bind.dialect.name,
+                                   models.LeaseEndingEvent.__table__)
+        inserted = 0
+        for part in sql.slices(new):
+            inserted += self.session.execute(statement.values([
+                dict(lease_uuid=uuid, end_time=end, created_at=now)
+                for uuid, end in part])).rowcount
+        if inserted != len(new):
+            # NOTE(esi-leap): the unique key skipped a row decided
+            # meanwhile after all: which one is unknown, so nothing of
+            # this transaction may stand (the next run decides afresh).
+            raise db_exc.DBDuplicateEntry(
+                columns=['lease_uuid', 'end_time'])
+        return new
 
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""

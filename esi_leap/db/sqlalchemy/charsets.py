@@ -15,7 +15,7 @@ from esi_leap.db.sqlalchemy import engine as _engine
 FOUR_BYTE = 'utf8mb4'
 TABLES = ('offers', 'leases', 'events', 'console_auth_tokens',
           'resource_locks', 'lease_notices', 'node_attestations',
-          'project_quotas')
+          'project_quotas', 'lease_ending_events')
 
 _DATABASE = sa.text(
     'SELECT @@character_set_connection, DEFAULT_CHARACTER_SET_NAME, '

@@ -201,6 +201,27 @@ class LeaseNotice(Base):
     sent_at = sa.Column(types.UTCDateTime, nullable=True)
 
 
+class LeaseEndingEvent(Base):
+    """The "lease ending" event of one lease and end time, once decided.
+
+    NOTE(esi-leap): the unique (lease_uuid, end_time) constraint makes the
+    event exactly-once per end time: whichever manager decides first
+    inserts the row, every later decision finds it. A lease whose end
+    moves has no row for its new end, so it gets the event again with no
+    bookkeeping by whoever moved it.
+    """
+
+    __tablename__ = 'lease_ending_events'
+    __table_args__ = (
+        sa.UniqueConstraint('lease_uuid', 'end_time',
+                            name='lease_ending_events_lease_end_uc'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    lease_uuid = sa.Column(sa.String(36), nullable=False)
+    end_time = sa.Column(types.UTCDateTime, nullable=False)
+
+
 class NodeAttestation(Base):
     """The attested hand-over of one node: the last gate and its verdict.
 

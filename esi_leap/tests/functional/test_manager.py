@@ -94,6 +94,7 @@ def test_fulfil_and_expire(owner_ctx, node, nodes, scheduler):
     assert event_types(one.uuid) == [
         'esi_leap.lease.create.end',
         'esi_leap.lease.fulfill.start', 'esi_leap.lease.fulfill.end',
+        'esi_leap.lease.ending.end',
         'esi_leap.lease.delete.start', 'esi_leap.lease.delete.end']
 
 

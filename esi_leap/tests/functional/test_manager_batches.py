@@ -114,6 +114,7 @@ def test_many_nodes_in_several_record_batches(nodes, scheduler, monkeypatch,
         assert event_types(row.uuid) == [
             'esi_leap.lease.create.end',
             'esi_leap.lease.fulfill.start', 'esi_leap.lease.fulfill.end',
+            'esi_leap.lease.ending.end',
             'esi_leap.lease.delete.start', 'esi_leap.lease.delete.end']
     # The ends revoked every console token of the nodes.
     assert all(db_api.token_get(token) is None for token in tokens)

@@ -385,6 +385,7 @@ def test_lease_sets_and_clears_the_node_on_time(deployment, ironic):
     assert deployment.events(lease) == [
         'esi_leap.lease.create.end',
         'esi_leap.lease.fulfill.start', 'esi_leap.lease.fulfill.end',
+        'esi_leap.lease.ending.end',
         'esi_leap.lease.delete.start', 'esi_leap.lease.delete.end']
 
 

@@ -8,6 +8,7 @@ import types
 import jsonschema
 import pytest
 
+from esi_leap.manager import ending
 from esi_leap.manager import transitions
 from esi_leap.notifications import payloads
 from esi_leap.resource_types import base
@@ -85,6 +86,27 @@ def test_lease_end_with_its_handback_record_matches_schema(schema):
     payload['esi_leap_object.data']['handback'] = {'outcome': 'cleaned'}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(_message('esi_leap.lease.delete.end', payload),
+                            schema)
+
+
+def test_lease_ending_event_matches_schema(schema, config):
+    config(group='manager', ending_lead_time=3600)
+    lease = _lease(status='active')
+    payload = payloads.lease_payload(lease, 'active', NODE)
+    payload['esi_leap_object.data'].update(ending.payload_extra(lease))
+    jsonschema.validate(_message('esi_leap.lease.ending.end', payload),
+                        schema)
+    assert payload['esi_leap_object.data']['ending'] == {
+        'end_time': '2030-01-02T12:30:00.000500', 'lead_time': 3600}
+    # The event always says which end it is for.
+    del payload['esi_leap_object.data']['ending']['end_time']
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.lease.ending.end', payload),
+                            schema)
+    # An offer payload is no ending event's.
+    offer = payloads.offer_payload(_row(lessee_id=None), 'available', NODE)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_message('esi_leap.lease.ending.end', offer),
                             schema)
 
 
