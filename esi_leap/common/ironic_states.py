@@ -65,3 +65,8 @@ UNPROVISIONED = frozenset([ENROLL])
 def updatable(provision_state, target_provision_state):
     """Whether Ironic accepts a PATCH of a node in this state now."""
     return not target_provision_state or provision_state in UPDATE_ALLOWED
+
+
+def at_rest(provision_state, target_provision_state):
+    """Whether Ironic is done with a node: no transition, no busy state."""
+    return not target_provision_state and provision_state not in BUSY

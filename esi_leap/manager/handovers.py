@@ -80,8 +80,9 @@ def hold(rtype, resource_uuid, node, plan, outcome):
     """Hand the node to the lease that should hold it, if it has not.
 
     The readiness gate: a node not carrying the holder's lease yet is
-    handed over only when ready (see NodeInfo.not_ready); it is read
-    again first when a hand-back finished in this pass.
+    handed over only when ready (see NodeInfo.not_ready); when a hand-back
+    step was taken in this pass, the gate looks at the node as that step
+    left it (read again unless the backend said).
     """
     holder = plan.holder
     if holder is None or outcome.scrub_error is not None or \
@@ -111,8 +112,7 @@ def hold(rtype, resource_uuid, node, plan, outcome):
 
 def _ready(rtype, resource_uuid, node, plan, outcome):
     """The readiness gate; False (and the Outcome says why) if not ready."""
-    if outcome.handback is not None:
-        node = rtype.get(resource_uuid)
+    node = _as_left(rtype, resource_uuid, node, outcome)
     sub_lease = plan.holder.parent_lease_uuid is not None or \
         outcome.returned
     why = node.not_ready(sub_lease=sub_lease)
@@ -128,13 +128,21 @@ def _ready(rtype, resource_uuid, node, plan, outcome):
     return False
 
 
+def _as_left(rtype, resource_uuid, node, outcome):
+    """The node as this pass's hand-back step left it (``node`` if none)."""
+    if outcome.handback is None:
+        return node
+    if outcome.handback.node is None:
+        outcome.handback.node = rtype.get(resource_uuid)
+    return outcome.handback.node
+
+
 def _attested(rtype, resource_uuid, node, plan, outcome):
     """The attested hand-over's gate, for a new top-level lessee only."""
     if not attestation_gate.enabled() or outcome.returned or \
             plan.holder.parent_lease_uuid is not None:
         return True
-    if outcome.handback is not None:
-        node = rtype.get(resource_uuid)
+    node = _as_left(rtype, resource_uuid, node, outcome)
     # NOTE(esi-leap): the wall clock, not the pass's planning instant: a
     # pass must be newer than the gate's start on the verifier's clock.
     return attestation_gate.check(rtype.name, node, plan.holder, outcome,

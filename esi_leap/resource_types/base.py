@@ -32,6 +32,9 @@ class NodeInfo(object):
     # The node's extra (Ironic) / "extra" object (dummy node file): the
     # attested hand-over reads keylime_agent_uuid and keylime_tpm_policy.
     extra: dict = dataclasses.field(default_factory=dict)
+    # Whether a backend worker holds the node (Ironic's conductor
+    # reservation): it then refuses changes for a moment.
+    reserved: bool = False
 
     def not_ready(self, sub_lease=False):
         """Why the node may not be handed to a lease now, or None.
@@ -75,7 +78,9 @@ class HandBack(object):
     ``message`` says why a hand-back is busy or quarantined; ``outcome``
     what the finished hand-back did (cleaned, undeployed, scrubbed,
     returned); ``since`` when it began; ``reached`` that this step took
-    the lessee off the node (its console tokens then go too).
+    the lessee off the node (its console tokens then go too); ``node``
+    the node as the finished hand-back left it, when the backend said (a
+    NodeInfo: the readiness gate need not read it again).
     """
 
     progress: Progress
@@ -83,6 +88,7 @@ class HandBack(object):
     outcome: str = None
     since: object = None
     reached: bool = True
+    node: object = None
 
     @property
     def done(self):

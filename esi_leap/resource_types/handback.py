@@ -65,6 +65,12 @@ class Facts(object):
         return states.updatable(self.provision_state,
                                 self.target_provision_state)
 
+    @property
+    def at_rest(self):
+        """Whether Ironic has finished what it was doing to the node."""
+        return states.at_rest(self.provision_state,
+                              self.target_provision_state)
+
 
 @dataclasses.dataclass(frozen=True)
 class Policy(object):
@@ -118,6 +124,11 @@ class Record(object):
         """The record once ``step`` is asked of Ironic at ``now``."""
         return dataclasses.replace(self, step=step.value,
                                    mark=facts.provision_updated_at, at=now)
+
+    def asked(self, step, facts):
+        """Whether the record has ``step`` asked already, in this state."""
+        return self.step == step.value and \
+            self.mark == facts.provision_updated_at
 
     def cleaned(self):
         """Whether Ironic has cleaned the node in this hand-back."""

@@ -20,7 +20,7 @@ API_VERSION = '1.65'
 LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
                'maintenance', 'target_provision_state', 'target_power_state',
-               'extra')
+               'extra', 'reservation')
 
 # The provision state sets are in esi_leap.common.ironic_states.
 
@@ -40,7 +40,8 @@ def _node_info(node):
         maintenance=bool(node.is_maintenance),
         target_provision_state=node.target_provision_state,
         target_power_state=node.target_power_state,
-        extra=dict(node.extra or {}))
+        extra=dict(node.extra or {}),
+        reserved=bool(node.reservation))
 
 
 # What Ironic shows in place of a secret the caller may not read.
@@ -101,7 +102,8 @@ def _listed_node_info(node):
         maintenance=bool(node.get('maintenance')),
         target_provision_state=node.get('target_provision_state'),
         target_power_state=node.get('target_power_state'),
-        extra=dict(node.get('extra') or {}))
+        extra=dict(node.get('extra') or {}),
+        reserved=bool(node.get('reservation')))
 
 
 @contextlib.contextmanager
@@ -231,10 +233,16 @@ class IronicNodeType(base.ResourceType):
                  'value': lease_uuid}])
 
     def remove_lease(self, uuid, lease_uuid):
-        """Take one step of the node's hand-back (see ironic_handback)."""
+        """Take the steps of the node's hand-back Ironic allows now.
+
+        See ironic_handback; the HandBack's node is a NodeInfo.
+        """
         with ironic_handback.errors(uuid):
-            return ironic_handback.hand_back(self._baremetal(), uuid,
-                                             lease_uuid)
+            result = ironic_handback.hand_back(self._baremetal(), uuid,
+                                               lease_uuid)
+        if result.node is not None:
+            result.node = _listed_node_info(result.node)
+        return result
 
     def return_lease(self, uuid, lease_uuid):
         """Take the node from a sub-lease, its parent's deployment kept."""

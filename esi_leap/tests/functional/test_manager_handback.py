@@ -203,3 +203,48 @@ def test_busy_node_is_looked_at_again_soon(owner_ctx, node, nodes,
     set_node(nodes, provision_state='available')
     scheduler.run_once(now=at(2.1))
     assert scheduler.seconds_to_next_due() > 1
+
+
+def test_watched_node_goes_on_once_the_backend_is_done(owner_ctx, node,
+                                                       nodes, scheduler,
+                                                       config):
+    """The manager that found the node cleaning reads it until it is done.
+
+    The hand-back then goes on (and the next lease gets the node) at the
+    next run, before the leases' recheck is due.
+    """
+    config(group='manager', busy_recheck_delay=600, sweep_interval=3600,
+           handback_poll_interval=0.05)
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2))
+    assert status(two.uuid) == statuses.WAIT_FULFILL
+    # Still cleaning: nothing to go on with.
+    scheduler._pause(0.3)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.WAIT_EXPIRE
+    set_node(nodes, provision_state='available')
+    # The recheck is ten minutes away; the watch sees the node done.
+    scheduler._pause(60)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.EXPIRED
+    assert status(two.uuid) == statuses.ACTIVE
+    assert nodes.read('node-1')['project_id'] == 'third-project'
+
+
+def test_without_the_watch_the_recheck_goes_on(owner_ctx, node, nodes,
+                                               scheduler, config):
+    config(group='manager', busy_recheck_delay=600, sweep_interval=3600,
+           handback_poll_interval=0)
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2))
+    set_node(nodes, provision_state='available')
+    scheduler._pause(0.3)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.WAIT_EXPIRE
+    scheduler.run_once(now=at(2.2))
+    assert status(one.uuid) == statuses.EXPIRED
