@@ -249,7 +249,15 @@ def _by_state(facts, record, policy):
                 else Step.PROVIDE), None
     if state == states.AVAILABLE:
         return _available(record, policy), None
-    # enroll, and what Ironic cannot clean: nothing but the scrub.
+    if state in states.UNPROVISIONED and policy.clean_on_lease_end:
+        # NOTE(esi-leap): Ironic cannot clean a node in enroll, and moving
+        # it on (manage verifies its BMC, provide makes it deployable) is
+        # the owner's choice, not esi-leap's: kept back until an operator
+        # has brought it to available (cleaned on the way).
+        return Step.QUARANTINE, (
+            'node %s is in %s: Ironic cannot clean it; an operator must '
+            'manage and provide it' % (facts.name, state))
+    # What Ironic cannot clean, cleaning off: nothing but the scrub.
     return Step.FINISH, None
 
 

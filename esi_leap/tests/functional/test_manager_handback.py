@@ -248,3 +248,27 @@ def test_without_the_watch_the_recheck_goes_on(owner_ctx, node, nodes,
     assert status(one.uuid) == statuses.WAIT_EXPIRE
     scheduler.run_once(now=at(2.2))
     assert status(one.uuid) == statuses.EXPIRED
+
+
+@pytest.mark.parametrize('clean', [True, False])
+def test_enroll_node_at_the_end(owner_ctx, node, nodes, scheduler, config,
+                                clean):
+    """enroll cannot be cleaned: quarantined, unless cleaning is off."""
+    config(group='ironic', clean_on_lease_end=clean)
+    set_node(nodes, provision_state='enroll')
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    assert status(one.uuid) == statuses.ACTIVE
+    scheduler.run_once(now=at(2))
+    assert status(one.uuid) == statuses.EXPIRED
+    waiting = db_api.lease_get(two.uuid)
+    if clean:
+        assert waiting.status == statuses.WAIT_FULFILL
+        assert waiting.status_reason == (
+            'quarantined: node dummy-node-node-1 is in enroll: it cannot '
+            'be cleaned')
+        assert 'project_id' not in nodes.read('node-1')
+    else:
+        assert waiting.status == statuses.ACTIVE
+        assert nodes.read('node-1')['project_id'] == 'third-project'

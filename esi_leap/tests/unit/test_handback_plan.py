@@ -40,7 +40,9 @@ PLANS = [
     (facts('clean failed', lessee='p', maintenance=True), None, DEFAULT,
      Step.REACH),
     # Nothing to clean: one PATCH takes the lessee and the mark together.
-    (facts('enroll', lessee='p'), None, DEFAULT, Step.FINISH),
+    (facts('enroll', lessee='p'), None, NO_CLEAN, Step.FINISH),
+    # Ironic cannot clean an enroll node: lessee off, then quarantined.
+    (facts('enroll', lessee='p'), None, DEFAULT, Step.REACH),
     (facts('available', lessee='p'), None, NO_CLEAN, Step.FINISH),
     # Ironic refuses the PATCH: abort, undeploy, or wait first.
     (facts('wait call-back', target='active', lessee='p'), None, DEFAULT,
@@ -81,7 +83,8 @@ PLANS = [
     (facts('available'), record('manage', 'provide'), DEFAULT, Step.FINISH),
     (facts('available'), record('manage', 'clean', 'provide'), WITH_STEPS,
      Step.FINISH),
-    (facts('enroll'), record(), DEFAULT, Step.FINISH),
+    (facts('enroll'), record(), DEFAULT, Step.QUARANTINE),
+    (facts('enroll'), record(), NO_CLEAN, Step.FINISH),
     # Quarantine.
     (facts('clean failed'), record('manage'), WITH_STEPS, Step.QUARANTINE),
     (facts('inspect failed'), record(), DEFAULT, Step.QUARANTINE),
@@ -107,6 +110,13 @@ def test_reasons_name_the_node_and_bound_ironic_text():
     assert len(reason) < 250 and reason.endswith('...')
     _, reason = handback.plan(facts('error'), record(), DEFAULT, NOW)
     assert reason == 'node r1-n7 is in error: no reason given'
+
+
+def test_enroll_node_quarantine_says_what_to_do():
+    step, reason = handback.plan(facts('enroll'), record(), DEFAULT, NOW)
+    assert step is Step.QUARANTINE
+    assert reason == ('node r1-n7 is in enroll: Ironic cannot clean it; an '
+                      'operator must manage and provide it')
 
 
 def test_cleaning_timeout_quarantines():
