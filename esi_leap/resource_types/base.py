@@ -89,10 +89,26 @@ class HandBack(object):
     since: object = None
     reached: bool = True
     node: object = None
+    # The lease the node went to with the hand-back's last write (see
+    # Successor), if it did.
+    handed_to: str = None
 
     @property
     def done(self):
         return self.progress is Progress.DONE
+
+
+@dataclasses.dataclass(frozen=True)
+class Successor(object):
+    """The lease a finishing hand-back may hand the node to at once.
+
+    ``gate(NodeInfo)`` is the manager's readiness gate: why the node may
+    not be handed over, or None.
+    """
+
+    lease_uuid: str
+    project_id: str
+    gate: object
 
 
 @dataclasses.dataclass
@@ -184,8 +200,11 @@ class ResourceType(metaclass=abc.ABCMeta):
         Idempotent: doing it twice leaves the node as doing it once.
         """
 
+    # Whether remove_lease() takes a ``successor`` (see Successor).
+    hands_over_with_scrub = False
+
     @abc.abstractmethod
-    def remove_lease(self, uuid, lease_uuid):
+    def remove_lease(self, uuid, lease_uuid, successor=None):
         """Take the node back from a lease, one step per call.
 
         The first step takes the node out of the lessee's reach; then the
@@ -194,7 +213,10 @@ class ResourceType(metaclass=abc.ABCMeta):
         with ``lease_uuid`` and the next call resumes. Returns a HandBack
         (None means done); may raise NodeBusy while the backend is still
         working. Does nothing to a node that no longer carries
-        ``lease_uuid``.
+        ``lease_uuid``. A type with ``hands_over_with_scrub`` hands the
+        node to ``successor`` (a Successor) in the write that clears the
+        lease, if its gate lets it (the HandBack's ``handed_to`` then says
+        so); the others are never given one.
         """
 
     def return_lease(self, uuid, lease_uuid):

@@ -126,7 +126,7 @@ def read(baremetal, uuid):
 MAX_STEPS_PER_CALL = 5
 
 
-def hand_back(baremetal, uuid, lease_uuid, now=None):
+def hand_back(baremetal, uuid, lease_uuid, successor=None, now=None):
     """Take the steps of the hand-back of node ``uuid`` it allows now.
 
     Step after step until Ironic has work to do (undeploy, cleaning) or
@@ -135,7 +135,8 @@ def hand_back(baremetal, uuid, lease_uuid, now=None):
     available) is followed by the next without waiting for another
     manager pass, and a node with nothing to clean is done in one call.
     Returns a base.HandBack; a finished one carries the node as the last
-    PATCH left it (``node``, Ironic's JSON).
+    PATCH left it (``node``, Ironic's JSON). ``successor`` (a
+    base.Successor whose gate reads Ironic's JSON): see finish().
     """
     now = now or timeutils.utcnow()
     cleared = False
@@ -144,7 +145,8 @@ def hand_back(baremetal, uuid, lease_uuid, now=None):
         properties = node.get('properties') or {}
         if properties.get('lease_uuid') != lease_uuid:
             return base.HandBack(base.Progress.DONE, node=node)
-        result, step, node = _one_step(baremetal, node, properties, now)
+        result, step, node = _one_step(baremetal, node, properties, now,
+                                       successor)
         cleared = cleared or result.reached
         if node is None or not _goes_on(step, node):
             break
@@ -164,7 +166,7 @@ def _goes_on(step, node):
     return step is handback.Step.REACH or facts_of(node).at_rest
 
 
-def _one_step(baremetal, node, properties, now):
+def _one_step(baremetal, node, properties, now, successor=None):
     """Plan and take one step; return (HandBack, Step, node after it).
 
     The node after the step is Ironic's answer to it (None when the step
@@ -192,9 +194,11 @@ def _one_step(baremetal, node, properties, now):
              properties.get('lease_uuid'), step.value,
              ' (%s)' % reason if reason else '')
     if step is handback.Step.FINISH:
+        handed = _handing(node, successor)
         return base.HandBack(
             base.Progress.DONE, outcome=handback.outcome(record),
-            since=since, node=finish(baremetal, node)), step, None
+            since=since, node=finish(baremetal, node, handed),
+            handed_to=handed and handed.lease_uuid), step, None
     if step is handback.Step.QUARANTINE:
         return base.HandBack(base.Progress.QUARANTINED, reason, since=since,
                              reached=False), step, None
@@ -209,6 +213,18 @@ def _one_step(baremetal, node, properties, now):
     return base.HandBack(base.Progress.BUSY, reason or 'node %s is being '
                          'taken back' % facts.name, since=since,
                          reached=reached), step, after
+
+
+def _handing(node, successor):
+    """``successor`` if its gate lets the node go to it now, else None."""
+    if successor is None:
+        return None
+    why = successor.gate(node)
+    if why is not None:
+        LOG.info('Node %s is not handed to lease %s with its scrub: %s',
+                 node['uuid'], successor.lease_uuid, why)
+        return None
+    return successor
 
 
 def _reach_record(facts, record, policy, now, broken):
@@ -273,10 +289,13 @@ def _take(baremetal, node, facts, record, step, policy, now):
     return read(baremetal, node['uuid'])
 
 
-def finish(baremetal, node):
+def finish(baremetal, node, successor=None):
     """Scrub the node and clear its lessee, record and mark in one PATCH.
 
-    Returns the node as that PATCH left it (Ironic's JSON).
+    With a ``successor`` (whose gate has let it), that PATCH sets its
+    lessee and lease mark instead: one write from the old tenant's node
+    to the new tenant's. Returns the node as that PATCH left it (Ironic's
+    JSON).
 
     VIFs detached, console off, instance_info and the configured extra
     keys removed; the lease mark goes in the last PATCH, so a failure
@@ -287,14 +306,18 @@ def finish(baremetal, node):
         baremetal.detach_vif_from_node(uuid, vif)
     if node.get('console_enabled'):
         baremetal.disable_node_console(uuid)
-    patch = _lessee_off(node)
+    patch = _lessee_off(node) if successor is None else [
+        {'op': 'add', 'path': '/lessee', 'value': successor.project_id}]
     if node.get('instance_info'):
         patch.append({'op': 'remove', 'path': '/instance_info'})
     patch.extend(_extra_off(node))
     if base.HANDBACK_KEY in (node.get('properties') or {}):
         patch.append({'op': 'remove',
                       'path': '/properties/%s' % base.HANDBACK_KEY})
-    patch.append({'op': 'remove', 'path': '/properties/lease_uuid'})
+    patch.append({'op': 'remove', 'path': '/properties/lease_uuid'}
+                 if successor is None else
+                 {'op': 'add', 'path': '/properties/lease_uuid',
+                  'value': successor.lease_uuid})
     return _patch(baremetal, node, patch)
 
 

@@ -1,5 +1,6 @@
 """ironic_node: Ironic bare-metal nodes, through openstacksdk."""
 import contextlib
+import dataclasses
 
 from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as sdk_exc
@@ -128,6 +129,7 @@ class IronicNodeType(base.ResourceType):
     """Nodes of the Ironic service configured in [ironic]."""
 
     name = 'ironic_node'
+    hands_over_with_scrub = True
 
     def _baremetal(self):
         if not ironic.configured():
@@ -232,14 +234,18 @@ class IronicNodeType(base.ResourceType):
                 {'op': 'add', 'path': '/properties/lease_uuid',
                  'value': lease_uuid}])
 
-    def remove_lease(self, uuid, lease_uuid):
+    def remove_lease(self, uuid, lease_uuid, successor=None):
         """Take the steps of the node's hand-back Ironic allows now.
 
         See ironic_handback; the HandBack's node is a NodeInfo.
         """
+        if successor is not None:
+            gate = successor.gate
+            successor = dataclasses.replace(
+                successor, gate=lambda node: gate(_listed_node_info(node)))
         with ironic_handback.errors(uuid):
             result = ironic_handback.hand_back(self._baremetal(), uuid,
-                                               lease_uuid)
+                                               lease_uuid, successor)
         if result.node is not None:
             result.node = _listed_node_info(result.node)
         return result
