@@ -437,7 +437,6 @@ def test_enroll_node_is_quarantined_until_provided(deployment, ironic):
         handed_to(deployment, node, second)
     assert watcher.states_of(THIRD) <= {'available'}
     assert 'cleaning' in watcher.states_of(None)
-    assert 'esi_leap.node.quarantine.end' in node_events(deployment, second)
 
 
 def test_maintenance_during_a_lease(deployment, ironic):
