@@ -5,10 +5,13 @@ node in maintenance or a failed state, waiting on a busy one, the
 readiness gate before a hand-over, and the hand-back's outcome and
 duration in the lease end notification.
 """
+import datetime
+
 import pytest
 import sqlalchemy as sa
 
 from esi_leap.common import statuses
+from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.notifications import events
@@ -272,3 +275,23 @@ def test_enroll_node_at_the_end(owner_ctx, node, nodes, scheduler, config,
     else:
         assert waiting.status == statuses.ACTIVE
         assert nodes.read('node-1')['project_id'] == 'third-project'
+
+
+def test_what_falls_due_during_a_run_is_not_left_to_the_sweep(
+        owner_ctx, node, nodes, scheduler, config, monkeypatch):
+    """An instant that passes while a run goes on is due at once.
+
+    (The intermittent pauses of a sweep interval between hand-back steps:
+    a busy node's recheck, or a lease end, passed during a run.)
+    """
+    config(group='manager', sweep_interval=600)
+    lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    # A run planned just before the lease's end, over just after it.
+    scheduler.run_once(now=at(2) - datetime.timedelta(seconds=1))
+    monkeypatch.setattr(timeutils, 'utcnow',
+                        lambda: at(2) + datetime.timedelta(seconds=1))
+    assert scheduler.seconds_to_next_due() == 0
+    monkeypatch.setattr(timeutils, 'utcnow',
+                        lambda: at(2) - datetime.timedelta(seconds=0.5))
+    assert 0 < scheduler.seconds_to_next_due() <= 0.5
