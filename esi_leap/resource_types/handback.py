@@ -251,12 +251,12 @@ def _by_state(facts, record, policy):
         return _available(record, policy), None
     if state in states.UNPROVISIONED and policy.clean_on_lease_end:
         # NOTE(esi-leap): Ironic cannot clean a node in enroll, and moving
-        # it on (manage verifies its BMC, provide makes it deployable) is
-        # the owner's choice, not esi-leap's: kept back until an operator
-        # has brought it to available (cleaned on the way).
+        # it on (manage verifies its BMC credentials) is the owner's
+        # choice, not esi-leap's: kept back until an operator has managed
+        # it; the hand-back then goes on from manageable (provide).
         return Step.QUARANTINE, (
-            'node %s is in %s: Ironic cannot clean it; an operator must '
-            'manage and provide it' % (facts.name, state))
+            'node %s is in %s: Ironic cannot clean it before an operator '
+            'manages it' % (facts.name, state))
     # What Ironic cannot clean, cleaning off: nothing but the scrub.
     return Step.FINISH, None
 

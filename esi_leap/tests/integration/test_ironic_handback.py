@@ -417,23 +417,24 @@ def test_enroll_node_is_quarantined_until_provided(deployment, ironic):
 
     Lent as it is to its first tenant; at the end the lessee goes, the
     node stays in enroll (esi-leap does not manage it by itself) and the
-    next lease waits, saying why. Provided by an operator: cleaned (once
-    more, by esi-leap) and handed over.
+    next lease waits, saying why. Managed by an operator: provided
+    (cleaned) by the hand-back, and handed over.
     """
     node, = ironic.create_nodes(1, itest.OWNER, bios_interface='fake')
     assert ironic.get_node(node)['provision_state'] == 'enroll'
     with Watcher(ironic, node) as watcher:
         first, second, _ = back_to_back(deployment, node, length=2)
         reason = quarantined(deployment, second)
-        assert reason.endswith(' is in enroll: Ironic cannot clean it; an '
-                               'operator must manage and provide it')
+        assert reason.endswith(' is in enroll: Ironic cannot clean it '
+                               'before an operator manages it')
         found = ironic.get_node(node)
         assert found['provision_state'] == 'enroll'
         assert found['lessee'] is None
         deployment.wait_status(first['uuid'], 'expired', 5)
         assert 'esi_leap.node.quarantine.start' in node_events(
             deployment, second, THIRD_HEADERS)
-        ironic.make_available(node)
+        ironic.request('PUT', '/v1/nodes/%s/states/provision' % node,
+                       json={'target': 'manage'}, expect=202)
         handed_to(deployment, node, second)
     assert watcher.states_of(THIRD) <= {'available'}
     assert 'cleaning' in watcher.states_of(None)

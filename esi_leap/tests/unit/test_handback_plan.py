@@ -115,8 +115,8 @@ def test_reasons_name_the_node_and_bound_ironic_text():
 def test_enroll_node_quarantine_says_what_to_do():
     step, reason = handback.plan(facts('enroll'), record(), DEFAULT, NOW)
     assert step is Step.QUARANTINE
-    assert reason == ('node r1-n7 is in enroll: Ironic cannot clean it; an '
-                      'operator must manage and provide it')
+    assert reason == ('node r1-n7 is in enroll: Ironic cannot clean it '
+                      'before an operator manages it')
 
 
 def test_cleaning_timeout_quarantines():
