@@ -17,6 +17,11 @@ and the hand-over). Scenarios: a deployed node (undeploy, automated
 cleaning) and a never-deployed one (manage, provide).
 
     python benchmarks/handback_bench.py [--rounds 3] [--recheck 1.0]
+        [--watch 0.2] [--poll 0.05]
+
+``--watch`` sets [manager] handback_poll_interval (0: off), ``--poll`` how
+often this script reads the node: Ironic's API runs one worker here, and
+a very tight poll slows the calls of esi-leap it measures.
 
 It prints figures, never a verdict. Needs the Ironic virtualenv
 (ESI_LEAP_IRONIC_VENV), MariaDB and RabbitMQ as the integration tests do.
