@@ -6,6 +6,7 @@ readiness gate before a hand-over, and the hand-back's outcome and
 duration in the lease end notification.
 """
 import datetime
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.manager import watch
 from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
@@ -295,3 +297,27 @@ def test_what_falls_due_during_a_run_is_not_left_to_the_sweep(
     monkeypatch.setattr(timeutils, 'utcnow',
                         lambda: at(2) - datetime.timedelta(seconds=0.5))
     assert 0 < scheduler.seconds_to_next_due() <= 0.5
+
+
+@pytest.mark.parametrize('count', [1, watch.LIST_MIN])
+def test_watch_reads_nodes_and_gives_up_on_the_missing(nodes, count):
+    """At rest: ripe; busy: watched on; gone: left to the recheck."""
+    names = ['w-%d' % i for i in range(count)]
+    for name in names:
+        nodes.add(name, 'owner-project', provision_state='cleaning')
+    nodes.add('w-gone', 'owner-project', provision_state='cleaning')
+    watched = watch.Watch()
+    for name in names + ['w-gone']:
+        watched.add(('dummy_node', name))
+    assert watched.ripe() == {}
+    nodes.add(names[0], 'owner-project', provision_state='available')
+    os.unlink(os.path.join(nodes.directory, 'w-gone'))
+    ripe = watched.ripe()
+    assert list(ripe) == [('dummy_node', names[0])]
+    assert ripe[('dummy_node', names[0])].provision_state == 'available'
+    # The rest still cleaning are watched on; the gone one is not.
+    assert bool(watched) is (count > 1)
+    for name in names[1:]:
+        nodes.add(name, 'owner-project', provision_state='available')
+    assert len(watched.ripe()) == count - 1
+    assert not watched
