@@ -1,10 +1,13 @@
 """The hand-back plan and the manager's transition table (pure code)."""
 import datetime
+import types
 
 import pytest
 
 from esi_leap.common import ironic_states
 from esi_leap.common import statuses
+from esi_leap.manager import handovers
+from esi_leap.manager import lifecycle
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 from esi_leap.resource_types import handback
@@ -274,3 +277,32 @@ def test_end_status(row, cancelling, status):
      transitions.Result.QUARANTINED, True)])
 def test_start_events(before, after, result, starts):
     assert transitions.starts(before, after, result) is starts
+
+
+def _lease(uuid, project='p2', parent=None, status=statuses.WAIT_FULFILL):
+    return types.SimpleNamespace(uuid=uuid, project_id=project,
+                                 parent_lease_uuid=parent, status=status)
+
+
+@pytest.mark.parametrize('holder,attested,expected', [
+    (_lease('l2'), False, 'l2'),
+    # The attested hand-over's gate runs in hold(), never skipped.
+    (_lease('l2'), True, None),
+    (_lease('l2', parent='l0'), False, None),
+    (_lease('l2', status=statuses.ACTIVE), False, None),
+    (_lease('l2', project=' '), False, None),
+    (None, False, None)])
+def test_successor_only_for_a_new_top_level_lease(config, holder, attested,
+                                                  expected):
+    config(group='attestation', enabled=attested)
+    plan = lifecycle.Plan(holder=holder)
+    outcome = lifecycle.Outcome(started=NOW)
+    successor = handovers._successor(plan, outcome)
+    assert getattr(successor, 'lease_uuid', None) == expected
+    if successor is not None:
+        ready = base.NodeInfo(uuid='n', name='r1-n7',
+                              provision_state='available')
+        assert successor.gate(ready) is None
+        assert successor.gate(base.NodeInfo(
+            uuid='n', name='r1-n7', provision_state='available',
+            maintenance=True)) == 'node r1-n7 is in maintenance'
