@@ -17,6 +17,11 @@ and the hand-over). Scenarios: a deployed node (undeploy, automated
 cleaning) and a never-deployed one (manage, provide).
 
     python benchmarks/handback_bench.py [--rounds 3] [--recheck 1.0]
+        [--watch 0.2] [--poll 0.05]
+
+``--watch`` sets [manager] handback_poll_interval (0: off), ``--poll`` how
+often this script reads the node: Ironic's API runs one worker here, and
+a very tight poll slows the calls of esi-leap it measures.
 
 It prints figures, never a verdict. Needs the Ironic virtualenv
 (ESI_LEAP_IRONIC_VENV), MariaDB and RabbitMQ as the integration tests do.
@@ -33,7 +38,6 @@ from esi_leap.tests.fixtures import ironic as ironic_fixture
 from esi_leap.tests.integration import test_ironic_handback as hb
 from esi_leap.tests.integration import test_ironic_manager as itest
 
-POLL = 0.01
 TIMEOUT = 60
 
 
@@ -42,7 +46,7 @@ def ironic_working(state, target):
     return bool(target) or state in ironic_states.BUSY
 
 
-def watch(ironic, node, lease_uuid, end):
+def watch(ironic, node, lease_uuid, end, poll):
     """Poll the node until THIRD holds it; return (total, Ironic's time)."""
     samples = []
     deadline = time.time() + TIMEOUT
@@ -54,7 +58,7 @@ def watch(ironic, node, lease_uuid, end):
                         found.get('lessee')))
         if itest.holds(found, hb.THIRD, lease_uuid):
             break
-        time.sleep(POLL)
+        time.sleep(poll)
     else:
         raise RuntimeError('node %s not handed over within %ss'
                            % (node, TIMEOUT))
@@ -66,12 +70,12 @@ def watch(ironic, node, lease_uuid, end):
     return handed - end, busy, cleared - end
 
 
-def one_round(deployment, ironic, deployed):
+def one_round(deployment, ironic, deployed, poll):
     node = hb.available_node(ironic)
     first, second, end = hb.back_to_back(deployment, node, length=3)
     if deployed:
         ironic.deploy(node)
-    return watch(ironic, node, second['uuid'], itest.epoch(end))
+    return watch(ironic, node, second['uuid'], itest.epoch(end), poll)
 
 
 def report(name, rounds):
@@ -93,6 +97,12 @@ def main(argv):
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--recheck', type=float, default=1.0,
                         help='[manager] busy_recheck_delay, seconds')
+    parser.add_argument('--watch', type=float, default=None,
+                        help='[manager] handback_poll_interval, seconds '
+                             '(default: the option\'s default)')
+    parser.add_argument('--poll', type=float, default=0.05,
+                        help='how often this script reads the node, '
+                             'seconds')
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix='handback-bench-')
     os.makedirs(os.path.join(workdir, 'ironic'))
@@ -102,13 +112,18 @@ def main(argv):
     ironic.start()
     deployment = hb.CleaningDeployment(os.path.join(workdir, 'esi'), ironic)
     deployment.manager_options = {'busy_recheck_delay': str(args.recheck)}
+    if args.watch is not None:
+        deployment.manager_options['handback_poll_interval'] = str(
+            args.watch)
     try:
         deployment.setup()
-        print('[manager] busy_recheck_delay = %s s, node polled every '
-              '%.0f ms' % (args.recheck, POLL * 1000))
+        print('[manager] busy_recheck_delay = %s s, handback_poll_interval '
+              '= %s s; node polled every %.0f ms'
+              % (args.recheck, 'default' if args.watch is None
+                 else args.watch, args.poll * 1000))
         for name, deployed in (('deployed', True), ('never deployed',
                                                     False)):
-            report(name, [one_round(deployment, ironic, deployed)
+            report(name, [one_round(deployment, ironic, deployed, args.poll)
                           for _ in range(args.rounds)])
     finally:
         deployment.teardown()

@@ -54,14 +54,21 @@ UPDATE_ALLOWED = frozenset([
 
 # States in which a node may be handed to a new (top-level) lease.
 # NOTE(esi-leap): ``enroll`` nodes are outside Ironic's provisioning (it can
-# neither deploy nor clean them): they are handed over and back as they are.
+# neither deploy nor clean them): an owner may lend one as it is (for its
+# BMC, say); at the hand-back it is quarantined when cleaning is on (see
+# UNPROVISIONED), so none reaches a next tenant uncleaned.
 HANDOVER = frozenset([AVAILABLE, ENROLL])
 
-# States a never-deployed node is taken back from without anything to do
-# but clearing the lessee (Ironic cannot clean them).
+# States Ironic cannot clean a node in: at a lease end such a node is
+# quarantined with [ironic] clean_on_lease_end, only scrubbed without.
 UNPROVISIONED = frozenset([ENROLL])
 
 
 def updatable(provision_state, target_provision_state):
     """Whether Ironic accepts a PATCH of a node in this state now."""
     return not target_provision_state or provision_state in UPDATE_ALLOWED
+
+
+def at_rest(provision_state, target_provision_state):
+    """Whether Ironic is done with a node: no transition, no busy state."""
+    return not target_provision_state and provision_state not in BUSY

@@ -40,6 +40,17 @@ opts = [
                       'end. Such waits use up no attempts; a shorter delay '
                       'hands a cleaned node over sooner, for one more '
                       'Ironic GET per node and delay.'),
+    cfg.FloatOpt('handback_poll_interval',
+                 default=0.2,
+                 min=0.0,
+                 help='Seconds between two reads of a node the backend is '
+                      'still busy with at a lease end, by the manager that '
+                      'found it busy: once the backend is done (the node '
+                      'available after cleaning, say), the hand-back goes '
+                      'on and the next lease gets the node at once, rather '
+                      'than at the next busy_recheck_delay. One backend '
+                      'GET per node and interval (one listing for 10 '
+                      'nodes or more); 0 turns this off.'),
     cfg.IntOpt('max_attempts',
                default=50,
                min=1,

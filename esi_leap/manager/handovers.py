@@ -42,6 +42,9 @@ def scrub(rtype, resource_uuid, plan, outcome):
     try:
         if returning:
             result = rtype.return_lease(resource_uuid, current)
+        elif rtype.hands_over_with_scrub:
+            result = rtype.remove_lease(resource_uuid, current,
+                                        _successor(plan, outcome))
         else:
             result = rtype.remove_lease(resource_uuid, current)
     except exception.NodeBusy as e:
@@ -60,7 +63,7 @@ def _took(outcome, result, returning):
     # clears its lessee (its sessions end with it), and at the end.
     outcome.scrubbed = result.reached or result.done
     if result.progress is base.Progress.DONE:
-        outcome.current = None
+        outcome.current = result.handed_to
         outcome.returned = returning
     elif result.progress is base.Progress.QUARANTINED:
         outcome.quarantine = result.message
@@ -68,6 +71,25 @@ def _took(outcome, result, returning):
     else:
         outcome.scrub_error, outcome.busy = result.message, True
         outcome.hold_error = _waiting_for(outcome.current, result.message)
+
+
+def _successor(plan, outcome):
+    """The lease the hand-back may give the node to with its last write.
+
+    NOTE(esi-leap): one Ironic PATCH rather than two at the moment the
+    next tenant waits. Only a new top-level lease, through the same
+    readiness gate as hold() (run by the backend on the node it is about
+    to write), and never when the attested hand-over is on: its gate
+    runs in hold() alone.
+    """
+    holder = plan.holder
+    if holder is None or holder.status == statuses.ACTIVE or \
+            holder.parent_lease_uuid is not None or \
+            not (holder.project_id or '').strip() or \
+            attestation_gate.enabled():
+        return None
+    return base.Successor(holder.uuid, holder.project_id,
+                          lambda node: _why_not_ready(node, plan, outcome))
 
 
 def _waiting_for(current, why):
@@ -80,15 +102,17 @@ def hold(rtype, resource_uuid, node, plan, outcome):
     """Hand the node to the lease that should hold it, if it has not.
 
     The readiness gate: a node not carrying the holder's lease yet is
-    handed over only when ready (see NodeInfo.not_ready); it is read
-    again first when a hand-back finished in this pass.
+    handed over only when ready (see NodeInfo.not_ready); when a hand-back
+    step was taken in this pass, the gate looks at the node as that step
+    left it (read again unless the backend said).
     """
     holder = plan.holder
     if holder is None or outcome.scrub_error is not None or \
             outcome.quarantine is not None:
         return
-    if outcome.current == holder.uuid and \
-            node.lessee_id == holder.project_id:
+    if outcome.current == holder.uuid and _as_left(
+            rtype, resource_uuid, node, outcome).lessee_id == \
+            holder.project_id:
         return
     if not (holder.project_id or '').strip():
         # NOTE(esi-leap): the API refuses blank projects; a row written
@@ -111,11 +135,8 @@ def hold(rtype, resource_uuid, node, plan, outcome):
 
 def _ready(rtype, resource_uuid, node, plan, outcome):
     """The readiness gate; False (and the Outcome says why) if not ready."""
-    if outcome.handback is not None:
-        node = rtype.get(resource_uuid)
-    sub_lease = plan.holder.parent_lease_uuid is not None or \
-        outcome.returned
-    why = node.not_ready(sub_lease=sub_lease)
+    node = _as_left(rtype, resource_uuid, node, outcome)
+    why = _why_not_ready(node, plan, outcome)
     if why is None:
         return True
     LOG.warning('Node %s is not handed to lease %s: %s', resource_uuid,
@@ -128,13 +149,28 @@ def _ready(rtype, resource_uuid, node, plan, outcome):
     return False
 
 
+def _why_not_ready(node, plan, outcome):
+    """The readiness gate's verdict: why not hand ``node`` over, or None."""
+    sub_lease = plan.holder.parent_lease_uuid is not None or \
+        outcome.returned
+    return node.not_ready(sub_lease=sub_lease)
+
+
+def _as_left(rtype, resource_uuid, node, outcome):
+    """The node as this pass's hand-back step left it (``node`` if none)."""
+    if outcome.handback is None:
+        return node
+    if outcome.handback.node is None:
+        outcome.handback.node = rtype.get(resource_uuid)
+    return outcome.handback.node
+
+
 def _attested(rtype, resource_uuid, node, plan, outcome):
     """The attested hand-over's gate, for a new top-level lessee only."""
     if not attestation_gate.enabled() or outcome.returned or \
             plan.holder.parent_lease_uuid is not None:
         return True
-    if outcome.handback is not None:
-        node = rtype.get(resource_uuid)
+    node = _as_left(rtype, resource_uuid, node, outcome)
     # NOTE(esi-leap): the wall clock, not the pass's planning instant: a
     # pass must be newer than the gate's start on the verifier's clock.
     return attestation_gate.check(rtype.name, node, plan.holder, outcome,

@@ -4,6 +4,7 @@ from concurrent import futures
 import datetime
 import queue
 import threading
+import time
 import uuid
 
 from oslo_config import cfg
@@ -17,6 +18,7 @@ from esi_leap.manager import drift
 from esi_leap.manager import ending
 from esi_leap.manager import lifecycle
 from esi_leap.manager import offer_expiry
+from esi_leap.manager import watch
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -47,12 +49,19 @@ class Scheduler(object):
             max_workers=CONF.manager.workers,
             thread_name_prefix='esi-leap-node')
         self._last_sweep = None
+        # The planning instant of the last run: work due after it and
+        # before the next run is planned must not wait for the sweep.
+        self._ran_at = None
         # Nodes found claimed by another manager are looked at again soon:
         # that manager may have died, and its claim lapses.
         self._claimed_elsewhere = False
         # A node the backend was still busy with (cleaning) in the last
         # run: looked at again after [manager] busy_recheck_delay.
         self._busy_seen = False
+        # Those nodes, read often until the backend is done (see watch),
+        # and those found done: worked on at the next run, due or not.
+        self._watch = watch.Watch()
+        self._ripe = {}
 
     def wake(self):
         """Look for due work now rather than at the next planned time."""
@@ -84,8 +93,31 @@ class Scheduler(object):
             except Exception:
                 LOG.exception('Manager run failed; trying again shortly')
                 delay = min(5.0, CONF.manager.sweep_interval)
-            if delay > 0:
-                self._wake.wait(delay)
+            self._pause(delay)
+
+    def _pause(self, delay):
+        """Wait ``delay`` seconds, or until woken or a watched node is done.
+
+        Meanwhile the nodes a hand-back waits on are read every
+        ``[manager] handback_poll_interval`` (see watch).
+        """
+        deadline = time.monotonic() + delay
+        poll = CONF.manager.handback_poll_interval
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if not (poll and self._watch):
+                self._wake.wait(left)
+                return
+            if self._wake.wait(min(left, poll)):
+                return
+            try:
+                self._ripe.update(self._watch.ripe())
+            except Exception:
+                LOG.exception('Looking at the watched nodes failed')
+            if self._ripe:
+                return
 
     def seconds_to_next_due(self):
         """Seconds until the next due instant, capped by the sweep."""
@@ -100,7 +132,15 @@ class Scheduler(object):
             # have passed while the run went on, and next_due() looks only
             # ahead: without this cap the recheck would wait for the sweep.
             cap = min(cap, CONF.manager.busy_recheck_delay)
-        due = _earliest(db_api.next_due(now), ending.next_due(now))
+        # NOTE(esi-leap): from the last run's planning instant, not from
+        # now: an instant that passed while that run went on (a busy
+        # node's recheck, a lease end, an ending event) is due at once.
+        # Looking only ahead of now, the manager slept until the sweep
+        # ([manager] sweep_interval: the ~5 s pauses between hand-back
+        # steps seen with the test harness's 5 s sweep; up to a minute by
+        # default).
+        since = min(now, self._ran_at or now)
+        due = _earliest(db_api.next_due(since), ending.next_due(since))
         if due is None:
             return cap
         return max(0.0, min(cap, (due - now).total_seconds()))
@@ -108,6 +148,7 @@ class Scheduler(object):
     def run_once(self, now=None):
         """Do all work due at ``now``; return the nodes worked on."""
         now = now or timeutils.utcnow()
+        self._ran_at = now
         offer_expiry.expire_offers(now)
         # NOTE(esi-leap): the ending events of running leases go before
         # the nodes' backend steps, which may take a while (they need no
@@ -116,8 +157,15 @@ class Scheduler(object):
         # retried, after the steps.
         ending.announce(now, statuses.MANAGER_ENDING_EARLY)
         due = db_api.due_resources(now)
+        ripe, self._ripe = {p: node for p, node in self._ripe.items()
+                            if p not in due}, {}
         self._busy_seen = False
         self._claimed_elsewhere = not self._work(due, False, now)
+        if ripe:
+            # NOTE(esi-leap): their leases' recheck is not due yet; the
+            # backend is done with them now (see watch).
+            self._claimed_elsewhere = not self._work(
+                list(ripe), True, now, ripe) or self._claimed_elsewhere
         ending.announce(now)
         if self._last_sweep is None or now - self._last_sweep >= \
                 datetime.timedelta(seconds=CONF.manager.sweep_interval):
@@ -125,13 +173,15 @@ class Scheduler(object):
             self.sweep(now)
         return due
 
-    def _work(self, pairs, force, now):
+    def _work(self, pairs, force, now, looked=None):
         """Claim, plan, act on and record the nodes of ``pairs``.
 
-        Returns False if another manager held some of them. The claims are
-        taken and released in bulk (a few statements per 500 nodes), and
-        all the nodes won go through one pipeline, so that backend calls
-        and recording overlap from the first node to the last.
+        ``looked`` ({pair: NodeInfo}) are nodes just read from their
+        backend. Returns False if another manager held some of them. The
+        claims are taken and released in bulk (a few statements per 500
+        nodes), and all the nodes won go through one pipeline, so that
+        backend calls and recording overlap from the first node to the
+        last.
         """
         if not pairs:
             return True
@@ -142,12 +192,12 @@ class Scheduler(object):
                       len(pairs) - len(won), len(pairs))
         if won:
             try:
-                self._converge_many(won, force, now)
+                self._converge_many(won, force, now, looked)
             finally:
                 db_api.release_resources(won, self.name)
         return len(won) == len(set(pairs))
 
-    def _converge_many(self, won, force, now):
+    def _converge_many(self, won, force, now, given=None):
         """Plan the claimed nodes in one read, act on each, record in bulk.
 
         The backend steps run in the worker pool; their outcomes are
@@ -158,7 +208,9 @@ class Scheduler(object):
         todo = [pair for pair in won
                 if force or lifecycle.is_due(plans[pair], now)]
         # One backend listing rather than a read per node, when many.
-        looked = lifecycle.look_many(todo)
+        given = given or {}
+        looked = lifecycle.look_many([p for p in todo if p not in given])
+        looked.update((p, given[p]) for p in todo if p in given)
         done = queue.Queue()
         for pair in todo:
             self._pool.submit(self._act, pair, plans[pair], now, done,
@@ -172,10 +224,19 @@ class Scheduler(object):
             for works in _arrivals(done, len(todo), RECORD_BATCH):
                 self._busy_seen = self._busy_seen or any(
                     work.outcome.busy for work in works)
+                self._watch_busy(works)
                 self._record(works, now, held)
         finally:
             for recorder in held:
                 recorder.send()
+
+    def _watch_busy(self, works):
+        """Watch the nodes a hand-back waits on; stop watching the rest."""
+        for work in works:
+            if work.outcome.busy:
+                self._watch.add(work.pair)
+            else:
+                self._watch.discard(work.pair)
 
     @staticmethod
     def _act(pair, plan, now, done, looked):

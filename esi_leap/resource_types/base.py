@@ -32,6 +32,9 @@ class NodeInfo(object):
     # The node's extra (Ironic) / "extra" object (dummy node file): the
     # attested hand-over reads keylime_agent_uuid and keylime_tpm_policy.
     extra: dict = dataclasses.field(default_factory=dict)
+    # Whether a backend worker holds the node (Ironic's conductor
+    # reservation): it then refuses changes for a moment.
+    reserved: bool = False
 
     def not_ready(self, sub_lease=False):
         """Why the node may not be handed to a lease now, or None.
@@ -75,7 +78,9 @@ class HandBack(object):
     ``message`` says why a hand-back is busy or quarantined; ``outcome``
     what the finished hand-back did (cleaned, undeployed, scrubbed,
     returned); ``since`` when it began; ``reached`` that this step took
-    the lessee off the node (its console tokens then go too).
+    the lessee off the node (its console tokens then go too); ``node``
+    the node as the finished hand-back left it, when the backend said (a
+    NodeInfo: the readiness gate need not read it again).
     """
 
     progress: Progress
@@ -83,10 +88,27 @@ class HandBack(object):
     outcome: str = None
     since: object = None
     reached: bool = True
+    node: object = None
+    # The lease the node went to with the hand-back's last write (see
+    # Successor), if it did.
+    handed_to: str = None
 
     @property
     def done(self):
         return self.progress is Progress.DONE
+
+
+@dataclasses.dataclass(frozen=True)
+class Successor(object):
+    """The lease a finishing hand-back may hand the node to at once.
+
+    ``gate(NodeInfo)`` is the manager's readiness gate: why the node may
+    not be handed over, or None.
+    """
+
+    lease_uuid: str
+    project_id: str
+    gate: object
 
 
 @dataclasses.dataclass
@@ -178,8 +200,11 @@ class ResourceType(metaclass=abc.ABCMeta):
         Idempotent: doing it twice leaves the node as doing it once.
         """
 
+    # Whether remove_lease() takes a ``successor`` (see Successor).
+    hands_over_with_scrub = False
+
     @abc.abstractmethod
-    def remove_lease(self, uuid, lease_uuid):
+    def remove_lease(self, uuid, lease_uuid, successor=None):
         """Take the node back from a lease, one step per call.
 
         The first step takes the node out of the lessee's reach; then the
@@ -188,7 +213,10 @@ class ResourceType(metaclass=abc.ABCMeta):
         with ``lease_uuid`` and the next call resumes. Returns a HandBack
         (None means done); may raise NodeBusy while the backend is still
         working. Does nothing to a node that no longer carries
-        ``lease_uuid``.
+        ``lease_uuid``. A type with ``hands_over_with_scrub`` hands the
+        node to ``successor`` (a Successor) in the write that clears the
+        lease, if its gate lets it (the HandBack's ``handed_to`` then says
+        so); the others are never given one.
         """
 
     def return_lease(self, uuid, lease_uuid):

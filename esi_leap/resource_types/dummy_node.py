@@ -8,7 +8,8 @@ read at request time.
 
 ``provision_state`` and ``maintenance`` model Ironic's hand-back (see the
 admin guide): at a lease end a node in maintenance or in ``clean failed``,
-``inspect failed`` or ``error`` is quarantined, one in a busy state such as
+``inspect failed`` or ``error`` is quarantined (and, with ``[ironic]
+clean_on_lease_end``, one in ``enroll``), one in a busy state such as
 ``cleaning`` is waited for, a deployed one (``active``...) is undeployed
 and a ``manageable`` one cleaned, both at once, to ``available``; a lease
 starts only on an ``available`` (or ``enroll``) node out of maintenance.
@@ -81,6 +82,9 @@ def _hand_back(data, uuid):
             name, 'in maintenance' if data.get('maintenance') else state))
     if state in states.BUSY:
         return base.HandBack(base.Progress.BUSY, 'node is %s' % state)
+    if state in states.UNPROVISIONED and CONF.ironic.clean_on_lease_end:
+        return base.HandBack(base.Progress.QUARANTINED, 'node %s is in %s: '
+                             'it cannot be cleaned' % (name, state))
     outcome = 'scrubbed'
     if state in states.UNDEPLOYABLE or state in states.ABORT_FIRST:
         data['provision_state'], outcome = states.AVAILABLE, 'undeployed'

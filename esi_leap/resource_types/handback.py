@@ -65,6 +65,12 @@ class Facts(object):
         return states.updatable(self.provision_state,
                                 self.target_provision_state)
 
+    @property
+    def at_rest(self):
+        """Whether Ironic has finished what it was doing to the node."""
+        return states.at_rest(self.provision_state,
+                              self.target_provision_state)
+
 
 @dataclasses.dataclass(frozen=True)
 class Policy(object):
@@ -118,6 +124,11 @@ class Record(object):
         """The record once ``step`` is asked of Ironic at ``now``."""
         return dataclasses.replace(self, step=step.value,
                                    mark=facts.provision_updated_at, at=now)
+
+    def asked(self, step, facts):
+        """Whether the record has ``step`` asked already, in this state."""
+        return self.step == step.value and \
+            self.mark == facts.provision_updated_at
 
     def cleaned(self):
         """Whether Ironic has cleaned the node in this hand-back."""
@@ -238,7 +249,15 @@ def _by_state(facts, record, policy):
                 else Step.PROVIDE), None
     if state == states.AVAILABLE:
         return _available(record, policy), None
-    # enroll, and what Ironic cannot clean: nothing but the scrub.
+    if state in states.UNPROVISIONED and policy.clean_on_lease_end:
+        # NOTE(esi-leap): Ironic cannot clean a node in enroll, and moving
+        # it on (manage verifies its BMC credentials) is the owner's
+        # choice, not esi-leap's: kept back until an operator has managed
+        # it; the hand-back then goes on from manageable (provide).
+        return Step.QUARANTINE, (
+            'node %s is in %s: Ironic cannot clean it before an operator '
+            'manages it' % (facts.name, state))
+    # What Ironic cannot clean, cleaning off: nothing but the scrub.
     return Step.FINISH, None
 
 

@@ -1,5 +1,6 @@
 """The hand-back of an Ironic node, one step per call (see handback)."""
 import contextlib
+import dataclasses
 import json
 
 from keystoneauth1 import exceptions as ks_exc
@@ -120,30 +121,57 @@ def read(baremetal, uuid):
     return response.json()
 
 
-def hand_back(baremetal, uuid, lease_uuid, now=None):
-    """Take one step of the hand-back of node ``uuid`` from ``lease_uuid``.
+# Most steps one call takes: the lessee, then steps Ironic carries out at
+# once (manage from available, abort...), until one it works on.
+MAX_STEPS_PER_CALL = 5
 
-    After the step that clears the lessee the next one is taken at once
-    (the ex-tenant is out before the undeploy starts, and a node with
-    nothing to clean is done in one call). Returns a base.HandBack.
+
+def hand_back(baremetal, uuid, lease_uuid, successor=None, now=None):
+    """Take the steps of the hand-back of node ``uuid`` it allows now.
+
+    Step after step until Ironic has work to do (undeploy, cleaning) or
+    the hand-back is done or quarantined: the ex-tenant is out before the
+    undeploy starts, a step Ironic finishes at once (``manage`` from
+    available) is followed by the next without waiting for another
+    manager pass, and a node with nothing to clean is done in one call.
+    Returns a base.HandBack; a finished one carries the node as the last
+    PATCH left it (``node``, Ironic's JSON). ``successor`` (a
+    base.Successor whose gate reads Ironic's JSON): see finish().
     """
     now = now or timeutils.utcnow()
     cleared = False
-    for _ in range(2):
-        node = read(baremetal, uuid)
+    node = read(baremetal, uuid)
+    for _ in range(MAX_STEPS_PER_CALL):
         properties = node.get('properties') or {}
         if properties.get('lease_uuid') != lease_uuid:
-            return base.HandBack(base.Progress.DONE)
-        result, step = _one_step(baremetal, node, properties, now)
+            return base.HandBack(base.Progress.DONE, node=node)
+        result, step, node = _one_step(baremetal, node, properties, now,
+                                       successor)
         cleared = cleared or result.reached
-        if step is not handback.Step.REACH:
+        if node is None or not _goes_on(step, node):
             break
     result.reached = cleared
     return result
 
 
-def _one_step(baremetal, node, properties, now):
-    """Plan and take one step; return (HandBack, Step)."""
+def _goes_on(step, node):
+    """Whether the next step can follow ``step`` in the same call.
+
+    NOTE(esi-leap): only once Ironic is at rest again; the record then
+    counts the step done (see handback.settle) and the plan moves on.
+    """
+    if step in (handback.Step.WAIT, handback.Step.QUARANTINE,
+                handback.Step.FINISH):
+        return False
+    return step is handback.Step.REACH or facts_of(node).at_rest
+
+
+def _one_step(baremetal, node, properties, now, successor=None):
+    """Plan and take one step; return (HandBack, Step, node after it).
+
+    The node after the step is Ironic's answer to it (None when the step
+    changed nothing).
+    """
     facts = facts_of(node)
     record = handback.settle(handback.Record.from_json(
         properties.get(base.HANDBACK_KEY), now), facts)
@@ -166,23 +194,55 @@ def _one_step(baremetal, node, properties, now):
              properties.get('lease_uuid'), step.value,
              ' (%s)' % reason if reason else '')
     if step is handback.Step.FINISH:
-        finish(baremetal, node)
-        return base.HandBack(base.Progress.DONE, outcome=handback.outcome(
-            record), since=since), step
-    reached = False
+        handed = _handing(node, successor)
+        return base.HandBack(
+            base.Progress.DONE, outcome=handback.outcome(record),
+            since=since, node=finish(baremetal, node, handed),
+            handed_to=handed and handed.lease_uuid), step, None
     if step is handback.Step.QUARANTINE:
         return base.HandBack(base.Progress.QUARANTINED, reason, since=since,
-                             reached=reached), step
+                             reached=False), step, None
+    reached, after = False, None
     if step is handback.Step.REACH:
-        _patch(baremetal, node, _lessee_off(node) + [_record_op(
-            record or handback.Record(since=now))])
+        after = _patch(baremetal, node, _lessee_off(node) + [_record_op(
+            _reach_record(facts, record, policy, now, broken))])
         reached = True
     elif step is not handback.Step.WAIT:
-        _take(baremetal, node, facts, record, step, policy, now)
+        after = _take(baremetal, node, facts, record, step, policy, now)
         reason = 'node %s: %s asked of Ironic' % (facts.name, step.value)
     return base.HandBack(base.Progress.BUSY, reason or 'node %s is being '
                          'taken back' % facts.name, since=since,
-                         reached=reached), step
+                         reached=reached), step, after
+
+
+def _handing(node, successor):
+    """``successor`` if its gate lets the node go to it now, else None."""
+    if successor is None:
+        return None
+    why = successor.gate(node)
+    if why is not None:
+        LOG.info('Node %s is not handed to lease %s with its scrub: %s',
+                 node['uuid'], successor.lease_uuid, why)
+        return None
+    return successor
+
+
+def _reach_record(facts, record, policy, now, broken):
+    """The record the PATCH that clears the lessee writes.
+
+    NOTE(esi-leap): it already names the step planned next (undeploy,
+    manage...) as asked, with the node's provision_updated_at, as that
+    step's own PATCH of the record would: one Ironic PATCH less before
+    the undeploy starts. The step is asked right after, in the same call.
+    """
+    fresh = record or handback.Record(since=now)
+    if broken is not None:
+        return fresh
+    after = dataclasses.replace(facts, lessee=None)
+    following, _ = handback.plan(after, fresh, policy, now)
+    if not following.recorded:
+        return fresh
+    return fresh.asking(following, facts, now)
 
 
 def _lessee_off(node):
@@ -196,24 +256,46 @@ def _record_op(record):
 
 
 def _patch(baremetal, node, patch):
-    if patch:
-        baremetal.patch_node(node['uuid'], patch)
+    """PATCH the node; return Ironic's answer (the node after it) or None.
+
+    NOTE(esi-leap): Ironic answers a PATCH with the whole node: the
+    hand-back reads that rather than GETting the node again.
+    """
+    if not patch:
+        return None
+    response = baremetal.patch('/nodes/%s' % node['uuid'], json=patch,
+                               microversion=API_VERSION)
+    sdk_exc.raise_from_response(response)
+    return response.json()
 
 
 def _take(baremetal, node, facts, record, step, policy, now):
-    """Ask Ironic for ``step``, written in the node's record first."""
-    if step.recorded and record is not None and facts.updatable:
+    """Ask Ironic for ``step``, written in the node's record first.
+
+    Returns the node as Ironic has it just after (one GET).
+    """
+    if step.recorded and record is not None and facts.updatable and \
+            not record.asked(step, facts):
         _patch(baremetal, node, [_record_op(record.asking(step, facts,
                                                           now))])
-    kwargs = {}
+    body = {'target': _ACTIONS[step]}
     if step is handback.Step.CLEAN:
-        kwargs['clean_steps'] = [dict(s) for s in policy.clean_steps]
-    baremetal.set_node_provision_state(node['uuid'], _ACTIONS[step],
-                                       **kwargs)
+        body['clean_steps'] = [dict(s) for s in policy.clean_steps]
+    # NOTE(esi-leap): a plain PUT: openstacksdk's set_node_provision_state
+    # GETs the node after it into an object this module has no use for.
+    response = baremetal.put('/nodes/%s/states/provision' % node['uuid'],
+                             json=body, microversion=API_VERSION)
+    sdk_exc.raise_from_response(response)
+    return read(baremetal, node['uuid'])
 
 
-def finish(baremetal, node):
+def finish(baremetal, node, successor=None):
     """Scrub the node and clear its lessee, record and mark in one PATCH.
+
+    With a ``successor`` (whose gate has let it), that PATCH sets its
+    lessee and lease mark instead: one write from the old tenant's node
+    to the new tenant's. Returns the node as that PATCH left it (Ironic's
+    JSON).
 
     VIFs detached, console off, instance_info and the configured extra
     keys removed; the lease mark goes in the last PATCH, so a failure
@@ -224,15 +306,19 @@ def finish(baremetal, node):
         baremetal.detach_vif_from_node(uuid, vif)
     if node.get('console_enabled'):
         baremetal.disable_node_console(uuid)
-    patch = _lessee_off(node)
+    patch = _lessee_off(node) if successor is None else [
+        {'op': 'add', 'path': '/lessee', 'value': successor.project_id}]
     if node.get('instance_info'):
         patch.append({'op': 'remove', 'path': '/instance_info'})
     patch.extend(_extra_off(node))
     if base.HANDBACK_KEY in (node.get('properties') or {}):
         patch.append({'op': 'remove',
                       'path': '/properties/%s' % base.HANDBACK_KEY})
-    patch.append({'op': 'remove', 'path': '/properties/lease_uuid'})
-    _patch(baremetal, node, patch)
+    patch.append({'op': 'remove', 'path': '/properties/lease_uuid'}
+                 if successor is None else
+                 {'op': 'add', 'path': '/properties/lease_uuid',
+                  'value': successor.lease_uuid})
+    return _patch(baremetal, node, patch)
 
 
 def _extra_off(node):

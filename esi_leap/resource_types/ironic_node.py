@@ -1,5 +1,6 @@
 """ironic_node: Ironic bare-metal nodes, through openstacksdk."""
 import contextlib
+import dataclasses
 
 from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as sdk_exc
@@ -20,7 +21,7 @@ API_VERSION = '1.65'
 LIST_FIELDS = ('uuid', 'name', 'owner', 'lessee', 'resource_class',
                'properties', 'provision_state', 'power_state',
                'maintenance', 'target_provision_state', 'target_power_state',
-               'extra')
+               'extra', 'reservation')
 
 # The provision state sets are in esi_leap.common.ironic_states.
 
@@ -40,7 +41,8 @@ def _node_info(node):
         maintenance=bool(node.is_maintenance),
         target_provision_state=node.target_provision_state,
         target_power_state=node.target_power_state,
-        extra=dict(node.extra or {}))
+        extra=dict(node.extra or {}),
+        reserved=bool(node.reservation))
 
 
 # What Ironic shows in place of a secret the caller may not read.
@@ -101,7 +103,8 @@ def _listed_node_info(node):
         maintenance=bool(node.get('maintenance')),
         target_provision_state=node.get('target_provision_state'),
         target_power_state=node.get('target_power_state'),
-        extra=dict(node.get('extra') or {}))
+        extra=dict(node.get('extra') or {}),
+        reserved=bool(node.get('reservation')))
 
 
 @contextlib.contextmanager
@@ -126,6 +129,7 @@ class IronicNodeType(base.ResourceType):
     """Nodes of the Ironic service configured in [ironic]."""
 
     name = 'ironic_node'
+    hands_over_with_scrub = True
 
     def _baremetal(self):
         if not ironic.configured():
@@ -230,11 +234,21 @@ class IronicNodeType(base.ResourceType):
                 {'op': 'add', 'path': '/properties/lease_uuid',
                  'value': lease_uuid}])
 
-    def remove_lease(self, uuid, lease_uuid):
-        """Take one step of the node's hand-back (see ironic_handback)."""
+    def remove_lease(self, uuid, lease_uuid, successor=None):
+        """Take the steps of the node's hand-back Ironic allows now.
+
+        See ironic_handback; the HandBack's node is a NodeInfo.
+        """
+        if successor is not None:
+            gate = successor.gate
+            successor = dataclasses.replace(
+                successor, gate=lambda node: gate(_listed_node_info(node)))
         with ironic_handback.errors(uuid):
-            return ironic_handback.hand_back(self._baremetal(), uuid,
-                                             lease_uuid)
+            result = ironic_handback.hand_back(self._baremetal(), uuid,
+                                               lease_uuid, successor)
+        if result.node is not None:
+            result.node = _listed_node_info(result.node)
+        return result
 
     def return_lease(self, uuid, lease_uuid):
         """Take the node from a sub-lease, its parent's deployment kept."""

@@ -5,12 +5,17 @@ node in maintenance or a failed state, waiting on a busy one, the
 readiness gate before a hand-over, and the hand-back's outcome and
 duration in the lease end notification.
 """
+import datetime
+import os
+
 import pytest
 import sqlalchemy as sa
 
 from esi_leap.common import statuses
+from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.manager import watch
 from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
@@ -203,3 +208,116 @@ def test_busy_node_is_looked_at_again_soon(owner_ctx, node, nodes,
     set_node(nodes, provision_state='available')
     scheduler.run_once(now=at(2.1))
     assert scheduler.seconds_to_next_due() > 1
+
+
+def test_watched_node_goes_on_once_the_backend_is_done(owner_ctx, node,
+                                                       nodes, scheduler,
+                                                       config):
+    """The manager that found the node cleaning reads it until it is done.
+
+    The hand-back then goes on (and the next lease gets the node) at the
+    next run, before the leases' recheck is due.
+    """
+    config(group='manager', busy_recheck_delay=600, sweep_interval=3600,
+           handback_poll_interval=0.05)
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2))
+    assert status(two.uuid) == statuses.WAIT_FULFILL
+    # Still cleaning: nothing to go on with.
+    scheduler._pause(0.3)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.WAIT_EXPIRE
+    set_node(nodes, provision_state='available')
+    # The recheck is ten minutes away; the watch sees the node done.
+    scheduler._pause(60)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.EXPIRED
+    assert status(two.uuid) == statuses.ACTIVE
+    assert nodes.read('node-1')['project_id'] == 'third-project'
+
+
+def test_without_the_watch_the_recheck_goes_on(owner_ctx, node, nodes,
+                                               scheduler, config):
+    config(group='manager', busy_recheck_delay=600, sweep_interval=3600,
+           handback_poll_interval=0)
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2))
+    set_node(nodes, provision_state='available')
+    scheduler._pause(0.3)
+    scheduler.run_once(now=at(2.1))
+    assert status(one.uuid) == statuses.WAIT_EXPIRE
+    scheduler.run_once(now=at(2.2))
+    assert status(one.uuid) == statuses.EXPIRED
+
+
+@pytest.mark.parametrize('clean', [True, False])
+def test_enroll_node_at_the_end(owner_ctx, node, nodes, scheduler, config,
+                                clean):
+    """enroll cannot be cleaned: quarantined, unless cleaning is off."""
+    config(group='ironic', clean_on_lease_end=clean)
+    set_node(nodes, provision_state='enroll')
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    assert status(one.uuid) == statuses.ACTIVE
+    scheduler.run_once(now=at(2))
+    assert status(one.uuid) == statuses.EXPIRED
+    waiting = db_api.lease_get(two.uuid)
+    if clean:
+        assert waiting.status == statuses.WAIT_FULFILL
+        assert waiting.status_reason == (
+            'quarantined: node dummy-node-node-1 is in enroll: it cannot '
+            'be cleaned')
+        assert 'project_id' not in nodes.read('node-1')
+    else:
+        assert waiting.status == statuses.ACTIVE
+        assert nodes.read('node-1')['project_id'] == 'third-project'
+
+
+def test_what_falls_due_during_a_run_is_not_left_to_the_sweep(
+        owner_ctx, node, nodes, scheduler, config, monkeypatch):
+    """An instant that passes while a run goes on is due at once.
+
+    (The intermittent pauses of a sweep interval between hand-back steps:
+    a busy node's recheck, or a lease end, passed during a run.)
+    """
+    config(group='manager', sweep_interval=600)
+    lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    # A run planned just before the lease's end, over just after it.
+    scheduler.run_once(now=at(2) - datetime.timedelta(seconds=1))
+    monkeypatch.setattr(timeutils, 'utcnow',
+                        lambda: at(2) + datetime.timedelta(seconds=1))
+    assert scheduler.seconds_to_next_due() == 0
+    monkeypatch.setattr(timeutils, 'utcnow',
+                        lambda: at(2) - datetime.timedelta(seconds=0.5))
+    assert 0 < scheduler.seconds_to_next_due() <= 0.5
+
+
+@pytest.mark.parametrize('count', [1, watch.LIST_MIN])
+def test_watch_reads_nodes_and_gives_up_on_the_missing(nodes, count):
+    """At rest: ripe; busy: watched on; gone: left to the recheck."""
+    names = ['w-%d' % i for i in range(count)]
+    for name in names:
+        nodes.add(name, 'owner-project', provision_state='cleaning')
+    nodes.add('w-gone', 'owner-project', provision_state='cleaning')
+    watched = watch.Watch()
+    for name in names + ['w-gone']:
+        watched.add(('dummy_node', name))
+    assert watched.ripe() == {}
+    nodes.add(names[0], 'owner-project', provision_state='available')
+    os.unlink(os.path.join(nodes.directory, 'w-gone'))
+    ripe = watched.ripe()
+    assert list(ripe) == [('dummy_node', names[0])]
+    assert ripe[('dummy_node', names[0])].provision_state == 'available'
+    # The rest still cleaning are watched on; the gone one is not.
+    assert bool(watched) is (count > 1)
+    for name in names[1:]:
+        nodes.add(name, 'owner-project', provision_state='available')
+    assert len(watched.ripe()) == count - 1
+    assert not watched

@@ -412,6 +412,34 @@ def test_failed_cleaning_quarantines_until_repaired(deployment, ironic):
     assert events.count('esi_leap.node.quarantine.end') == 1, events
 
 
+def test_enroll_node_is_quarantined_until_provided(deployment, ironic):
+    """enroll: Ironic cannot clean it; kept back until an operator acts.
+
+    Lent as it is to its first tenant; at the end the lessee goes, the
+    node stays in enroll (esi-leap does not manage it by itself) and the
+    next lease waits, saying why. Managed by an operator: provided
+    (cleaned) by the hand-back, and handed over.
+    """
+    node, = ironic.create_nodes(1, itest.OWNER, bios_interface='fake')
+    assert ironic.get_node(node)['provision_state'] == 'enroll'
+    with Watcher(ironic, node) as watcher:
+        first, second, _ = back_to_back(deployment, node, length=2)
+        reason = quarantined(deployment, second)
+        assert reason.endswith(' is in enroll: Ironic cannot clean it '
+                               'before an operator manages it')
+        found = ironic.get_node(node)
+        assert found['provision_state'] == 'enroll'
+        assert found['lessee'] is None
+        deployment.wait_status(first['uuid'], 'expired', 5)
+        assert 'esi_leap.node.quarantine.start' in node_events(
+            deployment, second, THIRD_HEADERS)
+        ironic.request('PUT', '/v1/nodes/%s/states/provision' % node,
+                       json={'target': 'manage'}, expect=202)
+        handed_to(deployment, node, second)
+    assert watcher.states_of(THIRD) <= {'available'}
+    assert 'cleaning' in watcher.states_of(None)
+
+
 def test_maintenance_during_a_lease(deployment, ironic):
     """Maintenance set during a lease: quarantined, then cleaned."""
     node = available_node(ironic)

@@ -1,10 +1,13 @@
 """The hand-back plan and the manager's transition table (pure code)."""
 import datetime
+import types
 
 import pytest
 
 from esi_leap.common import ironic_states
 from esi_leap.common import statuses
+from esi_leap.manager import handovers
+from esi_leap.manager import lifecycle
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 from esi_leap.resource_types import handback
@@ -40,7 +43,9 @@ PLANS = [
     (facts('clean failed', lessee='p', maintenance=True), None, DEFAULT,
      Step.REACH),
     # Nothing to clean: one PATCH takes the lessee and the mark together.
-    (facts('enroll', lessee='p'), None, DEFAULT, Step.FINISH),
+    (facts('enroll', lessee='p'), None, NO_CLEAN, Step.FINISH),
+    # Ironic cannot clean an enroll node: lessee off, then quarantined.
+    (facts('enroll', lessee='p'), None, DEFAULT, Step.REACH),
     (facts('available', lessee='p'), None, NO_CLEAN, Step.FINISH),
     # Ironic refuses the PATCH: abort, undeploy, or wait first.
     (facts('wait call-back', target='active', lessee='p'), None, DEFAULT,
@@ -81,7 +86,8 @@ PLANS = [
     (facts('available'), record('manage', 'provide'), DEFAULT, Step.FINISH),
     (facts('available'), record('manage', 'clean', 'provide'), WITH_STEPS,
      Step.FINISH),
-    (facts('enroll'), record(), DEFAULT, Step.FINISH),
+    (facts('enroll'), record(), DEFAULT, Step.QUARANTINE),
+    (facts('enroll'), record(), NO_CLEAN, Step.FINISH),
     # Quarantine.
     (facts('clean failed'), record('manage'), WITH_STEPS, Step.QUARANTINE),
     (facts('inspect failed'), record(), DEFAULT, Step.QUARANTINE),
@@ -107,6 +113,13 @@ def test_reasons_name_the_node_and_bound_ironic_text():
     assert len(reason) < 250 and reason.endswith('...')
     _, reason = handback.plan(facts('error'), record(), DEFAULT, NOW)
     assert reason == 'node r1-n7 is in error: no reason given'
+
+
+def test_enroll_node_quarantine_says_what_to_do():
+    step, reason = handback.plan(facts('enroll'), record(), DEFAULT, NOW)
+    assert step is Step.QUARANTINE
+    assert reason == ('node r1-n7 is in enroll: Ironic cannot clean it '
+                      'before an operator manages it')
 
 
 def test_cleaning_timeout_quarantines():
@@ -264,3 +277,32 @@ def test_end_status(row, cancelling, status):
      transitions.Result.QUARANTINED, True)])
 def test_start_events(before, after, result, starts):
     assert transitions.starts(before, after, result) is starts
+
+
+def _lease(uuid, project='p2', parent=None, status=statuses.WAIT_FULFILL):
+    return types.SimpleNamespace(uuid=uuid, project_id=project,
+                                 parent_lease_uuid=parent, status=status)
+
+
+@pytest.mark.parametrize('holder,attested,expected', [
+    (_lease('l2'), False, 'l2'),
+    # The attested hand-over's gate runs in hold(), never skipped.
+    (_lease('l2'), True, None),
+    (_lease('l2', parent='l0'), False, None),
+    (_lease('l2', status=statuses.ACTIVE), False, None),
+    (_lease('l2', project=' '), False, None),
+    (None, False, None)])
+def test_successor_only_for_a_new_top_level_lease(config, holder, attested,
+                                                  expected):
+    config(group='attestation', enabled=attested)
+    plan = lifecycle.Plan(holder=holder)
+    outcome = lifecycle.Outcome(started=NOW)
+    successor = handovers._successor(plan, outcome)
+    assert getattr(successor, 'lease_uuid', None) == expected
+    if successor is not None:
+        ready = base.NodeInfo(uuid='n', name='r1-n7',
+                              provision_state='available')
+        assert successor.gate(ready) is None
+        assert successor.gate(base.NodeInfo(
+            uuid='n', name='r1-n7', provision_state='available',
+            maintenance=True)) == 'node r1-n7 is in maintenance'
