@@ -70,7 +70,8 @@ def record_due(txn, recorder, leases, now,
     for lease in due:
         if (lease.uuid, lease.end_time) in decided:
             recorder.record('lease', lease, 'ending', 'end',
-                            extra=payload_extra(lease))
+                            extra=payload_extra(lease),
+                            ends=(lease.end_time, None))
     return len(decided)
 
 

@@ -33,10 +33,12 @@ class Recorder(object):
         self._resources = []  # (resource_type, uuid) of each pending
 
     def record(self, obj_type, obj, action, phase, status_before=None,
-               when=None, extra=None):
+               when=None, extra=None, ends=(None, None)):
         """Record ``esi_leap.<obj_type>.<action>.<phase>`` for ``obj``.
 
-        ``extra`` adds fields to the notification's payload data.
+        ``extra`` adds fields to the notification's payload data; ``ends``
+        (end_time, previous_end_time) are the end times the event is
+        about, kept on its row (null when not given).
         """
         event_type = 'esi_leap.%s.%s.%s' % (obj_type, action, phase)
         if obj_type == 'lease':
@@ -49,7 +51,8 @@ class Recorder(object):
             object_type=obj_type, object_uuid=obj.uuid,
             resource_type=obj.resource_type,
             resource_uuid=obj.resource_uuid,
-            lessee_id=lessee_id, owner_id=owner_id, created_at=now)
+            lessee_id=lessee_id, owner_id=owner_id, end_time=ends[0],
+            previous_end_time=ends[1], created_at=now)
         level = 'error' if phase == 'error' else 'info'
         build = payloads.lease_payload if obj_type == 'lease' \
             else payloads.offer_payload
@@ -77,7 +80,8 @@ class Recorder(object):
             if len(lease.resource_uuid) <= 36 else None,
             resource_type=lease.resource_type,
             resource_uuid=lease.resource_uuid, lessee_id=lessee_id,
-            owner_id=lease.owner_id, created_at=now)
+            owner_id=lease.owner_id, end_time=None, previous_end_time=None,
+            created_at=now)
         key = (lease.resource_type, lease.resource_uuid)
         level = {'error': 'error', 'start': 'warning'}.get(phase, 'info')
         self.pending.append((

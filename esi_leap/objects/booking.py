@@ -219,7 +219,8 @@ def clip_children(txn, lease, now, recorder):
             before, child.end_time = child.end_time, end
             txn.forget_notice(child.uuid, statuses.NOTICE_ENDING)
             recorder.record('lease', child, 'update', 'end',
-                            extra=payloads.previous_end(before))
+                            extra=payloads.previous_end(before),
+                            ends=(end, before))
     txn.flush()
 
 

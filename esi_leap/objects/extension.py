@@ -184,6 +184,6 @@ def _write_end(txn, current, end, now, recorder):
         quotas.enforce(txn, current.project_id, before, end,
                        current.resource_class)
     recorder.record('lease', current, 'update', 'end',
-                    extra=payloads.previous_end(before))
+                    extra=payloads.previous_end(before), ends=(end, before))
     if end < before:
         booking.clip_children(txn, current, now, recorder)

@@ -9,7 +9,7 @@ def insert_event(session, **values):
 
     ``values`` are the Event columns (event_type, event_time, object_type,
     object_uuid, resource_type, resource_uuid, lessee_id, owner_id,
-    created_at).
+    end_time, previous_end_time, created_at).
 
     NOTE(esi-leap): a Core INSERT, not session.add(): no ORM unit of work
     for a row nothing reads back in this transaction. The statement is

@@ -124,6 +124,10 @@ class Event(Base):
     resource_uuid = sa.Column(sa.String(255), nullable=True)
     lessee_id = sa.Column(sa.String(255), nullable=True)
     owner_id = sa.Column(sa.String(255), nullable=True)
+    # The end times a lease event is about (0011): the new and previous
+    # end of an end-time change, the announced end of an ending event.
+    end_time = sa.Column(types.UTCDateTime, nullable=True)
+    previous_end_time = sa.Column(types.UTCDateTime, nullable=True)
 
 
 class ConsoleAuthToken(Base):

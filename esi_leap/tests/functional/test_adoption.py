@@ -226,9 +226,11 @@ def _check_adopted(engine):
         ('l-2', datetime.datetime(2025, 11, 2, 5),
          datetime.datetime(2025, 11, 2, 5, 30), None, 'active', 0),
         ('l-3', datetime.datetime(2099, 1, 1), None, None, 'created', 0)]
-    assert _rows(engine, 'SELECT id, event_time FROM events ORDER BY id') == [
-        (7, datetime.datetime(2025, 7, 1, 16)),  # EDT
-        (9, datetime.datetime(2025, 12, 1, 17))]  # EST
+    # The original's events have no end times (0011): null.
+    assert _rows(engine, 'SELECT id, event_time, end_time, '
+                 'previous_end_time FROM events ORDER BY id') == [
+        (7, datetime.datetime(2025, 7, 1, 16), None, None),  # EDT
+        (9, datetime.datetime(2025, 12, 1, 17), None, None)]  # EST
     assert set(_rows(engine, 'SELECT lease_uuid, kind, status FROM '
                      'lease_notices')) == {
         ('l-1', 'started', 'sent'), ('l-1', 'ending', 'sent'),

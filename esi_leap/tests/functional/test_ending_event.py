@@ -99,6 +99,9 @@ def test_event_lead_time_before_the_end(nodes, owner, admin, lessee, lead,
         assert event['resource_uuid'] == 'node-1'
         assert event['lessee_id'] == 'lessee-project'
         assert event['owner_id'] == 'owner-project'
+        # The end it is for; no previous end (nothing changed).
+        assert event['end_time'] == iso(5)
+        assert event['previous_end_time'] is None
     scheduler.run_once(now=at(5))
     assert db_api.lease_get(lease_uuid).status == statuses.EXPIRED
     assert len(endings(sent)) == 1
@@ -159,7 +162,15 @@ def test_a_lease_whose_end_moves_gets_it_again(nodes, owner, admin, lessee,
     scheduler.run_once(now=at(7.2))
     assert len(endings(sent)) == 3
     assert db_api.ending_events_of(lease_uuid) == [at(5), at(7.5), at(8)]
-    assert len(listed(lessee, lease_uuid)) == 3
+    # Each event row names the end it is for, in the order recorded...
+    assert [(e['end_time'], e['previous_end_time'])
+            for e in listed(lessee, lease_uuid)] == [
+        (iso(5), None), (iso(8), None), (iso(7.5), None)]
+    # ... and each move, its new and previous end.
+    assert [(e['end_time'], e['previous_end_time']) for e in lessee.get(
+        '/v1/events', event_type='esi_leap.lease.update.end',
+        resource_uuid='node-1').json['events']] == [
+        (iso(8), iso(5)), (iso(7.5), iso(8)), (iso(8), iso(7.5))]
 
 
 def test_none_for_cancelled_failed_or_ended_leases(nodes, owner, admin,
@@ -202,8 +213,9 @@ def test_a_sub_lease_gets_its_own(nodes, owner, caller, lead, scheduler,
     scheduler.run_once(now=at(9))
     assert endings(sent)[1:] == [(parent, iso(10))]
     third = caller('third-project', 'esi_leap_lessee')
-    assert [e['object_uuid'] for e in third.get(
-        '/v1/events', event_type=ENDING).json['events']] == [child]
+    assert [(e['object_uuid'], e['end_time'], e['previous_end_time'])
+            for e in third.get('/v1/events', event_type=ENDING).json[
+                'events']] == [(child, iso(6), None)]
 
 
 def test_zero_lead_time_turns_it_off(nodes, owner, config, app, scheduler,

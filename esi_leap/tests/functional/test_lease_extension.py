@@ -326,6 +326,85 @@ class TestRecords(object):
             'esi_leap.lease.update.end', lease['uuid'])
 
 
+def end_events(caller, lease, **params):
+    """The (end_time, previous_end_time) of a lease's update.end events."""
+    listed = caller.get('/v1/events', event_type='esi_leap.lease.update.end',
+                        **params).json['events']
+    return [(e['end_time'], e['previous_end_time']) for e in listed
+            if e['object_uuid'] == lease['uuid']]
+
+
+def all_pages(caller, **params):
+    """Every event ``caller`` sees, following the ``next`` links."""
+    page = caller.get('/v1/events', **params).json
+    found = list(page['events'])
+    while 'next' in page:
+        page = caller.get('/v1' + page['next'].split('/v1', 1)[1]).json
+        found.extend(page['events'])
+    return found
+
+
+class TestEventRows(object):
+    """The event rows in GET /v1/events carry the old and new end."""
+
+    @pytest.mark.parametrize('who', ['admin', 'lessee', 'owner'])
+    def test_each_party_s_change(self, request, owner, node, who):
+        changer = request.getfixturevalue(who)
+        lease = direct(owner, later(1), later(24))
+        patch(changer, lease, later(30) if who != 'owner' else later(20))
+        patch(changer, lease, later(10))
+        middle = later(30) if who != 'owner' else later(20)
+        assert end_events(changer, lease) == [
+            (middle, later(24)), (later(10), middle)]
+        # The lessee and the owner see the same rows.
+        assert end_events(owner, lease) == end_events(changer, lease)
+
+    def test_other_events_have_none(self, owner, lessee, node):
+        lease = direct(owner, later(1), later(24))
+        offer = owner.post('/v1/offers', {
+            'resource_uuid': NODE, 'start_time': later(30),
+            'end_time': later(40)}).json
+        owner.request('patch', '/v1/offers/%s' % offer['uuid'],
+                      body={'end_time': later(50)})
+        lessee.delete('/v1/leases/%s' % lease['uuid'])
+        listed = owner.get('/v1/events').json['events']
+        assert {e['event_type'] for e in listed} == {
+            'esi_leap.lease.create.end', 'esi_leap.offer.create.end',
+            'esi_leap.offer.update.end', 'esi_leap.lease.delete.end'}
+        for event in listed:
+            assert event['end_time'] is None, event
+            assert event['previous_end_time'] is None, event
+
+    def test_clipped_sub_lease(self, tree):
+        mid, child, parent, sub = tree
+        patch(mid, parent, later(5))
+        assert end_events(mid, parent) == [(later(5), later(24))]
+        assert end_events(child, sub) == [(later(5), later(10))]
+
+    def test_filters_and_paging_keep_the_fields(self, owner, lessee, node):
+        lease = direct(owner, later(1), later(24))
+        for hours in (25, 26, 27):
+            patch(lessee, lease, later(hours))
+        everything = owner.get('/v1/events').json['events']
+        assert len(everything) == 4
+        assert all_pages(owner, limit='1') == everything
+        assert all_pages(lessee, limit='2', resource_uuid=NODE,
+                         lessee_or_owner_id='lessee-project') == everything
+        first = everything[1]['id']
+        assert end_events(lessee, lease, last_event_id=str(first)) == [
+            (later(26), later(25)), (later(27), later(26))]
+        assert end_events(lessee, lease, sort_dir='desc') == [
+            (later(27), later(26)), (later(26), later(25)),
+            (later(25), later(24))]
+
+    def test_shortening_below_now_records_the_stored_end(self, owner,
+                                                         lessee, node):
+        lease = direct(owner, later(-1), later(24))
+        changed = patch(lessee, lease, later(-48)).json
+        assert end_events(lessee, lease) == [
+            (changed['end_time'], later(24))]
+
+
 class TestEndNow(object):
 
     def test_shortening_below_now_ends_the_lease(self, owner, lessee,

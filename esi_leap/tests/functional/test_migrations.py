@@ -37,8 +37,8 @@ def test_schema_is_at_head(database):
     with db_api.get_engine().connect() as connection:
         context = alembic_migration.MigrationContext.configure(connection)
         heads = context.get_current_heads()
-    assert heads == ('0010',)
-    assert migration.version() == '0010'
+    assert heads == ('0011',)
+    assert migration.version() == '0011'
 
 
 def test_every_table_is_built(database):

@@ -84,7 +84,11 @@ def test_events(nodes, owner, lessee, admin, caller):
     first = admin.get('/v1/events').json['events'][0]
     assert set(first) == {'id', 'event_type', 'event_time', 'object_type',
                           'object_uuid', 'resource_type', 'resource_uuid',
-                          'lessee_id', 'owner_id'}
+                          'lessee_id', 'owner_id', 'end_time',
+                          'previous_end_time'}
+    # No end time changed: none of these events carries end times.
+    assert {(e['end_time'], e['previous_end_time'])
+            for e in admin.get('/v1/events').json['events']} == {(None, None)}
     assert kinds(admin, last_event_id=str(first['id'])) == everything[1:]
     assert kinds(admin, event_type='esi_leap.lease.delete.end') == \
         everything[2:]

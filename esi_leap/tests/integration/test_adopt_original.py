@@ -245,6 +245,20 @@ def test_esi_leap_serves_the_same_history(adopted, kind):
     assert after[kind] == adopted['before'][kind]
 
 
+def test_adopted_events_have_no_end_times(adopted):
+    # The original's event fields, and esi-leap's two end times, null on
+    # every adopted event: the original never recorded them.
+    events = call('GET', adopted['url'] + '/v1/events', OWNER,
+                  200)['events']
+    old = [e for e in events if e['id'] in adopted['before']['events']]
+    assert len(old) == len(adopted['before']['events'])
+    for event in old:
+        assert set(event) == set(EVENT_FIELDS) | {'end_time',
+                                                  'previous_end_time'}
+        assert event['end_time'] is None
+        assert event['previous_end_time'] is None
+
+
 def test_names_and_uuids_are_kept(adopted):
     uuids = adopted['history'].uuids
     after = adopted['history'].snapshot(adopted['url'])

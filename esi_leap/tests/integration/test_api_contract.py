@@ -98,6 +98,17 @@ def _seed(url, nodes):
     _post(url, '/v1/offers/example-offer/claim', PERSONAS['lessee'], {
         'name': 'claimed-lease', 'start_time': iso(1),
         'end_time': iso(2)})
+    # An end-time change: its event carries end times (as the document's
+    # Event schema says), so event lists check them against it.
+    changed = requests.patch(url + '/v1/leases/example-lease',
+                             headers=owner, json={'end_time': iso(8)},
+                             timeout=30)
+    assert changed.status_code == 200, changed.text
+    events = requests.get(url + '/v1/events', headers=owner,
+                          timeout=30).json()['events']
+    assert [(e['end_time'], e['previous_end_time']) for e in events
+            if e['event_type'] == 'esi_leap.lease.update.end'] == [
+        (iso(8), iso(10))]
 
 
 @pytest.fixture(scope='module')

@@ -260,7 +260,7 @@ def test_once_with_two_managers(tmp_path, database_url, bus,
     site.start()
     try:
         t0 = utcnow() + datetime.timedelta(seconds=2)
-        due = {}
+        due, ends = {}, {}
         last = t0
         for i in range(6):
             start = t0 + datetime.timedelta(seconds=0.3 * i)
@@ -270,6 +270,7 @@ def test_once_with_two_managers(tmp_path, database_url, bus,
             lease_uuid = site.lease('node-%d' % i, start, end)
             due[lease_uuid] = start if length < LEAD else \
                 end - datetime.timedelta(seconds=LEAD)
+            ends[lease_uuid] = iso(end)
             last = max(last, end)
         # Extended while its event is not yet due: only the new end's.
         moved = next(u for u, d in due.items() if d > t0)
@@ -285,6 +286,17 @@ def test_once_with_two_managers(tmp_path, database_url, bus,
                         if p['esi_leap_object.data']['uuid'] == moved]
         assert moved_data['ending']['end_time'] == iso(
             last + datetime.timedelta(seconds=1))
+        # Its event row names the new end; the move's names both.
+        listed = requests.get(
+            '%s/v1/events' % site.api.url, headers={
+                'X-Project-Id': 'admin-project', 'X-Roles': 'admin'},
+            timeout=30).json()['events']
+        assert [(e['event_type'], e['end_time'], e['previous_end_time'])
+                for e in listed if e['object_uuid'] == moved and
+                e['event_type'] in (ENDING, 'esi_leap.lease.update.end')] \
+            == [('esi_leap.lease.update.end',
+                 iso(last + datetime.timedelta(seconds=1)), ends[moved]),
+                (ENDING, iso(last + datetime.timedelta(seconds=1)), None)]
         # The unchanged client lists them, the lease as their object.
         cli = cli_fixture.Cli(openstack_executable, site.api.url,
                               cli_fixture.clean_environment(str(tmp_path)))

@@ -149,8 +149,14 @@ def _attestation_view(row):
 
 
 def event_views(found):
-    """Return the API dicts of a Listing of events, in order."""
-    iso = timeutils.isoformats(e.event_time for e in found.rows)
+    """Return the API dicts of a Listing of events, in order.
+
+    ``end_time`` and ``previous_end_time`` are the end times a lease event
+    is about (null on the others).
+    """
+    iso = timeutils.isoformats(
+        t for e in found.rows
+        for t in (e.event_time, e.end_time, e.previous_end_time))
     return [{
         'id': e.id,
         'event_type': e.event_type,
@@ -161,6 +167,8 @@ def event_views(found):
         'resource_uuid': e.resource_uuid,
         'lessee_id': e.lessee_id,
         'owner_id': e.owner_id,
+        'end_time': iso[e.end_time],
+        'previous_end_time': iso[e.previous_end_time],
     } for e in found.rows]
 
 
