@@ -15,6 +15,7 @@ import threading
 import pytest
 import requests
 
+from esi_leap.tests import clock
 from esi_leap.tests.integration import test_concurrency as storms
 
 pytestmark = pytest.mark.slow
@@ -87,21 +88,21 @@ def test_extension_against_claims(deployment):
         day = base + round_ * DAY
         offer = storms.create_offer(deployment, node, day, day + 20 * HOUR)
         claim = deployment.post('/v1/offers/%s/claim' % offer, {
-            'start_time': storms.iso(day),
-            'end_time': storms.iso(day + 2 * HOUR)}, LESSEE)
+            'start_time': clock.iso(day),
+            'end_time': clock.iso(day + 2 * HOUR)}, LESSEE)
         assert claim.status_code == 201, claim.text
         mine = claim.json()['uuid']
-        later = {'start_time': storms.iso(day + 3 * HOUR),
-                 'end_time': storms.iso(day + 5 * HOUR)}
+        later = {'start_time': clock.iso(day + 3 * HOUR),
+                 'end_time': clock.iso(day + 5 * HOUR)}
         calls = [('post', '/v1/offers/%s/claim' % offer, later,
                   storms.lessee_headers(i + 1)) for i in range(CLAIMERS)]
         # The extension is sent from the middle of the pack.
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
-            {'end_time': storms.iso(day + 4 * HOUR)}, LESSEE))
+            {'end_time': clock.iso(day + 4 * HOUR)}, LESSEE))
         extended = one_wins(race(deployment, calls), calls,
                             'Offer %s has no availabilities' % offer)
-        assert lease_end(deployment, mine) == storms.iso(
+        assert lease_end(deployment, mine) == clock.iso(
             day + (4 if extended else 2) * HOUR)
     storms.assert_no_overlap(deployment, node)
 
@@ -113,20 +114,20 @@ def test_direct_extension_against_leases(deployment):
         day = base + round_ * DAY
         made = deployment.post('/v1/leases', {
             'resource_uuid': node, 'project_id': 'lessee-0',
-            'start_time': storms.iso(day),
-            'end_time': storms.iso(day + 2 * HOUR)}, storms.OWNER_HEADERS)
+            'start_time': clock.iso(day),
+            'end_time': clock.iso(day + 2 * HOUR)}, storms.OWNER_HEADERS)
         assert made.status_code == 201, made.text
         mine = made.json()['uuid']
-        later = {'resource_uuid': node, 'start_time': storms.iso(
-            day + 3 * HOUR), 'end_time': storms.iso(day + 5 * HOUR)}
+        later = {'resource_uuid': node, 'start_time': clock.iso(
+            day + 3 * HOUR), 'end_time': clock.iso(day + 5 * HOUR)}
         calls = [('post', '/v1/leases', dict(later, project_id='other-%d'
                                              % i), storms.OWNER_HEADERS)
                  for i in range(CLAIMERS)]
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
-            {'end_time': storms.iso(day + 4 * HOUR)}, LESSEE))
+            {'end_time': clock.iso(day + 4 * HOUR)}, LESSEE))
         extended = one_wins(race(deployment, calls), calls,
                             'Time conflict for dummy_node node-y.')
-        assert lease_end(deployment, mine) == storms.iso(
+        assert lease_end(deployment, mine) == clock.iso(
             day + (4 if extended else 2) * HOUR)
     storms.assert_no_overlap(deployment, node)
