@@ -10,13 +10,14 @@ query reads every offer, one INSERT writes every lease, one every event.
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import booking_queries as queries
+from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas
 from esi_leap.db.sqlalchemy import rows as _rows
 
 
-class FleetTransaction(object):
+class FleetTransaction(_events.Buffered):
     """The nodes and project locked by lock(), in one session.
 
     Each lease of the N-node claim is checked as a claim of its offer
@@ -29,9 +30,8 @@ class FleetTransaction(object):
     """
 
     def __init__(self, session, quota):
-        self.session = session
+        super().__init__(session)
         self.quota = quota
-        self._events = []
 
     def for_offer(self):
         """A ResourceTransaction in this session.
@@ -66,21 +66,6 @@ class FleetTransaction(object):
         """
         return _rows.insert_rows(
             self.session, [models.Lease(**fields) for fields in leases])
-
-    def add_event(self, **values):
-        """Add an event row (Event columns); all are inserted together.
-
-        NOTE(esi-leap): one multi-row INSERT just before the commit
-        (finish()), under the locks, rather than one per lease.
-        """
-        self._events.append(values)
-
-    def finish(self):
-        """Write what is still buffered (the events), before the commit."""
-        if self._events:
-            self.session.execute(models.Event.__table__.insert(),
-                                 self._events)
-            self._events = []
 
 
 def lock(session, pairs, project_id):

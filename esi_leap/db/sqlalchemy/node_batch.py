@@ -11,12 +11,13 @@ from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import ending_events as _ending_events
+from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
 
 
-class ResourcesTransaction(object):
+class ResourcesTransaction(_events.Buffered):
     """Changes on several resources, under all their locks at once.
 
     The manager records the outcomes of many nodes in one of these; only
@@ -25,9 +26,8 @@ class ResourcesTransaction(object):
     """
 
     def __init__(self, session, pairs):
-        self.session = session
+        super().__init__(session)
         self.pairs = pairs
-        self._events = []
 
     def _by_uuid(self, model, uuids):
         """Re-read rows of ``model`` by uuid: {uuid: row}, one query a chunk.
@@ -53,14 +53,6 @@ class ResourcesTransaction(object):
         Changes made to the returned rows are written at commit.
         """
         return self._by_uuid(models.Offer, uuids)
-
-    def add_event(self, **values):
-        """Add an event row (Event columns); all are inserted together.
-
-        NOTE(esi-leap): one multi-row INSERT at the end of the
-        transaction rather than one statement per event.
-        """
-        self._events.append(values)
 
     def save_attestation(self, pair, lease_uuid, status, started_at,
                          event_id, now):
@@ -121,13 +113,6 @@ class ResourcesTransaction(object):
         for rtype, uuids in sql.chunks(pairs):
             self.session.execute(sa.delete(token).where(
                 token.resource_type == rtype, token.node_uuid.in_(uuids)))
-
-    def finish(self):
-        """Write what is still buffered (the events), before the commit."""
-        if self._events:
-            self.session.execute(models.Event.__table__.insert(),
-                                 self._events)
-            self._events = []
 
 
 def lock(session, pairs):
