@@ -12,23 +12,27 @@ victim). None of them leaves anything half-written: every function that
 writes does so in one transaction.
 
 The implementation is split by job under ``esi_leap.db.sqlalchemy``:
-``engine`` (engine and sessions), ``reads``, ``booking`` (the
-ResourceTransaction) and ``manager`` (the manager's queries).
+``engine`` (engine and sessions), ``reads``, ``booking_transactions``
+(the one opener of a booking transaction, run with ``retry``), ``booking``
+(the ResourceTransaction), ``node_batch`` and ``fleet`` (the many-node
+transactions), ``locks`` and ``dialects`` (the lock statements) and
+``manager`` (the manager's queries); see the contributor guide's map.
 """
 from esi_leap.db.sqlalchemy import attestations as _attestations
-from esi_leap.db.sqlalchemy import booking as _booking
+from esi_leap.db.sqlalchemy import booking_transactions as _txns
 from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
 from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
-from esi_leap.db.sqlalchemy import fleet as _fleet
+from esi_leap.db.sqlalchemy import locks as _locks
 from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import node_bookings as _node_bookings
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads as _reads
+from esi_leap.db.sqlalchemy import retry as _retry
 from esi_leap.db.sqlalchemy import usage as _usage
 
 
@@ -247,13 +251,13 @@ def resource_transaction(resource_type, resource_uuid):
     through the transaction sees every booking committed before it, and no
     other booking transaction on the resource runs until it ends. Commits
     on a normal exit, rolls back on an exception (which propagates).
-    Raises RuntimeError if the resource's lock row cannot be created.
     """
-    return _booking.resource_transaction(resource_type, resource_uuid)
+    return _txns.transaction('resource', resource_type=resource_type,
+                             resource_uuid=resource_uuid)
 
 
 def run_booking(resource_type, resource_uuid, body,
-                attempts=_booking.BOOKING_ATTEMPTS):
+                attempts=_retry.BOOKING_ATTEMPTS):
     """Run ``body(txn)`` in a ResourceTransaction; return its result.
 
     ``body`` gets a fresh ResourceTransaction on every attempt and must do
@@ -264,11 +268,11 @@ def run_booking(resource_type, resource_uuid, body,
     exception.BookingContended (409). Whatever ``body`` raises propagates
     after the rollback.
     """
-    return _booking.run_booking(resource_type, resource_uuid, body,
-                                attempts)
+    return _txns.run('resource', body, attempts,
+                     resource_type=resource_type, resource_uuid=resource_uuid)
 
 
-def run_offer_booking(offer_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
+def run_offer_booking(offer_uuid, body, attempts=_retry.BOOKING_ATTEMPTS):
     """Run ``body(txn)`` under the lock of the node of an offer.
 
     As run_booking, except that the lock is taken straight from the offer's
@@ -277,11 +281,11 @@ def run_offer_booking(offer_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
     the body's first call: the transaction learns its resource from it.
     Raises exception.BookingContended (409) after ``attempts`` deadlocks.
     """
-    return _booking.run_offer_booking(offer_uuid, body, attempts)
+    return _txns.run('offer', body, attempts, offer_uuid=offer_uuid)
 
 
 def run_claim_booking(offer_uuid, now, lease, body,
-                      attempts=_booking.BOOKING_ATTEMPTS):
+                      attempts=_retry.BOOKING_ATTEMPTS):
     """Write a claim's lease, lock the offer's node, then run ``body``.
 
     ``lease`` holds the Lease columns the claimant gives (uuid, name,
@@ -296,11 +300,11 @@ def run_claim_booking(offer_uuid, now, lease, body,
     run_booking; exception.BookingContended (409) after ``attempts`` of
     them.
     """
-    return _booking.run_claim_booking(offer_uuid, now, lease, body,
-                                      attempts)
+    return _txns.run('claim', body, attempts, offer_uuid=offer_uuid,
+                     now=now, lease=lease)
 
 
-def run_lease_booking(lease_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
+def run_lease_booking(lease_uuid, body, attempts=_retry.BOOKING_ATTEMPTS):
     """Run ``body(txn)`` under the lock of the node of a lease.
 
     As run_offer_booking, for the lease whose uuid is ``lease_uuid``:
@@ -308,7 +312,7 @@ def run_lease_booking(lease_uuid, body, attempts=_booking.BOOKING_ATTEMPTS):
     must be its first call (the transaction learns its resource from it).
     Raises exception.BookingContended (409) after ``attempts`` deadlocks.
     """
-    return _booking.run_lease_booking(lease_uuid, body, attempts)
+    return _txns.run('lease', body, attempts, lease_uuid=lease_uuid)
 
 
 # The manager ------------------------------------------------------------
@@ -376,7 +380,7 @@ def attestations_of(pairs):
         return _attestations.of_nodes(session, pairs)
 
 
-def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
+def run_bookings(pairs, body, attempts=_retry.BOOKING_ATTEMPTS):
     """Run ``body(txn)`` holding the lock rows of all ``pairs``.
 
     ``txn`` is a ResourcesTransaction: leases(uuids) and offers(uuids)
@@ -391,7 +395,7 @@ def run_bookings(pairs, body, attempts=_booking.BOOKING_ATTEMPTS):
     on each other. Re-run after a deadlock as run_booking(); raises
     BookingContended (409) after ``attempts``.
     """
-    return _booking.run_bookings(pairs, body, attempts)
+    return _txns.run('resources', body, attempts, pairs=pairs)
 
 
 # Console auth tokens ----------------------------------------------------
@@ -539,7 +543,7 @@ def quota_delete(project_id):
 
 def quota_lock_project(txn, project_id):
     """Take the project's lock row inside the booking transaction ``txn``."""
-    _quotas.lock_project(txn.session, project_id)
+    _locks.lock_project(txn.session, project_id)
 
 
 def quota_usage_in(txn, project_id, start, end, resource_class):
@@ -581,7 +585,7 @@ def run_fleet_booking(pairs, project_id, body):
     (``project_id`` None: never). The body may run again after a
     deadlock; everything commits together or nothing does.
     """
-    return _fleet.run_fleet_booking(pairs, project_id, body)
+    return _txns.run('fleet', body, pairs=pairs, project_id=project_id)
 
 
 # Usage reports ------------------------------------------------------------

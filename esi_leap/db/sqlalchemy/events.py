@@ -20,3 +20,25 @@ def insert_event(session, **values):
 
 
 _INSERT = _EVENTS.insert()
+
+
+class Buffered(object):
+    """Event rows a many-node transaction writes together, at its end.
+
+    NOTE(esi-leap): one multi-row INSERT just before the commit, under the
+    locks, rather than one statement per event.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self._events = []
+
+    def add_event(self, **values):
+        """Add an event row (Event columns); all are inserted together."""
+        self._events.append(values)
+
+    def finish(self):
+        """Write what is still buffered (the events), before the commit."""
+        if self._events:
+            self.session.execute(_INSERT, self._events)
+            self._events = []

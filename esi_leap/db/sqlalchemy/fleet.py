@@ -7,22 +7,18 @@ claims that share nodes therefore never deadlock on each other. The
 statements after the locks do not grow with the number of nodes: one
 query reads every offer, one INSERT writes every lease, one every event.
 """
-import contextlib
-
-import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
-
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import booking
-from esi_leap.db.sqlalchemy import engine
+from esi_leap.db.sqlalchemy import booking_queries as queries
+from esi_leap.db.sqlalchemy import events as _events
+from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas
+from esi_leap.db.sqlalchemy import rows as _rows
 
 
-class FleetTransaction(object):
-    """The nodes and project locked by fleet_transaction(), one session.
+class FleetTransaction(_events.Buffered):
+    """The nodes and project locked by lock(), in one session.
 
     Each lease of the N-node claim is checked as a claim of its offer
     would be, but the offers are read by one query (offers_for_claim()),
@@ -34,9 +30,8 @@ class FleetTransaction(object):
     """
 
     def __init__(self, session, quota):
-        self.session = session
+        super().__init__(session)
         self.quota = quota
-        self._events = []
 
     def for_offer(self):
         """A ResourceTransaction in this session.
@@ -54,91 +49,38 @@ class FleetTransaction(object):
         with them (``quota``).
         """
         quota = self.quota
-        params = booking.claim_check_params(
+        params = queries.claim_check_params(
             start, pivot, statuses, offer_uuids=sorted(set(offer_uuids)),
             project=quota and quota.project_id)
         rows = self.session.connection().execute(
-            booking.CLAIMS_CHECK, params).all()
+            queries.CLAIMS_CHECK, params).all()
         if rows and quota is not None:
             self.quota = quota.read(rows[0][-4:])
         return dict((offer.uuid, (offer, near)) for offer, near in
-                    map(booking.claim_row, rows))
+                    map(queries.claim_row, rows))
 
     def add_leases(self, leases):
         """Insert new leases (dicts of Lease columns) at once; return them.
 
         The rows come back filled in (uuid, id, created_at), in order.
         """
-        return booking.insert_rows(
+        return _rows.insert_rows(
             self.session, [models.Lease(**fields) for fields in leases])
 
-    def add_event(self, **values):
-        """Add an event row (Event columns); all are inserted together.
 
-        NOTE(esi-leap): one multi-row INSERT just before the commit
-        (finish()), under the locks, rather than one per lease.
-        """
-        self._events.append(values)
-
-    def finish(self):
-        """Write what is still buffered (the events), before the commit."""
-        if self._events:
-            self.session.execute(models.Event.__table__.insert(),
-                                 self._events)
-            self._events = []
-
-
-def _locks_statement(dialect, pairs, project_id, now):
-    """One upsert taking the lock rows of nodes ``pairs``, then a project's.
-
-    The nodes sorted, the project (quotas.lock_row_select(): only when its
-    quota is checked; parameter quota_defaults) last.
-    """
-    table = models.ResourceLock.__table__
-    rows = [sa.select(sa.literal(rtype), sa.literal(ruuid), sa.literal(0),
-                      sa.literal(now, table.c.created_at.type))
-            for rtype, ruuid in sorted(set(pairs))]
-    if project_id is not None:
-        rows.append(quotas.lock_row_select(
-            sa.literal(project_id, table.c.resource_uuid.type),
-            sa.literal(now, table.c.created_at.type)))
-    module = {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
-    return booking._upsert(dialect, module.insert(table).from_select(
-        ['resource_type', 'resource_uuid', 'generation', 'created_at'],
-        sa.union_all(*rows)))
-
-
-@contextlib.contextmanager
-def fleet_transaction(pairs, project_id):
-    """Yield a FleetTransaction holding the locks of nodes ``pairs``.
+def lock(session, pairs, project_id):
+    """A FleetTransaction in ``session`` holding the locks of nodes ``pairs``.
 
     The project ``project_id``'s lock is taken too (unless None), by the
     same first statement, when its quota is checked (see
     quotas.counted_gate()).
     """
-    with engine.writer() as session:
-        dialect = session.bind.dialect.name
-        taken = session.execute(
-            _locks_statement(dialect, pairs, project_id, timeutils.utcnow()),
-            {'quota_defaults': quotas.defaults_limited()}).rowcount
-        txn = FleetTransaction(session, None if project_id is None else
-                               quotas.Prefetched(project_id, None, None,
-                                                 quotas.took_project(
-                                                     dialect, taken,
-                                                     len(set(pairs)))))
-        yield txn
-        txn.finish()
-
-
-def run_fleet_booking(pairs, project_id, body,
-                      attempts=booking.BOOKING_ATTEMPTS):
-    """Run ``body(txn)`` in a fleet_transaction(); return its result.
-
-    As booking.run_booking(): the body runs again from the start when the
-    database rolls the transaction back as a deadlock (at most
-    ``attempts`` times, then BookingContended).
-    """
-    # NOTE(esi-leap): the retry loop is the one every booking uses.
-    return booking._retrying(
-        lambda: fleet_transaction(pairs, project_id), body,
-        ('(several)', '%d nodes' % len(set(pairs))), attempts)
+    dialect = session.bind.dialect.name
+    taken = session.execute(
+        locks.fleet_statement(dialect, pairs, project_id, timeutils.utcnow()),
+        {'quota_defaults': quotas.defaults_limited()}).rowcount
+    return FleetTransaction(session, None if project_id is None else
+                            quotas.Prefetched(project_id, None, None,
+                                              quotas.took_project(
+                                                  dialect, taken,
+                                                  len(set(pairs)))))

@@ -5,13 +5,11 @@ so planning costs the same with any number of finished leases.
 """
 from oslo_log import log
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
@@ -99,13 +97,8 @@ def _insert_claimed(session, resource_type, uuids, owner, until):
     rows = [dict(resource_type=resource_type, resource_uuid=uuid,
                  generation=0, created_at=created, claimed_by=owner,
                  claimed_until=until) for uuid in uuids]
-    dialect = session.bind.dialect.name
-    if dialect == 'mysql':
-        stmt = mysql.insert(table).prefix_with('IGNORE')
-    else:
-        module = postgresql if dialect == 'postgresql' else sqlite
-        stmt = module.insert(table).on_conflict_do_nothing()
-    session.execute(stmt, rows)
+    session.execute(dialects.insert_or_ignore(session.bind.dialect.name,
+                                              table), rows)
 
 
 def _claimants(session, resource_type, uuids):

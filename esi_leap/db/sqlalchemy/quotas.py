@@ -9,12 +9,10 @@ import dataclasses
 
 from oslo_config import cfg
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 
@@ -25,10 +23,6 @@ PROJECT_LOCK_TYPE = 'project'
 UNLIMITED = -1
 CONF = cfg.CONF
 LIMIT_COLUMNS = ('max_nodes', 'max_leases', 'max_nodes_by_resource_class')
-
-
-def _module(dialect):
-    return {'mysql': mysql, 'postgresql': postgresql}.get(dialect, sqlite)
 
 
 def override_in(session, project_id):
@@ -54,14 +48,9 @@ def set_override(project_id, limits):
     values = dict(limits, project_id=project_id, created_at=now)
     with engine.writer() as session:
         dialect = session.bind.dialect.name
-        insert = _module(dialect).insert(table).values(**values)
-        changed = dict(limits, updated_at=now)
-        if dialect == 'mysql':
-            statement = insert.on_duplicate_key_update(**changed)
-        else:
-            statement = insert.on_conflict_do_update(
-                index_elements=['project_id'], set_=changed)
-        session.execute(statement)
+        session.execute(dialects.upsert(
+            dialect, dialects.insert(dialect, table).values(**values),
+            ['project_id'], dict(limits, updated_at=now)))
         return override_in(session, project_id)
 
 
@@ -70,30 +59,6 @@ def delete_override(project_id):
     with engine.writer() as session:
         return bool(session.execute(sa.delete(models.ProjectQuota).where(
             models.ProjectQuota.project_id == project_id)).rowcount)
-
-
-def lock_values(project_id, now):
-    """The resource_locks row values of the project's lock."""
-    return dict(resource_type=PROJECT_LOCK_TYPE, resource_uuid=project_id,
-                generation=0, created_at=now)
-
-
-def locks_statement(dialect, rows):
-    """One upsert taking the resource_locks rows ``rows``, in list order."""
-    table = models.ResourceLock.__table__
-    bump = {'generation': table.c.generation + 1}
-    insert = _module(dialect).insert(table).values(rows)
-    if dialect == 'mysql':
-        return insert.on_duplicate_key_update(**bump)
-    return insert.on_conflict_do_update(
-        index_elements=['resource_type', 'resource_uuid'], set_=bump)
-
-
-def lock_project(session, project_id):
-    """Take the project's lock row in ``session`` (created if missing)."""
-    session.execute(locks_statement(
-        session.bind.dialect.name,
-        [lock_values(project_id, timeutils.utcnow())]))
 
 
 def _counted(lease, project):
