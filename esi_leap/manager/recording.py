@@ -100,7 +100,7 @@ def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
         return False
     before = lease.status
     result = outcome.end_result(lease.uuid)
-    row = transitions.TABLE[(END, result)]
+    row = transitions.transition(END, before, result)
     after = transitions.end_status(row, cancelling)
     if transitions.starts(before, after, result):
         recorder.record('lease', lease, END.value, 'start', before,
@@ -144,7 +144,8 @@ def _end_changed(lease, outcome, now):
     if lease.status == statuses.ACTIVE and \
             not outcome.still_holds(lease.uuid):
         transitions.apply(
-            lease, transitions.TABLE[(HOLD, transitions.Result.BUSY)],
+            lease, transitions.transition(HOLD, lease.status,
+                                          transitions.Result.BUSY),
             statuses.WAIT_FULFILL, 'its end time changed while it was being '
             'ended; the node is handed back', now)
 
@@ -159,8 +160,8 @@ def _record_hold(lease, outcome, recorder, now):
         return False
     before, reason = lease.status, lease.status_reason
     result = outcome.hold_result()
-    row = transitions.TABLE[(HOLD, result)]
-    if result is transitions.Result.DONE and before == statuses.ACTIVE:
+    row = transitions.transition(HOLD, before, result)
+    if row is None:
         return False  # an active lease that still holds its node
     if transitions.starts(before, row.status, result):
         recorder.record('lease', lease, HOLD.value, 'start', before,

@@ -277,16 +277,7 @@ class Scheduler(object):
     def sweep(self, now=None):
         """Repair nodes whose backend state drifted from their leases."""
         now = now or timeutils.utcnow()
-        held = {}
-        for rtype, ruuid, lease_uuid, lessee, parent in \
-                db_api.held_resources():
-            entry = held.setdefault(rtype, {})
-            # A running sub-lease, not its parent, holds the node.
-            if ruuid not in entry or parent is not None:
-                entry[ruuid] = (lease_uuid, lessee)
-        drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
-                   for ruuid in drift.drifted(rtype, nodes)]
-        self._work(drifted, True, now)
+        self._work(drift.drifted_nodes(), True, now)
 
 
 def _earliest(*instants):

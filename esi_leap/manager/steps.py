@@ -51,11 +51,11 @@ class Outcome(object):
     quarantine: str = None
     # The node went back to a parent lease from its sub-lease just now.
     returned: bool = False
-    # The attested hand-over: what its gate came to (attestation_gate).
+    # The attested hand-over: what its gate came to (attestation_gate),
+    # and the Result it gives the holder short of a verdict (ATTESTING,
+    # ATTEST_TIMEOUT), None otherwise.
     attestation: object = None
-    attesting: bool = False
-    attest_refused: str = None     # event id of a failed verdict before
-    attest_timeout: bool = False
+    gate: transitions.Result = None
 
     def still_holds(self, lease_uuid):
         """Whether the node may still carry ``lease_uuid``."""
@@ -73,12 +73,12 @@ class Outcome(object):
 
     def hold_result(self):
         """The transitions.Result of the hand-over to the holder."""
-        if self.attest_timeout:
-            return transitions.Result.ATTEST_TIMEOUT
+        if self.gate is transitions.Result.ATTEST_TIMEOUT:
+            return self.gate
         if self.quarantine is not None:
             return transitions.Result.QUARANTINED
-        if self.attesting:
-            return transitions.Result.ATTESTING
+        if self.gate is not None:
+            return self.gate
         if self.busy and self.scrub_error is not None:
             return transitions.Result.BUSY
         if self.hold_error is not None:

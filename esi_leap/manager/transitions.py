@@ -103,6 +103,25 @@ def _rows_of(action):
             if act is action}
 
 
+# Where the status before decides: an active lease a pass hands its node
+# to (it still holds it) has no transition; nothing is recorded.
+BY_STATUS = {
+    (Action.HOLD, statuses.ACTIVE, Result.DONE): None,
+}
+
+
+def transition(action, before, result):
+    """The Row of a transition; None when there is nothing to record.
+
+    For a lease in status ``before`` whose pass (an ``action``) came to
+    ``result``. Every lease record of the manager takes its row here.
+    """
+    key = (action, before, result)
+    if key in BY_STATUS:
+        return BY_STATUS[key]
+    return TABLE[(action, result)]
+
+
 # The table's rows for one action, by Result (views of TABLE).
 END = _rows_of(Action.END)
 HOLD = _rows_of(Action.HOLD)
