@@ -99,7 +99,8 @@ def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
         _end_changed(lease, outcome, now)
         return False
     before = lease.status
-    result = outcome.end_result(lease.uuid)
+    verdict = outcome.end_of(lease.uuid)
+    result = verdict.result
     row = transitions.transition(END, before, result)
     after = transitions.end_status(row, cancelling)
     if transitions.starts(before, after, result):
@@ -107,7 +108,7 @@ def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
                         when=outcome.started)
     if row.retry is transitions.Retry.SUCCEED:
         lease.expire_time = now
-    transitions.apply(lease, row, after, outcome.scrub_error, now)
+    transitions.apply(lease, row, after, verdict.message, now)
     extra = _handback_payload(outcome, result, now) \
         if 'end' in row.events else None
     for phase in row.events:
@@ -159,7 +160,8 @@ def _record_hold(lease, outcome, recorder, now):
             plan_mod.ends(lease, now):
         return False
     before, reason = lease.status, lease.status_reason
-    result = outcome.hold_result()
+    verdict = outcome.hold_of()
+    result = verdict.result
     row = transitions.transition(HOLD, before, result)
     if row is None:
         return False  # an active lease that still holds its node
@@ -168,7 +170,7 @@ def _record_hold(lease, outcome, recorder, now):
                         when=outcome.started)
     if row.retry is transitions.Retry.SUCCEED:
         lease.fulfill_time = lease.fulfill_time or now
-    transitions.apply(lease, row, row.status, outcome.hold_error, now)
+    transitions.apply(lease, row, row.status, verdict.message, now)
     for phase in row.events:
         recorder.record('lease', lease, HOLD.value, phase, before)
     _record_quarantine(lease, reason, outcome, recorder)

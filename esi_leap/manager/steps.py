@@ -23,6 +23,14 @@ LOG = log.getLogger(__name__)
 LOOK_MANY_MIN = 10
 
 
+@dataclasses.dataclass(frozen=True)
+class Verdict(object):
+    """What a pass came to for one lease: a Result and its message."""
+
+    result: transitions.Result
+    message: str = None
+
+
 @dataclasses.dataclass
 class Outcome(object):
     """What the backend steps of a pass found and did on one node.
@@ -33,9 +41,8 @@ class Outcome(object):
     ``busy`` means the backend is still taking the node back (cleaning):
     the leases concerned wait without that counting as a failed attempt.
     ``node`` is the NodeInfo read from the backend (None if it was not):
-    the facts the notifications of the outcome carry. end_result() and
-    hold_result() give the Result of each lease, scrub_error and
-    hold_error the message recorded with it.
+    the facts the notifications of the outcome carry. end_of() and
+    hold_of() give each lease's Verdict: what recording reads.
     """
 
     started: object
@@ -70,6 +77,14 @@ class Outcome(object):
         if self.quarantine is not None and self.current == lease_uuid:
             return transitions.Result.QUARANTINED
         return transitions.Result.DONE
+
+    def end_of(self, lease_uuid):
+        """The Verdict of the end of ``lease_uuid``."""
+        return Verdict(self.end_result(lease_uuid), self.scrub_error)
+
+    def hold_of(self):
+        """The Verdict of the hand-over to the holder."""
+        return Verdict(self.hold_result(), self.hold_error)
 
     def hold_result(self):
         """The transitions.Result of the hand-over to the holder."""
