@@ -82,13 +82,13 @@ def check(rtype_name, node, holder, outcome, now):
         return _refuse(outcome, holder, now, 'node %s: %s' % (name, e))
     pair = (rtype_name, node.uuid)
     record = db_api.attestations_of([pair]).get(pair)
-    outcome.attest_refused = _failed_before(record, holder.uuid)
+    refused = _failed_before(record, holder.uuid)
     started = int(_started(record, holder.uuid, now).timestamp())
     # NOTE(esi-leap): the mark names the lease and the gate's start, so an
     # enrolment of this lease's earlier (failed) gate is stale too.
     gate = base.Gate(node.uuid, agent_id, '%s@%d' % (holder.uuid, started),
                      started, policy)
-    return _step(provider(), gate, name, holder, outcome, now)
+    return _step(provider(), gate, name, holder, outcome, now, refused)
 
 
 def _failed_before(record, lease_uuid):
@@ -112,14 +112,14 @@ def _started(record, lease_uuid, now):
     return now
 
 
-def _step(prov, gate, name, holder, outcome, now):
+def _step(prov, gate, name, holder, outcome, now, refused):
     step = prov.step(gate)
     started = datetime.datetime.fromtimestamp(
         step.started_at or gate.started_at, datetime.timezone.utc)
     if step.verdict is base.Verdict.PASS:
         if not prov.release(gate):
             return _wait(outcome, holder, started, 'node %s passed; waiting '
-                         'to remove its enrolment' % name)
+                         'to remove its enrolment' % name, refused)
         LOG.info('Node %s attested for lease %s: %s', name, holder.uuid,
                  step.reason)
         outcome.attestation = Attestation(holder.uuid, statuses.ATTEST_PASS,
@@ -133,20 +133,20 @@ def _step(prov, gate, name, holder, outcome, now):
     waited = (now - started).total_seconds()
     if waited >= CONF.keylime.timeout:
         prov.release(gate)
-        outcome.attest_timeout = True
+        outcome.gate = transitions.Result.ATTEST_TIMEOUT
         return _refuse(outcome, holder, started, 'node %s gave no '
                        'attestation verdict within %d s: %s' % (
                            name, CONF.keylime.timeout, step.reason),
                        'timeout', statuses.ATTEST_ERROR)
     return _wait(outcome, holder, started, 'waiting for the attestation of '
-                 'node %s: %s' % (name, step.reason))
+                 'node %s: %s' % (name, step.reason), refused)
 
 
-def _wait(outcome, holder, started, why):
-    failed = outcome.attest_refused
+def _wait(outcome, holder, started, why, failed):
+    """No verdict yet: the gate waits; ``failed``, an earlier failure."""
     outcome.attestation = Attestation(holder.uuid, statuses.ATTEST_RUNNING,
                                       started, why, failed)
-    outcome.attesting = True
+    outcome.gate = transitions.Result.ATTESTING
     if failed:
         why = '%sthe node failed attestation (%s); attesting it again: %s' \
             % (transitions.QUARANTINED, failed, why)

@@ -2,6 +2,7 @@
 from oslo_log import log
 
 from esi_leap.common import exception
+from esi_leap.db import api as db_api
 from esi_leap import resource_types
 
 LOG = log.getLogger(__name__)
@@ -31,3 +32,19 @@ def drifted(resource_type, held):
                         exception.shown(lessee_id))
             wrong.append(uuid)
     return wrong
+
+
+def drifted_nodes():
+    """Return the (resource_type, resource_uuid) of every drifted node.
+
+    The nodes held by a running lease (a running sub-lease, not its
+    parent, holds its node) whose backend state differs from it; one
+    database read and one backend listing per type.
+    """
+    held = {}
+    for rtype, ruuid, lease_uuid, lessee, parent in db_api.held_resources():
+        entry = held.setdefault(rtype, {})
+        if ruuid not in entry or parent is not None:
+            entry[ruuid] = (lease_uuid, lessee)
+    return [(rtype, ruuid) for rtype, nodes in sorted(held.items())
+            for ruuid in drifted(rtype, nodes)]

@@ -6,7 +6,7 @@ start for a lease shorter than that, whether or not e-mail notices are on
 (they keep their own option and table). The scheduler calls announce() at
 every run and sleeps no later than next_due(), so the event is as punctual
 as a lease start; a lease that starts gets it, if due, in the transaction
-that records its start (lifecycle calls record_due()). The decision is a
+that records its start (recording calls record_due()). The decision is a
 row of (lease, end time) inserted in a transaction holding the lock row of
 the lease's node: the unique key makes it exactly once with any number of
 managers and restarts, and a lease whose end moves (under the same lock)

@@ -3,7 +3,7 @@
 scrub() takes one step of the hand-back of the lease the node still
 carries; hold() hands the node to the lease that should hold it, once the
 readiness gate lets it. Both write what happened into the pass's Outcome
-(see lifecycle); neither raises a backend error nor writes the database.
+(see steps); neither raises a backend error nor writes the database.
 """
 from oslo_log import log
 

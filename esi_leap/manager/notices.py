@@ -1,7 +1,7 @@
 """Lease e-mail notices: deciding that one is due, and sending it.
 
 A "started" notice is decided in the transaction that makes a lease
-active (see lifecycle); an "ending" notice in a transaction holding the
+active (see recording); an "ending" notice in a transaction holding the
 lock of the lease's resource once the lease is within ``[email]
 ending_lead_time`` of its end. Either way the decision is a row in
 ``lease_notices`` whose unique (lease, kind) constraint makes it once
@@ -18,6 +18,7 @@ import threading
 from oslo_config import cfg
 from oslo_log import log
 
+from esi_leap.common import backoff
 from esi_leap.common import exception
 from esi_leap.common import mail
 from esi_leap.common import projects
@@ -223,11 +224,6 @@ def _loggable(reason):
     return exception.shown(reason, limit=None)
 
 
-def _backoff(attempts):
-    delay = CONF.email.retry_initial_delay * (2 ** max(attempts - 1, 0))
-    return datetime.timedelta(seconds=min(delay, CONF.email.retry_max_delay))
-
-
 def _failed(notice, reason):
     LOG.error('Lease %s: %s notice not sent: %s', notice.lease_uuid,
               notice.kind, _loggable(reason))
@@ -240,7 +236,8 @@ def _retry(notice, reason, now):
     if attempts >= CONF.email.max_attempts:
         return _failed(notice, 'gave up after %d attempts: %s'
                        % (attempts, reason))
-    retry_at = now + _backoff(attempts)
+    retry_at = now + backoff.delay(attempts, CONF.email.retry_initial_delay,
+                                   CONF.email.retry_max_delay)
     LOG.warning('Lease %s: %s notice, attempt %d failed (%s); retrying at '
                 '%s', notice.lease_uuid, notice.kind, attempts,
                 _loggable(reason), timeutils.isoformat(retry_at))

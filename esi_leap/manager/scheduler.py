@@ -16,8 +16,10 @@ from esi_leap.db import api as db_api
 from esi_leap.manager import batches
 from esi_leap.manager import drift
 from esi_leap.manager import ending
-from esi_leap.manager import lifecycle
 from esi_leap.manager import offer_expiry
+from esi_leap.manager import plan as plan_mod
+from esi_leap.manager import recording
+from esi_leap.manager import steps
 from esi_leap.manager import watch
 
 CONF = cfg.CONF
@@ -153,7 +155,7 @@ class Scheduler(object):
         # NOTE(esi-leap): the ending events of running leases go before
         # the nodes' backend steps, which may take a while (they need no
         # backend, only their time). A lease started now gets its own with
-        # its start (lifecycle.record()); one whose start is still being
+        # its start (recording.record()); one whose start is still being
         # retried, after the steps.
         ending.announce(now, statuses.MANAGER_ENDING_EARLY)
         due = db_api.due_resources(now)
@@ -204,12 +206,12 @@ class Scheduler(object):
         recorded as they come in, whatever has arrived (up to RECORD_BATCH
         nodes) in each transaction.
         """
-        plans = lifecycle.plan_many(won, now)
+        plans = plan_mod.plan_many(won, now)
         todo = [pair for pair in won
-                if force or lifecycle.is_due(plans[pair], now)]
+                if force or plan_mod.is_due(plans[pair], now)]
         # One backend listing rather than a read per node, when many.
         given = given or {}
-        looked = lifecycle.look_many([p for p in todo if p not in given])
+        looked = steps.look_many([p for p in todo if p not in given])
         looked.update((p, given[p]) for p in todo if p in given)
         done = queue.Queue()
         for pair in todo:
@@ -243,7 +245,7 @@ class Scheduler(object):
         """Run the backend steps of one node; put its Work (or None)."""
         work = None
         try:
-            work = lifecycle.Work(pair[0], pair[1], plan, lifecycle.act(
+            work = steps.Work(pair[0], pair[1], plan, steps.act(
                 pair[0], pair[1], plan, now, looked))
         except Exception:
             LOG.exception('Converging %s %s failed', *pair)
@@ -256,7 +258,7 @@ class Scheduler(object):
         The committed Recorders are appended to ``held``.
         """
         try:
-            lifecycle.record(works, now, held)
+            recording.record(works, now, held)
             return
         except Exception:
             if len(works) == 1:
@@ -266,7 +268,7 @@ class Scheduler(object):
                           'at a time', len(works))
         for work in works:
             try:
-                lifecycle.record([work], now, held)
+                recording.record([work], now, held)
             except Exception as e:
                 # The node's leases stay due: the next run does it again.
                 LOG.error('Recording %s %s failed: %s', work.resource_type,
@@ -275,16 +277,7 @@ class Scheduler(object):
     def sweep(self, now=None):
         """Repair nodes whose backend state drifted from their leases."""
         now = now or timeutils.utcnow()
-        held = {}
-        for rtype, ruuid, lease_uuid, lessee, parent in \
-                db_api.held_resources():
-            entry = held.setdefault(rtype, {})
-            # A running sub-lease, not its parent, holds the node.
-            if ruuid not in entry or parent is not None:
-                entry[ruuid] = (lease_uuid, lessee)
-        drifted = [(rtype, ruuid) for rtype, nodes in sorted(held.items())
-                   for ruuid in drift.drifted(rtype, nodes)]
-        self._work(drifted, True, now)
+        self._work(drift.drifted_nodes(), True, now)
 
 
 def _earliest(*instants):

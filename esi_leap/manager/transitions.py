@@ -12,6 +12,7 @@ import enum
 from oslo_config import cfg
 from oslo_log import log
 
+from esi_leap.common import backoff as backoff_mod
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 
@@ -56,26 +57,74 @@ class Row(object):
     retry: Retry
 
 
-END = {
-    Result.DONE: Row(ENDED, ('end',), Retry.SUCCEED),
+class Action(enum.Enum):
+    """What a pass does for a lease: ends it or hands it its node.
+
+    The value is the action of the lease's events (esi_leap.lease.<action>
+    .start/.end/.error).
+    """
+
+    END = 'delete'
+    HOLD = 'fulfill'
+
+
+# NOTE(esi-leap): the one table every lease record of the manager goes
+# through (recording, and the hand-back of a lease whose end moved):
+# (action, result) -> status after, events, retry. A new step of a pass
+# is a Result and a row per action here, never a new flag.
+TABLE = {
+    (Action.END, Result.DONE): Row(ENDED, ('end',), Retry.SUCCEED),
     # The ex-tenant is out; the node waits for an operator, not the lease.
-    Result.QUARANTINED: Row(ENDED, ('end',), Retry.SUCCEED),
-    Result.BUSY: Row(WAITING, (), Retry.WAIT),
-    Result.FAILED: Row(WAITING, ('error',), Retry.FAIL),
+    (Action.END, Result.QUARANTINED): Row(ENDED, ('end',), Retry.SUCCEED),
+    (Action.END, Result.BUSY): Row(WAITING, (), Retry.WAIT),
+    (Action.END, Result.FAILED): Row(WAITING, ('error',), Retry.FAIL),
     # Only a hand-over is gated; an end never comes to these.
-    Result.ATTESTING: Row(WAITING, (), Retry.WAIT),
-    Result.ATTEST_TIMEOUT: Row(WAITING, ('error',), Retry.FAIL),
-}
-HOLD = {
-    Result.DONE: Row(statuses.ACTIVE, ('end',), Retry.SUCCEED),
-    Result.BUSY: Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
-    Result.FAILED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
-    Result.QUARANTINED: Row(statuses.WAIT_FULFILL, ('error',), Retry.FAIL),
+    (Action.END, Result.ATTESTING): Row(WAITING, (), Retry.WAIT),
+    (Action.END, Result.ATTEST_TIMEOUT): Row(WAITING, ('error',),
+                                             Retry.FAIL),
+    (Action.HOLD, Result.DONE): Row(statuses.ACTIVE, ('end',),
+                                    Retry.SUCCEED),
+    (Action.HOLD, Result.BUSY): Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
+    (Action.HOLD, Result.FAILED): Row(statuses.WAIT_FULFILL, ('error',),
+                                      Retry.FAIL),
+    (Action.HOLD, Result.QUARANTINED): Row(statuses.WAIT_FULFILL,
+                                           ('error',), Retry.FAIL),
     # The attested hand-over (see manager.attestation_gate): a failed
     # verdict is QUARANTINED above; waiting for one counts no attempt.
-    Result.ATTESTING: Row(statuses.WAIT_FULFILL, (), Retry.WAIT),
-    Result.ATTEST_TIMEOUT: Row(statuses.ERROR, ('error',), Retry.GIVE_UP),
+    (Action.HOLD, Result.ATTESTING): Row(statuses.WAIT_FULFILL, (),
+                                         Retry.WAIT),
+    (Action.HOLD, Result.ATTEST_TIMEOUT): Row(statuses.ERROR, ('error',),
+                                              Retry.GIVE_UP),
 }
+
+
+def _rows_of(action):
+    return {result: row for (act, result), row in TABLE.items()
+            if act is action}
+
+
+# Where the status before decides: an active lease a pass hands its node
+# to (it still holds it) has no transition; nothing is recorded.
+BY_STATUS = {
+    (Action.HOLD, statuses.ACTIVE, Result.DONE): None,
+}
+
+
+def transition(action, before, result):
+    """The Row of a transition; None when there is nothing to record.
+
+    For a lease in status ``before`` whose pass (an ``action``) came to
+    ``result``. Every lease record of the manager takes its row here.
+    """
+    key = (action, before, result)
+    if key in BY_STATUS:
+        return BY_STATUS[key]
+    return TABLE[(action, result)]
+
+
+# The table's rows for one action, by Result (views of TABLE).
+END = _rows_of(Action.END)
+HOLD = _rows_of(Action.HOLD)
 
 
 def end_status(row, cancelling):
@@ -100,10 +149,9 @@ def starts(before, after, result):
 
 
 def backoff(attempts):
-    """The wait before retry number ``attempts`` (doubling, capped)."""
-    delay = CONF.manager.retry_initial_delay * (2 ** max(attempts - 1, 0))
-    return datetime.timedelta(seconds=min(delay,
-                                          CONF.manager.retry_max_delay))
+    """The wait before retry number ``attempts`` (see common.backoff)."""
+    return backoff_mod.delay(attempts, CONF.manager.retry_initial_delay,
+                             CONF.manager.retry_max_delay)
 
 
 def apply(lease, row, status, reason, now):

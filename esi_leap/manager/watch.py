@@ -21,7 +21,7 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 # Fewest nodes of one type read with one listing rather than one read each
-# (as lifecycle.LOOK_MANY_MIN).
+# (as steps.LOOK_MANY_MIN).
 LIST_MIN = 10
 
 

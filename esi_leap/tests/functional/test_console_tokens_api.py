@@ -8,7 +8,6 @@ from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.manager import lifecycle
 from esi_leap.objects import console_tokens
 from esi_leap.objects import filters
 from esi_leap.tests.functional.helpers import fault
@@ -281,15 +280,15 @@ def test_session_validity_follows_lease_and_revocation(holder, owner,
 
 
 def test_manager_scrub_deletes_the_node_tokens(holder, owner, active_lease,
-                                               nodes):
+                                               nodes, scheduler):
     set_lease_status(active_lease['uuid'], 'created')
-    lifecycle.converge('dummy_node', NODE, force=True)
+    scheduler.run_once()
     assert nodes.read(NODE)['lease_uuid'] == active_lease['uuid']
     _token(holder)
     _token(owner)
     with db_api.writer() as session:
         session.execute(sa.update(models.Lease).values(
             end_time=timeutils.utcnow() - datetime.timedelta(seconds=1)))
-    lifecycle.converge('dummy_node', NODE, force=True)
+    scheduler.run_once()
     assert 'lease_uuid' not in nodes.read(NODE)
     assert _rows() == []

@@ -15,7 +15,9 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.manager import lifecycle
+from esi_leap.manager import plan as plan_mod
+from esi_leap.manager import recording
+from esi_leap.manager import steps
 from esi_leap.tests.functional import helpers
 
 NODE = 'race-node'
@@ -57,11 +59,11 @@ def held_lease(nodes, owner, scheduler):
 def _plan_and_scrub():
     """The manager's first two steps: plan, then act (scrub the node)."""
     now = timeutils.utcnow()
-    plan = lifecycle.plan_many([PAIR], now)[PAIR]
+    plan = plan_mod.plan_many([PAIR], now)[PAIR]
     assert [lease.uuid for lease in plan.ending]
-    outcome = lifecycle.act(PAIR[0], PAIR[1], plan, now)
+    outcome = steps.act(PAIR[0], PAIR[1], plan, now)
     assert outcome.scrubbed
-    return lifecycle.Work(PAIR[0], PAIR[1], plan, outcome), now
+    return steps.Work(PAIR[0], PAIR[1], plan, outcome), now
 
 
 def test_patch_between_scrub_and_record_is_refused(held_lease, nodes,
@@ -75,7 +77,7 @@ def test_patch_between_scrub_and_record_is_refused(held_lease, nodes,
     reason = helpers.fault(response)
     assert held_lease in reason and 'end time' in reason
 
-    lifecycle.record([work], now)
+    recording.record([work], now)
     ended = db_api.lease_get(held_lease)
     assert ended.status == statuses.EXPIRED
     assert ended.end_time < later
@@ -110,7 +112,7 @@ def test_record_applies_only_to_the_end_acted_on(held_lease, nodes,
     later = timeutils.utcnow() + datetime.timedelta(hours=3)
     _set_end(held_lease, later)
 
-    lifecycle.record([work], now)
+    recording.record([work], now)
     kept = db_api.lease_get(held_lease)
     assert kept.status == statuses.WAIT_FULFILL  # the node was taken
     assert kept.end_time == later
@@ -130,7 +132,7 @@ def test_shortened_end_is_not_recorded_for_the_old_one(held_lease, nodes,
     work, now = _plan_and_scrub()
     earlier = timeutils.utcnow() - datetime.timedelta(seconds=30)
     _set_end(held_lease, earlier)
-    lifecycle.record([work], now)
+    recording.record([work], now)
     waiting = db_api.lease_get(held_lease)
     assert waiting.status == statuses.WAIT_FULFILL
     scheduler.run_once(now=waiting.next_attempt_at)

@@ -11,7 +11,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.manager import lifecycle
+from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.objects import leases as leases_obj
 from esi_leap.objects import offers as offers_obj
@@ -340,9 +340,12 @@ def test_two_managers_act_once(owner_ctx, nodes, database, config):
         assert types.count('esi_leap.lease.delete.end') == 1
 
 
-def test_converge_without_due_work_leaves_the_node(owner_ctx, node, nodes):
+def test_converge_without_due_work_leaves_the_node(owner_ctx, node, nodes,
+                                                   scheduler):
     lease(owner_ctx, 1, 2)
-    plan = lifecycle.converge('dummy_node', 'node-1', now=at(0))
+    scheduler.run_once(now=at(0))
+    plan = plan_mod.plan_many([('dummy_node', 'node-1')],
+                              at(0))[('dummy_node', 'node-1')]
     assert plan.holder is None and plan.ending == []
     assert 'lease_uuid' not in nodes.read('node-1')
 

@@ -10,9 +10,10 @@ from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import sql
 from esi_leap.manager import batches
-from esi_leap.manager import lifecycle
 from esi_leap.manager import offer_expiry
+from esi_leap.manager import recording
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.manager import steps
 from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
 from esi_leap.objects import offers as offers_obj
@@ -126,7 +127,7 @@ def test_many_nodes_in_several_record_batches(nodes, scheduler, monkeypatch,
 
 def test_a_failing_batch_is_recorded_node_by_node(nodes, scheduler,
                                                   monkeypatch):
-    real = lifecycle.record
+    real = recording.record
     calls = []
 
     def record(works, planned_at, held=None):
@@ -134,7 +135,7 @@ def test_a_failing_batch_is_recorded_node_by_node(nodes, scheduler,
         if len(works) > 1:
             raise RuntimeError('batch refused')
         return real(works, planned_at, held)
-    monkeypatch.setattr(lifecycle, 'record', record)
+    monkeypatch.setattr(recording, 'record', record)
     arrivals = scheduler_mod._arrivals
 
     def all_at_once(done, count, size):
@@ -154,7 +155,7 @@ def test_a_node_whose_recording_fails_stays_due(nodes, scheduler,
 
     def record(works, planned_at, held=None):
         raise RuntimeError('database gone')
-    monkeypatch.setattr(lifecycle, 'record', record)
+    monkeypatch.setattr(recording, 'record', record)
     scheduler.run_once(now=at(1))
     assert statuses_of(made) == ['created']
     assert db_api.due_resources(at(1)) == pairs(1)
@@ -189,7 +190,7 @@ class UnlistableNodes(CountingNodes):
 def test_a_failed_listing_falls_back_to_one_read_per_node(nodes, scheduler):
     backend = UnlistableNodes()
     resource_types.register('dummy_node', backend)
-    made = leases_on(nodes, lifecycle.LOOK_MANY_MIN)
+    made = leases_on(nodes, steps.LOOK_MANY_MIN)
     backend.reads = 0
     scheduler.run_once(now=at(1))
     assert statuses_of(made) == ['active'] * len(made)
@@ -199,7 +200,7 @@ def test_a_failed_listing_falls_back_to_one_read_per_node(nodes, scheduler):
 def test_many_due_nodes_are_read_in_one_listing(nodes, scheduler):
     backend = CountingNodes()
     resource_types.register('dummy_node', backend)
-    made = leases_on(nodes, lifecycle.LOOK_MANY_MIN + 2)
+    made = leases_on(nodes, steps.LOOK_MANY_MIN + 2)
     backend.reads = backend.listings = 0
     # One node has vanished from the backend since its lease was made.
     os.unlink(os.path.join(nodes.directory, made[-1].resource_uuid))

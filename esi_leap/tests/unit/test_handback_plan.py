@@ -7,7 +7,8 @@ import pytest
 from esi_leap.common import ironic_states
 from esi_leap.common import statuses
 from esi_leap.manager import handovers
-from esi_leap.manager import lifecycle
+from esi_leap.manager import plan as plan_mod
+from esi_leap.manager import steps
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 from esi_leap.resource_types import handback
@@ -295,8 +296,8 @@ def _lease(uuid, project='p2', parent=None, status=statuses.WAIT_FULFILL):
 def test_successor_only_for_a_new_top_level_lease(config, holder, attested,
                                                   expected):
     config(group='attestation', enabled=attested)
-    plan = lifecycle.Plan(holder=holder)
-    outcome = lifecycle.Outcome(started=NOW)
+    plan = plan_mod.Plan(holder=holder)
+    outcome = steps.Outcome(started=NOW)
     successor = handovers._successor(plan, outcome)
     assert getattr(successor, 'lease_uuid', None) == expected
     if successor is not None:
