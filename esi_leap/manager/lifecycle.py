@@ -18,6 +18,7 @@ from esi_leap.db import api as db_api
 from esi_leap.manager import attestation_gate
 from esi_leap.manager import ending
 from esi_leap.manager import handovers
+from esi_leap.manager import quarantines
 from esi_leap.manager import transitions
 from esi_leap.notifications import events
 from esi_leap import resource_types
@@ -92,7 +93,8 @@ class Outcome(object):
             return transitions.Result.QUARANTINED
         if self.attesting:
             return transitions.Result.ATTESTING
-        if self.busy and self.scrub_error is not None:
+        if self.busy and (self.scrub_error is not None or
+                          self.hold_error is not None):
             return transitions.Result.BUSY
         if self.hold_error is not None:
             return transitions.Result.FAILED
@@ -301,7 +303,7 @@ def _record_in(txn, works, now):
     for work in works:
         plan, outcome = work.plan, work.outcome
         ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
-                             lease.end_time, waiting=plan.holder)
+                             lease.end_time)
                  for lease in plan.ending]
         if plan.holder is not None:
             attestation_gate.record(txn, recorder, work.pair,
@@ -317,6 +319,8 @@ def _record_in(txn, works, now):
             # (the console proxy ends their sessions within a second). In
             # this transaction, so a crash before it cannot spare them.
             revoked.append(work.pair)
+    # The node's quarantine starts or ends (once), after the lease events.
+    quarantines.record(txn, recorder, works, leases)
     # A lease shorter than the lead time: its ending event, after its start.
     ending.record_due(txn, recorder, [leases[uuid] for uuid in started], now)
     if CONF.email.enabled:
@@ -327,7 +331,7 @@ def _record_in(txn, works, now):
     return recorder
 
 
-def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
+def _record_end(lease, outcome, recorder, now, planned_end):
     """Record the end (or the failed or waiting end) of one lease.
 
     ``planned_end`` is the end time the manager acted on. A quarantine is
@@ -359,9 +363,6 @@ def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
     for phase in row.events:
         recorder.record('lease', lease, 'delete', phase, before,
                         extra=extra)
-    if result is transitions.Result.QUARANTINED and waiting is None:
-        recorder.record_node(lease, 'quarantine', 'start',
-                             outcome.quarantine, lessee_id=None)
     return row.retry is transitions.Retry.SUCCEED
 
 
@@ -403,7 +404,7 @@ def _record_hold(lease, outcome, recorder, now):
     if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
             lease.end_time <= now:
         return False
-    before, reason = lease.status, lease.status_reason
+    before = lease.status
     result = outcome.hold_result()
     row = transitions.HOLD[result]
     if result is transitions.Result.DONE and before == statuses.ACTIVE:
@@ -416,20 +417,4 @@ def _record_hold(lease, outcome, recorder, now):
     transitions.apply(lease, row, row.status, outcome.hold_error, now)
     for phase in row.events:
         recorder.record('lease', lease, 'fulfill', phase, before)
-    _record_quarantine(lease, reason, outcome, recorder)
     return result is transitions.Result.DONE and before != statuses.ACTIVE
-
-
-def _record_quarantine(lease, reason_before, outcome, recorder):
-    """Record a quarantine seen by (or lifted for) a waiting lease.
-
-    Once per waiting lease and quarantine, whatever its reasons on the
-    way (failed cleaning, then maintenance while an operator repairs).
-    """
-    was = (reason_before or '').startswith(transitions.QUARANTINED)
-    if outcome.quarantine is not None:
-        if not was:
-            recorder.record_node(lease, 'quarantine', 'start',
-                                 outcome.quarantine)
-    elif was and lease.status == statuses.ACTIVE:
-        recorder.record_node(lease, 'quarantine', 'end', None)

@@ -27,6 +27,7 @@ from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import offer_update as _offer_update
+from esi_leap.db.sqlalchemy import quarantines as _quarantines
 from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads
 from esi_leap.db.sqlalchemy import sql
@@ -410,6 +411,10 @@ class ResourcesTransaction(object):
             raise db_exc.DBDuplicateEntry(
                 columns=['lease_uuid', 'end_time'])
         return new
+
+    def open_quarantines(self, pairs):
+        """The nodes of ``pairs`` quarantined now (see quarantines)."""
+        return _quarantines.open_of(self.session, pairs)
 
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""
