@@ -46,7 +46,8 @@ class Outcome(object):
     ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
     'unreachable' (nothing is known: every due lease is retried);
     ``current`` is the lease the node still carries after the scrub;
-    ``busy`` means the backend is still taking the node back (cleaning):
+    ``busy`` means the backend is still taking the node back (cleaning),
+    or still working on a node the holder waits for (the readiness gate):
     the leases concerned wait without that counting as a failed attempt.
     ``node`` is the NodeInfo read from the backend (None if it was not):
     the facts the notifications of the outcome carry.
