@@ -415,10 +415,13 @@ def ending_burst_run(args, workdir, database):
 
 
 def ironic_nodes(ironic, count, threads=4):
-    """Create ``count`` fake-hardware nodes in ``ironic``; return uuids."""
+    """Create ``count`` available fake-hardware nodes; return uuids.
+
+    Available: esi-leap hands over nothing else (the readiness gate).
+    """
     with futures.ThreadPoolExecutor(max_workers=threads) as pool:
-        made = pool.map(lambda i: ironic.create_nodes(1, 'owner-project')[0],
-                        range(count))
+        made = pool.map(lambda i: ironic.create_nodes(
+            1, 'owner-project', available=True)[0], range(count))
         return list(made)
 
 

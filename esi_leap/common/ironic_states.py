@@ -53,11 +53,14 @@ UPDATE_ALLOWED = frozenset([
     'unrescue failed', 'service', 'service hold', 'service failed'])
 
 # States in which a node may be handed to a new (top-level) lease.
+HANDOVER = frozenset([AVAILABLE])
+
 # NOTE(esi-leap): ``enroll`` nodes are outside Ironic's provisioning (it can
-# neither deploy nor clean them): an owner may lend one as it is (for its
-# BMC, say); at the hand-back it is quarantined when cleaning is on (see
-# UNPROVISIONED), so none reaches a next tenant uncleaned.
-HANDOVER = frozenset([AVAILABLE, ENROLL])
+# neither deploy nor clean them): only with [ironic]
+# require_available_for_handover off may an owner lend one as it is (for
+# its BMC, say); at the hand-back it is quarantined when cleaning is on
+# (see UNPROVISIONED), so none reaches a next tenant uncleaned.
+HANDOVER_WITH_ENROLL = frozenset([AVAILABLE, ENROLL])
 
 # States Ironic cannot clean a node in: at a lease end such a node is
 # quarantined with [ironic] clean_on_lease_end, only scrubbed without.

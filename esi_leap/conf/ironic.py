@@ -41,6 +41,14 @@ opts = [
                help='Seconds a node may take to undeploy and clean at a '
                     'lease end before it is quarantined (kept from every '
                     'tenant until an operator repairs it). 0: no limit.'),
+    cfg.BoolOpt('require_available_for_handover',
+                default=True,
+                help='Hand a node to a new lease only when it is '
+                     '"available" (cleaned by Ironic). When false, a node '
+                     'in "enroll" (outside Ironic\'s provisioning: it can '
+                     'be neither deployed nor cleaned) may also be lent, '
+                     'as it is, e.g. for its BMC alone. Maintenance and '
+                     'failed states are refused either way.'),
 ]
 
 

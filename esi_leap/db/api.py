@@ -390,7 +390,9 @@ def run_bookings(pairs, body, attempts=_retry.BOOKING_ATTEMPTS):
     a lease's notice of a kind is decided once only),
     decide_ending_events(pairs, now) (the (lease_uuid, end_time) pairs
     whose ending event it decided: each is decided once only) and
-    delete_tokens(pairs) write in the same transaction. The locks are
+    delete_tokens(pairs) write in the same transaction;
+    open_quarantines(pairs) reads which of the nodes are quarantined
+    (their last quarantine event is a start). The locks are
     taken in sorted order first, so two such transactions never deadlock
     on each other. Re-run after a deadlock as run_booking(); raises
     BookingContended (409) after ``attempts``.

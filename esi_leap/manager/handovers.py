@@ -5,6 +5,7 @@ carries; hold() hands the node to the lease that should hold it, once the
 readiness gate lets it. Both write what happened into the pass's Outcome
 (see steps); neither raises a backend error nor writes the database.
 """
+from oslo_config import cfg
 from oslo_log import log
 
 from esi_leap.common import exception
@@ -15,6 +16,7 @@ from esi_leap.manager import attestation_gate
 from esi_leap.manager import transitions
 from esi_leap.resource_types import base
 
+CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 
@@ -134,18 +136,27 @@ def hold(rtype, resource_uuid, node, plan, outcome):
 
 
 def _ready(rtype, resource_uuid, node, plan, outcome):
-    """The readiness gate; False (and the Outcome says why) if not ready."""
+    """The readiness gate; False (and the Outcome says why) if not ready.
+
+    A node Ironic is still working on (cleaning, say) is waited for; any
+    other node the gate refuses (maintenance, a failed state, ``enroll``,
+    ``manageable``, deployed behind esi-leap's back) is quarantined, for
+    the first tenant as at a hand-back: an operator has to act.
+    """
     node = _as_left(rtype, resource_uuid, node, outcome)
     why = _why_not_ready(node, plan, outcome)
     if why is None:
         return True
     LOG.warning('Node %s is not handed to lease %s: %s', resource_uuid,
                 plan.holder.uuid, why)
-    if node.maintenance or node.provision_state in ironic_states.FAILED:
-        outcome.quarantine = why
-        outcome.hold_error = transitions.QUARANTINED + why
-    else:
-        outcome.hold_error = why
+    if not node.maintenance and not ironic_states.at_rest(
+            node.provision_state, node.target_provision_state):
+        # NOTE(esi-leap): a wait, not a failed attempt (as a busy
+        # hand-back): the scheduler looks again soon.
+        outcome.hold_error, outcome.busy = why, True
+        return False
+    outcome.quarantine = why
+    outcome.hold_error = transitions.QUARANTINED + why
     return False
 
 
@@ -153,7 +164,10 @@ def _why_not_ready(node, plan, outcome):
     """The readiness gate's verdict: why not hand ``node`` over, or None."""
     sub_lease = plan.holder.parent_lease_uuid is not None or \
         outcome.returned
-    return node.not_ready(sub_lease=sub_lease)
+    handover = ironic_states.HANDOVER \
+        if CONF.ironic.require_available_for_handover \
+        else ironic_states.HANDOVER_WITH_ENROLL
+    return node.not_ready(sub_lease=sub_lease, handover=handover)
 
 
 def _as_left(rtype, resource_uuid, node, outcome):

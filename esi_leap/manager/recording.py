@@ -14,6 +14,7 @@ from esi_leap.db import api as db_api
 from esi_leap.manager import attestation_gate
 from esi_leap.manager import ending
 from esi_leap.manager import plan as plan_mod
+from esi_leap.manager import quarantines
 from esi_leap.manager import transitions
 from esi_leap.notifications import events
 
@@ -55,7 +56,7 @@ def _record_in(txn, works, now):
     for work in works:
         plan, outcome = work.plan, work.outcome
         ended = [_record_end(leases.get(lease.uuid), outcome, recorder, now,
-                             lease.end_time, waiting=plan.holder)
+                             lease.end_time)
                  for lease in plan.ending]
         if plan.holder is not None:
             attestation_gate.record(txn, recorder, work.pair,
@@ -71,6 +72,8 @@ def _record_in(txn, works, now):
             # (the console proxy ends their sessions within a second). In
             # this transaction, so a crash before it cannot spare them.
             revoked.append(work.pair)
+    # The node's quarantine starts or ends (once), after the lease events.
+    quarantines.record(txn, recorder, works, leases)
     # A lease shorter than the lead time: its ending event, after its start.
     ending.record_due(txn, recorder, [leases[uuid] for uuid in started], now)
     if CONF.email.enabled:
@@ -81,13 +84,11 @@ def _record_in(txn, works, now):
     return recorder
 
 
-def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
+def _record_end(lease, outcome, recorder, now, planned_end):
     """Record the end (or the failed or waiting end) of one lease.
 
-    ``planned_end`` is the end time the manager acted on. A quarantine is
-    recorded with the end when no lease (``waiting``, the holder) waits
-    for the node: that one records it otherwise. Returns whether the
-    lease ended.
+    ``planned_end`` is the end time the manager acted on. Returns whether
+    the lease ended.
     """
     if lease is None or lease.status not in statuses.MANAGER_LIVE:
         return False
@@ -114,9 +115,6 @@ def _record_end(lease, outcome, recorder, now, planned_end, waiting=None):
     for phase in row.events:
         recorder.record('lease', lease, END.value, phase, before,
                         extra=extra)
-    if result is transitions.Result.QUARANTINED and waiting is None:
-        recorder.record_node(lease, 'quarantine', 'start',
-                             outcome.quarantine, lessee_id=None)
     return row.retry is transitions.Retry.SUCCEED
 
 
@@ -159,7 +157,7 @@ def _record_hold(lease, outcome, recorder, now):
     if lease is None or lease.status not in statuses.MANAGER_CAN_HOLD or \
             plan_mod.ends(lease, now):
         return False
-    before, reason = lease.status, lease.status_reason
+    before = lease.status
     verdict = outcome.hold_of()
     result = verdict.result
     row = transitions.transition(HOLD, before, result)
@@ -173,20 +171,4 @@ def _record_hold(lease, outcome, recorder, now):
     transitions.apply(lease, row, row.status, verdict.message, now)
     for phase in row.events:
         recorder.record('lease', lease, HOLD.value, phase, before)
-    _record_quarantine(lease, reason, outcome, recorder)
     return result is transitions.Result.DONE and before != statuses.ACTIVE
-
-
-def _record_quarantine(lease, reason_before, outcome, recorder):
-    """Record a quarantine seen by (or lifted for) a waiting lease.
-
-    Once per waiting lease and quarantine, whatever its reasons on the
-    way (failed cleaning, then maintenance while an operator repairs).
-    """
-    was = (reason_before or '').startswith(transitions.QUARANTINED)
-    if outcome.quarantine is not None:
-        if not was:
-            recorder.record_node(lease, 'quarantine', 'start',
-                                 outcome.quarantine)
-    elif was and lease.status == statuses.ACTIVE:
-        recorder.record_node(lease, 'quarantine', 'end', None)

@@ -38,7 +38,8 @@ class Outcome(object):
     ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
     'unreachable' (nothing is known: every due lease is retried);
     ``current`` is the lease the node still carries after the scrub;
-    ``busy`` means the backend is still taking the node back (cleaning):
+    ``busy`` means the backend is still taking the node back (cleaning),
+    or still working on a node the holder waits for (the readiness gate):
     the leases concerned wait without that counting as a failed attempt.
     ``node`` is the NodeInfo read from the backend (None if it was not):
     the facts the notifications of the outcome carry. end_of() and
@@ -94,7 +95,8 @@ class Outcome(object):
             return transitions.Result.QUARANTINED
         if self.gate is not None:
             return self.gate
-        if self.busy and self.scrub_error is not None:
+        if self.busy and (self.scrub_error is not None or
+                          self.hold_error is not None):
             return transitions.Result.BUSY
         if self.hold_error is not None:
             return transitions.Result.FAILED

@@ -36,19 +36,21 @@ class NodeInfo(object):
     # reservation): it then refuses changes for a moment.
     reserved: bool = False
 
-    def not_ready(self, sub_lease=False):
+    def not_ready(self, sub_lease=False,
+                  handover=ironic_states.HANDOVER):
         """Why the node may not be handed to a lease now, or None.
 
         A node is handed over only out of maintenance, in no failed state
         and, unless the hand-over is a sub-lease's inside its parent's
-        deployment (``sub_lease``), in a hand-over state (``available``).
+        deployment (``sub_lease``), in one of the ``handover`` states
+        (``available``).
         """
         state = self.provision_state
         if state in ironic_states.FAILED:
             return 'node %s is in %s' % (self.name or self.uuid, state)
         if self.maintenance:
             return 'node %s is in maintenance' % (self.name or self.uuid)
-        if sub_lease or state is None or state in ironic_states.HANDOVER:
+        if sub_lease or state is None or state in handover:
             return None
         return 'node %s is %s, not available' % (
             self.name or self.uuid, state)

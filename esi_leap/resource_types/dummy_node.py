@@ -12,7 +12,9 @@ admin guide): at a lease end a node in maintenance or in ``clean failed``,
 clean_on_lease_end``, one in ``enroll``), one in a busy state such as
 ``cleaning`` is waited for, a deployed one (``active``...) is undeployed
 and a ``manageable`` one cleaned, both at once, to ``available``; a lease
-starts only on an ``available`` (or ``enroll``) node out of maintenance.
+starts only on an ``available`` node out of maintenance (or an
+``enroll`` one with ``[ironic] require_available_for_handover`` off); a
+node with no ``provision_state`` counts as ``available``.
 
 A ``console`` object gives the node a serial console the console proxy can
 reach: ``{"type": "socat", "url": "tcp://127.0.0.1:PORT"}`` for a raw TCP

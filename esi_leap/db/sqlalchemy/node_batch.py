@@ -14,6 +14,7 @@ from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import events as _events
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import quarantines as _quarantines
 from esi_leap.db.sqlalchemy import sql
 
 
@@ -106,6 +107,10 @@ class ResourcesTransaction(_events.Buffered):
             raise db_exc.DBDuplicateEntry(
                 columns=['lease_uuid', 'end_time'])
         return new
+
+    def open_quarantines(self, pairs):
+        """The nodes of ``pairs`` quarantined now (see quarantines)."""
+        return _quarantines.open_of(self.session, pairs)
 
     def delete_tokens(self, pairs):
         """Delete every console token of the nodes of ``pairs``."""

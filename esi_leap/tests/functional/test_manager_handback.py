@@ -15,6 +15,9 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.manager import plan as plan_mod
+from esi_leap.manager import recording
+from esi_leap.manager import steps
 from esi_leap.manager import watch
 from esi_leap.notifications import events
 from esi_leap.objects import leases as leases_obj
@@ -131,23 +134,136 @@ def test_quarantine_ends_in_error_after_max_attempts(owner_ctx, node, nodes,
      'maintenance'),
     ({'provision_state': 'error'}, 'quarantined: node dummy-node-node-1 '
      'is in error'),
-    ({'provision_state': 'active'}, 'node dummy-node-node-1 is active, '
-     'not available'),
-    ({'provision_state': 'manageable'}, 'node dummy-node-node-1 is '
-     'manageable, not available')])
+    ({'provision_state': 'active'}, 'quarantined: node dummy-node-node-1 '
+     'is active, not available'),
+    ({'provision_state': 'manageable'}, 'quarantined: node '
+     'dummy-node-node-1 is manageable, not available'),
+    ({'provision_state': 'enroll'}, 'quarantined: node dummy-node-node-1 '
+     'is enroll, not available'),
+    ({'provision_state': 'clean failed'}, 'quarantined: node '
+     'dummy-node-node-1 is in clean failed'),
+    ({'provision_state': 'inspect failed'}, 'quarantined: node '
+     'dummy-node-node-1 is in inspect failed'),
+    ({'provision_state': 'cleaning'}, 'node dummy-node-node-1 is cleaning, '
+     'not available')])
 def test_readiness_gate(owner_ctx, node, nodes, scheduler, fields, reason):
-    """A node changed behind esi-leap's back is not handed over."""
+    """The first tenant too gets only a ready node (issue 19's gate).
+
+    A node changed behind esi-leap's back, or never made available, is
+    quarantined (once) until an operator repairs it; one Ironic is still
+    working on is waited for, without burning attempts.
+    """
     set_node(nodes, **fields)
     one = lease(owner_ctx, 1, 2)
     scheduler.run_once(now=at(1))
+    scheduler.run_once(now=at(1.2))
     row = db_api.lease_get(one.uuid)
     assert row.status == statuses.WAIT_FULFILL
     assert row.status_reason == reason
     assert 'project_id' not in nodes.read('node-1')
+    quarantined = reason.startswith('quarantined: ')
+    assert row.attempts == (2 if quarantined else 0)
+    start = [('esi_leap.node.quarantine.start', 'lessee-project')]
+    assert node_events() == (start if quarantined else [])
     set_node(nodes, maintenance=False, provision_state='available')
     scheduler.run_once(now=at(1.5))
     assert status(one.uuid) == statuses.ACTIVE
     assert nodes.read('node-1')['project_id'] == 'lessee-project'
+    end = [('esi_leap.node.quarantine.end', 'lessee-project')]
+    assert node_events() == (start + end if quarantined else [])
+
+
+def test_enroll_node_lent_with_the_gate_off(owner_ctx, node, nodes,
+                                            scheduler, config):
+    """[ironic] require_available_for_handover off: enroll is lent."""
+    config(group='ironic', require_available_for_handover=False)
+    set_node(nodes, provision_state='enroll')
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    assert status(one.uuid) == statuses.ACTIVE
+    assert node_events() == []
+
+
+def test_quarantine_ends_once_when_the_hand_back_resumes(
+        owner_ctx, node, nodes, scheduler, config):
+    """An enroll node quarantined at the end, repaired through cleaning.
+
+    The operator's manage and provide pass through states that are not a
+    quarantine (the waiting lease's reason changes): the quarantine
+    still ends once, when the node is handed over.
+    """
+    config(group='ironic', require_available_for_handover=False)
+    set_node(nodes, provision_state='enroll')
+    one = lease(owner_ctx, 1, 2)
+    two = lease(owner_ctx, 2, 5, project='third-project')
+    scheduler.run_once(now=at(1))
+    config(group='ironic', require_available_for_handover=True)
+    scheduler.run_once(now=at(2))
+    assert status(one.uuid) == statuses.EXPIRED
+    assert db_api.lease_get(two.uuid).status_reason.startswith(
+        'quarantined: ')
+    set_node(nodes, provision_state='cleaning')
+    scheduler.run_once(now=at(2.2))
+    waiting = db_api.lease_get(two.uuid)
+    assert waiting.status == statuses.WAIT_FULFILL
+    assert not waiting.status_reason.startswith('quarantined: ')
+    set_node(nodes, provision_state='available')
+    scheduler.run_once(now=at(2.4))
+    scheduler.run_once(now=at(2.6))
+    assert status(two.uuid) == statuses.ACTIVE
+    assert node_events() == [
+        ('esi_leap.node.quarantine.start', 'third-project'),
+        ('esi_leap.node.quarantine.end', 'third-project')]
+
+
+def test_quarantine_with_no_lease_waiting_ends_at_the_next_hand_over(
+        owner_ctx, node, nodes, scheduler):
+    one = lease(owner_ctx, 1, 2)
+    scheduler.run_once(now=at(1))
+    set_node(nodes, maintenance=True)
+    scheduler.run_once(now=at(2))
+    assert status(one.uuid) == statuses.EXPIRED
+    # Nobody waits: the owner's event alone.
+    assert node_events() == [('esi_leap.node.quarantine.start', None)]
+    two = lease(owner_ctx, 3, 5, project='third-project')
+    scheduler.run_once(now=at(3))
+    assert status(two.uuid) == statuses.WAIT_FULFILL
+    assert len(node_events()) == 1
+    set_node(nodes, maintenance=False)
+    scheduler.run_once(now=at(3.5))
+    assert status(two.uuid) == statuses.ACTIVE
+    assert node_events() == [
+        ('esi_leap.node.quarantine.start', None),
+        ('esi_leap.node.quarantine.end', 'third-project')]
+
+
+def test_two_managers_record_one_start_and_one_end(owner_ctx, node, nodes):
+    """Two managers act on the same plan; each records after the other.
+
+    The second one's transaction reads the first one's events under the
+    node's lock row: no second start, no second end.
+    """
+    pair = ('dummy_node', 'node-1')
+    set_node(nodes, provision_state='manageable')
+    one = lease(owner_ctx, 1, 2)
+
+    def both(moment):
+        now = at(moment)
+        plans = [plan_mod.plan_many([pair], now)[pair] for _ in range(2)]
+        works = [steps.Work(pair[0], pair[1], plan,
+                            steps.act(pair[0], pair[1], plan, now))
+                 for plan in plans]
+        for work in works:
+            recording.record([work], now)
+    both(1)
+    assert node_events() == [('esi_leap.node.quarantine.start',
+                              'lessee-project')]
+    set_node(nodes, provision_state='available')
+    both(1.5)
+    assert status(one.uuid) == statuses.ACTIVE
+    assert node_events() == [
+        ('esi_leap.node.quarantine.start', 'lessee-project'),
+        ('esi_leap.node.quarantine.end', 'lessee-project')]
 
 
 def test_busy_node_waits_without_burning_attempts(owner_ctx, node, nodes,
@@ -259,7 +375,8 @@ def test_without_the_watch_the_recheck_goes_on(owner_ctx, node, nodes,
 def test_enroll_node_at_the_end(owner_ctx, node, nodes, scheduler, config,
                                 clean):
     """enroll cannot be cleaned: quarantined, unless cleaning is off."""
-    config(group='ironic', clean_on_lease_end=clean)
+    config(group='ironic', clean_on_lease_end=clean,
+           require_available_for_handover=False)
     set_node(nodes, provision_state='enroll')
     one = lease(owner_ctx, 1, 2)
     two = lease(owner_ctx, 2, 5, project='third-project')

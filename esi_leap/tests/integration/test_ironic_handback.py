@@ -415,29 +415,65 @@ def test_failed_cleaning_quarantines_until_repaired(deployment, ironic):
 def test_enroll_node_is_quarantined_until_provided(deployment, ironic):
     """enroll: Ironic cannot clean it; kept back until an operator acts.
 
-    Lent as it is to its first tenant; at the end the lessee goes, the
+    Lent as it is to its first tenant (only with [ironic]
+    require_available_for_handover off); at the end the lessee goes, the
     node stays in enroll (esi-leap does not manage it by itself) and the
     next lease waits, saying why. Managed by an operator: provided
-    (cleaned) by the hand-back, and handed over.
+    (cleaned) by the resumed hand-back, and handed over; the quarantine
+    ends once, though the waiting lease's reason changed on the way.
+    """
+    deployment.restart_managers(require_available_for_handover='false')
+    try:
+        node, = ironic.create_nodes(1, itest.OWNER, bios_interface='fake')
+        assert ironic.get_node(node)['provision_state'] == 'enroll'
+        with Watcher(ironic, node) as watcher:
+            first, second, _ = back_to_back(deployment, node, length=2)
+            reason = quarantined(deployment, second)
+            assert reason.endswith(' is in enroll: Ironic cannot clean it '
+                                   'before an operator manages it')
+            found = ironic.get_node(node)
+            assert found['provision_state'] == 'enroll'
+            assert found['lessee'] is None
+            deployment.wait_status(first['uuid'], 'expired', 5)
+            assert 'esi_leap.node.quarantine.start' in node_events(
+                deployment, second, THIRD_HEADERS)
+            ironic.request('PUT', '/v1/nodes/%s/states/provision' % node,
+                           json={'target': 'manage'}, expect=202)
+            handed_to(deployment, node, second)
+        assert watcher.states_of(THIRD) <= {'available'}
+        assert 'cleaning' in watcher.states_of(None)
+        events = node_events(deployment, second)
+        assert events.count('esi_leap.node.quarantine.start') == 1, events
+        assert events.count('esi_leap.node.quarantine.end') == 1, events
+        assert events[-1] == 'esi_leap.node.quarantine.end', events
+    finally:
+        deployment.restart_managers()
+
+
+def test_first_tenant_gets_only_an_available_node(deployment, ironic):
+    """The readiness gate before the first hand-over too.
+
+    A node never made available (enroll) is not handed to its first
+    lease: the lease waits, quarantined, saying why; once the operator
+    manages and provides it (Ironic cleans it), the lease gets it and the
+    quarantine ends, once.
     """
     node, = ironic.create_nodes(1, itest.OWNER, bios_interface='fake')
-    assert ironic.get_node(node)['provision_state'] == 'enroll'
+    offer = deployment.offer(node)
+    start = utcnow() + datetime.timedelta(seconds=1)
     with Watcher(ironic, node) as watcher:
-        first, second, _ = back_to_back(deployment, node, length=2)
-        reason = quarantined(deployment, second)
-        assert reason.endswith(' is in enroll: Ironic cannot clean it '
-                               'before an operator manages it')
-        found = ironic.get_node(node)
-        assert found['provision_state'] == 'enroll'
-        assert found['lessee'] is None
-        deployment.wait_status(first['uuid'], 'expired', 5)
-        assert 'esi_leap.node.quarantine.start' in node_events(
-            deployment, second, THIRD_HEADERS)
-        ironic.request('PUT', '/v1/nodes/%s/states/provision' % node,
-                       json={'target': 'manage'}, expect=202)
-        handed_to(deployment, node, second)
-    assert watcher.states_of(THIRD) <= {'available'}
-    assert 'cleaning' in watcher.states_of(None)
+        lease = deployment.claim(offer, THIRD_HEADERS, start,
+                                 start + datetime.timedelta(hours=1))
+        reason = quarantined(deployment, lease)
+        assert reason.endswith(' is enroll, not available'), reason
+        assert node_events(deployment, lease, THIRD_HEADERS) == [
+            'esi_leap.node.quarantine.start']
+        ironic.make_available(node)
+        handed_to(deployment, node, lease)
+    assert watcher.states_of(THIRD) == {'available'}
+    assert deployment.events(lease).count('esi_leap.lease.fulfill.end') == 1
+    assert node_events(deployment, lease) == [
+        'esi_leap.node.quarantine.start', 'esi_leap.node.quarantine.end']
 
 
 def test_maintenance_during_a_lease(deployment, ironic):

@@ -181,10 +181,9 @@ class Deployment(object):
         The first lease a process handles loads the ironic_node type and
         openstacksdk, which takes a second or so on a busy machine.
         """
-        node, = self.ironic.create_nodes(1, OWNER, prefix='warm-up')
-        # Available: an enroll node would be quarantined at its end where
-        # Ironic cleans (test_ironic_handback's deployment).
-        self.ironic.make_available(node)
+        # Available: an enroll node is never handed over.
+        node, = self.ironic.create_nodes(1, OWNER, prefix='warm-up',
+                                         available=True)
         lease = self.call('POST', '/v1/leases', OWNER_HEADERS, 201, {
             'resource_uuid': node, 'project_id': LESSEE,
             'end_time': iso(utcnow() + datetime.timedelta(hours=1))})
@@ -360,7 +359,7 @@ def revive(deployment, ironic):
 
 def test_lease_sets_and_clears_the_node_on_time(deployment, ironic):
     """(a) The node carries the lease exactly during its window."""
-    node, = ironic.create_nodes(1, OWNER)
+    node, = ironic.create_nodes(1, OWNER, available=True)
     start = utcnow() + datetime.timedelta(seconds=3)
     end = start + datetime.timedelta(seconds=6)
     lease = deployment.lease_of(node, start, end)
@@ -403,7 +402,8 @@ def test_cancel_of_an_active_lease_clears_the_node(deployment, ironic):
     the manager act before its next sweep. The node is not deployed: the
     lessee's console, instance_info and configured extra keys go.
     """
-    node, = ironic.create_nodes(1, OWNER, extra={'owner_key': 'kept'})
+    node, = ironic.create_nodes(1, OWNER, available=True,
+                                extra={'owner_key': 'kept'})
     start = utcnow() + datetime.timedelta(seconds=1)
     lease = deployment.lease_of(node, start,
                                 start + datetime.timedelta(hours=1))
@@ -424,7 +424,7 @@ def test_cancel_of_an_active_lease_clears_the_node(deployment, ironic):
     assert found['console_enabled'] is False
     assert found['instance_info'] == {}
     assert found['extra'] == {'owner_key': 'kept'}
-    assert found['provision_state'] == 'enroll'
+    assert found['provision_state'] == 'available'
     deployment.wait_status(lease['uuid'], 'deleted', 5)
     # The API records one delete.start (wait cancel), the manager another
     # when it starts on the node.
@@ -443,7 +443,7 @@ def test_cancel_of_an_active_lease_clears_the_node(deployment, ironic):
 
 def test_sub_lease_hands_the_node_back(deployment, ironic):
     """(c) A sub-lease holds the node, then gives it back to its parent."""
-    node, = ironic.create_nodes(1, OWNER)
+    node, = ironic.create_nodes(1, OWNER, available=True)
     now = utcnow()
     parent = deployment.lease_of(node, now + datetime.timedelta(seconds=1),
                                  now + datetime.timedelta(hours=1),
@@ -487,8 +487,7 @@ def test_sub_lease_hands_the_node_back(deployment, ironic):
 
 def test_deployed_node_is_undeployed_at_the_end(deployment, ironic):
     """(d) A node deployed during the lease is undeployed and scrubbed."""
-    node, = ironic.create_nodes(1, OWNER)
-    ironic.make_available(node)
+    node, = ironic.create_nodes(1, OWNER, available=True)
     start = utcnow() + datetime.timedelta(seconds=1)
     end = start + datetime.timedelta(seconds=5)
     lease = deployment.lease_of(node, start, end)
@@ -519,7 +518,7 @@ def test_deployed_node_is_undeployed_at_the_end(deployment, ironic):
 
 def test_drift_is_repaired_by_the_sweep(deployment, ironic):
     """(e) A lessee cleared by hand in Ironic is put back by the sweep."""
-    node, = ironic.create_nodes(1, OWNER)
+    node, = ironic.create_nodes(1, OWNER, available=True)
     start = utcnow() + datetime.timedelta(seconds=1)
     lease = deployment.lease_of(node, start,
                                 start + datetime.timedelta(hours=1))
@@ -549,7 +548,7 @@ def _events_include(deployment, lease, event_type):
 
 def test_ironic_outage_at_start_and_end(deployment, ironic, revive):
     """(f) Ironic down at a lease's start, then its end: it catches up."""
-    node, = ironic.create_nodes(1, OWNER)
+    node, = ironic.create_nodes(1, OWNER, available=True)
     # NOTE(esi-leap): the managers are frozen while Ironic stops, so that
     # however long the stop takes on a busy machine, no manager can reach
     # the start (or the end) before Ironic is gone.
@@ -612,7 +611,7 @@ def test_ironic_outage_at_start_and_end(deployment, ironic, revive):
 
 def _start_leases(deployment, ironic, count, length):
     """Lease ``count`` new nodes, all from the same start, soon."""
-    nodes = ironic.create_nodes(count, OWNER)
+    nodes = ironic.create_nodes(count, OWNER, available=True)
     offers = [deployment.offer(node) for node in nodes]
     # Every claim must be in before the start: allow for a busy machine.
     start = utcnow() + datetime.timedelta(seconds=2 + 0.3 * count)
@@ -737,6 +736,7 @@ def _drain_notifications():
 def test_notifications_carry_the_ironic_node(deployment, ironic):
     """(i) Lease notifications name the Ironic node and its states."""
     node, = ironic.create_nodes(1, OWNER, prefix='notified',
+                                available=True,
                                 properties={'cpu_arch': 'x86_64'})
     start = utcnow() + datetime.timedelta(seconds=1)
     lease = deployment.lease_of(node, start,

@@ -133,7 +133,8 @@ def test_tokens_are_required_but_not_for_the_root(cloud):
 
 
 def test_lease_grants_the_node_in_ironic(cloud):
-    node = cloud.ironic.create_nodes(1, cloud.projects['owner'])[0]
+    node = cloud.ironic.create_nodes(1, cloud.projects['owner'],
+                                     available=True)[0]
     assert node not in cloud.ironic_node_uuids('lessee')
     assert node in cloud.ironic_node_uuids('owner')
 

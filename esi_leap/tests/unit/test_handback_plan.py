@@ -204,7 +204,16 @@ def test_readiness_gate():
         return base.NodeInfo(uuid='u', name='r1-n7', provision_state=state,
                              maintenance=maintenance)
     assert node('available').not_ready() is None
-    assert node('enroll').not_ready() is None
+    for state in ('enroll', 'manageable', 'inspect failed', 'error'):
+        assert node(state).not_ready() is not None, state
+    assert node('enroll').not_ready() == 'node r1-n7 is enroll, not ' \
+        'available'
+    # Only with [ironic] require_available_for_handover off.
+    assert node('enroll').not_ready(
+        handover=ironic_states.HANDOVER_WITH_ENROLL) is None
+    assert node('enroll', True).not_ready(
+        handover=ironic_states.HANDOVER_WITH_ENROLL) == \
+        'node r1-n7 is in maintenance'
     assert node('active').not_ready() == 'node r1-n7 is active, not ' \
         'available'
     assert node('active').not_ready(sub_lease=True) is None
@@ -218,7 +227,7 @@ def test_readiness_gate():
 def test_state_sets_do_not_overlap():
     sets = [ironic_states.BUSY, ironic_states.UNDEPLOYABLE,
             ironic_states.ABORT_FIRST, ironic_states.FAILED,
-            ironic_states.HANDOVER, ironic_states.MANAGE_FIRST]
+            ironic_states.HANDOVER_WITH_ENROLL, ironic_states.MANAGE_FIRST]
     for i, one in enumerate(sets):
         for other in sets[i + 1:]:
             assert not one & other, (one, other)
