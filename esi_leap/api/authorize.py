@@ -71,6 +71,35 @@ def visible_lease(context, ident, statuses_=None):
     return lease
 
 
+# NOTE(esi-leap): stands for "a project that is not the caller's" in the
+# targets of by_relation(); no project id is empty.
+_OTHER_PROJECT = ''
+
+
+def by_relation(rule, context):
+    """Return whether ``rule`` allows the caller on a lease, per relation.
+
+    An access.ByRelation: for a lease the caller's project is no party to,
+    granted, holds, or both. A lease's policy target (lease_target()) holds
+    only its two project ids, so these four decisions are every decision
+    the rule can make on any lease for this caller.
+
+    NOTE(esi-leap): DELETE by uuid is one transaction that reads the lease
+    first under its node's lock (no read before it, on purpose), so the
+    rule is decided here, before, for every relation, and the domain layer
+    applies the answer to the row it reads: no rule runs under the lock.
+    """
+    mine = context.project_id
+
+    def decide(owner, lessee):
+        return policy.check(rule, context, {
+            'lease.owner_id': mine if owner else _OTHER_PROJECT,
+            'lease.project_id': mine if lessee else _OTHER_PROJECT})
+    return access_mod.ByRelation(
+        neither=decide(False, False), owner=decide(True, False),
+        lessee=decide(False, True), both=decide(True, True))
+
+
 def offer_action(rule, context, offer):
     """Raise HTTPResourceForbidden (403) unless ``rule`` allows ``offer``.
 

@@ -111,29 +111,69 @@ def create(access, resource_type, node, project_id, start=None, end=None,
     return row
 
 
-def cancel(lease, ident=None):
+def cancel(lease):
     """Cancel ``lease`` and its sub-leases and sub-offers.
 
-    Raises LeaseNotFound (naming ``ident``, by default the uuid) if it
-    ended or was cancelled meanwhile: its status is read again under the
-    node's lock. Who may cancel it is decided before, by the caller.
+    Raises LeaseNotFound if it ended or was cancelled meanwhile.
     """
     current, recorder = db_api.run_booking(
         lease.resource_type, lease.resource_uuid,
-        lambda txn: _cancel_in(txn, lease.uuid, ident))
+        lambda txn: _cancel_in(txn, lease.uuid))
     recorder.send()
     return current
 
 
-def _cancel_in(txn, uuid, ident=None):
+def cancel_named(access, ident, may_see, may_cancel):
+    """Cancel the lease ``ident`` (uuid or name) names, and its sub-bookings.
+
+    ``access`` is the caller's Access; ``may_see`` and ``may_cancel``
+    (access.ByRelation) say whether the rules that show a lease and cancel
+    it allow the caller, by its project's relation to the lease. Only a
+    lease that can still be cancelled and that the caller may see counts
+    (any other is LeaseNotFound, naming ``ident``); one it may see but
+    not cancel is HTTPResourceForbidden (403 naming the lease).
+    """
+    def check(current):
+        if not may_see.allows(access.project_id, current):
+            raise exception.LeaseNotFound(lease_id=ident)
+        if not may_cancel.allows(access.project_id, current):
+            raise exception.HTTPResourceForbidden(resource_type='lease',
+                                                  resource=current.uuid)
+
+    canonical = lookup.normalise_uuid(ident)
+    found = None
+    if canonical is not None:
+        # NOTE(esi-leap): by uuid the cancel is one transaction, locked
+        # straight from the lease's row, and the checks run on the row read
+        # under the lock (plain values: no rule is consulted there); only a
+        # uuid that names no lease (it may be a name) goes the long way.
+        found = db_api.run_lease_booking(canonical, lambda txn: txn and (
+            _cancel_in(txn, canonical, ident, check)))
+    if found is None:
+        lease = find(ident, statuses.LEASE_CAN_DELETE,
+                     party=None if access.lease_admin else access.project_id)
+        check(lease)
+        return cancel(lease)
+    current, recorder = found
+    recorder.send()
+    return current
+
+
+def _cancel_in(txn, uuid, ident=None, check=None):
     """Inside a transaction: cancel lease ``uuid``; (lease, Recorder).
 
     A lease that can no longer be cancelled is LeaseNotFound (naming
-    ``ident``, by default the uuid).
+    ``ident``, by default the uuid); ``check(lease)``, if given, is called
+    on the re-read lease before anything changes. Returns None when no
+    lease has the uuid.
     """
     current = txn.lease(uuid)
-    if current is None or current.status not in statuses.LEASE_CAN_DELETE:
+    if current is None:
+        return None
+    if current.status not in statuses.LEASE_CAN_DELETE:
         raise exception.LeaseNotFound(lease_id=ident or uuid)
+    if check is not None:
+        check(current)
     recorder = events.Recorder(txn)
     booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
     return current, recorder

@@ -119,13 +119,10 @@ class LeasesController(rest.RestController):
     def delete(self, lease_ident):
         """Cancel a lease and its sub-leases and sub-offers."""
         context = pecan.request.context
-        lease = authorize.visible_lease(context, lease_ident,
-                                        statuses.LEASE_CAN_DELETE)
-        authorize.lease_action(lease_policy.DELETE, context, lease)
+        policy.require_project(context, lease_policy.LEASE_ADMIN)
+        may_see = authorize.by_relation(lease_policy.GET, context)
+        may_cancel = authorize.by_relation(lease_policy.DELETE, context)
 
-        # NOTE(esi-leap): decided on the lease as read before the booking
-        # transaction: the projects it names (owner_id, project_id) never
-        # change, and the transaction reads its status again under the
-        # node's lock, so no decision needs to run under the lock.
-        leases.cancel(lease, lease_ident)
+        leases.cancel_named(authorize.access_of(context), lease_ident,
+                            may_see, may_cancel)
         return None
