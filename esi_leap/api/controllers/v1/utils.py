@@ -120,9 +120,9 @@ def resolve_project(ident, field):
 def offer_filter(access, ident):
     """Return the offer uuid a lease list filters on.
 
-    ``access`` is the caller's objects.access.Access.
     A uuid is used as given; a name must be that of exactly one offer the
-    caller may see (400 if none, 409 if several).
+    caller (``access``, an objects.access.Access) may see (400 if none,
+    409 if several).
     """
     if ident is None or lookup.normalise_uuid(ident) is not None:
         return ident
