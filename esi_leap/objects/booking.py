@@ -8,13 +8,10 @@ from oslo_config import cfg
 
 from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
-from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.notifications import payloads
-from esi_leap.policies import lease as lease_policy
-from esi_leap.policies import offer as offer_policy
 
 CONF = cfg.CONF
 
@@ -27,11 +24,14 @@ def check_window(kind, start, end):
             end_time=timeutils.message_format(end))
 
 
-def check_lease_length(context, start, end):
-    """Raise LeaseExceedMaxTimeRange for a too-long lease of a non-admin."""
+def check_lease_length(access, start, end):
+    """Raise LeaseExceedMaxTimeRange for a too-long lease of a non-admin.
+
+    ``access`` is the caller's objects.access.Access.
+    """
     max_days = CONF.api.max_lease_time
     if end - start > datetime.timedelta(days=max_days):
-        if not policy.check(lease_policy.LEASE_ADMIN, context):
+        if not access.lease_admin:
             raise exception.LeaseExceedMaxTimeRange(max_time=max_days)
 
 
@@ -43,8 +43,8 @@ def default_lease_end(start):
     return start + length
 
 
-def booking_parent(context, resource_type, node, start, end):
-    """Decide under which authority ``context`` books the node.
+def booking_parent(access, resource_type, node, start, end):
+    """Decide under which authority the caller (an Access) books the node.
 
     Returns None when the caller owns the node (or is an offer admin), or
     the caller's own top-level lease of the node that contains the window,
@@ -53,13 +53,13 @@ def booking_parent(context, resource_type, node, start, end):
     Raises HTTPResourceForbidden when the caller neither owns nor holds the
     node, and ResourceNoPermissionTime when it holds it at other times.
     """
-    if (context.project_id and node.owner_id == context.project_id) or \
-            policy.check(offer_policy.OFFER_ADMIN, context):
+    if (access.project_id and node.owner_id == access.project_id) or \
+            access.offer_admin:
         return None
     held = []
-    if context.project_id:
+    if access.project_id:
         held = db_api.held_leases(resource_type, node.uuid,
-                                  context.project_id,
+                                  access.project_id,
                                   statuses.LEASE_CAN_PARENT)
     if not held:
         raise exception.HTTPResourceForbidden(resource_type=resource_type,
@@ -119,28 +119,28 @@ def check_parent_holds(txn, parent_uuid, start, end):
     return parent
 
 
-def check_extension(txn, lease, end, context=None):
+def check_extension(txn, lease, end, access=None):
     """Inside a transaction: ``lease`` may be extended to ``end``.
 
     The added time [current end, end) is checked like a new booking:
     against the offer it was claimed from (and that offer's parent lease),
     against its parent lease, or against the resource; top-level leases
-    with the node's cleaning buffer. With ``context``, a conflicting
+    with the node's cleaning buffer. With ``access``, a conflicting
     top-level booking is named in the error if that caller may see it.
     """
     added_start = lease.end_time
     if lease.offer_uuid is not None:
-        _check_offer_extension(txn, lease, added_start, end, context)
+        _check_offer_extension(txn, lease, added_start, end, access)
     elif lease.parent_lease_uuid is not None:
         check_parent_window(txn, lease.parent_lease_uuid, added_start, end,
                             exclude=lease.uuid)
     else:
         check_resource_window(
-            txn, added_start, end, exclude=lease.uuid, context=context,
+            txn, added_start, end, exclude=lease.uuid, access=access,
             buffer=cleaning_buffer.for_class(lease.resource_class))
 
 
-def _check_offer_extension(txn, lease, added_start, end, context=None):
+def _check_offer_extension(txn, lease, added_start, end, access=None):
     """check_extension() of a lease claimed from an offer."""
     offer = txn.offer(lease.offer_uuid)
     error = exception.OfferNoTimeAvailabilities(
@@ -161,25 +161,25 @@ def _check_offer_extension(txn, lease, added_start, end, context=None):
         by_buffer = buffer > cleaning_buffer.NONE and \
             not meets(cleaning_buffer.NONE)
         raise _offer_conflict(txn, error, lease, added_start, end, buffer,
-                              by_buffer, context)
+                              by_buffer, access)
     if lease.parent_lease_uuid is not None:
         check_parent_holds(txn, lease.parent_lease_uuid, added_start, end)
 
 
 def _offer_conflict(txn, error, lease, added_start, end, buffer, by_buffer,
-                    context):
+                    access):
     """The error for an extension of a claimed lease meeting another lease.
 
     The other lease (of the same offer) is named, with its window, when
-    ``context`` is given and may see it; ``by_buffer`` says the node's
+    ``access`` is given and may see it; ``by_buffer`` says the node's
     cleaning buffer is what makes the conflict.
     """
     row = None
-    if context is not None:
+    if access is not None:
         row = txn.resource_conflict(added_start, end, (),
                                     statuses.LEASE_BLOCKING,
                                     exclude=lease.uuid, buffer=buffer)[1]
-    shown = row is not None and _may_see(context, 'lease', row)
+    shown = row is not None and _may_see(access, 'lease', row)
     detail = conflict_detail(added_start, 'lease', row, shown, by_buffer,
                              buffer)
     if detail is None:
@@ -224,14 +224,14 @@ def clip_children(txn, lease, now, recorder):
     txn.flush()
 
 
-def check_resource_window(txn, start, end, exclude=None, context=None,
+def check_resource_window(txn, start, end, exclude=None, access=None,
                           buffer=cleaning_buffer.NONE):
     """Inside a transaction: no top-level booking may meet the window.
 
     Raises ResourceTimeConflict when an offer or lease of the resource in a
     blocking status conflicts with [start, end) given the node's cleaning
     ``buffer`` (cleaning_buffer.conflicts()). The message says when the
-    buffer is what makes the conflict; with ``context``, it also names the
+    buffer is what makes the conflict; with ``access``, it also names the
     conflicting booking and its window if that caller may see it.
     """
     blocking = (statuses.OFFER_BLOCKING, statuses.LEASE_BLOCKING)
@@ -247,8 +247,8 @@ def check_resource_window(txn, start, end, exclude=None, context=None,
         start, end, *blocking, exclude=exclude)
     kind, row = txn.resource_conflict(start, end, *blocking, exclude=exclude,
                                       buffer=buffer)
-    shown = context is not None and row is not None and \
-        _may_see(context, kind, row)
+    shown = access is not None and row is not None and \
+        _may_see(access, kind, row)
     detail = conflict_detail(start, kind, row, shown, by_buffer, buffer)
     if detail is None:
         raise error
@@ -294,15 +294,13 @@ def buffer_detail(start, name, row, buffer):
                                  timeutils.message_format(row.start_time)))
 
 
-def _may_see(context, kind, row):
-    """Whether ``context`` may see the conflicting offer or lease ``row``."""
+def _may_see(access, kind, row):
+    """Whether ``access`` may see the conflicting offer or lease ``row``."""
     if kind == 'lease':
-        return policy.check(lease_policy.LEASE_ADMIN, context) or (
-            context.project_id is not None and
-            context.project_id in (row.owner_id, row.project_id))
-    return policy.check(offer_policy.OFFER_ADMIN, context) or (
-        context.project_id is not None and
-        context.project_id in (row.project_id, row.lessee_id))
+        return access.lease_admin or access.is_party(row.owner_id,
+                                                     row.project_id)
+    return access.offer_admin or access.is_party(row.project_id,
+                                                 row.lessee_id)
 
 
 # NOTE(esi-leap): a ``created`` lease whose start has come may be on its

@@ -12,11 +12,9 @@ import secrets
 from oslo_config import cfg
 
 from esi_leap.common import exception
-from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 from esi_leap.objects import filters
-from esi_leap.policies import console_auth_token as token_policy
 
 CONF = cfg.CONF
 
@@ -87,17 +85,17 @@ def _is_party(project_id, resource_type, node_uuid):
         resource_type=resource_type, resource_uuid=node_uuid)))
 
 
-def authorise(context, resource_type, node, now):
-    """Decide whether the caller may use ``node``'s console now.
+def authorise(access, resource_type, node, now):
+    """Decide whether the caller (an Access) may use ``node``'s console now.
 
     Returns the lease that authorises it, or None for admins and the
     node's owner. Raises NodeNotFound (404) when the caller may not even
     see the node, ConsoleNotHolder (403) when it sees it (it is a party to
     one of its leases) but does not hold it now.
     """
-    if policy.check(token_policy.CONSOLE_ADMIN, context):
+    if access.console_admin:
         return None
-    project = context.project_id
+    project = access.project_id
     if project is not None and project == node.owner_id:
         return None
     holder = holder_lease(resource_type, node.uuid, now)

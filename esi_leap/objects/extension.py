@@ -16,7 +16,6 @@ import datetime
 from oslo_config import cfg
 
 from esi_leap.common import exception
-from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
@@ -26,7 +25,6 @@ from esi_leap.objects import booking
 from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import quotas
-from esi_leap.policies import lease as lease_policy
 
 CONF = cfg.CONF
 
@@ -77,23 +75,6 @@ def _check_window_open(lease, now):
             end_time=timeutils.message_format(lease.end_time))
 
 
-def rights(context, lease):
-    """Return the caller's Rights on ``lease``'s end time.
-
-    Raises HTTPResourceForbidden (403 naming the lease) when no rule lets
-    the caller change it at all.
-    """
-    target = leases.policy_target(lease)
-    found = Rights(
-        admin=policy.check(lease_policy.UPDATE, context, target),
-        lessee=policy.check(lease_policy.UPDATE_AS_LESSEE, context, target),
-        owner=policy.check(lease_policy.UPDATE_AS_OWNER, context, target))
-    if not (found.admin or found.lessee or found.owner):
-        raise exception.HTTPResourceForbidden(resource_type='lease',
-                                              resource=lease.uuid)
-    return found
-
-
 def effective_end(lease, end, now):
     """The end time stored when ``lease``'s end is asked to be ``end``.
 
@@ -109,7 +90,7 @@ def effective_end(lease, end, now):
     return end
 
 
-def change_end_time(context, lease, end, caller_rights, seen=None):
+def change_end_time(access, lease, end, caller_rights, seen=None):
     """Move the end of ``lease`` to ``end`` as ``caller_rights`` allow.
 
     Decided and written in one transaction under the node's lock.
@@ -122,6 +103,7 @@ def change_end_time(context, lease, end, caller_rights, seen=None):
     quota. Raises LeaseNotActive for a lease that has ended or is being
     cancelled, LeaseEnding for one whose end time has come. Returns the
     Listing of the changed lease (``seen`` as in leases.describe()).
+    ``access`` (an Access; None: nobody) names a conflict it may see.
     """
     def change(txn):
         current = txn.lease(lease.uuid)
@@ -131,7 +113,7 @@ def change_end_time(context, lease, end, caller_rights, seen=None):
         booking.check_window('a lease', current.start_time, new_end)
         if new_end > current.end_time:
             caller_rights.check_extension(current, new_end, now)
-            booking.check_extension(txn, current, new_end, context=context)
+            booking.check_extension(txn, current, new_end, access=access)
         recorder = events.Recorder(txn)
         _write_end(txn, current, new_end, now, recorder)
         return current, recorder

@@ -67,7 +67,7 @@ class Candidate(object):
         return (self.offer.resource_type, self.offer.resource_uuid)
 
 
-def claim(context, request):
+def claim(access, request):
     """Claim ``request.count`` nodes for the caller's project, or none.
 
     Returns (leases, nodes): the leases in the order their nodes were
@@ -78,11 +78,11 @@ def claim(context, request):
     caller may not claim, and BookingContended when the chosen nodes kept
     being taken by others.
     """
-    view = offers.visibility(context)
+    view = offers.visibility(access)
     for attempt in range(1, ATTEMPTS + 1):
         chosen = choose(candidates(request, view), request)
         try:
-            return _book(context, request, view, chosen), _nodes(chosen)
+            return _book(access, request, view, chosen), _nodes(chosen)
         except _LOST:
             if attempt == ATTEMPTS:
                 raise exception.BookingContended(
@@ -199,13 +199,13 @@ def _nodes(chosen):
     return {c.pair: c.node for c in chosen}
 
 
-def _book(context, request, view, chosen):
+def _book(access, request, view, chosen):
     """Claim every chosen offer in one transaction; return the leases."""
     chosen = sorted(chosen, key=lambda c: c.pair)
-    check = offers.claim_check(context, view, timeutils.utcnow(),
+    check = offers.claim_check(access, view, timeutils.utcnow(),
                                request.start, request.end)
     classes = sorted({c.offer.resource_class or '' for c in chosen})
-    project = context.project_id
+    project = access.project_id
 
     def body(txn):
         found = txn.offers_for_claim(

@@ -4,7 +4,6 @@ import dataclasses
 
 from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
-from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
@@ -13,19 +12,6 @@ from esi_leap.objects import booking
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.objects import quotas
-from esi_leap.policies import lease as lease_policy
-
-
-def policy_target(lease):
-    """Return the policy target describing ``lease``."""
-    return {'lease.owner_id': lease.owner_id,
-            'lease.project_id': lease.project_id}
-
-
-def is_party(context, lease):
-    """Whether the caller's project granted or holds ``lease``."""
-    return context.project_id is not None and context.project_id in (
-        lease.owner_id, lease.project_id)
 
 
 def list_page(filters, resource_class=None, seen=None):
@@ -77,26 +63,11 @@ def find(ident, statuses_=None, party=None):
         exception.LeaseDuplicateName(name=ident))
 
 
-def find_visible(context, ident, statuses_=None):
-    """Return the lease ``ident`` names, if the caller may see it.
-
-    A lease the caller may not see is reported exactly like a missing one
-    (LeaseNotFound), by name and by uuid, so nobody learns what exists.
-    Raises ProjectRequired for a non-admin caller without a project.
-    """
-    policy.require_project(context, lease_policy.LEASE_ADMIN)
-    admin = policy.check(lease_policy.LEASE_ADMIN, context)
-    lease = find(ident, statuses_,
-                 party=None if admin else context.project_id)
-    if not _may_see(context, lease):
-        raise exception.LeaseNotFound(lease_id=ident)
-    return lease
-
-
-def create(context, resource_type, node, project_id, start=None, end=None,
+def create(access, resource_type, node, project_id, start=None, end=None,
            name=None, purpose=None, properties=None):
     """Lease ``node`` directly to ``project_id``, granted by the caller.
 
+    ``access`` is the caller's objects.access.Access.
     The caller must own the node or hold a lease containing the window
     (the new lease is then its sub-lease). ``start`` defaults to now and
     ``end`` to the default lease length (within a parent lease, at most
@@ -107,8 +78,8 @@ def create(context, resource_type, node, project_id, start=None, end=None,
         start = timeutils.utcnow()
     if end is not None:
         booking.check_window('a lease', start, end)
-        booking.check_lease_length(context, start, end)
-    parent = booking.booking_parent(context, resource_type, node, start,
+        booking.check_lease_length(access, start, end)
+    parent = booking.booking_parent(access, resource_type, node, start,
                                     end)
     if end is None:
         end = booking.default_lease_end(start)
@@ -123,10 +94,10 @@ def create(context, resource_type, node, project_id, start=None, end=None,
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(
-                txn, start, end, context=context,
+                txn, start, end, access=access,
                 buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_lease(
-            name=name, project_id=project_id, owner_id=context.project_id,
+            name=name, project_id=project_id, owner_id=access.project_id,
             purpose=purpose, start_time=start, end_time=end,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid, resource_class=node_class)
@@ -152,33 +123,36 @@ def cancel(lease):
     return current
 
 
-def cancel_named(context, ident, may_cancel):
+def cancel_named(access, ident, may_see, may_cancel):
     """Cancel the lease ``ident`` (uuid or name) names, and its sub-bookings.
 
-    Only a lease that can still be cancelled and that the caller may see
-    counts (any other is LeaseNotFound, as find_visible() says);
-    ``may_cancel(lease)`` then raises unless the caller may cancel it.
-    Raises ProjectRequired for a non-admin caller without a project.
+    ``access`` is the caller's Access; ``may_see`` and ``may_cancel``
+    (access.ByRelation) say whether the rules that show a lease and cancel
+    it allow the caller, by its project's relation to the lease. Only a
+    lease that can still be cancelled and that the caller may see counts
+    (any other is LeaseNotFound, naming ``ident``); one it may see but
+    not cancel is HTTPResourceForbidden (403 naming the lease).
     """
-    policy.require_project(context, lease_policy.LEASE_ADMIN)
-
     def check(current):
-        if not _may_see(context, current):
+        if not may_see.allows(access.project_id, current):
             raise exception.LeaseNotFound(lease_id=ident)
-        may_cancel(current)
+        if not may_cancel.allows(access.project_id, current):
+            raise exception.HTTPResourceForbidden(resource_type='lease',
+                                                  resource=current.uuid)
 
     canonical = lookup.normalise_uuid(ident)
     found = None
     if canonical is not None:
         # NOTE(esi-leap): by uuid the cancel is one transaction, locked
-        # straight from the lease's row, and the caller's checks run on the
-        # row read under the lock; only a uuid that names no lease (it may
-        # be a name) goes the long way.
+        # straight from the lease's row, and the checks run on the row read
+        # under the lock (plain values: no rule is consulted there); only a
+        # uuid that names no lease (it may be a name) goes the long way.
         found = db_api.run_lease_booking(canonical, lambda txn: txn and (
             _cancel_in(txn, canonical, ident, check)))
     if found is None:
-        lease = find_visible(context, ident, statuses.LEASE_CAN_DELETE)
-        may_cancel(lease)
+        lease = find(ident, statuses.LEASE_CAN_DELETE,
+                     party=None if access.lease_admin else access.project_id)
+        check(lease)
         return cancel(lease)
     current, recorder = found
     recorder.send()
@@ -203,36 +177,3 @@ def _cancel_in(txn, uuid, ident=None, check=None):
     recorder = events.Recorder(txn)
     booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
     return current, recorder
-
-
-def _may_see(context, lease):
-    """Whether the caller may see ``lease`` (the rule find_visible uses)."""
-    return policy.check(lease_policy.GET, context, policy_target(lease))
-
-
-def list_scope(context, view=None, project_id=None, owner_id=None):
-    """Return (project_id, owner_id, party_id) filters for a lease list.
-
-    ``view=all`` and any other project's leases need lease_admin; without
-    either filter a caller sees the leases its project granted or holds.
-    Raises HTTPForbidden when the caller may not list what it asked for,
-    ProjectRequired for a non-admin caller without a project.
-    """
-    if view not in (None, 'all'):
-        raise exception.InvalidView(view=view)
-    policy.require_project(context, lease_policy.LEASE_ADMIN)
-    if view == 'all':
-        policy.authorize(lease_policy.LEASE_ADMIN, context)
-        return project_id, owner_id, None
-    policy.authorize(lease_policy.GET_ALL, context)
-    if owner_id is not None:
-        if owner_id != context.project_id:
-            policy.authorize(lease_policy.LEASE_ADMIN, context)
-        return project_id, owner_id, None
-    if project_id is not None:
-        if project_id != context.project_id:
-            policy.authorize(lease_policy.LEASE_ADMIN, context)
-        return project_id, None, None
-    if context.project_id is None:
-        return None, None, None  # an admin without a project: everything
-    return None, None, context.project_id

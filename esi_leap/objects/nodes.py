@@ -3,9 +3,7 @@ from esi_leap.common import exception
 from esi_leap.common import property_expressions
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.objects import leases
 from esi_leap.objects import listing
-from esi_leap.objects import offers
 from esi_leap.objects import sight
 from esi_leap import resource_types
 
@@ -17,13 +15,13 @@ def list_page(type_name, page, owner=None, lessee=None, resource_class=None,
 
     ``party`` None lists every node (admins); a project id only the nodes
     it owns or leases. ``name`` keeps the nodes of that name, ``uuids``
-    (None: any) those of these uuids (see of_bookings()). The Listing's
-    ``bookings`` map each listed node's uuid to what the nodes API shows
-    of its bookings (shown()), as far as the caller's Sight ``seen`` lets
-    it see them. ``expressions`` (property_expressions) keep the nodes
-    whose public properties satisfy them all. One backend listing, at
-    most three database queries and one name lookup, whatever the number
-    of nodes.
+    (None: any) those of these uuids (api.authorize.nodes_of_bookings()).
+    The Listing's ``bookings`` map each listed node's uuid to what the
+    nodes API shows of its bookings (shown()), as far as the caller's
+    Sight ``seen`` lets it see them. ``expressions``
+    (property_expressions) keep the nodes whose public properties satisfy
+    them all. One backend listing, at most three database queries and one
+    name lookup, whatever the number of nodes.
     """
     if uuids is not None and not uuids:
         return listing.Listing(rows=[])
@@ -69,32 +67,6 @@ def shown(node, booked, now, seen, hidden):
                           if seen.lease(lease)],
         'lease_uuid': None if node.lease_uuid in hidden else node.lease_uuid,
     }
-
-
-def of_bookings(context, type_name, offer_ident=None, lease_ident=None):
-    """The uuids of the nodes an offer and a lease filter allow.
-
-    None when neither is given. Otherwise the node of the offer and/or
-    the lease (uuid or name) the caller may see, of resource type
-    ``type_name``: an empty set when the caller may see no such offer or
-    lease, so a filter never tells a hidden one from a missing one.
-    One indexed query each.
-    """
-    if offer_ident is None and lease_ident is None:
-        return None
-    allowed = None
-    try:
-        for ident, find in ((offer_ident, offers.find_visible),
-                            (lease_ident, leases.find_visible)):
-            if ident is None:
-                continue
-            row = find(context, ident)
-            mine = {row.resource_uuid} \
-                if row.resource_type == type_name else set()
-            allowed = mine if allowed is None else allowed & mine
-    except (exception.OfferNotFound, exception.LeaseNotFound):
-        return set()
-    return allowed
 
 
 def _attestations(type_name, found, party):

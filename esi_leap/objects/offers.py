@@ -5,7 +5,6 @@ from oslo_utils import uuidutils
 
 from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
-from esi_leap.common import policy
 from esi_leap.common import projects
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
@@ -17,16 +16,15 @@ from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.objects import quotas
-from esi_leap.policies import offer as offer_policy
 
 
-def visibility(context):
-    """Return the OfferVisibility of a caller, or None for offer admins."""
-    if policy.check(offer_policy.OFFER_ADMIN, context):
+def visibility(access):
+    """Return the OfferVisibility of a caller (an Access), None for admins."""
+    if access.offer_admin:
         return None
     return filters_mod.OfferVisibility(
-        project_id=context.project_id,
-        lessee_ids=projects.get_directory().lineage(context.project_id))
+        project_id=access.project_id,
+        lessee_ids=projects.get_directory().lineage(access.project_id))
 
 
 def is_visible(offer, view):
@@ -50,22 +48,7 @@ def find(ident, statuses_=None, view=None):
     return offer
 
 
-def find_visible(context, ident, statuses_=None):
-    """Return the offer ``ident`` names, if the caller may see it.
-
-    Hidden offers are reported exactly like missing ones (OfferNotFound).
-    Raises ProjectRequired for a non-admin caller without a project.
-    """
-    policy.require_project(context, offer_policy.OFFER_ADMIN)
-    return find(ident, statuses_, view=visibility(context))
-
-
-def policy_target(offer):
-    """Return the policy target describing ``offer``."""
-    return {'offer.project_id': offer.project_id}
-
-
-def create(context, resource_type, node, start, end, lessee_id=None,
+def create(access, resource_type, node, start, end, lessee_id=None,
            name=None, properties=None):
     """Offer ``node`` from ``start`` to ``end`` (None: open-ended).
 
@@ -73,7 +56,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
     window (the offer is then a sub-offer of that lease). Raises
     ResourceTimeConflict when another offer or lease of the node overlaps.
     """
-    parent = booking.booking_parent(context, resource_type, node, start,
+    parent = booking.booking_parent(access, resource_type, node, start,
                                     end)
     if end is None:
         end = parent.end_time if parent else timeutils.MAX_DATETIME
@@ -86,10 +69,10 @@ def create(context, resource_type, node, start, end, lessee_id=None,
             booking.check_parent_window(txn, parent_uuid, start, end)
         else:
             booking.check_resource_window(
-                txn, start, end, context=context,
+                txn, start, end, access=access,
                 buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_offer(
-            name=name, project_id=context.project_id, lessee_id=lessee_id,
+            name=name, project_id=access.project_id, lessee_id=lessee_id,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
             properties=properties or {}, parent_lease_uuid=parent_uuid,
             resource_class=node_class)
@@ -102,7 +85,7 @@ def create(context, resource_type, node, start, end, lessee_id=None,
     return row
 
 
-def claim(context, ident, start=None, end=None, name=None, purpose=None,
+def claim(access, ident, start=None, end=None, name=None, purpose=None,
           properties=None, seen=None):
     """Create a lease, for the caller's project, of the offer ``ident`` names.
 
@@ -118,10 +101,10 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     leases.describe()): its node is read once, after the commit, for both
     the response and the notification.
     """
-    view = visibility(context)
+    view = visibility(access)
     now = timeutils.utcnow()
     fields = dict(name=name, purpose=purpose, properties=properties or {})
-    book = _claim_booking(context, ident, view, now, start, end, fields)
+    book = _claim_booking(access, ident, view, now, start, end, fields)
     canonical = lookup.normalise_uuid(ident)
     found = None
     if canonical is not None and start is not None and end is not None:
@@ -130,7 +113,7 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
         # the check, the event and the commit (see
         # db_api.run_claim_booking()).
         written = dict(uuid=uuidutils.generate_uuid(),
-                       project_id=context.project_id, start_time=start,
+                       project_id=access.project_id, start_time=start,
                        end_time=end, status=statuses.CREATED, **fields)
         found = db_api.run_claim_booking(
             canonical, now, written,
@@ -151,7 +134,7 @@ def claim(context, ident, start=None, end=None, name=None, purpose=None,
     return leases.describe([lease], nodes, seen=seen)
 
 
-def _claim_booking(context, ident, view, now, start, end, fields,
+def _claim_booking(access, ident, view, now, start, end, fields,
                    quota=True):
     """Return the body of a claim's transaction.
 
@@ -162,7 +145,7 @@ def _claim_booking(context, ident, view, now, start, end, fields,
     """
     if start is not None and end is not None:
         booking.check_window('a lease', start, end)
-        booking.check_lease_length(context, start, end)
+        booking.check_lease_length(access, start, end)
 
     def book(txn, offer_uuid, written=None):
         # NOTE(esi-leap): the offer's status and window and its leases
@@ -174,17 +157,17 @@ def _claim_booking(context, ident, view, now, start, end, fields,
             offer_uuid, start or now, end or start or now,
             statuses.LEASE_BLOCKING, exclude=written and written['uuid'])
         lease_start, lease_end, from_offer = _checked(
-            txn, context, ident, view, (now, start, end), current, near)
+            txn, access, ident, view, (now, start, end), current, near)
         if written is not None:
             lease = txn.claimed_lease(created_at=now, **from_offer,
                                       **written)
         else:
             lease = txn.add_lease(
-                project_id=context.project_id, start_time=lease_start,
+                project_id=access.project_id, start_time=lease_start,
                 end_time=lease_end, status=statuses.CREATED, **from_offer,
                 **fields)
         if quota:
-            quotas.enforce(txn, context.project_id, lease_start, lease_end,
+            quotas.enforce(txn, access.project_id, lease_start, lease_end,
                            current.resource_class)
         recorder = events.Recorder(txn)
         recorder.record('lease', lease, 'create', 'end')
@@ -192,7 +175,7 @@ def _claim_booking(context, ident, view, now, start, end, fields,
     return book
 
 
-def _checked(txn, context, ident, view, times, current, near):
+def _checked(txn, access, ident, view, times, current, near):
     """Inside a claim's transaction: whether it may claim ``current``.
 
     ``times`` is (now, start, end) of the claim (start and end may be
@@ -210,7 +193,7 @@ def _checked(txn, context, ident, view, times, current, near):
     lease_end = end or _claim_end(txn, current, lease_start, near, buffer)
     if start is None and end is not None:
         booking.check_window('a lease', lease_start, lease_end)
-        booking.check_lease_length(context, lease_start, lease_end)
+        booking.check_lease_length(access, lease_start, lease_end)
     if lease_start < current.start_time or \
             lease_end > current.end_time or \
             cleaning_buffer.blocked(lease_start, lease_end, near, buffer):
@@ -227,7 +210,7 @@ def _checked(txn, context, ident, view, times, current, near):
         resource_class=current.resource_class)
 
 
-def claim_check(context, view, now, start, end):
+def claim_check(access, view, now, start, end):
     """The checks of a claim of one offer, for who reads the offers.
 
     check(txn, current, near) -> the Lease columns of a claim of the
@@ -238,13 +221,13 @@ def claim_check(context, view, now, start, end):
     once for all of them (an N-node claim).
     """
     booking.check_window('a lease', start, end)
-    booking.check_lease_length(context, start, end)
+    booking.check_lease_length(access, start, end)
 
     def check(txn, current, near):
         lease_start, lease_end, from_offer = _checked(
-            txn, context, current.uuid, view, (now, start, end), current,
+            txn, access, current.uuid, view, (now, start, end), current,
             near)
-        return dict(from_offer, project_id=context.project_id,
+        return dict(from_offer, project_id=access.project_id,
                     resource_type=current.resource_type,
                     resource_uuid=current.resource_uuid,
                     start_time=lease_start, end_time=lease_end,

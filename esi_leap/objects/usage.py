@@ -16,7 +16,7 @@ def report(start, end, group_by, project_id=None, owner_id=None,
     Returns {'fields': column names, 'rows': [dict per group], 'total':
     dict}. Node time runs from when the manager started a lease to when
     it ended it (or ``now``), clipped to the period; the filters are those
-    of leases.list_scope(). One aggregate query.
+    of api.authorize.lease_list_scope(). One aggregate query.
     """
     now = now or timeutils.utcnow()
     fields = [f for key in group_by for f in GROUP_FIELDS[key]]

@@ -19,7 +19,8 @@ rules = [
         'create leases longer than [api]max_lease_time.',
         [{'path': '/v1/leases', 'method': 'GET'},
          {'path': '/v1/leases', 'method': 'POST'},
-         {'path': '/v1/offers/{offer_ident}/claim', 'method': 'POST'}]),
+         {'path': '/v1/offers/{offer_ident}/claim', 'method': 'POST'},
+         {'path': '/v1/claims', 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         CREATE, base.ADMIN_OR_OWNER,
         'Lease a node the caller owns or leases directly to a project.',

@@ -40,7 +40,8 @@ rules = [
     policy.DocumentedRuleDefault(
         CLAIM, base.ANY_ROLE,
         'Claim an offer, which creates a lease for the caller.',
-        [{'path': '/v1/offers/{offer_ident}/claim', 'method': 'POST'}]),
+        [{'path': '/v1/offers/{offer_ident}/claim', 'method': 'POST'},
+         {'path': '/v1/claims', 'method': 'POST'}]),
 ]
 
 

@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from esi_leap.attestation import keylime_client
-from esi_leap.common import context as ctx_mod
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
 from esi_leap.tests import conftest
@@ -70,8 +70,7 @@ def add_node(nodes, stack, n, policy=None, **fields):
 
 
 def make_lease(n, project='lessee-project', minutes=30):
-    ctx = ctx_mod.RequestContext(project_id='owner-project',
-                                 roles=['esi_leap_owner'])
+    ctx = access.Access(project_id='owner-project')
     info = resource_types.get('dummy_node').get('node-%d' % n)
     now = timeutils.utcnow()
     return leases_obj.create(ctx, 'dummy_node', info, project,

@@ -10,6 +10,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
+from esi_leap.api import routes
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
@@ -20,6 +21,24 @@ POSTS = ['/v1/offers', '/v1/leases', '/v1/offers/{offer}/claim']
 # Every route that takes a body: (method, path).
 BODY_ROUTES = [('POST', path) for path in POSTS] + [
     ('PATCH', '/v1/offers/{offer}')]
+# The other routes of the route table that take a body, and the module
+# that sends them hostile bodies.
+BODIES_TESTED_ELSEWHERE = {
+    ('PATCH', '/v1/leases/{lease_ident}'): 'here (test_deep_nesting)',
+    ('POST', '/v1/console_auth_tokens'): 'test_console_tokens_api',
+    ('POST', '/v1/claims'): 'test_hostile_fleet_routes',
+    ('PUT', '/v1/quotas/{project}'): 'test_hostile_fleet_routes',
+}
+
+
+def test_every_route_with_a_body_is_covered():
+    # A route added to esi_leap/api/routes.py with a body needs a place
+    # here (or a named module) that sends it hostile bodies.
+    here = {(method, path.replace('{offer}', '{offer_ident}'))
+            for method, path in BODY_ROUTES}
+    assert here | set(BODIES_TESTED_ELSEWHERE) == {
+        (route.method, route.path) for route in routes.ROUTES
+        if route.method in ('POST', 'PUT', 'PATCH')}
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from esi_leap.common import context as ctx_mod
 from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
@@ -13,6 +12,7 @@ from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
 from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
 from esi_leap.objects import offers as offers_obj
 from esi_leap import resource_types
@@ -27,8 +27,7 @@ def at(hours):
 
 @pytest.fixture
 def owner_ctx():
-    return ctx_mod.RequestContext(project_id='owner-project',
-                                  roles=['esi_leap_owner'])
+    return access.Access(project_id='owner-project')
 
 
 @pytest.fixture
@@ -176,8 +175,7 @@ def test_back_to_back_leases_scrub_before_handing_over(owner_ctx, node,
 def test_sub_lease_hands_the_node_back(owner_ctx, node, nodes, scheduler):
     parent = lease(owner_ctx, 1, 10, project='holder')
     scheduler.run_once(now=at(1))
-    holder = ctx_mod.RequestContext(project_id='holder',
-                                    roles=['esi_leap_owner'])
+    holder = access.Access(project_id='holder')
     child = lease(holder, 2, 3, project='third')
     assert child.parent_lease_uuid == parent.uuid
     scheduler.run_once(now=at(2))

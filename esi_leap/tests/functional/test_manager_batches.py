@@ -4,7 +4,6 @@ import os
 
 import sqlalchemy as sa
 
-from esi_leap.common import context as ctx_mod
 from esi_leap.common import exception
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
@@ -15,6 +14,7 @@ from esi_leap.manager import recording
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.manager import steps
 from esi_leap.notifications import events
+from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
 from esi_leap.objects import offers as offers_obj
 from esi_leap import resource_types
@@ -23,8 +23,7 @@ from esi_leap.tests.functional import helpers
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 TTL = datetime.timedelta(seconds=300)
-OWNER = ctx_mod.RequestContext(project_id='owner-project',
-                               roles=['esi_leap_owner'])
+OWNER = access.Access(project_id='owner-project')
 
 
 def at(hours):

@@ -6,12 +6,12 @@ import threading
 
 import pytest
 
-from esi_leap.common import context as ctx_mod
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
 from esi_leap.manager import notices
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import access
 from esi_leap.objects import extension
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
@@ -63,8 +63,7 @@ def mail_config(config, smtp, database, nodes):
 
 @pytest.fixture
 def owner_ctx():
-    return ctx_mod.RequestContext(project_id='owner-project',
-                                  roles=['esi_leap_owner'])
+    return access.Access(project_id='owner-project')
 
 
 @pytest.fixture

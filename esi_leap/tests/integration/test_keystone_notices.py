@@ -7,12 +7,12 @@ import datetime
 import openstack
 import pytest
 
-from esi_leap.common import context as ctx_mod
 from esi_leap.common import keystone as keystone_dir
 from esi_leap.common import projects
 from esi_leap.db import api as db_api
 from esi_leap.manager import notices
 from esi_leap.manager import scheduler as scheduler_mod
+from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
 from esi_leap.tests.fixtures import keystone as keystone_fixture
@@ -75,8 +75,7 @@ def manager(keystone, smtp, config, database, nodes):
 
 
 def _lease(owner_id, lessee_id, start, end):
-    ctx = ctx_mod.RequestContext(project_id=owner_id,
-                                 roles=['esi_leap_owner'])
+    ctx = access.Access(project_id=owner_id)
     info = resource_types.get('dummy_node').get('node-1')
     return leases_obj.create(ctx, 'dummy_node', info, lessee_id,
                              start=at(start), end=at(end))

@@ -99,3 +99,27 @@ def test_the_graph_holds_the_lazy_imports():
 
 def test_no_import_cycles():
     assert cycles(import_graph()) == []
+
+
+POLICY_MODULES = ('esi_leap.common.policy', 'esi_leap.policies')
+
+
+def _is_policy_module(name):
+    return any(name == m or name.startswith(m + '.') for m in POLICY_MODULES)
+
+
+def test_the_domain_layer_consults_no_policy():
+    # esi_leap/objects/ receives plain values (objects.access.Access);
+    # every policy decision is made in the API layer (api/authorize.py).
+    graph = import_graph()
+    found = {module: sorted(n for n in imported if _is_policy_module(n))
+             for module, imported in graph.items()
+             if module.startswith('esi_leap.objects')}
+    assert {m: names for m, names in found.items() if names} == {}
+    assert 'esi_leap.objects.offers' in found  # the package was walked
+
+
+def test_the_policy_check_sees_a_policy_import():
+    assert _is_policy_module('esi_leap.policies.lease')
+    assert _is_policy_module('esi_leap.common.policy')
+    assert 'esi_leap.common.policy' in import_graph()['esi_leap.api.authorize']

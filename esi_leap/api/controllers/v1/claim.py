@@ -2,6 +2,7 @@
 import pecan
 from pecan import rest
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import fleet_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import views
@@ -30,8 +31,9 @@ class ClaimsController(rest.RestController):
         policy.authorize(offer_policy.CLAIM, context)
         policy.require_project(context)
         request = fleet_input.claim_request(body)
-        booking.check_lease_length(context, request.start, request.end)
+        access = authorize.access_of(context)
+        booking.check_lease_length(access, request.start, request.end)
 
-        rows, nodes = fleet.claim(context, request)
+        rows, nodes = fleet.claim(access, request)
         return {'leases': views.lease_views(
-            leases.describe(rows, nodes=nodes, seen=sight.of(context)))}
+            leases.describe(rows, nodes=nodes, seen=sight.of(access)))}

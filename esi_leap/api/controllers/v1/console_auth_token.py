@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -50,7 +51,8 @@ class ConsoleAuthTokensController(rest.RestController):
         ttl = console_tokens.parse_ttl(ttl_value)
         resource_type, node = utils.resource_node(None, ident)
         now = timeutils.utcnow()
-        lease = console_tokens.authorise(context, resource_type, node, now)
+        lease = console_tokens.authorise(authorize.access_of(context),
+                                         resource_type, node, now)
 
         token = console_tokens.issue(context, resource_type, node, lease,
                                      ttl, now)
@@ -67,7 +69,8 @@ class ConsoleAuthTokensController(rest.RestController):
             raise exception.Invalid(reason='node identifiers are at most '
                                     '255 characters')
         resource_type, node = utils.resource_node(None, node_ident)
-        console_tokens.authorise(context, resource_type, node,
+        console_tokens.authorise(authorize.access_of(context),
+                                 resource_type, node,
                                  timeutils.utcnow())
 
         console_tokens.revoke(resource_type, node.uuid)

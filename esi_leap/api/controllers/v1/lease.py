@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -34,7 +35,8 @@ class LeasesController(rest.RestController):
                 sort_dir=None, uuid=None):
         """List leases: by default those the caller granted or holds."""
         context = pecan.request.context
-        project_id, owner_id, party_id = leases.list_scope(
+        access = authorize.access_of(context)
+        project_id, owner_id, party_id = authorize.lease_list_scope(
             context, view=view,
             project_id=utils.resolve_project(project_id, 'project_id'),
             owner_id=utils.resolve_project(owner_id, 'owner_id'))
@@ -51,11 +53,11 @@ class LeasesController(rest.RestController):
             statuses=status_set, uuid=utils.uuid_filter(uuid, 'uuid'),
             project_id=project_id, owner_id=owner_id,
             party_id=party_id,
-            offer_uuid=utils.offer_filter(context, offer_uuid),
+            offer_uuid=utils.offer_filter(access, offer_uuid),
             resource_type=rtype,
             resource_uuid=ruuid, purpose=utils.text(purpose, 'purpose'),
             start_time=start, end_time=end, page=paging),
-            resource_class=resource_class, seen=sight.of(context))
+            resource_class=resource_class, seen=sight.of(access))
         return utils.paged_body('leases', views.lease_views(found),
                                 pecan.request, found.next_marker)
 
@@ -63,9 +65,9 @@ class LeasesController(rest.RestController):
     def get_one(self, lease_ident):
         """Show one lease, by uuid or name, if the caller may see it."""
         context = pecan.request.context
-        lease = leases.find_visible(context, lease_ident)
-        return views.lease_view(leases.describe([lease],
-                                                seen=sight.of(context)))
+        lease = authorize.visible_lease(context, lease_ident)
+        return views.lease_view(leases.describe(
+            [lease], seen=authorize.sight_of(context)))
 
     @expose.expose(types.jsontype, body=types.LeaseBody, status_code=201)
     def post(self, new_lease):
@@ -89,39 +91,38 @@ class LeasesController(rest.RestController):
         resource_type, node = utils.resource_node(
             types.value(new_lease.resource_type), ident)
 
+        access = authorize.access_of(context)
         lease = leases.create(
-            context, resource_type, node,
+            access, resource_type, node,
             utils.resolve_project(project_ident, 'project_id'),
             start=start, end=end, name=name,
             purpose=purpose, properties=properties)
         return views.lease_view(leases.describe(
             [lease], nodes=listing.known(resource_type, node),
-            seen=sight.of(context)))
+            seen=sight.of(access)))
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, lease_ident, patch):
         """Change the end time of a lease (admins, its lessee, its owner)."""
         context = pecan.request.context
-        lease = leases.find_visible(context, lease_ident)
-        rights = extension.rights(context, lease)
+        lease = authorize.visible_lease(context, lease_ident)
+        rights = authorize.extension_rights(context, lease)
         if not isinstance(patch, dict) or set(patch) != {'end_time'}:
             raise exception.LeaseInvalidPatch()
         end = timeutils.parse(patch['end_time'], 'end_time')
 
+        access = authorize.access_of(context)
         return views.lease_view(extension.change_end_time(
-            context, lease, end, rights, seen=sight.of(context)))
+            access, lease, end, rights, seen=sight.of(access)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, lease_ident):
         """Cancel a lease and its sub-leases and sub-offers."""
         context = pecan.request.context
+        policy.require_project(context, lease_policy.LEASE_ADMIN)
+        may_see = authorize.by_relation(lease_policy.GET, context)
+        may_cancel = authorize.by_relation(lease_policy.DELETE, context)
 
-        def may_cancel(lease):
-            # NOTE(esi-leap): called on the lease as read under its node's
-            # lock (by uuid) or just before (by name).
-            policy.authorize_object(lease_policy.DELETE, context,
-                                    leases.policy_target(lease), 'lease',
-                                    lease.uuid)
-
-        leases.cancel_named(context, lease_ident, may_cancel)
+        leases.cancel_named(authorize.access_of(context), lease_ident,
+                            may_see, may_cancel)
         return None

@@ -4,6 +4,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import search_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
@@ -11,7 +12,6 @@ from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
 from esi_leap.common import policy
 from esi_leap.objects import nodes
-from esi_leap.objects import sight
 from esi_leap.policies import node as node_policy
 
 CONF = cfg.CONF
@@ -43,7 +43,7 @@ class NodesController(rest.RestController):
         name = utils.name_filter(name)
         expressions = search_input.properties(pecan.request)
         type_name = CONF.api.default_resource_type
-        uuids = nodes.of_bookings(
+        uuids = authorize.nodes_of_bookings(
             context, type_name,
             utils.name_filter(offer_uuid, 'offer_uuid'),
             utils.name_filter(lease_uuid, 'lease_uuid'))
@@ -52,7 +52,7 @@ class NodesController(rest.RestController):
             type_name, paging, owner=owner, lessee=lessee,
             resource_class=resource_class,
             party=None if admin else context.project_id,
-            seen=sight.of(context), name=name, uuids=uuids,
+            seen=authorize.sight_of(context), name=name, uuids=uuids,
             expressions=expressions)
         return utils.paged_body('nodes', views.node_views(found),
                                 pecan.request, found.next_marker)

@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import offer_input
 from esi_leap.api.controllers.v1 import search_input
 from esi_leap.api.controllers.v1 import types
@@ -39,9 +40,10 @@ class ClaimController(rest.RestController):
         name = utils.valid_name(types.value(new_lease.name))
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
+        access = authorize.access_of(context)
         return views.lease_view(offers.claim(
-            context, offer_ident, start=start, end=end, name=name,
-            purpose=purpose, properties=properties, seen=sight.of(context)))
+            access, offer_ident, start=start, end=end, name=name,
+            purpose=purpose, properties=properties, seen=sight.of(access)))
 
 
 class OffersController(rest.RestController):
@@ -80,6 +82,7 @@ class OffersController(rest.RestController):
         rtype, ruuid = utils.resource_filter(resource_type, resource_uuid)
         paging = utils.page(limit, marker, sort_key, sort_dir,
                             utils.OFFER_SORT_KEYS)
+        access = authorize.access_of(context)
 
         found = offers.list_page(filters.OfferFilters(
             statuses=status_set,
@@ -94,9 +97,9 @@ class OffersController(rest.RestController):
             available_start_time=free.start,
             available_end_time=free.end,
             blocking_lease_statuses=statuses.LEASE_BLOCKING,
-            visibility=offers.visibility(context), page=paging),
+            visibility=offers.visibility(access), page=paging),
             resource_class=resource_class, expressions=expressions,
-            seen=sight.of(context))
+            seen=sight.of(access))
         return utils.paged_body('offers', views.offer_views(found),
                                 pecan.request, found.next_marker)
 
@@ -106,9 +109,10 @@ class OffersController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.GET, context)
         policy.require_project(context, offer_policy.OFFER_ADMIN)
-        offer = offers.find(offer_ident, view=offers.visibility(context))
+        access = authorize.access_of(context)
+        offer = offers.find(offer_ident, view=offers.visibility(access))
         return views.offer_view(offers.describe([offer],
-                                                seen=sight.of(context)))
+                                                seen=sight.of(access)))
 
     @expose.expose(types.jsontype, body=types.OfferBody, status_code=201)
     def post(self, new_offer):
@@ -128,38 +132,35 @@ class OffersController(rest.RestController):
         resource_type, node = utils.resource_node(
             types.value(new_offer.resource_type), ident)
 
+        access = authorize.access_of(context)
         offer = offers.create(
-            context, resource_type, node,
+            access, resource_type, node,
             start if start is not None else timeutils.utcnow(), end,
             lessee_id=utils.resolve_project(
                 types.value(new_offer.lessee_id), 'lessee_id'),
             name=name, properties=properties)
         return views.offer_view(offers.describe(
             [offer], nodes=listing.known(resource_type, node),
-            seen=sight.of(context)))
+            seen=sight.of(access)))
 
     @expose.expose(types.jsontype, wtypes.text, body=types.jsontype)
     def patch(self, offer_ident, patch):
         """Change an offer's window, lessee, name or properties."""
         context = pecan.request.context
-        offer = offers.find_visible(context, offer_ident)
-        policy.authorize_object(offer_policy.UPDATE, context,
-                                offers.policy_target(offer), 'offer',
-                                offer.uuid)
+        offer = authorize.visible_offer(context, offer_ident)
+        authorize.offer_action(offer_policy.UPDATE, context, offer)
         changes = offer_input.offer_changes(patch)
 
         return views.offer_view(offer_update.update(
-            offer, changes, seen=sight.of(context)))
+            offer, changes, seen=authorize.sight_of(context)))
 
     @expose.expose(types.jsontype, wtypes.text)
     def delete(self, offer_ident):
         """Withdraw an offer; the leases made from it are cancelled."""
         context = pecan.request.context
-        offer = offers.find_visible(context, offer_ident,
-                                    statuses.OFFER_CAN_DELETE)
-        policy.authorize_object(offer_policy.DELETE, context,
-                                offers.policy_target(offer), 'offer',
-                                offer.uuid)
+        offer = authorize.visible_offer(context, offer_ident,
+                                        statuses.OFFER_CAN_DELETE)
+        authorize.offer_action(offer_policy.DELETE, context, offer)
 
         offers.cancel(offer)
         return None

@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from esi_leap.api import authorize
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api import csv_output
@@ -10,7 +11,6 @@ from esi_leap.api import expose
 from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import timeutils
-from esi_leap.objects import leases
 from esi_leap.objects import usage
 from esi_leap.policies import fleet as fleet_policy
 
@@ -57,7 +57,7 @@ class UsageController(rest.RestController):
         """
         context = pecan.request.context
         policy.authorize(fleet_policy.USAGE_GET, context)
-        project_id, owner_id, party_id = leases.list_scope(
+        project_id, owner_id, party_id = authorize.lease_list_scope(
             context, view=view,
             project_id=utils.resolve_project(project_id, 'project_id'),
             owner_id=utils.resolve_project(owner_id, 'owner_id'))

@@ -117,16 +117,17 @@ def resolve_project(ident, field):
     return projects.get_directory().resolve(ident)
 
 
-def offer_filter(context, ident):
+def offer_filter(access, ident):
     """Return the offer uuid a lease list filters on.
 
     A uuid is used as given; a name must be that of exactly one offer the
-    caller may see (400 if none, 409 if several).
+    caller (``access``, an objects.access.Access) may see (400 if none,
+    409 if several).
     """
     if ident is None or lookup.normalise_uuid(ident) is not None:
         return ident
     try:
-        return offers.find(ident, view=offers.visibility(context)).uuid
+        return offers.find(ident, view=offers.visibility(access)).uuid
     except exception.OfferNotFound:
         raise exception.InvalidField(
             field='offer_uuid',
