@@ -42,7 +42,7 @@ def _phase(work, leases):
     if outcome.quarantine is not None:
         return START
     if outcome.state != 'ok' or outcome.scrub_error is not None or \
-            outcome.hold_error is not None or outcome.attesting:
+            outcome.hold_error is not None or outcome.gate is not None:
         return None
     if holder is not None:
         row = leases.get(holder.uuid)
