@@ -143,7 +143,18 @@ def _noauth_document(workdir):
     return path
 
 
+# NOTE(esi-leap): the HTTP server refuses a request target over 4094 bytes
+# with 414 before the API validates it; generated invalid queries (many
+# long property filters) can be that long. A 414 is a rejection too.
+_CONFIG = '''[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413",
+                     "414", "415", "422", "428", "429", "431"]
+'''
+
+
 def _schemathesis(url, headers, workdir, report):
+    with open(str(workdir / 'schemathesis.toml'), 'w') as f:
+        f.write(_CONFIG)
     command = [os.path.join(os.path.dirname(sys.executable), 'st'), 'run',
                _noauth_document(workdir), '--url', url,
                '--checks', ','.join(CHECKS),
