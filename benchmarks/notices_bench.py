@@ -74,7 +74,7 @@ def run(args, workdir, database):
     from esi_leap.db import api as db_api
     from esi_leap.db import migration
     from esi_leap.db.sqlalchemy import models
-    from esi_leap.manager import notices
+    from esi_leap.manager import email_notices
     from oslo_config import cfg
 
     conf = cfg.CONF
@@ -91,8 +91,8 @@ def run(args, workdir, database):
     seed(db_api, models, active,
          [n for n in _notice_rows([r['uuid'] for r in active], base)
           if n['kind'] == 'started'])
-    notifier = notices.Notifier()
-    empty = measure(args, db_api, notices, notifier)
+    notifier = email_notices.Notifier()
+    empty = measure(args, db_api, email_notices, notifier)
 
     t0 = time.perf_counter()
     old = base - datetime.timedelta(days=400)
@@ -103,7 +103,7 @@ def run(args, workdir, database):
     seed(db_api, models, finished,
          _notice_rows([r['uuid'] for r in finished], old))
     seeded = time.perf_counter() - t0
-    full = measure(args, db_api, notices, notifier)
+    full = measure(args, db_api, email_notices, notifier)
     print('\n== Notifier planning cost (%s), median of %d runs; %d active '
           'leases; %d finished leases and %d sent notices seeded in %.1f s'
           % (args.backend, args.repeat, args.active, args.finished,

@@ -22,14 +22,14 @@ from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import booking_transactions as _txns
 from esi_leap.db.sqlalchemy import charsets as _charsets
 from esi_leap.db.sqlalchemy import console_tokens as _console_tokens
+from esi_leap.db.sqlalchemy import due_work as _due_work
 from esi_leap.db.sqlalchemy import ending_events as _ending_events
 from esi_leap.db.sqlalchemy import engine as _engine
 from esi_leap.db.sqlalchemy import errors as _errors
+from esi_leap.db.sqlalchemy import lease_notices as _lease_notices
 from esi_leap.db.sqlalchemy import locks as _locks
-from esi_leap.db.sqlalchemy import manager as _manager
 from esi_leap.db.sqlalchemy import models as _models
 from esi_leap.db.sqlalchemy import node_bookings as _node_bookings
-from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import reads as _reads
 from esi_leap.db.sqlalchemy import retry as _retry
@@ -323,7 +323,7 @@ def due_resources(now):
     Work is due for a lease that should start, end or be retried by
     ``now``. The cost does not grow with the number of finished leases.
     """
-    return _manager.due_resources(now)
+    return _due_work.due_resources(now)
 
 
 def next_due(now):
@@ -331,12 +331,12 @@ def next_due(now):
 
     Counts lease starts and ends, retry times, and open offers' ends.
     """
-    return _manager.next_due(now)
+    return _due_work.next_due(now)
 
 
 def ended_offers(now, limit=500):
     """Return at most ``limit`` open offers whose end time has passed."""
-    return _manager.ended_offers(now, limit)
+    return _due_work.ended_offers(now, limit)
 
 
 def held_resources():
@@ -345,7 +345,7 @@ def held_resources():
     Tuples of (resource_type, resource_uuid, lease uuid, lessee project,
     parent lease uuid).
     """
-    return _manager.held_resources()
+    return _due_work.held_resources()
 
 
 def claim_resources(pairs, owner, now, ttl):
@@ -357,12 +357,12 @@ def claim_resources(pairs, owner, now, ttl):
     both win a node. The won pairs come sorted; the others are held by
     another manager's unexpired claim.
     """
-    return _manager.claim_resources(pairs, owner, now, ttl)
+    return _due_work.claim_resources(pairs, owner, now, ttl)
 
 
 def release_resources(pairs, owner):
     """Give up ``owner``'s claims on many nodes, in one transaction."""
-    _manager.release_resources(pairs, owner)
+    _due_work.release_resources(pairs, owner)
 
 
 def live_leases_of(pairs, statuses):
@@ -371,7 +371,7 @@ def live_leases_of(pairs, statuses):
     Read from the primary database in one query per 500 nodes; every pair
     of ``pairs`` is a key (with [] when it has no such lease).
     """
-    return _manager.live_leases_of(pairs, statuses)
+    return _due_work.live_leases_of(pairs, statuses)
 
 
 def attestations_of(pairs):
@@ -478,22 +478,22 @@ def leases_to_warn(now, horizon, limit=500):
     At most ``limit`` detached Lease rows, soonest end first; leases that
     have ended cost nothing.
     """
-    return _notices.leases_to_warn(now, horizon, limit)
+    return _lease_notices.leases_to_warn(now, horizon, limit)
 
 
 def next_warning_end(after):
     """Earliest end after ``after`` of an active lease, or None."""
-    return _notices.next_warning_end(after)
+    return _lease_notices.next_warning_end(after)
 
 
 def due_notices(now, limit=100):
     """Pending notices whose next attempt is due by ``now``, oldest first."""
-    return _notices.due_notices(now, limit)
+    return _lease_notices.due_notices(now, limit)
 
 
 def next_notice_attempt(now):
     """The earliest pending notice attempt after ``now``, or None."""
-    return _notices.next_notice_attempt(now)
+    return _lease_notices.next_notice_attempt(now)
 
 
 def claim_notice(notice_id, now, until):
@@ -502,7 +502,7 @@ def claim_notice(notice_id, now, until):
     Of several managers exactly one gets True; the attempt is counted at
     once.
     """
-    return _notices.claim_notice(notice_id, now, until)
+    return _lease_notices.claim_notice(notice_id, now, until)
 
 
 def finish_notice(notice_id, claimed_until, **values):
@@ -510,12 +510,12 @@ def finish_notice(notice_id, claimed_until, **values):
 
     Only while the claim still holds; returns whether it was written.
     """
-    return _notices.finish_notice(notice_id, claimed_until, **values)
+    return _lease_notices.finish_notice(notice_id, claimed_until, **values)
 
 
 def notices_of(lease_uuid):
     """Every notice row of a lease, by kind."""
-    return _notices.notices_of(lease_uuid)
+    return _lease_notices.notices_of(lease_uuid)
 
 
 # Quotas -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 
 CONF = cfg.CONF
 
@@ -82,7 +82,7 @@ def _announce_in(txn, lease_uuids, now, wanted):
     cancelled since the listing is judged on what it is now. Returns the
     Recorder.
     """
-    recorder = events.Recorder(txn)
+    recorder = emitter.Recorder(txn)
     record_due(txn, recorder, txn.leases(lease_uuids).values(), now, wanted)
     return recorder
 

@@ -5,7 +5,7 @@ from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 
 
 def expire_offers(now=None):
@@ -29,7 +29,7 @@ def expire_offers(now=None):
 
 def _expire_offers_in(txn, offer_uuids, now):
     """Expire a batch of offers in a transaction; (expired, Recorder)."""
-    recorder = events.Recorder(txn)
+    recorder = emitter.Recorder(txn)
     current = txn.offers(offer_uuids)
     expired = []
     for uuid in offer_uuids:

@@ -16,7 +16,7 @@ from esi_leap.manager import ending
 from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import quarantines
 from esi_leap.manager import transitions
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -46,7 +46,7 @@ def record(works, planned_at, held=None):
 
 def _record_in(txn, works, now):
     """The body of record()'s transaction; returns its event Recorder."""
-    recorder = events.Recorder(txn, {
+    recorder = emitter.Recorder(txn, {
         work.pair: work.outcome.node for work in works
         if work.outcome.node is not None})
     leases = txn.leases([lease.uuid for work in works

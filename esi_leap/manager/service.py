@@ -8,8 +8,8 @@ import oslo_messaging as messaging
 
 from esi_leap.common import outbox
 from esi_leap.common import rpc
-from esi_leap.manager import manager
-from esi_leap.manager import notices
+from esi_leap.manager import email_notices
+from esi_leap.manager import rpc_endpoint
 from esi_leap.manager import scheduler
 from esi_leap import resource_types
 
@@ -54,13 +54,14 @@ class ManagerService(object):
             LOG.warning('Could not prepare resource type %s: %s',
                         CONF.api.default_resource_type, e)
         if CONF.email.enabled:
-            self.notifier = notices.Notifier()
+            self.notifier = email_notices.Notifier()
         self.scheduler = scheduler.Scheduler(
             on_run=self.notifier.wake if self.notifier else None)
         target = messaging.Target(topic=rpc.TOPIC, server=CONF.host)
         self.rpc_server = messaging.get_rpc_server(
             rpc.get_transport(), target,
-            [manager.ManagerEndpoint(self.scheduler)], executor='threading')
+            [rpc_endpoint.ManagerEndpoint(self.scheduler)],
+            executor='threading')
         self.scheduler.start()
         if self.notifier is not None:
             self.notifier.start()

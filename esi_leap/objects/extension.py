@@ -19,9 +19,9 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.notifications import payloads
-from esi_leap.objects import booking
+from esi_leap.objects import booking_rules
 from esi_leap.objects import leases
 from esi_leap.objects import listing
 from esi_leap.objects import quotas
@@ -110,11 +110,11 @@ def change_end_time(access, lease, end, caller_rights, seen=None):
         _check_changeable(current)
         now = timeutils.utcnow()
         new_end = effective_end(current, end, now)
-        booking.check_window('a lease', current.start_time, new_end)
+        booking_rules.check_window('a lease', current.start_time, new_end)
         if new_end > current.end_time:
             caller_rights.check_extension(current, new_end, now)
-            booking.check_extension(txn, current, new_end, access=access)
-        recorder = events.Recorder(txn)
+            booking_rules.check_extension(txn, current, new_end, access=access)
+        recorder = emitter.Recorder(txn)
         _write_end(txn, current, new_end, now, recorder)
         return current, recorder
 
@@ -168,4 +168,4 @@ def _write_end(txn, current, end, now, recorder):
     recorder.record('lease', current, 'update', 'end',
                     extra=payloads.previous_end(before), ends=(end, before))
     if end < before:
-        booking.clip_children(txn, current, now, recorder)
+        booking_rules.clip_children(txn, current, now, recorder)

@@ -18,7 +18,7 @@ from esi_leap.common import property_expressions
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.objects import filters
 from esi_leap.objects import offers
 from esi_leap.objects import quotas
@@ -217,7 +217,7 @@ def _book(access, request, view, chosen):
         for resource_class in classes:
             quotas.enforce(txn, project, request.start, request.end,
                            resource_class or None)
-        recorder = events.Recorder(txn)
+        recorder = emitter.Recorder(txn)
         for lease in booked:
             recorder.record('lease', lease, 'create', 'end')
         return booked, recorder

@@ -7,8 +7,8 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.notifications import events
-from esi_leap.objects import booking
+from esi_leap.notifications import emitter
+from esi_leap.objects import booking_rules
 from esi_leap.objects import listing
 from esi_leap.objects import lookup
 from esi_leap.objects import quotas
@@ -77,23 +77,23 @@ def create(access, resource_type, node, project_id, start=None, end=None,
     if start is None:
         start = timeutils.utcnow()
     if end is not None:
-        booking.check_window('a lease', start, end)
-        booking.check_lease_length(access, start, end)
-    parent = booking.booking_parent(access, resource_type, node, start,
-                                    end)
+        booking_rules.check_window('a lease', start, end)
+        booking_rules.check_lease_length(access, start, end)
+    parent = booking_rules.booking_parent(
+        access, resource_type, node, start, end)
     if end is None:
-        end = booking.default_lease_end(start)
+        end = booking_rules.default_lease_end(start)
         if parent is not None:
             end = min(end, parent.end_time)
-        booking.check_window('a lease', start, end)
+        booking_rules.check_window('a lease', start, end)
     parent_uuid = parent.uuid if parent is not None else None
     node_class = node.resource_class or None
 
     def book(txn):
         if parent_uuid is not None:
-            booking.check_parent_window(txn, parent_uuid, start, end)
+            booking_rules.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(
+            booking_rules.check_resource_window(
                 txn, start, end, access=access,
                 buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_lease(
@@ -102,7 +102,7 @@ def create(access, resource_type, node, project_id, start=None, end=None,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid, resource_class=node_class)
         quotas.enforce(txn, project_id, start, end, node_class)
-        recorder = events.Recorder(txn, listing.known(resource_type, node))
+        recorder = emitter.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
         return row, recorder
 
@@ -174,6 +174,6 @@ def _cancel_in(txn, uuid, ident=None, check=None):
         raise exception.LeaseNotFound(lease_id=ident or uuid)
     if check is not None:
         check(current)
-    recorder = events.Recorder(txn)
-    booking.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
+    recorder = emitter.Recorder(txn)
+    booking_rules.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
     return current, recorder

@@ -9,8 +9,8 @@ from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.notifications import events
-from esi_leap.objects import booking
+from esi_leap.notifications import emitter
+from esi_leap.objects import booking_rules
 from esi_leap.objects import listing
 from esi_leap.objects import offers
 
@@ -47,7 +47,7 @@ def update(offer, changes, seen):
                 setattr(current, field, changes[field])
         current.start_time, current.end_time = start, end
         txn.flush()
-        recorder = events.Recorder(txn)
+        recorder = emitter.Recorder(txn)
         recorder.record('offer', current, 'update', 'end')
         return current, recorder
 
@@ -86,7 +86,7 @@ def _window(txn, current, changes):
 
 def _check_window(txn, current, start, end, now, seen):
     """Raise unless the offer may move to [start, end) (see update())."""
-    booking.check_window('an offer', start, end)
+    booking_rules.check_window('an offer', start, end)
     if end <= now:
         raise exception.InvalidField(
             field='end_time', reason='the offer would end at %s, which is '
@@ -98,8 +98,8 @@ def _check_window(txn, current, start, end, now, seen):
     gained = [w for w in ((start, current.start_time),
                           (current.end_time, end)) if w[0] < w[1]]
     if gained and current.parent_lease_uuid is not None:
-        booking.check_parent_window(txn, current.parent_lease_uuid, start,
-                                    end, exclude=current.uuid)
+        booking_rules.check_parent_window(
+            txn, current.parent_lease_uuid, start, end, exclude=current.uuid)
     elif gained:
         for low, high in gained:
             _check_node_free(txn, current, low, high, seen)
@@ -158,7 +158,7 @@ def _check_node_free(txn, current, low, high, seen):
             kind, row.uuid, timeutils.message_format(row.start_time),
             timeutils.message_format(row.end_time))
     else:
-        detail = booking.buffer_detail(
+        detail = booking_rules.buffer_detail(
             low, '%s %s' % (kind, row.uuid) if shown else None, row, buffer)
     raise exception.ResourceTimeConflict(
         message='%s %s' % (error.message, detail))

@@ -9,8 +9,8 @@ from esi_leap.common import projects
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
-from esi_leap.notifications import events
-from esi_leap.objects import booking
+from esi_leap.notifications import emitter
+from esi_leap.objects import booking_rules
 from esi_leap.objects import filters as filters_mod
 from esi_leap.objects import leases
 from esi_leap.objects import listing
@@ -56,19 +56,19 @@ def create(access, resource_type, node, start, end, lessee_id=None,
     window (the offer is then a sub-offer of that lease). Raises
     ResourceTimeConflict when another offer or lease of the node overlaps.
     """
-    parent = booking.booking_parent(access, resource_type, node, start,
-                                    end)
+    parent = booking_rules.booking_parent(
+        access, resource_type, node, start, end)
     if end is None:
         end = parent.end_time if parent else timeutils.MAX_DATETIME
-    booking.check_window('an offer', start, end)
+    booking_rules.check_window('an offer', start, end)
     parent_uuid = parent.uuid if parent is not None else None
     node_class = node.resource_class or None
 
     def book(txn):
         if parent_uuid is not None:
-            booking.check_parent_window(txn, parent_uuid, start, end)
+            booking_rules.check_parent_window(txn, parent_uuid, start, end)
         else:
-            booking.check_resource_window(
+            booking_rules.check_resource_window(
                 txn, start, end, access=access,
                 buffer=cleaning_buffer.for_class(node_class))
         row = txn.add_offer(
@@ -76,7 +76,7 @@ def create(access, resource_type, node, start, end, lessee_id=None,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
             properties=properties or {}, parent_lease_uuid=parent_uuid,
             resource_class=node_class)
-        recorder = events.Recorder(txn, listing.known(resource_type, node))
+        recorder = emitter.Recorder(txn, listing.known(resource_type, node))
         recorder.record('offer', row, 'create', 'end')
         return row, recorder
 
@@ -144,8 +144,8 @@ def _claim_booking(access, ident, view, now, start, end, fields,
     is enforced on the lease (an N-node claim checks it once, for all).
     """
     if start is not None and end is not None:
-        booking.check_window('a lease', start, end)
-        booking.check_lease_length(access, start, end)
+        booking_rules.check_window('a lease', start, end)
+        booking_rules.check_lease_length(access, start, end)
 
     def book(txn, offer_uuid, written=None):
         # NOTE(esi-leap): the offer's status and window and its leases
@@ -169,7 +169,7 @@ def _claim_booking(access, ident, view, now, start, end, fields,
         if quota:
             quotas.enforce(txn, access.project_id, lease_start, lease_end,
                            current.resource_class)
-        recorder = events.Recorder(txn)
+        recorder = emitter.Recorder(txn)
         recorder.record('lease', lease, 'create', 'end')
         return lease, recorder
     return book
@@ -192,8 +192,8 @@ def _checked(txn, access, ident, view, times, current, near):
     lease_start = start or max(now, current.start_time)
     lease_end = end or _claim_end(txn, current, lease_start, near, buffer)
     if start is None and end is not None:
-        booking.check_window('a lease', lease_start, lease_end)
-        booking.check_lease_length(access, lease_start, lease_end)
+        booking_rules.check_window('a lease', lease_start, lease_end)
+        booking_rules.check_lease_length(access, lease_start, lease_end)
     if lease_start < current.start_time or \
             lease_end > current.end_time or \
             cleaning_buffer.blocked(lease_start, lease_end, near, buffer):
@@ -202,8 +202,8 @@ def _checked(txn, access, ident, view, times, current, near):
         # NOTE(esi-leap): the offer's window was checked against its
         # parent when the offer was made; the parent may have been
         # shortened, cancelled or ended since.
-        booking.check_parent_holds(txn, current.parent_lease_uuid,
-                                   lease_start, lease_end)
+        booking_rules.check_parent_holds(
+            txn, current.parent_lease_uuid, lease_start, lease_end)
     return lease_start, lease_end, dict(
         owner_id=current.project_id, offer_uuid=current.uuid,
         parent_lease_uuid=current.parent_lease_uuid,
@@ -220,8 +220,8 @@ def claim_check(access, view, now, start, end):
     one transaction, writes their leases itself and enforces the quota
     once for all of them (an N-node claim).
     """
-    booking.check_window('a lease', start, end)
-    booking.check_lease_length(access, start, end)
+    booking_rules.check_window('a lease', start, end)
+    booking_rules.check_lease_length(access, start, end)
 
     def check(txn, current, near):
         lease_start, lease_end, from_offer = _checked(
@@ -255,7 +255,7 @@ def _no_time(offer, start, end, near, buffer):
     else:
         met = Window(near.after_start, cleaning_buffer.later(end, buffer))
     return exception.OfferNoTimeAvailabilities(message='%s %s' % (
-        error.message, booking.buffer_detail(
+        error.message, booking_rules.buffer_detail(
             start, 'a lease of the offer', met, buffer)))
 
 
@@ -274,7 +274,7 @@ def _claim_end(txn, offer, start, near, buffer):
     of the offer's next lease (in ``near``, pivoted at ``start``) less the
     node's cleaning ``buffer``, and the end of the offer's parent lease.
     """
-    candidates = [booking.default_lease_end(start), offer.end_time]
+    candidates = [booking_rules.default_lease_end(start), offer.end_time]
     if near.after_start is not None:
         candidates.append(cleaning_buffer.earlier(near.after_start, buffer))
     if offer.parent_lease_uuid is not None:
@@ -291,7 +291,7 @@ def _claim_end(txn, offer, start, near, buffer):
             buffer > cleaning_buffer.NONE and \
             end == cleaning_buffer.earlier(near.after_start, buffer):
         raise _no_time(offer, start, near.after_start, near, buffer)
-    booking.check_window('a lease', start, end)
+    booking_rules.check_window('a lease', start, end)
     return end
 
 
@@ -304,8 +304,9 @@ def cancel(offer):
         current = txn.offer(offer.uuid)
         if current.status not in statuses.OFFER_CAN_DELETE:
             raise exception.OfferNotFound(offer_uuid=offer.uuid)
-        recorder = events.Recorder(txn)
-        booking.cancel_offer_tree(txn, current, timeutils.utcnow(), recorder)
+        recorder = emitter.Recorder(txn)
+        booking_rules.cancel_offer_tree(
+            txn, current, timeutils.utcnow(), recorder)
         return current, recorder
 
     current, recorder = db_api.run_booking(offer.resource_type,

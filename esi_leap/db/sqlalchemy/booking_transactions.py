@@ -5,7 +5,7 @@ takes the lock rows of what ``kind`` names, and yields the transaction
 object that works under them:
 
 - 'resource' (resource_type, resource_uuid): one node; a
-  booking.ResourceTransaction that knows its node.
+  resource_transaction.ResourceTransaction that knows its node.
 - 'offer' (offer_uuid) and 'lease' (lease_uuid): the node of that row,
   locked straight from it (no read before the transaction); a
   ResourceTransaction that learns its node when it re-reads the row
@@ -21,13 +21,13 @@ all. run() runs a body in one, re-run after a deadlock (retry.run()).
 import contextlib
 
 from esi_leap.common import timeutils
-from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import booking_queries as queries
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import fleet
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import node_batch
 from esi_leap.db.sqlalchemy import quotas
+from esi_leap.db.sqlalchemy import resource_transaction
 from esi_leap.db.sqlalchemy import retry
 
 
@@ -37,10 +37,11 @@ def _node(session, kind, **keys):
         locks.statement(session.bind.dialect.name, kind),
         dict(keys, now=timeutils.utcnow())).rowcount
     if kind == 'resource':
-        return booking.ResourceTransaction(session, keys['resource_type'],
-                                           keys['resource_uuid'])
-    return booking.ResourceTransaction(session, None, None) if locked \
-        else None
+        return resource_transaction.ResourceTransaction(
+            session, keys['resource_type'], keys['resource_uuid'])
+    if not locked:
+        return None
+    return resource_transaction.ResourceTransaction(session, None, None)
 
 
 def _claim(session, kind, offer_uuid, now, lease):
@@ -79,7 +80,7 @@ def _claim(session, kind, offer_uuid, now, lease):
     locked = session.execute(locks.statement(dialect, 'claim'), {
         'offer_uuid': offer_uuid, 'now': now, 'project': project,
         'quota_defaults': quotas.defaults_limited()}).rowcount
-    return booking.ResourceTransaction(
+    return resource_transaction.ResourceTransaction(
         session, None, None, claimed_id=claimed_id or None,
         quota=quotas.Prefetched(project, lease['start_time'],
                                 lease['end_time'],

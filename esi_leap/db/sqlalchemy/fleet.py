@@ -8,16 +8,16 @@ statements after the locks do not grow with the number of nodes: one
 query reads every offer, one INSERT writes every lease, one every event.
 """
 from esi_leap.common import timeutils
-from esi_leap.db.sqlalchemy import booking
 from esi_leap.db.sqlalchemy import booking_queries as queries
-from esi_leap.db.sqlalchemy import events as _events
+from esi_leap.db.sqlalchemy import event_rows as _event_rows
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas
+from esi_leap.db.sqlalchemy import resource_transaction
 from esi_leap.db.sqlalchemy import rows as _rows
 
 
-class FleetTransaction(_events.Buffered):
+class FleetTransaction(_event_rows.Buffered):
     """The nodes and project locked by lock(), in one session.
 
     Each lease of the N-node claim is checked as a claim of its offer
@@ -38,7 +38,8 @@ class FleetTransaction(_events.Buffered):
 
         It learns its node from the offer or lease it reads.
         """
-        return booking.ResourceTransaction(self.session, None, None)
+        return resource_transaction.ResourceTransaction(
+            self.session, None, None)
 
     def offers_for_claim(self, offer_uuids, start, pivot, statuses):
         """Re-read offers with all a claim of each must check; one query.

@@ -11,14 +11,14 @@ from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import attestations as _attestations
 from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import ending_events as _ending_events
-from esi_leap.db.sqlalchemy import events as _events
+from esi_leap.db.sqlalchemy import event_rows as _event_rows
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quarantines as _quarantines
 from esi_leap.db.sqlalchemy import sql
 
 
-class ResourcesTransaction(_events.Buffered):
+class ResourcesTransaction(_event_rows.Buffered):
     """Changes on several resources, under all their locks at once.
 
     The manager records the outcomes of many nodes in one of these; only

@@ -6,7 +6,7 @@ from esi_leap.api import app as app_module
 from esi_leap.api import hooks
 from esi_leap.common import rpc
 from esi_leap.manager import scheduler as scheduler_mod
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 
 
 class Caller(object):
@@ -105,12 +105,12 @@ def sent(monkeypatch, config):
     """
     config(transport_url='fake://')
     found = []
-    send = events.Recorder.send
+    send = emitter.Recorder.send
 
     def spy_send(recorder, nodes=None):
         pending = list(recorder.pending)
         send(recorder, nodes)
         found.extend((event_type, payload['esi_leap_object.data'])
                      for _, event_type, payload in pending)
-    monkeypatch.setattr(events.Recorder, 'send', spy_send)
+    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
     return found

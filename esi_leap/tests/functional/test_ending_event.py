@@ -13,7 +13,7 @@ from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import ending_events as ending_db
 from esi_leap.manager import ending
 from esi_leap.manager import scheduler as scheduler_mod
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.tests.functional.helpers import set_lease_status
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
@@ -32,14 +32,14 @@ def iso(hours):
 def sent(monkeypatch):
     """The (event type, payload data) of every notification, in order."""
     found = []
-    send = events.Recorder.send
+    send = emitter.Recorder.send
 
     def spy_send(recorder, nodes=None):
         pending = list(recorder.pending)
         send(recorder, nodes)
         found.extend((event_type, payload['esi_leap_object.data'])
                      for _, event_type, payload in pending)
-    monkeypatch.setattr(events.Recorder, 'send', spy_send)
+    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
     return found
 
 

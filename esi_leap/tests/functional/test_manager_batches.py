@@ -13,7 +13,7 @@ from esi_leap.manager import offer_expiry
 from esi_leap.manager import recording
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.manager import steps
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
 from esi_leap.objects import offers as offers_obj
@@ -231,7 +231,7 @@ def test_many_offers_expire_in_few_transactions(database, nodes,
     made = offers_on(nodes, [(0, 0.5, 1)] + [(i, 1, 2) for i in range(10)])
     still_open = offers_on(nodes, [(9, 2, 3)])[0]
     sent = []
-    send = events.Recorder.send
+    send = emitter.Recorder.send
 
     def checked_send(recorder):
         # Sent once its transaction has committed: others read the change.
@@ -240,7 +240,7 @@ def test_many_offers_expire_in_few_transactions(database, nodes,
         sent.append([(uuid, db_api.offer_get(uuid).status)
                      for uuid in uuids])
         return send(recorder)
-    monkeypatch.setattr(events.Recorder, 'send', checked_send)
+    monkeypatch.setattr(emitter.Recorder, 'send', checked_send)
     with helpers.lock_statements() as locks:
         expired = offer_expiry.expire_offers(at(2))
     # 4 + 4 + 2 nodes: one transaction per batch, not one per offer.

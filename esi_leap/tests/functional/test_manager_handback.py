@@ -19,7 +19,7 @@ from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import recording
 from esi_leap.manager import steps
 from esi_leap.manager import watch
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
 from esi_leap.tests.functional import test_manager as base
@@ -33,12 +33,12 @@ owner_ctx, node = base.owner_ctx, base.node
 def sent(monkeypatch):
     """The (level, event type, payload) of every notification sent."""
     found = []
-    send = events.Recorder.send
+    send = emitter.Recorder.send
 
     def keep(recorder):
         found.extend(recorder.pending)
         return send(recorder)
-    monkeypatch.setattr(events.Recorder, 'send', keep)
+    monkeypatch.setattr(emitter.Recorder, 'send', keep)
     return found
 
 

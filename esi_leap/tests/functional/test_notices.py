@@ -9,7 +9,7 @@ import pytest
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
-from esi_leap.manager import notices
+from esi_leap.manager import email_notices
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.objects import access
 from esi_leap.objects import extension
@@ -70,7 +70,7 @@ def owner_ctx():
 def manager(mail_config):
     """A scheduler and a notifier, run step by step at chosen instants."""
     sched = scheduler_mod.Scheduler(name='test-manager')
-    yield sched, notices.Notifier()
+    yield sched, email_notices.Notifier()
     sched.stop()
 
 
@@ -109,7 +109,7 @@ def test_started_notice_reaches_the_lessee_once(owner_ctx, manager, smtp):
     assert (row.status, row.attempts, row.recipients) == ('sent', 1, LESSEE)
     # A later run, and a restarted manager (a new notifier), send nothing.
     step(manager, 2)
-    notices.Notifier().run_once(now=at(2))
+    email_notices.Notifier().run_once(now=at(2))
     assert len(smtp.messages) == 1
 
 
@@ -126,7 +126,7 @@ def test_owner_is_told_too_with_notify_owner(owner_ctx, manager, smtp,
 def test_ending_notice_lead_time_before_the_end(owner_ctx, manager, smtp):
     lease = make_lease(owner_ctx, 1, 5)
     step(manager, 1)
-    assert notices.next_due(at(1)) == at(4)
+    assert email_notices.next_due(at(1)) == at(4)
     step(manager, 3.9)
     assert notice(lease.uuid, 'ending') is None
     assert len(smtp.messages) == 1
@@ -136,7 +136,7 @@ def test_ending_notice_lead_time_before_the_end(owner_ctx, manager, smtp):
     assert notice(lease.uuid, 'ending').status == 'sent'
     step(manager, 4.5)
     assert len(smtp.messages) == 2
-    assert notices.next_due(at(4.5)) is None
+    assert email_notices.next_due(at(4.5)) is None
 
 
 def test_extending_a_lease_re_arms_its_ending_notice(owner_ctx, manager,
@@ -148,7 +148,7 @@ def test_extending_a_lease_re_arms_its_ending_notice(owner_ctx, manager,
     extension.change_end_time(None, db_api.lease_get(lease.uuid), at(8),
                               ADMIN_RIGHTS)
     assert notice(lease.uuid, 'ending') is None
-    assert notices.next_due(at(4.2)) == at(7)
+    assert email_notices.next_due(at(4.2)) == at(7)
     step(manager, 6.5)
     assert len(smtp.messages) == 2
     step(manager, 7)
@@ -210,7 +210,7 @@ def test_refused_recipient_fails_at_once_and_is_not_retried(
     row = notice(lease.uuid, 'started')
     assert (row.status, row.attempts) == ('failed', 1)
     assert '550' in row.last_error and LESSEE in row.last_error
-    assert notices.next_due(at(1)) == at(9)  # only the ending notice
+    assert email_notices.next_due(at(1)) == at(9)  # only the ending notice
     step(manager, 2)
     assert notice(lease.uuid, 'started').attempts == 1
     assert smtp.messages == []
@@ -267,10 +267,10 @@ def test_bad_templates_fall_back_to_the_default(owner_ctx, manager, smtp,
                                                 mail_config):
     mail_config(group='email', started_subject='Lease {nope}',
                 started_body='Hello {name}, {uuid.__class__} costs {')
-    templates = notices.load_templates()
+    templates = email_notices.load_templates()
     lease = make_lease(owner_ctx, 1, 10, name='n1')
-    subject, body = notices.render('started',
-                                   db_api.lease_get(lease.uuid), templates)
+    subject, body = email_notices.render(
+        'started', db_api.lease_get(lease.uuid), templates)
     assert subject == 'Lease %s on node-1 has started' % lease.uuid
     assert body.startswith('Your lease %s (n1)' % lease.uuid)
 
@@ -284,7 +284,7 @@ def test_templates_take_the_fixed_fields_and_nothing_else(
     lease = make_lease(owner_ctx, 1, 10, name='n1', purpose='p')
     sched, _ = manager
     sched.run_once(now=at(1))
-    notices.Notifier().run_once(now=at(1))
+    email_notices.Notifier().run_once(now=at(1))
     [msg] = smtp.messages
     assert msg.subject == '[lessee-project] n1 Bcc: evil@example.org'
     assert msg.parsed['Bcc'] is None
@@ -323,7 +323,7 @@ def test_two_managers_send_one_message_per_notice(owner_ctx, mail_config,
                                       'lessee-project', start=at(1),
                                       end=at(1.5)))
     managers = [(scheduler_mod.Scheduler(name='manager-%d' % i),
-                 notices.Notifier()) for i in range(2)]
+                 email_notices.Notifier()) for i in range(2)]
     try:
         assert _run_together(managers, (1, 1.0001)) == []
     finally:
@@ -356,7 +356,7 @@ def test_ending_notices_of_many_nodes_are_decided_in_few_transactions(
     monkeypatch.setattr(batches, 'MAX_NODES', 3)
     *ending, later = active_leases(owner_ctx, nodes, [1.5] * 7 + [5])
     with helpers.lock_statements() as locks:
-        assert notices.arm_ending(at(1)) == 7
+        assert email_notices.arm_ending(at(1)) == 7
     # 3 + 3 + 1 nodes: one transaction per batch, not one per lease.
     assert len(locks) == 3
     for lease in ending:
@@ -364,7 +364,7 @@ def test_ending_notices_of_many_nodes_are_decided_in_few_transactions(
         assert notice(lease.uuid, 'ending').next_attempt_at == at(1)
     assert notice(later.uuid, 'ending') is None
     with helpers.lock_statements() as locks:
-        assert notices.arm_ending(at(1.2)) == 0
+        assert email_notices.arm_ending(at(1.2)) == 0
     assert locks == []
 
 
@@ -378,7 +378,7 @@ def test_managers_arming_at_once_arm_each_notice_once(
     def run():
         try:
             barrier.wait(30)
-            armed.append(notices.arm_ending(at(1)))
+            armed.append(email_notices.arm_ending(at(1)))
         except Exception as e:  # reported below
             errors.append(e)
     threads = [threading.Thread(target=run) for _ in range(3)]
@@ -406,7 +406,7 @@ def test_a_lease_changed_after_the_listing_is_decided_afresh(
         decide([armed.uuid], 'ending', at(0.9))
         return found
     monkeypatch.setattr(db_api, 'leases_to_warn', changing_meanwhile)
-    assert notices.arm_ending(at(1)) == 1
+    assert email_notices.arm_ending(at(1)) == 1
     assert notice(extended.uuid, 'ending') is None
     assert notice(cancelling.uuid, 'ending') is None
     assert notice(armed.uuid, 'ending').next_attempt_at == at(0.9)

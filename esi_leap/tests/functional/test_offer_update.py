@@ -15,7 +15,7 @@ from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.notifications import events
+from esi_leap.notifications import emitter
 from esi_leap.objects import offer_update
 from esi_leap.objects import sight
 from esi_leap.tests.functional.helpers import fault
@@ -51,14 +51,14 @@ def sent(monkeypatch, config):
     """(event type, payload) of every notification the API hands over."""
     config(transport_url='fake://')
     found = []
-    send = events.Recorder.send
+    send = emitter.Recorder.send
 
     def spy_send(recorder, nodes=None):
         pending = list(recorder.pending)
         send(recorder, nodes)
         found.extend((event_type, payload)
                      for _, event_type, payload in pending)
-    monkeypatch.setattr(events.Recorder, 'send', spy_send)
+    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
     return found
 
 

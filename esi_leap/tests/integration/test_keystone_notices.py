@@ -10,7 +10,7 @@ import pytest
 from esi_leap.common import keystone as keystone_dir
 from esi_leap.common import projects
 from esi_leap.db import api as db_api
-from esi_leap.manager import notices
+from esi_leap.manager import email_notices
 from esi_leap.manager import scheduler as scheduler_mod
 from esi_leap.objects import access
 from esi_leap.objects import leases as leases_obj
@@ -70,7 +70,7 @@ def manager(keystone, smtp, config, database, nodes):
            ending_lead_time=60)
     nodes.add('node-1', ids['mail-owner'])
     sched = scheduler_mod.Scheduler(name='test-manager')
-    yield sched, notices.Notifier(), ids
+    yield sched, email_notices.Notifier(), ids
     sched.stop()
 
 

@@ -8,7 +8,7 @@ from esi_leap.common import local_projects
 from esi_leap.common import mail
 from esi_leap.common import projects
 from esi_leap.db.sqlalchemy import models
-from esi_leap.manager import notices
+from esi_leap.manager import email_notices
 
 
 def test_every_recipient_refused_for_good_is_permanent():
@@ -61,7 +61,7 @@ def test_subject_cannot_add_headers(config):
     ('open {', "Single '{' encountered in format string"),
 ])
 def test_template_problems(text, problem):
-    assert notices._template_problem(text) == problem
+    assert email_notices._template_problem(text) == problem
 
 
 class _Directory(local_projects.ProjectDirectory):
@@ -84,7 +84,7 @@ def test_recipients_prefer_configured_addresses(config):
     projects.set_directory(directory)
     config(group='email', notify_owner=True,
            project_addresses={'lessee': 'conf@example.org'})
-    assert notices.recipients(_lease()) == (
+    assert email_notices.recipients(_lease()) == (
         ['conf@example.org', 'owner-ks@example.org'], [])
     assert directory.asked == [['owner']]
 
@@ -94,16 +94,16 @@ def test_recipients_skip_invalid_and_duplicate_addresses(config):
                                        'owner': 'same@example.org'}))
     config(group='email', notify_owner=True,
            project_addresses={'third': 'same@example.org'})
-    assert notices.recipients(_lease()) == (['same@example.org'],
-                                            ['lessee'])
+    assert email_notices.recipients(_lease()) == (
+        ['same@example.org'], ['lessee'])
     projects.set_directory(_Directory({'lessee': 'same@example.org',
                                        'owner': 'same@example.org'}))
-    assert notices.recipients(_lease()) == (['same@example.org'], [])
+    assert email_notices.recipients(_lease()) == (['same@example.org'], [])
 
 
 def test_no_keystone_call_when_every_address_is_configured(config):
     directory = _Directory({})
     projects.set_directory(directory)
     config(group='email', project_addresses={'lessee': 'l@example.org'})
-    assert notices.recipients(_lease()) == (['l@example.org'], [])
+    assert email_notices.recipients(_lease()) == (['l@example.org'], [])
     assert directory.asked == []

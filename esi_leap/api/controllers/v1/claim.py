@@ -8,7 +8,7 @@ from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
 from esi_leap.common import policy
-from esi_leap.objects import booking
+from esi_leap.objects import booking_rules
 from esi_leap.objects import fleet
 from esi_leap.objects import leases
 from esi_leap.objects import sight
@@ -32,7 +32,7 @@ class ClaimsController(rest.RestController):
         policy.require_project(context)
         request = fleet_input.claim_request(body)
         access = authorize.access_of(context)
-        booking.check_lease_length(access, request.start, request.end)
+        booking_rules.check_lease_length(access, request.start, request.end)
 
         rows, nodes = fleet.claim(access, request)
         return {'leases': views.lease_views(

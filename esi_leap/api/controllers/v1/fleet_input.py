@@ -6,7 +6,7 @@ from esi_leap.common import exception
 from esi_leap.common import property_expressions
 from esi_leap.common import safetext
 from esi_leap.common import timeutils
-from esi_leap.objects import booking
+from esi_leap.objects import booking_rules
 from esi_leap.objects import fleet
 
 CONF = cfg.CONF
@@ -103,8 +103,8 @@ def _window(body):
     start = _time(body.get('start_time'), 'start_time') or \
         timeutils.utcnow()
     end = _time(body.get('end_time'), 'end_time') or \
-        booking.default_lease_end(start)
-    booking.check_window('a lease', start, end)
+        booking_rules.default_lease_end(start)
+    booking_rules.check_window('a lease', start, end)
     return start, end
 
 

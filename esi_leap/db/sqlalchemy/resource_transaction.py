@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from esi_leap.common import cleaning_buffer
 from esi_leap.db.sqlalchemy import booking_queries as queries
-from esi_leap.db.sqlalchemy import events as _events
+from esi_leap.db.sqlalchemy import event_rows as _event_rows
+from esi_leap.db.sqlalchemy import lease_notices as _lease_notices
 from esi_leap.db.sqlalchemy import models
-from esi_leap.db.sqlalchemy import notices as _notices
 from esi_leap.db.sqlalchemy import offer_update as _offer_update
 from esi_leap.db.sqlalchemy import quotas as _quotas
 from esi_leap.db.sqlalchemy import rows
@@ -268,14 +268,14 @@ class ResourceTransaction(object):
 
     def add_event(self, **values):
         """Insert an event row (Event columns) in this transaction."""
-        _events.insert_event(self.session, **values)
+        _event_rows.insert_event(self.session, **values)
 
     def forget_notice(self, lease_uuid, kind):
         """Forget a lease's ``kind`` e-mail notice in this transaction.
 
         It is then decided, and sent, again.
         """
-        _notices.delete_notice(self.session, lease_uuid, kind)
+        _lease_notices.delete_notice(self.session, lease_uuid, kind)
 
     def flush(self):
         """Send the changes made to rows read through this transaction.
