@@ -10,11 +10,11 @@ once ``attempts`` attempts were lost.
 
 - ``loop``: esi-leap's own loop (retry.py up to 2026-12-07): jittered
   pauses uniform(c/2, c), c = min(0.2, 0.01 * 2**attempt).
-- ``oslo``: oslo_db.api.wrap_db_retry(retry_on_deadlock=True) with the
-  same number of attempts and the same pause ceilings (0.02 s first,
-  doubling, at most 0.2 s); the last lost attempt is turned into the 409
-  inside the wrapped function, so wrap_db_retry never reaches its own
-  'DB exceeded retry limit' ERROR.
+- ``oslo``: retry.run() as it is now: oslo_db.api.wrap_db_retry(
+  retry_on_deadlock=True) with the same number of attempts and the same
+  pause ceilings (0.02 s first, doubling, at most 0.2 s); the last lost
+  attempt is turned into the 409 inside the wrapped function, so
+  wrap_db_retry never reaches its own 'DB exceeded retry limit' ERROR.
 - ``oslo-plain``: the same wrap_db_retry, but the exhausted DBDeadlock
   leaves it (with its ERROR and traceback) and is turned into the 409
   outside.
@@ -32,6 +32,7 @@ from oslo_db import exception as db_exc
 from oslo_log import log
 
 from esi_leap.common import exception
+from esi_leap.db.sqlalchemy import retry
 
 LOG = log.getLogger('esi_leap.db.sqlalchemy.retry')
 
@@ -63,14 +64,17 @@ def loop(transaction, body, what, attempts):
     raise _contended(what)
 
 
-def _wrapped(transaction, body, what, attempts, convert_last):
-    """A wrap_db_retry around one attempt; see the module docstring."""
+def oslo_plain(transaction, body, what, attempts):
+    """retry.run()'s wrap_db_retry, its own exhaustion ERROR left in.
+
+    The exhausted DBDeadlock leaves wrap_db_retry (which logs it) and is
+    turned into the 409 outside.
+    """
     numbers = itertools.count(1)
 
     @oslo_db_api.wrap_db_retry(max_retries=attempts - 1,
-                               retry_interval=2 * _BASE,
-                               inc_retry_interval=True,
-                               max_retry_interval=_MAX,
+                               retry_interval=retry._FIRST_PAUSE,
+                               max_retry_interval=retry._MAX_PAUSE,
                                retry_on_deadlock=True)
     def attempt():
         number = next(numbers)
@@ -79,32 +83,19 @@ def _wrapped(transaction, body, what, attempts, convert_last):
                 return body(txn)
         except db_exc.DBDeadlock:
             _lost(what, number, attempts)
-            if convert_last and number == attempts:
-                raise _contended(what)
             raise
-    return attempt
-
-
-def oslo(transaction, body, what, attempts):
-    """wrap_db_retry; the 409 raised inside it on the last attempt."""
-    return _wrapped(transaction, body, what, attempts, True)()
-
-
-def oslo_plain(transaction, body, what, attempts):
-    """wrap_db_retry; its exhausted DBDeadlock turned into the 409."""
     try:
-        return _wrapped(transaction, body, what, attempts, False)()
+        return attempt()
     except db_exc.DBDeadlock:
         raise _contended(what)
 
 
-VARIANTS = {'loop': loop, 'oslo': oslo, 'oslo-plain': oslo_plain}
+VARIANTS = {'loop': loop, 'oslo': retry.run, 'oslo-plain': oslo_plain}
 
 
 def main():
     """Serve esi-leap-api with retry.run replaced by sys.argv[1]."""
     from esi_leap.cmd import api
-    from esi_leap.db.sqlalchemy import retry
 
     retry.run = VARIANTS[sys.argv.pop(1)]
     api.main()
