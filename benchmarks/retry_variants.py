@@ -22,6 +22,7 @@ once ``attempts`` attempts were lost.
 ``retry_variants.py VARIANT ARGS...`` runs esi-leap-api ARGS with
 retry.run replaced by VARIANT (the forked workers inherit it).
 """
+import contextlib
 import itertools
 import random
 import sys
@@ -64,6 +65,18 @@ def loop(transaction, body, what, attempts):
     raise _contended(what)
 
 
+@contextlib.contextmanager
+def _logging(transaction, what, numbers, attempts):
+    """transaction(), logging the lost-attempt line on a DBDeadlock."""
+    number = next(numbers)
+    try:
+        with transaction() as txn:
+            yield txn
+    except db_exc.DBDeadlock:
+        _lost(what, number, attempts)
+        raise
+
+
 def oslo_plain(transaction, body, what, attempts):
     """retry.run()'s wrap_db_retry, its own exhaustion ERROR left in.
 
@@ -71,19 +84,14 @@ def oslo_plain(transaction, body, what, attempts):
     turned into the 409 outside.
     """
     numbers = itertools.count(1)
+    retried = oslo_db_api.wrap_db_retry(
+        max_retries=attempts - 1, retry_interval=retry._FIRST_PAUSE,
+        max_retry_interval=retry._MAX_PAUSE, retry_on_deadlock=True)
 
-    @oslo_db_api.wrap_db_retry(max_retries=attempts - 1,
-                               retry_interval=retry._FIRST_PAUSE,
-                               max_retry_interval=retry._MAX_PAUSE,
-                               retry_on_deadlock=True)
+    @retried
     def attempt():
-        number = next(numbers)
-        try:
-            with transaction() as txn:
-                return body(txn)
-        except db_exc.DBDeadlock:
-            _lost(what, number, attempts)
-            raise
+        with _logging(transaction, what, numbers, attempts) as txn:
+            return body(txn)
     try:
         return attempt()
     except db_exc.DBDeadlock:
