@@ -229,8 +229,8 @@ class Scheduler(object):
                 self._watch_busy(works)
                 self._record(works, now, held)
         finally:
-            for recorder in held:
-                recorder.send()
+            for found in held:
+                found.send()
 
     def _watch_busy(self, works):
         """Watch the nodes a hand-back waits on; stop watching the rest."""
@@ -255,7 +255,8 @@ class Scheduler(object):
     def _record(self, works, now, held):
         """Record outcomes; if a batch fails, each node on its own.
 
-        The committed Recorders are appended to ``held``.
+        What each committed transaction recorded (an emitter.Recorded)
+        is appended to ``held``.
         """
         try:
             recording.record(works, now, held)
