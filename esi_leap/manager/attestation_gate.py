@@ -99,8 +99,7 @@ def _failed_before(record, lease_uuid):
     while the node attests again: one quarantine, and one end of it.
     """
     if record is None or record.lease_uuid != lease_uuid or \
-            record.status not in (statuses.ATTEST_FAIL,
-                                  statuses.ATTEST_RUNNING):
+            record.status not in statuses.ATTEST_REFUSING:
         return None
     return record.event_id
 

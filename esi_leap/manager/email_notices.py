@@ -44,9 +44,6 @@ _TEMPLATES = {
         ('quarantine_subject', email_conf.DEFAULT_QUARANTINE_SUBJECT),
         ('quarantine_body', email_conf.DEFAULT_QUARANTINE_BODY)),
 }
-# Lease statuses in which no notice is worth sending any more.
-_OVER = (statuses.EXPIRED, statuses.DELETED, statuses.WAIT_CANCEL,
-         statuses.WAIT_EXPIRE)
 _ADDRESS = re.compile(r'^[^@\s]{1,64}@[^@\s]{1,253}$')
 
 
@@ -269,7 +266,7 @@ def _sent(notice, addresses, refused, missing):
 def _over(notice, lease, now):
     if lease is None:
         return 'the lease no longer exists'
-    if lease.status in _OVER or lease.end_time <= now:
+    if lease.status in statuses.NOTICE_LEASE_OVER or lease.end_time <= now:
         return 'the lease ended (%s) before the notice went out' % (
             lease.status)
     return None

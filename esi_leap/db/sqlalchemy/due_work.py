@@ -5,8 +5,10 @@ so planning costs the same with any number of finished leases.
 """
 from oslo_log import log
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from esi_leap.common import exception
+from esi_leap.common import holding
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import dialects
@@ -71,17 +73,19 @@ def ended_offers(now, limit=500):
             offer.end_time <= now).order_by(offer.end_time).limit(limit)))
 
 
-def held_resources():
-    """Return what every node with an active lease should carry.
+def held_resources(now=None):
+    """Return what every node held at ``now`` (default: now) should carry.
 
-    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent).
+    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent):
+    the holder of the node (the one rule, common.holding.holder_sql()).
     """
-    lease = models.Lease
+    lease, parent, child = (orm.aliased(models.Lease) for _ in range(3))
+    now = now or timeutils.utcnow()
     with engine.reader() as session:
         return [tuple(row) for row in session.execute(
             sa.select(lease.resource_type, lease.resource_uuid, lease.uuid,
                       lease.project_id, lease.parent_lease_uuid)
-            .where(lease.status == statuses.HOLDING))]
+            .where(holding.holder_sql(lease, parent, child, now)))]
 
 
 def _claimable(owner, now):
