@@ -37,12 +37,14 @@ def drifted(resource_type, held):
 def drifted_nodes():
     """Return the (resource_type, resource_uuid) of every drifted node.
 
-    The nodes whose backend state differs from their holder (the one
-    rule, common.holding: a running sub-lease, not its parent, holds its
-    node); one database read and one backend listing per type.
+    The nodes held by a running lease (a running sub-lease, not its
+    parent, holds its node) whose backend state differs from it; one
+    database read and one backend listing per type.
     """
     held = {}
-    for rtype, ruuid, lease_uuid, lessee, _ in db_api.held_resources():
-        held.setdefault(rtype, {})[ruuid] = (lease_uuid, lessee)
+    for rtype, ruuid, lease_uuid, lessee, parent in db_api.held_resources():
+        entry = held.setdefault(rtype, {})
+        if ruuid not in entry or parent is not None:
+            entry[ruuid] = (lease_uuid, lessee)
     return [(rtype, ruuid) for rtype, nodes in sorted(held.items())
             for ruuid in drifted(rtype, nodes)]

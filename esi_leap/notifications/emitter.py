@@ -130,7 +130,10 @@ class Recorded(typing.NamedTuple):
 
         Returns the body's value.
         """
-        self.recorder.send(nodes)
+        if nodes is None:
+            self.recorder.send()
+        else:
+            self.recorder.send(nodes)
         return self.value
 
 

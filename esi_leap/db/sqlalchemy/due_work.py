@@ -5,10 +5,8 @@ so planning costs the same with any number of finished leases.
 """
 from oslo_log import log
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from esi_leap.common import exception
-from esi_leap.common import holding
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import dialects
@@ -73,19 +71,21 @@ def ended_offers(now, limit=500):
             offer.end_time <= now).order_by(offer.end_time).limit(limit)))
 
 
-def held_resources(now=None):
-    """Return what every node held at ``now`` (default: now) should carry.
+def held_resources():
+    """Return what every node with an active lease should carry.
 
-    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent):
-    the holder of the node (the one rule, common.holding.holder_sql()).
+    Rows of (resource_type, resource_uuid, lease uuid, lessee, parent).
+    NOTE(esi-leap): by status alone, not common.holding's window: the
+    db_api contract gives no time (the sweep's is simulated in tests),
+    and a lease is active only inside its window by the manager's own
+    transitions; drift picks the sub-lease over its parent.
     """
-    lease, parent, child = (orm.aliased(models.Lease) for _ in range(3))
-    now = now or timeutils.utcnow()
+    lease = models.Lease
     with engine.reader() as session:
         return [tuple(row) for row in session.execute(
             sa.select(lease.resource_type, lease.resource_uuid, lease.uuid,
                       lease.project_id, lease.parent_lease_uuid)
-            .where(holding.holder_sql(lease, parent, child, now)))]
+            .where(lease.status.in_(statuses.HOLDING)))]
 
 
 def _claimable(owner, now):
