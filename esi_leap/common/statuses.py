@@ -39,6 +39,10 @@ LEASE_NOT_FINAL = (ACTIVE, CREATED, ERROR, WAIT_CANCEL, WAIT_EXPIRE,
 # What PATCH /v1/offers changes.
 OFFER_CAN_UPDATE = (AVAILABLE,)
 
+# Leases whose parties may see the node's console (and are told 403, not
+# 404, when they do not hold it now).
+CONSOLE_PARTY = LEASE_NOT_FINAL
+
 # Leases that may still become or be the node's holder: the parent of a
 # sub-offer or sub-lease must be one of these.
 LEASE_CAN_PARENT = (CREATED, ACTIVE)
@@ -65,8 +69,9 @@ MANAGER_CAN_HOLD = (CREATED, ACTIVE, WAIT_FULFILL)
 # leases yet to start.
 NODE_OFFER_SHOWN = AVAILABLE
 NODE_FUTURE_LEASE = CREATED
-# What the drift sweep checks nodes against.
-HOLDING = ACTIVE
+# Leases that hold their node now (see common.holding): what console
+# tokens and the drift sweep check against.
+HOLDING = (ACTIVE,)
 
 
 # Lease e-mail notices: their kinds, and where each one is.
@@ -75,6 +80,8 @@ NOTICE_ENDING = 'ending'
 # To the owner: the node a lease waits for is quarantined.
 NOTICE_QUARANTINE = 'quarantine'
 NOTICE_KINDS = (NOTICE_STARTED, NOTICE_ENDING, NOTICE_QUARANTINE)
+# Lease statuses in which no notice is worth sending any more.
+NOTICE_LEASE_OVER = (EXPIRED, DELETED, WAIT_CANCEL, WAIT_EXPIRE)
 
 # The attested hand-over's record of a node (node_attestations.status).
 ATTEST_RUNNING = 'attesting'
@@ -82,6 +89,8 @@ ATTEST_PASS = 'pass'
 ATTEST_FAIL = 'fail'
 ATTEST_ERROR = 'error'
 ATTEST_STATUSES = (ATTEST_RUNNING, ATTEST_PASS, ATTEST_FAIL, ATTEST_ERROR)
+# A gate still refusing its lease: failed, or attesting again after that.
+ATTEST_REFUSING = (ATTEST_FAIL, ATTEST_RUNNING)
 NOTICE_PENDING = 'pending'
 NOTICE_SENT = 'sent'
 NOTICE_FAILED = 'failed'

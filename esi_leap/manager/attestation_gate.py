@@ -60,8 +60,9 @@ def provider():
 def check(rtype_name, node, holder, outcome, now):
     """Whether ``node`` may go to ``holder`` now; the Outcome says why not.
 
-    Sets ``outcome.attestation`` (and ``quarantine`` on a failed verdict
-    or a timeout, ``hold_error`` while waiting).
+    Sets ``outcome.attestation`` and, unless the node may go, the
+    holder's Verdict: QUARANTINED on a failed verdict, ATTEST_TIMEOUT
+    with no verdict in time, ATTESTING while waiting.
     """
     name = node.name or node.uuid
     extra = node.extra or {}
@@ -98,8 +99,7 @@ def _failed_before(record, lease_uuid):
     while the node attests again: one quarantine, and one end of it.
     """
     if record is None or record.lease_uuid != lease_uuid or \
-            record.status not in (statuses.ATTEST_FAIL,
-                                  statuses.ATTEST_RUNNING):
+            record.status not in statuses.ATTEST_REFUSING:
         return None
     return record.event_id
 
@@ -133,11 +133,11 @@ def _step(prov, gate, name, holder, outcome, now, refused):
     waited = (now - started).total_seconds()
     if waited >= CONF.keylime.timeout:
         prov.release(gate)
-        outcome.gate = transitions.Result.ATTEST_TIMEOUT
         return _refuse(outcome, holder, started, 'node %s gave no '
                        'attestation verdict within %d s: %s' % (
                            name, CONF.keylime.timeout, step.reason),
-                       'timeout', statuses.ATTEST_ERROR)
+                       'timeout', statuses.ATTEST_ERROR,
+                       transitions.Result.ATTEST_TIMEOUT)
     return _wait(outcome, holder, started, 'waiting for the attestation of '
                  'node %s: %s' % (name, step.reason), refused)
 
@@ -146,21 +146,21 @@ def _wait(outcome, holder, started, why, failed):
     """No verdict yet: the gate waits; ``failed``, an earlier failure."""
     outcome.attestation = Attestation(holder.uuid, statuses.ATTEST_RUNNING,
                                       started, why, failed)
-    outcome.gate = transitions.Result.ATTESTING
     if failed:
         why = '%sthe node failed attestation (%s); attesting it again: %s' \
             % (transitions.QUARANTINED, failed, why)
-    outcome.hold_error = why
+    outcome.not_held(transitions.Result.ATTESTING, why)
     return False
 
 
 def _refuse(outcome, holder, started, why, event_id=None,
-            status=statuses.ATTEST_FAIL):
+            status=statuses.ATTEST_FAIL,
+            result=transitions.Result.QUARANTINED):
+    """The gate refuses the node: quarantined, the holder gets ``result``."""
     LOG.warning('Lease %s does not get its node: %s', holder.uuid, why)
     outcome.attestation = Attestation(holder.uuid, status, started, why,
                                       event_id)
-    outcome.quarantine = why
-    outcome.hold_error = transitions.QUARANTINED + why
+    outcome.quarantined(why, result)
     return False
 
 

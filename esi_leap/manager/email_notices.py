@@ -13,7 +13,6 @@ import datetime
 import functools
 import re
 import string
-import threading
 
 from oslo_config import cfg
 from oslo_log import log
@@ -28,6 +27,7 @@ from esi_leap.common import timeutils
 from esi_leap.conf import email as email_conf
 from esi_leap.db import api as db_api
 from esi_leap.manager import batches
+from esi_leap.manager import loop
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -44,9 +44,6 @@ _TEMPLATES = {
         ('quarantine_subject', email_conf.DEFAULT_QUARANTINE_SUBJECT),
         ('quarantine_body', email_conf.DEFAULT_QUARANTINE_BODY)),
 }
-# Lease statuses in which no notice is worth sending any more.
-_OVER = (statuses.EXPIRED, statuses.DELETED, statuses.WAIT_CANCEL,
-         statuses.WAIT_EXPIRE)
 _ADDRESS = re.compile(r'^[^@\s]{1,64}@[^@\s]{1,253}$')
 
 
@@ -269,7 +266,7 @@ def _sent(notice, addresses, refused, missing):
 def _over(notice, lease, now):
     if lease is None:
         return 'the lease no longer exists'
-    if lease.status in _OVER or lease.end_time <= now:
+    if lease.status in statuses.NOTICE_LEASE_OVER or lease.end_time <= now:
         return 'the lease ended (%s) before the notice went out' % (
             lease.status)
     return None
@@ -325,7 +322,7 @@ def deliver(notice, now, templates):
     return True
 
 
-class Notifier(object):
+class Notifier(loop.Loop):
     """The manager's thread that decides and sends lease notices.
 
     It sleeps until the next due notice (a retry, or an active lease
@@ -333,21 +330,12 @@ class Notifier(object):
     scheduler, or at most ``[manager] sweep_interval`` seconds.
     """
 
+    thread_name = 'notifier'
+    failed = 'Sending lease notices failed; trying again shortly'
+
     def __init__(self):
+        super(Notifier, self).__init__()
         self.templates = load_templates()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
-
-    def wake(self):
-        """Look for due notices now."""
-        self._wake.set()
-
-    def start(self):
-        """Run the loop in a background thread."""
-        self._thread = threading.Thread(target=self.run, name='notifier',
-                                        daemon=True)
-        self._thread.start()
 
     def stop(self, timeout=5):
         """Stop the loop, waiting up to ``timeout`` s for an attempt.
@@ -356,24 +344,12 @@ class Notifier(object):
         abandoned with the (daemon) thread; its claim lapses and the
         notice is tried again, so shutting down never waits for SMTP.
         """
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super(Notifier, self).stop(timeout)
 
-    def run(self):
-        """Loop until stopped; a failing run is logged and retried."""
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.run_once()
-                delay = self.seconds_to_next_due()
-            except Exception:
-                LOG.exception('Sending lease notices failed; trying again '
-                              'shortly')
-                delay = min(5.0, CONF.manager.sweep_interval)
-            if delay > 0:
-                self._wake.wait(delay)
+    def _pass(self):
+        """Send what is due; seconds until the next notice is due."""
+        self.run_once()
+        return self.seconds_to_next_due()
 
     def run_once(self, now=None):
         """Decide the ending notices due and send every due notice."""
@@ -381,7 +357,7 @@ class Notifier(object):
         arm_ending(now)
         sent = 0
         for notice in db_api.due_notices(now):
-            if self._stop.is_set():
+            if self.stopping:
                 break
             sent += deliver(notice, now, self.templates)
         return sent

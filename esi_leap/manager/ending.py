@@ -75,16 +75,14 @@ def record_due(txn, recorder, leases, now,
     return len(decided)
 
 
-def _announce_in(txn, lease_uuids, now, wanted):
-    """Decide the events of a batch under its nodes' locks; return them.
+def _announce_in(txn, recorder, lease_uuids, now, wanted):
+    """Decide the events of a batch under its nodes' locks; how many.
 
     Each lease is re-read under the lock of its node, so a lease moved or
-    cancelled since the listing is judged on what it is now. Returns the
-    Recorder.
+    cancelled since the listing is judged on what it is now.
     """
-    recorder = emitter.Recorder(txn)
-    record_due(txn, recorder, txn.leases(lease_uuids).values(), now, wanted)
-    return recorder
+    return record_due(txn, recorder, txn.leases(lease_uuids).values(), now,
+                      wanted)
 
 
 def announce(now, wanted=statuses.MANAGER_ENDING_DUE):
@@ -104,11 +102,10 @@ def announce(now, wanted=statuses.MANAGER_ENDING_DUE):
         found = db_api.leases_to_announce(now, horizon, wanted, LISTING)
         decided = 0
         for pairs, leases in batches.by_node(found):
-            recorder = db_api.run_bookings(pairs, functools.partial(
-                _announce_in, lease_uuids=[lease.uuid for lease in leases],
-                now=now, wanted=wanted))
-            decided += len(recorder.pending)
-            recorder.send()
+            decided += db_api.run_bookings(pairs, functools.partial(
+                emitter.recorded(_announce_in),
+                lease_uuids=[lease.uuid for lease in leases], now=now,
+                wanted=wanted)).send()
         total += decided
         # NOTE(esi-leap): a full listing may hide more due leases; a
         # listing that decided nothing (all taken by another manager

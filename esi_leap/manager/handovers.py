@@ -2,8 +2,9 @@
 
 scrub() takes one step of the hand-back of the lease the node still
 carries; hold() hands the node to the lease that should hold it, once the
-readiness gate lets it. Both write what happened into the pass's Outcome
-(see steps); neither raises a backend error nor writes the database.
+readiness gate lets it. Each records what it learns in the pass's Outcome
+as a Verdict for the lease concerned (see steps); neither raises a backend
+error nor writes the database.
 """
 from oslo_config import cfg
 from oslo_log import log
@@ -52,27 +53,25 @@ def scrub(rtype, resource_uuid, plan, outcome):
     except exception.NodeBusy as e:
         result = base.HandBack(base.Progress.BUSY, str(e))
     except exception.EsiLeapException as e:
-        outcome.scrub_error = str(e)
-        outcome.hold_error = _waiting_for(current, outcome.scrub_error)
+        outcome.handback_stopped(transitions.Result.FAILED, str(e))
         return
     _took(outcome, result or base.HandBack(base.Progress.DONE), returning)
 
 
 def _took(outcome, result, returning):
-    """Write one hand-back step's HandBack into the Outcome."""
+    """Write one hand-back step's HandBack, and its Verdict, into the Outcome.
+
+    The step is done (the node's lease is the one it handed the node to),
+    quarantined it, or the backend is still at it (BUSY).
+    """
     outcome.handback = result
-    # NOTE(esi-leap): the old holder's console tokens go with the step that
-    # clears its lessee (its sessions end with it), and at the end.
-    outcome.scrubbed = result.reached or result.done
     if result.progress is base.Progress.DONE:
         outcome.current = result.handed_to
         outcome.returned = returning
     elif result.progress is base.Progress.QUARANTINED:
-        outcome.quarantine = result.message
-        outcome.hold_error = transitions.QUARANTINED + result.message
+        outcome.handback_quarantined(result.message)
     else:
-        outcome.scrub_error, outcome.busy = result.message, True
-        outcome.hold_error = _waiting_for(outcome.current, result.message)
+        outcome.handback_stopped(transitions.Result.BUSY, result.message)
 
 
 def _successor(plan, outcome):
@@ -94,12 +93,6 @@ def _successor(plan, outcome):
                           lambda node: _why_not_ready(node, plan, outcome))
 
 
-def _waiting_for(current, why):
-    # The holder cannot have the node before it has been taken back.
-    return ('waiting for the node to be taken back from lease %s: %s'
-            % (current, why))
-
-
 def hold(rtype, resource_uuid, node, plan, outcome):
     """Hand the node to the lease that should hold it, if it has not.
 
@@ -109,9 +102,9 @@ def hold(rtype, resource_uuid, node, plan, outcome):
     left it (read again unless the backend said).
     """
     holder = plan.holder
-    if holder is None or outcome.scrub_error is not None or \
-            outcome.quarantine is not None:
-        return
+    if holder is None or outcome.hold_of().result is not \
+            transitions.Result.DONE:
+        return  # the hand-back said no (it failed, waits or quarantined)
     if outcome.current == holder.uuid and _as_left(
             rtype, resource_uuid, node, outcome).lessee_id == \
             holder.project_id:
@@ -119,8 +112,9 @@ def hold(rtype, resource_uuid, node, plan, outcome):
     if not (holder.project_id or '').strip():
         # NOTE(esi-leap): the API refuses blank projects; a row written
         # otherwise must never make a blank lessee on the node.
-        outcome.hold_error = ('lease %s has no project; the node is not '
-                              'handed over' % holder.uuid)
+        outcome.not_held(transitions.Result.FAILED,
+                         'lease %s has no project; the node is not handed '
+                         'over' % holder.uuid)
         return
     try:
         # NOTE(esi-leap): an active lease whose node drifted gets it back
@@ -132,7 +126,7 @@ def hold(rtype, resource_uuid, node, plan, outcome):
             return
         rtype.set_lease(resource_uuid, holder.uuid, holder.project_id)
     except exception.EsiLeapException as e:
-        outcome.hold_error = str(e)
+        outcome.not_held(transitions.Result.FAILED, str(e))
 
 
 def _ready(rtype, resource_uuid, node, plan, outcome):
@@ -153,10 +147,9 @@ def _ready(rtype, resource_uuid, node, plan, outcome):
             node.provision_state, node.target_provision_state):
         # NOTE(esi-leap): a wait, not a failed attempt (as a busy
         # hand-back): the scheduler looks again soon.
-        outcome.hold_error, outcome.busy = why, True
+        outcome.not_held(transitions.Result.BUSY, why)
         return False
-    outcome.quarantine = why
-    outcome.hold_error = transitions.QUARANTINED + why
+    outcome.quarantined(why)
     return False
 
 

@@ -19,17 +19,14 @@ def expire_offers(now=None):
     now = now or timeutils.utcnow()
     expired = []
     for pairs, offers in batches.by_node(db_api.ended_offers(now)):
-        done, recorder = db_api.run_bookings(pairs, functools.partial(
-            _expire_offers_in, offer_uuids=[offer.uuid for offer in offers],
-            now=now))
-        recorder.send()
-        expired.extend(done)
+        expired.extend(db_api.run_bookings(pairs, functools.partial(
+            emitter.recorded(_expire_offers_in),
+            offer_uuids=[offer.uuid for offer in offers], now=now)).send())
     return expired
 
 
-def _expire_offers_in(txn, offer_uuids, now):
-    """Expire a batch of offers in a transaction; (expired, Recorder)."""
-    recorder = emitter.Recorder(txn)
+def _expire_offers_in(txn, recorder, offer_uuids, now):
+    """Expire a batch of offers in a transaction; return them."""
     current = txn.offers(offer_uuids)
     expired = []
     for uuid in offer_uuids:
@@ -41,4 +38,4 @@ def _expire_offers_in(txn, offer_uuids, now):
         offer.status = statuses.EXPIRED
         recorder.record('offer', offer, 'expire', 'end', before)
         expired.append(offer)
-    return expired, recorder
+    return expired

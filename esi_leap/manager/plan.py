@@ -6,6 +6,7 @@ touches a backend or writes the database; plan_many() is one read.
 """
 import dataclasses
 
+from esi_leap.common import holding
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 
@@ -33,28 +34,13 @@ def ends(lease, now):
 def make_plan(leases, now):
     """Decide, from a node's live leases, who holds it and what ends.
 
-    The ending leases are those ends() says; the holder is the running
-    lease that has not ended, a running sub-lease taking precedence over
-    its parent.
+    The ending leases are those ends() says; the holder is the one rule's
+    (common.holding) among the leases the manager may hand the node to
+    (none of which ends: a lease being cancelled cannot hold).
     """
-    plan = Plan()
-    running = []
-    for lease in leases:
-        if ends(lease, now):
-            plan.ending.append(lease)
-        elif lease.status in statuses.MANAGER_CAN_HOLD and \
-                lease.start_time <= now:
-            running.append(lease)
-    running_uuids = {lease.uuid for lease in running}
-    children = [lease for lease in running
-                if lease.parent_lease_uuid in running_uuids]
-    parents = [lease for lease in running
-               if lease.parent_lease_uuid is None]
-    if children:
-        plan.holder = children[0]
-    elif parents:
-        plan.holder = parents[0]
-    return plan
+    return Plan(holder=holding.holder(leases, now,
+                                      statuses.MANAGER_CAN_HOLD),
+                ending=[lease for lease in leases if ends(lease, now)])
 
 
 def _ready(lease, now):

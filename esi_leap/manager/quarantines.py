@@ -10,6 +10,7 @@ that releases the node, nor a second manager, nor the reasons a waiting
 lease showed meanwhile, can make a start or an end twice or none.
 """
 from esi_leap.common import statuses
+from esi_leap.manager import transitions
 
 START, END = 'start', 'end'
 
@@ -41,9 +42,8 @@ def _phase(work, leases):
     outcome, holder = work.outcome, work.plan.holder
     if outcome.quarantine is not None:
         return START
-    if outcome.state != 'ok' or outcome.scrub_error is not None or \
-            outcome.hold_error is not None or outcome.gate is not None:
-        return None
+    if outcome.hold_of().result is not transitions.Result.DONE:
+        return None  # the node is still being worked on, or unknown
     if holder is not None:
         row = leases.get(holder.uuid)
         return END if row is not None and \

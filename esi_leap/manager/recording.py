@@ -5,6 +5,8 @@ transaction holding their lock rows: each lease concerned goes through
 the one transition table (transitions.TABLE), with its events, its
 retry and, for a lease started now, its ending event and notices.
 """
+import functools
+
 from oslo_config import cfg
 from oslo_log import log
 
@@ -30,25 +32,24 @@ def record(works, planned_at, held=None):
     The leases are re-read under the lock rows of all the nodes; a lease
     changed meanwhile (extended, cancelled) is left for the next run. The
     notifications go out after the commit (through the outbox), or, with
-    a list ``held``, the committed Recorder is appended to it for the
-    caller to send() later.
+    a list ``held``, the committed emitter.Recorded is appended to it for
+    the caller to send() later.
     """
     # Decisions use the planning instant; timestamps the real time.
     now = max(planned_at, timeutils.utcnow())
-    recorder = db_api.run_bookings(
-        [work.pair for work in works],
-        lambda txn: _record_in(txn, works, now))
+    nodes = {work.pair: work.outcome.node for work in works
+             if work.outcome.node is not None}
+    found = db_api.run_bookings(
+        [work.pair for work in works], functools.partial(
+            emitter.recorded(_record_in, nodes), works=works, now=now))
     if held is None:
-        recorder.send()
+        found.send()
     else:
-        held.append(recorder)
+        held.append(found)
 
 
-def _record_in(txn, works, now):
-    """The body of record()'s transaction; returns its event Recorder."""
-    recorder = emitter.Recorder(txn, {
-        work.pair: work.outcome.node for work in works
-        if work.outcome.node is not None})
+def _record_in(txn, recorder, works, now):
+    """The body of record()'s transaction; the leases it started."""
     leases = txn.leases([lease.uuid for work in works
                          for lease in work.plan.ending + [work.plan.holder]
                          if lease is not None])
@@ -81,7 +82,7 @@ def _record_in(txn, works, now):
         # Once per waiting lease (the notices' unique lease and kind).
         txn.add_notices(quarantined, statuses.NOTICE_QUARANTINE, now)
     txn.delete_tokens(revoked)
-    return recorder
+    return started
 
 
 def _record_end(lease, outcome, recorder, now, planned_end):

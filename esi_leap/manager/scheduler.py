@@ -1,9 +1,8 @@
 """When the manager works: at the next due instant, when woken, and on a
-regular sweep."""
+regular sweep. The thread is a loop.Loop; a pass is run_once()."""
 from concurrent import futures
 import datetime
 import queue
-import threading
 import time
 import uuid
 
@@ -16,6 +15,7 @@ from esi_leap.db import api as db_api
 from esi_leap.manager import batches
 from esi_leap.manager import drift
 from esi_leap.manager import ending
+from esi_leap.manager import loop
 from esi_leap.manager import offer_expiry
 from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import recording
@@ -31,7 +31,7 @@ CLAIM_RECHECK = 1.0
 RECORD_BATCH = batches.MAX_NODES
 
 
-class Scheduler(object):
+class Scheduler(loop.Loop):
     """Runs the lease lifecycle on time.
 
     It sleeps until the earliest due instant in the database (a lease start
@@ -40,13 +40,14 @@ class Scheduler(object):
     before they are worked on, so several managers can run at once.
     """
 
+    thread_name = 'scheduler'
+    failed = 'Manager run failed; trying again shortly'
+
     def __init__(self, name=None, on_run=None):
+        super(Scheduler, self).__init__()
         self.name = name or '%s:%s' % (CONF.host, uuid.uuid4().hex[:12])
         # Called after every run (the notifier looks for new notices).
         self._on_run = on_run
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
         self._pool = futures.ThreadPoolExecutor(
             max_workers=CONF.manager.workers,
             thread_name_prefix='esi-leap-node')
@@ -65,37 +66,17 @@ class Scheduler(object):
         self._watch = watch.Watch()
         self._ripe = {}
 
-    def wake(self):
-        """Look for due work now rather than at the next planned time."""
-        self._wake.set()
-
-    def start(self):
-        """Run the loop in a background thread."""
-        self._thread = threading.Thread(target=self.run, name='scheduler',
-                                        daemon=True)
-        self._thread.start()
-
     def stop(self, timeout=30):
         """Stop the loop and wait for work in progress to finish."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super(Scheduler, self).stop(timeout)
         self._pool.shutdown(wait=True)
 
-    def run(self):
-        """Loop until stopped; a failing run is logged and retried."""
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.run_once()
-                if self._on_run is not None:
-                    self._on_run()
-                delay = self.seconds_to_next_due()
-            except Exception:
-                LOG.exception('Manager run failed; trying again shortly')
-                delay = min(5.0, CONF.manager.sweep_interval)
-            self._pause(delay)
+    def _pass(self):
+        """One run, then the notifier's turn; seconds to the next run."""
+        self.run_once()
+        if self._on_run is not None:
+            self._on_run()
+        return self.seconds_to_next_due()
 
     def _pause(self, delay):
         """Wait ``delay`` seconds, or until woken or a watched node is done.
@@ -105,7 +86,7 @@ class Scheduler(object):
         """
         deadline = time.monotonic() + delay
         poll = CONF.manager.handback_poll_interval
-        while not self._stop.is_set():
+        while not self.stopping:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -229,8 +210,8 @@ class Scheduler(object):
                 self._watch_busy(works)
                 self._record(works, now, held)
         finally:
-            for recorder in held:
-                recorder.send()
+            for found in held:
+                found.send()
 
     def _watch_busy(self, works):
         """Watch the nodes a hand-back waits on; stop watching the rest."""
@@ -255,7 +236,8 @@ class Scheduler(object):
     def _record(self, works, now, held):
         """Record outcomes; if a batch fails, each node on its own.
 
-        The committed Recorders are appended to ``held``.
+        What each committed transaction recorded (an emitter.Recorded)
+        is appended to ``held``.
         """
         try:
             recording.record(works, now, held)

@@ -2,9 +2,11 @@
 
 act() reads the node, takes one step of the hand-back of a lease that
 should not hold it any more, and hands it to the one that should (see
-handovers); the Outcome says what came of it, as one transitions.Result
-per lease concerned plus the message recorded with it. Backend failures
-are in the Outcome, never raised; nothing is written to the database.
+handovers); the Outcome says what came of it: each step that learns
+something records a Verdict (a transitions.Result and its message) for
+the lease concerned, and keeps the node's facts the notifications carry.
+Backend failures are in the Outcome, never raised; nothing is written to
+the database.
 """
 import dataclasses
 
@@ -31,76 +33,100 @@ class Verdict(object):
     message: str = None
 
 
+DONE = Verdict(transitions.Result.DONE)
+
+
 @dataclasses.dataclass
 class Outcome(object):
     """What the backend steps of a pass found and did on one node.
 
-    ``state`` is 'ok', 'missing' (the node is gone: nothing to scrub) or
-    'unreachable' (nothing is known: every due lease is retried);
-    ``current`` is the lease the node still carries after the scrub;
-    ``busy`` means the backend is still taking the node back (cleaning),
-    or still working on a node the holder waits for (the readiness gate):
-    the leases concerned wait without that counting as a failed attempt.
-    ``node`` is the NodeInfo read from the backend (None if it was not):
-    the facts the notifications of the outcome carry. end_of() and
-    hold_of() give each lease's Verdict: what recording reads.
+    The step that learns something records it as a Verdict for the lease
+    concerned: ``ends`` ({lease uuid: Verdict}) for a lease the node
+    still carries, ``others`` for the end of any other lease, ``handover``
+    for the hand-over to the holder (also the node's own verdict when
+    there is no holder: the quarantines read it). end_of() and hold_of()
+    are what recording reads; transitions.TABLE turns them into records.
+
+    The rest are facts, kept as data for the notifications and the later
+    steps of the pass: ``node`` the NodeInfo read from the backend (None
+    if it was not), ``current`` the lease the node still carries,
+    ``handback`` the last hand-back step's HandBack, ``quarantine`` why
+    the node is kept from every tenant, ``returned`` whether it went back
+    to a parent lease from its sub-lease just now, ``attestation`` what
+    the attested hand-over's gate came to (attestation_gate).
     """
 
     started: object
-    state: str = 'ok'
     node: object = None
     current: str = None
-    scrub_error: str = None
-    hold_error: str = None
-    busy: bool = False
-    scrubbed: bool = False
-    # The last hand-back step's HandBack, and why the node is quarantined.
     handback: object = None
     quarantine: str = None
-    # The node went back to a parent lease from its sub-lease just now.
     returned: bool = False
-    # The attested hand-over: what its gate came to (attestation_gate),
-    # and the Result it gives the holder short of a verdict (ATTESTING,
-    # ATTEST_TIMEOUT), None otherwise.
     attestation: object = None
-    gate: transitions.Result = None
-
-    def still_holds(self, lease_uuid):
-        """Whether the node may still carry ``lease_uuid``."""
-        return self.state == 'unreachable' or (
-            self.scrub_error is not None and self.current == lease_uuid)
-
-    def end_result(self, lease_uuid):
-        """The transitions.Result of the end of ``lease_uuid``."""
-        if self.still_holds(lease_uuid):
-            return transitions.Result.BUSY if self.busy \
-                else transitions.Result.FAILED
-        if self.quarantine is not None and self.current == lease_uuid:
-            return transitions.Result.QUARANTINED
-        return transitions.Result.DONE
+    ends: dict = dataclasses.field(default_factory=dict)
+    others: Verdict = DONE
+    handover: Verdict = DONE
 
     def end_of(self, lease_uuid):
         """The Verdict of the end of ``lease_uuid``."""
-        return Verdict(self.end_result(lease_uuid), self.scrub_error)
+        return self.ends.get(lease_uuid, self.others)
 
     def hold_of(self):
         """The Verdict of the hand-over to the holder."""
-        return Verdict(self.hold_result(), self.hold_error)
+        return self.handover
 
-    def hold_result(self):
-        """The transitions.Result of the hand-over to the holder."""
-        if self.gate is transitions.Result.ATTEST_TIMEOUT:
-            return self.gate
-        if self.quarantine is not None:
-            return transitions.Result.QUARANTINED
-        if self.gate is not None:
-            return self.gate
-        if self.busy and (self.scrub_error is not None or
-                          self.hold_error is not None):
-            return transitions.Result.BUSY
-        if self.hold_error is not None:
-            return transitions.Result.FAILED
-        return transitions.Result.DONE
+    def still_holds(self, lease_uuid):
+        """Whether the node may still carry ``lease_uuid``."""
+        return transitions.still_holds(self.end_of(lease_uuid).result)
+
+    @property
+    def scrubbed(self):
+        """Whether a hand-back step of this pass cleared the old lessee."""
+        # NOTE(esi-leap): the old holder's console tokens go with the step
+        # that clears its lessee (its sessions end with it), and at the end.
+        handback = self.handback
+        return handback is not None and bool(handback.reached or
+                                             handback.done)
+
+    @property
+    def busy(self):
+        """Whether the backend is still working on the node (a wait)."""
+        return self.handover.result is transitions.Result.BUSY
+
+    def unknown(self, why):
+        """Nothing is known of the node: every lease concerned fails."""
+        self.others = self.handover = Verdict(transitions.Result.FAILED,
+                                              why)
+
+    def handback_stopped(self, result, why):
+        """The hand-back of the current lease is BUSY or FAILED: ``why``.
+
+        Every end verdict carries the hand-back's message; the holder
+        waits for the node to be taken back.
+        """
+        self.ends[self.current] = Verdict(result, why)
+        self.others = Verdict(transitions.Result.DONE, why)
+        self.handover = Verdict(result, _waiting_for(self.current, why))
+
+    def handback_quarantined(self, why):
+        """The hand-back of the current lease quarantined the node."""
+        self.ends[self.current] = Verdict(transitions.Result.QUARANTINED)
+        self.quarantined(why)
+
+    def quarantined(self, why, result=transitions.Result.QUARANTINED):
+        """The node is kept from every tenant: the holder gets ``result``."""
+        self.quarantine = why
+        self.handover = Verdict(result, transitions.QUARANTINED + why)
+
+    def not_held(self, result, why):
+        """The hand-over to the holder came to ``result`` (not DONE)."""
+        self.handover = Verdict(result, why)
+
+
+def _waiting_for(current, why):
+    # The holder cannot have the node before it has been taken back.
+    return ('waiting for the node to be taken back from lease %s: %s'
+            % (current, why))
 
 
 @dataclasses.dataclass
@@ -151,37 +177,19 @@ def act(resource_type, resource_uuid, plan, now, looked=None):
     """
     outcome = Outcome(started=max(now, timeutils.utcnow()))
     rtype = resource_types.get(resource_type)
-    if looked is None:
-        node = _look(rtype, resource_uuid, outcome)
-    else:
-        node = _looked(looked[0], outcome)
-    if outcome.state == 'ok':
-        handovers.scrub(rtype, resource_uuid, plan, outcome)
-        handovers.hold(rtype, resource_uuid, node, plan, outcome)
-    elif outcome.state == 'missing':
-        outcome.hold_error = 'node %s not found' % resource_uuid
-    return outcome
-
-
-def _look(rtype, resource_uuid, outcome):
-    """Read the node from the backend; None unless outcome.state is 'ok'."""
     try:
-        node = rtype.get(resource_uuid)
+        node = rtype.get(resource_uuid) if looked is None else looked[0]
     except exception.NodeNotFound:
-        outcome.state = 'missing'
-        return None
+        node = None
     except exception.EsiLeapException as e:
-        outcome.state = 'unreachable'
-        outcome.scrub_error = outcome.hold_error = str(e)
-        return None
-    return _looked(node, outcome)
-
-
-def _looked(node, outcome):
-    """As _look(), for a node read by look_many() (None: missing)."""
+        outcome.unknown(str(e))
+        return outcome
     if node is None:
-        outcome.state = 'missing'
-        return None
-    outcome.current = node.lease_uuid
-    outcome.node = node
-    return node
+        # Nothing to scrub: the leases end; none can have the node.
+        outcome.not_held(transitions.Result.FAILED,
+                         'node %s not found' % resource_uuid)
+        return outcome
+    outcome.current, outcome.node = node.lease_uuid, node
+    handovers.scrub(rtype, resource_uuid, plan, outcome)
+    handovers.hold(rtype, resource_uuid, node, plan, outcome)
+    return outcome

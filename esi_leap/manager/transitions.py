@@ -127,6 +127,14 @@ END = _rows_of(Action.END)
 HOLD = _rows_of(Action.HOLD)
 
 
+def still_holds(result):
+    """Whether a lease whose end came to ``result`` may still be on its node.
+
+    It may while its end waits (the hand-back is busy or failed).
+    """
+    return TABLE[(Action.END, result)].status == WAITING
+
+
 def end_status(row, cancelling):
     """The status ``row`` gives an ending lease (cancelled or not)."""
     if row.status == ENDED:

@@ -1,6 +1,12 @@
 """Lifecycle events: a row in the same transaction as the change, then a
-versioned notification once that transaction has committed."""
+versioned notification once that transaction has committed.
+
+The one shape of "record then send": recorded(body) is the transaction
+body, handed a Recorder; the transaction returns a Recorded, whose send()
+(after the commit) emits the events and returns the body's value.
+"""
 import functools
+import typing
 
 from oslo_config import cfg
 from oslo_log import log
@@ -111,6 +117,43 @@ class Recorder(object):
                                                 payload),
                               'notification %s' % event_type)
         self.pending, self._resources = [], []
+
+
+class Recorded(typing.NamedTuple):
+    """What a recorded() body returns: its value and its committed events."""
+
+    value: object
+    recorder: Recorder
+
+    def send(self, nodes=None):
+        """Send the events (after the commit, see Recorder.send()).
+
+        Returns the body's value.
+        """
+        if nodes is None:
+            self.recorder.send()
+        else:
+            self.recorder.send(nodes)
+        return self.value
+
+
+def recorded(body, nodes=None):
+    """Make ``body(txn, recorder, ...)`` a transaction body with events.
+
+    The body returned takes the transaction (and any further arguments
+    of ``body``), hands ``body`` a fresh Recorder of it (``nodes`` as in
+    Recorder) and returns a Recorded: the caller calls its send() once
+    the transaction has committed. A body that returns None (it found
+    nothing to act on) makes it return None: nothing to send. A retried
+    transaction runs it afresh, so only the committed attempt's events
+    are sent.
+    """
+    @functools.wraps(body)
+    def in_transaction(txn, *args, **kwargs):
+        recorder = Recorder(txn, nodes)
+        value = body(txn, recorder, *args, **kwargs)
+        return None if value is None else Recorded(value, recorder)
+    return in_transaction
 
 
 def _notify(level, event_type, payload):

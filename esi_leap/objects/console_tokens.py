@@ -12,17 +12,13 @@ import secrets
 from oslo_config import cfg
 
 from esi_leap.common import exception
+from esi_leap.common import holding
 from esi_leap.common import statuses
 from esi_leap.db import api as db_api
 from esi_leap.objects import filters
 
 CONF = cfg.CONF
 
-# Leases whose parties may see the node (and are told 403, not 404, when
-# they do not hold it now).
-_VISIBLE_TO_PARTIES = (statuses.CREATED, statuses.ACTIVE,
-                       statuses.WAIT_FULFILL, statuses.WAIT_EXPIRE,
-                       statuses.WAIT_CANCEL, statuses.ERROR)
 _TTL = re.compile(r'\s*([+-]?[0-9]{1,18})\s*')
 # token_urlsafe(32) gives 43 characters; anything else is refused unhashed.
 _TOKEN = re.compile(r'[A-Za-z0-9_-]{20,128}')
@@ -67,21 +63,17 @@ def _shown(value):
 def holder_lease(resource_type, node_uuid, now):
     """Return the lease holding the node at ``now``, or None.
 
-    That is an active lease in its window with no active sub-lease in its
-    window; a running sub-lease holds the node instead of its parent.
+    The one rule (common.holding): an active lease in its window, with
+    no active sub-lease in its window holding the node instead.
     """
-    running = [lease for lease in db_api.lease_list(filters.LeaseFilters(
-        statuses=(statuses.ACTIVE,), resource_type=resource_type,
-        resource_uuid=node_uuid))
-        if lease.start_time <= now < lease.end_time]
-    parents = {lease.parent_lease_uuid for lease in running}
-    innermost = [lease for lease in running if lease.uuid not in parents]
-    return innermost[-1] if innermost else None
+    return holding.holder(db_api.lease_list(filters.LeaseFilters(
+        statuses=statuses.HOLDING, resource_type=resource_type,
+        resource_uuid=node_uuid)), now)
 
 
 def _is_party(project_id, resource_type, node_uuid):
     return bool(db_api.lease_list(filters.LeaseFilters(
-        statuses=_VISIBLE_TO_PARTIES, party_id=project_id,
+        statuses=statuses.CONSOLE_PARTY, party_id=project_id,
         resource_type=resource_type, resource_uuid=node_uuid)))
 
 

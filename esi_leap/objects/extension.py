@@ -105,7 +105,7 @@ def change_end_time(access, lease, end, caller_rights, seen=None):
     Listing of the changed lease (``seen`` as in leases.describe()).
     ``access`` (an Access; None: nobody) names a conflict it may see.
     """
-    def change(txn):
+    def change(txn, recorder):
         current = txn.lease(lease.uuid)
         _check_changeable(current)
         now = timeutils.utcnow()
@@ -114,14 +114,14 @@ def change_end_time(access, lease, end, caller_rights, seen=None):
         if new_end > current.end_time:
             caller_rights.check_extension(current, new_end, now)
             booking_rules.check_extension(txn, current, new_end, access=access)
-        recorder = emitter.Recorder(txn)
         _write_end(txn, current, new_end, now, recorder)
-        return current, recorder
+        return current
 
-    current, recorder = db_api.run_booking(lease.resource_type,
-                                           lease.resource_uuid, change)
+    found = db_api.run_booking(lease.resource_type, lease.resource_uuid,
+                               emitter.recorded(change))
+    current = found.value
     nodes = listing.node_facts(listing.resources_of([current]))
-    recorder.send(nodes)
+    found.send(nodes)
     return leases.describe([current], nodes, seen=seen)
 
 

@@ -207,7 +207,7 @@ def _book(access, request, view, chosen):
     classes = sorted({c.offer.resource_class or '' for c in chosen})
     project = access.project_id
 
-    def body(txn):
+    def body(txn, recorder):
         found = txn.offers_for_claim(
             [c.offer.uuid for c in chosen], request.start, request.end,
             statuses.LEASE_BLOCKING)
@@ -217,15 +217,12 @@ def _book(access, request, view, chosen):
         for resource_class in classes:
             quotas.enforce(txn, project, request.start, request.end,
                            resource_class or None)
-        recorder = emitter.Recorder(txn)
         for lease in booked:
             recorder.record('lease', lease, 'create', 'end')
-        return booked, recorder
+        return booked
 
-    booked, recorder = db_api.run_fleet_booking([c.pair for c in chosen],
-                                                project, body)
-    recorder.send()
-    return booked
+    return db_api.run_fleet_booking([c.pair for c in chosen], project,
+                                    emitter.recorded(body)).send()
 
 
 def _found(found, candidate):

@@ -89,7 +89,7 @@ def create(access, resource_type, node, project_id, start=None, end=None,
     parent_uuid = parent.uuid if parent is not None else None
     node_class = node.resource_class or None
 
-    def book(txn):
+    def book(txn, recorder):
         if parent_uuid is not None:
             booking_rules.check_parent_window(txn, parent_uuid, start, end)
         else:
@@ -102,13 +102,11 @@ def create(access, resource_type, node, project_id, start=None, end=None,
             status=statuses.CREATED, properties=properties or {},
             parent_lease_uuid=parent_uuid, resource_class=node_class)
         quotas.enforce(txn, project_id, start, end, node_class)
-        recorder = emitter.Recorder(txn, listing.known(resource_type, node))
         recorder.record('lease', row, 'create', 'end')
-        return row, recorder
+        return row
 
-    row, recorder = db_api.run_booking(resource_type, node.uuid, book)
-    recorder.send()
-    return row
+    return db_api.run_booking(resource_type, node.uuid, emitter.recorded(
+        book, listing.known(resource_type, node))).send()
 
 
 def cancel(lease):
@@ -116,11 +114,9 @@ def cancel(lease):
 
     Raises LeaseNotFound if it ended or was cancelled meanwhile.
     """
-    current, recorder = db_api.run_booking(
+    return db_api.run_booking(
         lease.resource_type, lease.resource_uuid,
-        lambda txn: _cancel_in(txn, lease.uuid))
-    recorder.send()
-    return current
+        lambda txn: _cancel_in(txn, lease.uuid)).send()
 
 
 def cancel_named(access, ident, may_see, may_cancel):
@@ -154,13 +150,12 @@ def cancel_named(access, ident, may_see, may_cancel):
                      party=None if access.lease_admin else access.project_id)
         check(lease)
         return cancel(lease)
-    current, recorder = found
-    recorder.send()
-    return current
+    return found.send()
 
 
-def _cancel_in(txn, uuid, ident=None, check=None):
-    """Inside a transaction: cancel lease ``uuid``; (lease, Recorder).
+@emitter.recorded
+def _cancel_in(txn, recorder, uuid, ident=None, check=None):
+    """Inside a transaction: cancel lease ``uuid``; an emitter.Recorded.
 
     A lease that can no longer be cancelled is LeaseNotFound (naming
     ``ident``, by default the uuid); ``check(lease)``, if given, is called
@@ -174,6 +169,5 @@ def _cancel_in(txn, uuid, ident=None, check=None):
         raise exception.LeaseNotFound(lease_id=ident or uuid)
     if check is not None:
         check(current)
-    recorder = emitter.Recorder(txn)
     booking_rules.cancel_lease_tree(txn, current, timeutils.utcnow(), recorder)
-    return current, recorder
+    return current

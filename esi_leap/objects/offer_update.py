@@ -35,7 +35,7 @@ def update(offer, changes, seen):
     offers a refusal may name. Records ``esi_leap.offer.update.end`` and
     returns the Listing of the changed offer.
     """
-    def change(txn):
+    def change(txn, recorder):
         current = txn.offer(offer.uuid)
         now = timeutils.utcnow()
         _check_changeable(current, now)
@@ -47,14 +47,14 @@ def update(offer, changes, seen):
                 setattr(current, field, changes[field])
         current.start_time, current.end_time = start, end
         txn.flush()
-        recorder = emitter.Recorder(txn)
         recorder.record('offer', current, 'update', 'end')
-        return current, recorder
+        return current
 
-    current, recorder = db_api.run_booking(offer.resource_type,
-                                           offer.resource_uuid, change)
+    found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
+                               emitter.recorded(change))
+    current = found.value
     nodes = listing.node_facts(listing.resources_of([current]))
-    recorder.send(nodes)
+    found.send(nodes)
     return offers.describe([current], nodes=nodes, seen=seen)
 
 

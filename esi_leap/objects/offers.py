@@ -64,7 +64,7 @@ def create(access, resource_type, node, start, end, lessee_id=None,
     parent_uuid = parent.uuid if parent is not None else None
     node_class = node.resource_class or None
 
-    def book(txn):
+    def book(txn, recorder):
         if parent_uuid is not None:
             booking_rules.check_parent_window(txn, parent_uuid, start, end)
         else:
@@ -76,12 +76,11 @@ def create(access, resource_type, node, start, end, lessee_id=None,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
             properties=properties or {}, parent_lease_uuid=parent_uuid,
             resource_class=node_class)
-        recorder = emitter.Recorder(txn, listing.known(resource_type, node))
         recorder.record('offer', row, 'create', 'end')
-        return row, recorder
+        return row
 
-    row, recorder = db_api.run_booking(resource_type, node.uuid, book)
-    recorder.send()
+    row = db_api.run_booking(resource_type, node.uuid, emitter.recorded(
+        book, listing.known(resource_type, node))).send()
     return row
 
 
@@ -128,9 +127,9 @@ def claim(access, ident, start=None, end=None, name=None, purpose=None,
         offer = find(ident, (statuses.AVAILABLE,), view=view)
         found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
                                    lambda txn: book(txn, offer.uuid))
-    lease, recorder = found
+    lease = found.value
     nodes = listing.node_facts(listing.resources_of([lease]))
-    recorder.send(nodes)
+    found.send(nodes)
     return leases.describe([lease], nodes, seen=seen)
 
 
@@ -147,7 +146,8 @@ def _claim_booking(access, ident, view, now, start, end, fields,
         booking_rules.check_window('a lease', start, end)
         booking_rules.check_lease_length(access, start, end)
 
-    def book(txn, offer_uuid, written=None):
+    @emitter.recorded
+    def book(txn, recorder, offer_uuid, written=None):
         # NOTE(esi-leap): the offer's status and window and its leases
         # around the claim come back in one query, after the resource
         # lock. Without a start the query uses now: every lease of an
@@ -169,9 +169,8 @@ def _claim_booking(access, ident, view, now, start, end, fields,
         if quota:
             quotas.enforce(txn, access.project_id, lease_start, lease_end,
                            current.resource_class)
-        recorder = emitter.Recorder(txn)
         recorder.record('lease', lease, 'create', 'end')
-        return lease, recorder
+        return lease
     return book
 
 
@@ -300,19 +299,16 @@ def cancel(offer):
 
     Raises OfferNotFound if it was withdrawn or ended meanwhile.
     """
-    def change(txn):
+    def change(txn, recorder):
         current = txn.offer(offer.uuid)
         if current.status not in statuses.OFFER_CAN_DELETE:
             raise exception.OfferNotFound(offer_uuid=offer.uuid)
-        recorder = emitter.Recorder(txn)
         booking_rules.cancel_offer_tree(
             txn, current, timeutils.utcnow(), recorder)
-        return current, recorder
+        return current
 
-    current, recorder = db_api.run_booking(offer.resource_type,
-                                           offer.resource_uuid, change)
-    recorder.send()
-    return current
+    return db_api.run_booking(offer.resource_type, offer.resource_uuid,
+                              emitter.recorded(change)).send()
 
 
 def availabilities(offer, taken, now):

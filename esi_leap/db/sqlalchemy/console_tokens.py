@@ -6,31 +6,22 @@ proxies (or two clients racing with one token) can never both use it.
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from esi_leap.common import statuses
+from esi_leap.common import holding
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
 
 _TOKEN = models.ConsoleAuthToken
 
 
-def _running(lease, now):
-    return sa.and_(lease.status == statuses.ACTIVE,
-                   lease.start_time <= now, lease.end_time > now)
-
-
 def lease_holds(lease_uuid_column, now):
     """SQL: the lease named by the column holds its node at ``now``.
 
-    It is active and in its window, and no sub-lease of it is (a running
-    sub-lease holds the node instead of its parent).
+    The one rule, common.holding.holder_sql().
     """
-    lease = orm.aliased(models.Lease)
-    child = orm.aliased(models.Lease)
-    running_child = sa.select(child.id).where(
-        child.parent_lease_uuid == lease.uuid, _running(child, now))
+    lease, parent, child = (orm.aliased(models.Lease) for _ in range(3))
     return sa.exists(sa.select(lease.id).where(
-        lease.uuid == lease_uuid_column, _running(lease, now),
-        ~sa.exists(running_child)))
+        lease.uuid == lease_uuid_column,
+        holding.holder_sql(lease, parent, child, now)))
 
 
 def token_create(fields, now):

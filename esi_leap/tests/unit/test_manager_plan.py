@@ -83,12 +83,14 @@ def test_the_lease_backoff_is_the_common_one(config):
 
 def test_verdicts_carry_the_result_and_its_message():
     outcome = steps.Outcome(started=NOW, current='old')
-    outcome.scrub_error = outcome.hold_error = 'ironic says no'
+    outcome.handback_stopped(Result.FAILED, 'ironic says no')
+    outcome.not_held(Result.FAILED, 'ironic says no')
     assert outcome.end_of('old') == steps.Verdict(Result.FAILED,
                                                   'ironic says no')
     assert outcome.hold_of() == steps.Verdict(Result.FAILED,
                                               'ironic says no')
-    outcome.busy = True
+    outcome.handback_stopped(Result.BUSY, 'ironic says no')
+    assert outcome.busy
     assert outcome.end_of('old').result is Result.BUSY
     assert outcome.end_of('other') == steps.Verdict(Result.DONE,
                                                     'ironic says no')
@@ -100,5 +102,10 @@ def test_verdicts_carry_the_result_and_its_message():
     (None, 'failed', Result.QUARANTINED),
     (None, None, Result.DONE)])
 def test_the_gate_is_one_result_of_the_hand_over(gate, quarantine, result):
-    outcome = steps.Outcome(started=NOW, gate=gate, quarantine=quarantine)
+    # What attestation_gate records for each (see its _wait and _refuse).
+    outcome = steps.Outcome(started=NOW)
+    if quarantine is not None:
+        outcome.quarantined(quarantine, gate or Result.QUARANTINED)
+    elif gate is not None:
+        outcome.not_held(gate, 'waiting for a verdict')
     assert outcome.hold_of().result is result
