@@ -29,6 +29,16 @@ def _not_noticed(lease, kind):
         notice.lease_uuid == lease.uuid, notice.kind == kind))
 
 
+def _earliest(column, after, *conditions):
+    """The least ``column`` after ``after`` of the rows meeting conditions.
+
+    None when no row has one.
+    """
+    with db_impl.reader() as session:
+        return session.execute(sa.select(sa.func.min(column)).where(
+            column > after, *conditions)).scalar()
+
+
 def leases_to_warn(now, horizon, limit=500):
     """Active leases ending in (now, horizon] without an ending notice.
 
@@ -53,11 +63,7 @@ def next_warning_end(after):
     due lead time before the returned instant.
     """
     lease = models.Lease
-    with db_impl.reader() as session:
-        return session.execute(
-            sa.select(sa.func.min(lease.end_time)).where(
-                lease.status == statuses.ACTIVE,
-                lease.end_time > after)).scalar()
+    return _earliest(lease.end_time, after, lease.status == statuses.ACTIVE)
 
 
 def due_notices(now, limit=100):
@@ -73,11 +79,8 @@ def due_notices(now, limit=100):
 def next_notice_attempt(now):
     """The earliest pending attempt after ``now``, or None."""
     notice = models.LeaseNotice
-    with db_impl.reader() as session:
-        return session.execute(
-            sa.select(sa.func.min(notice.next_attempt_at)).where(
-                notice.status == statuses.NOTICE_PENDING,
-                notice.next_attempt_at > now)).scalar()
+    return _earliest(notice.next_attempt_at, now,
+                     notice.status == statuses.NOTICE_PENDING)
 
 
 def claim_notice(notice_id, now, until):
