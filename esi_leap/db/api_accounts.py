@@ -12,7 +12,7 @@ from esi_leap.db.sqlalchemy import usage as _usage
 # Console auth tokens ----------------------------------------------------
 
 def token_create(fields, now):
-    """Store a new console token row and return it.
+    """Store a new console token row and return its record.
 
     ``fields`` are its columns (token_hash, resource_type, node_uuid,
     lease_uuid, user_id, project_id, expires).
@@ -23,7 +23,7 @@ def token_create(fields, now):
 
 
 def token_consume(token_hash, now):
-    """Use the token with ``token_hash`` once; return its row or None.
+    """Use the token with ``token_hash`` once; return its record or None.
 
     One conditional UPDATE: it succeeds for one caller only, for a token
     not used before, not expired, whose authorising lease (if any) holds
@@ -33,7 +33,7 @@ def token_consume(token_hash, now):
 
 
 def token_get(token_hash):
-    """Return the token row with ``token_hash``, or None."""
+    """Return the token record with ``token_hash``, or None."""
     return _console_tokens.token_get(token_hash)
 
 
@@ -63,12 +63,15 @@ QUOTA_LIMIT_COLUMNS = _quotas.LIMIT_COLUMNS
 
 
 def quota_override(project_id):
-    """The project's quota override row (detached), or None."""
+    """The project's quota override record, or None."""
     return _quotas.get_override(project_id)
 
 
 def quota_set(project_id, limits):
-    """Create or replace the project's override (one upsert)."""
+    """Create or replace the project's override (one upsert).
+
+    :returns: its record as stored.
+    """
     return _quotas.set_override(project_id, limits)
 
 

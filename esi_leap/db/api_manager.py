@@ -31,7 +31,10 @@ def next_due(now):
 
 
 def ended_offers(now, limit=500):
-    """Return at most ``limit`` open offers whose end time has passed."""
+    """Return at most ``limit`` open offers whose end time has passed.
+
+    Offer records, earliest end first.
+    """
     return _due_work.ended_offers(now, limit)
 
 
@@ -62,7 +65,7 @@ def release_resources(pairs, owner):
 
 
 def live_leases_of(pairs, statuses):
-    """Return {pair: leases in ``statuses`` by start time} for many nodes.
+    """Return {pair: Lease records in ``statuses``, by start} of many nodes.
 
     Read from the primary database in one query per 500 nodes; every pair
     of ``pairs`` is a key (with [] when it has no such lease).
@@ -82,8 +85,8 @@ def leases_to_announce(now, horizon, wanted, limit=500):
     """Leases whose ending event is due at ``now`` and not yet decided.
 
     Started leases in the ``wanted`` statuses ending in (now, horizon]
-    with no event for their current end time: at most ``limit`` detached
-    Lease rows, soonest end first; ended leases cost nothing.
+    with no event for their current end time: at most ``limit`` Lease
+    records, soonest end first; ended leases cost nothing.
     """
     return _ending_events.leases_to_announce(now, horizon, wanted, limit)
 
@@ -103,7 +106,7 @@ def ending_events_of(lease_uuid):
 def leases_to_warn(now, horizon, limit=500):
     """Active leases ending in (now, horizon] without an ending notice.
 
-    At most ``limit`` detached Lease rows, soonest end first; leases that
+    At most ``limit`` Lease records, soonest end first; leases that
     have ended cost nothing.
     """
     return _lease_notices.leases_to_warn(now, horizon, limit)
@@ -142,5 +145,5 @@ def finish_notice(notice_id, claimed_until, **values):
 
 
 def notices_of(lease_uuid):
-    """Every notice row of a lease, by kind."""
+    """Every notice of a lease, by kind: {kind: LeaseNotice record}."""
     return _lease_notices.notices_of(lease_uuid)

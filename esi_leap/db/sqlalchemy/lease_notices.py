@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 
 
 def delete_notice(session, lease_uuid, kind):
@@ -44,16 +45,16 @@ def leases_to_warn(now, horizon, limit=500):
 
     Served by the (status, end_time) index of leases and the unique
     (lease_uuid, kind) index of notices: leases that have ended cost
-    nothing. Returns detached Lease rows, soonest end first.
+    nothing. Returns read-only Lease records, soonest end first.
     """
     lease = models.Lease
     with db_impl.reader() as session:
-        return list(session.scalars(
+        return [records.record(row) for row in session.scalars(
             sa.select(lease).where(
                 lease.status == statuses.ACTIVE,
                 lease.end_time > now, lease.end_time <= horizon,
                 _not_noticed(lease, statuses.NOTICE_ENDING))
-            .order_by(lease.end_time).limit(limit)))
+            .order_by(lease.end_time).limit(limit))]
 
 
 def next_warning_end(after):
@@ -67,13 +68,13 @@ def next_warning_end(after):
 
 
 def due_notices(now, limit=100):
-    """Pending notices whose next attempt is due by ``now``, oldest first."""
+    """Pending notices due by ``now``, oldest first: read-only records."""
     notice = models.LeaseNotice
     with db_impl.reader() as session:
-        return list(session.scalars(
+        return [records.record(row) for row in session.scalars(
             sa.select(notice).where(notice.status == statuses.NOTICE_PENDING,
                                     notice.next_attempt_at <= now)
-            .order_by(notice.next_attempt_at, notice.id).limit(limit)))
+            .order_by(notice.next_attempt_at, notice.id).limit(limit))]
 
 
 def next_notice_attempt(now):
@@ -118,8 +119,11 @@ def finish_notice(notice_id, claimed_until, **values):
 
 
 def notices_of(lease_uuid):
-    """Every notice row of a lease, by kind (for operators and tests)."""
+    """Every notice of a lease, by kind (for operators and tests).
+
+    Read-only records.
+    """
     notice = models.LeaseNotice
     with db_impl.reader() as session:
-        return {row.kind: row for row in session.scalars(
+        return {row.kind: records.record(row) for row in session.scalars(
             sa.select(notice).where(notice.lease_uuid == lease_uuid))}

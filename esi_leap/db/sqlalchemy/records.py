@@ -1,9 +1,9 @@
 """The shapes of the rows the DB layer hands out: read-only named tuples.
 
 Lists read only the columns their callers show (the *Row types); one
-offer or lease looked up or written is a *Record* of every column (the
-manager and the booking checks read its bookkeeping too). record() turns
-a model instance into its record.
+row looked up or written is a *Record* of every column (the manager and
+the booking checks read its bookkeeping too). record() turns a model
+instance into its record.
 """
 import collections
 
@@ -38,15 +38,27 @@ OfferRecord = collections.namedtuple('OfferRecord',
 LeaseRecord = collections.namedtuple('LeaseRecord',
                                      [c.key for c in LEASE_RECORD])
 
-_RECORDS = {'offers': OfferRecord, 'leases': LeaseRecord}
+
+def _record_type(model):
+    """A named tuple of every column of ``model``: its read-only record."""
+    return collections.namedtuple(
+        model.__name__ + 'Record', [c.key for c in model.__table__.columns])
+
+
+_RECORDS = {model.__table__.name: _record_type(model) for model in (
+    models.ConsoleAuthToken, models.LeaseNotice, models.NodeAttestation,
+    models.ProjectQuota)}
+_RECORDS.update(offers=OfferRecord, leases=LeaseRecord)
 
 
 def record(row):
-    """The read-only record of an Offer or Lease model instance.
+    """The read-only record of a model instance (None for None).
 
     Every column's current value; nothing done to the record reaches the
     database.
     """
+    if row is None:
+        return None
     make = _RECORDS[row.__table__.name]
     return make._make([getattr(row, key) for key in make._fields])
 
