@@ -105,9 +105,8 @@ def claim(access, ident, start=None, end=None, name=None, purpose=None,
     now = timeutils.utcnow()
     fields = dict(name=name, purpose=purpose, properties=properties or {})
     book = _claim_booking(access, ident, view, now, start, end, fields)
-    canonical = lookup.normalise_uuid(ident)
     try:
-        lease, recorder = _claim_by_uuid(canonical, access, now, start, end,
+        lease, recorder = _claim_by_uuid(ident, access, now, start, end,
                                          fields, book)
     except lookup.NoSuchUuid:
         offer = find(ident, (statuses.AVAILABLE,), view=view)
@@ -119,22 +118,16 @@ def claim(access, ident, start=None, end=None, name=None, purpose=None,
     return leases.describe([lease], nodes, seen=seen)
 
 
-def _claim_by_uuid(canonical, access, now, start, end, fields, book):
-    """Claim the offer whose uuid is ``canonical``, locked from its row.
+def _claim_by_uuid(ident, access, now, start, end, fields, book):
+    """book()'s result for a claim by uuid, locked from the offer's row.
 
-    Returns book()'s (lease, Recorder); raises lookup.NoSuchUuid when
-    ``canonical`` is None or names no offer (it may be a name: the caller
-    goes the long way).
+    Raises lookup.NoSuchUuid when ``ident`` is no offer's uuid (or a name).
     """
+    canonical = lookup.normalise_uuid(ident)
     if start is None or end is None:
-        # NOTE(esi-leap): by uuid the claim is one transaction, locked
-        # straight from the offer's row.
-        return lookup.locked_from_uuid(
-            db_api.run_offer_booking, canonical,
-            lambda txn: book(txn, canonical))
-    # NOTE(esi-leap): the usual claim (by uuid, with both times): the
-    # lease is written before the node's lock, so the lock covers only
-    # the check, the event and the commit (see db_api.run_claim_booking()).
+        return lookup.locked_from_uuid(db_api.run_offer_booking, canonical,
+                                       lambda txn: book(txn, canonical))
+    # NOTE(esi-leap): lease written before the lock: run_claim_booking().
     written = dict(uuid=uuidutils.generate_uuid(),
                    project_id=access.project_id, start_time=start,
                    end_time=end, status=statuses.CREATED, **fields)
