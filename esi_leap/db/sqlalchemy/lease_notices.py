@@ -84,6 +84,20 @@ def next_notice_attempt(now):
                      notice.status == statuses.NOTICE_PENDING)
 
 
+def _update_pending(notice_id, condition, **values):
+    """Set ``values`` on the pending notice if ``condition`` holds.
+
+    One conditional UPDATE; returns whether it changed the notice.
+    """
+    notice = models.LeaseNotice
+    with db_impl.writer() as session:
+        return session.execute(
+            sa.update(notice)
+            .where(notice.id == notice_id,
+                   notice.status == statuses.NOTICE_PENDING, condition)
+            .values(**values)).rowcount == 1
+
+
 def claim_notice(notice_id, now, until):
     """Claim a due pending notice for one attempt, until ``until``.
 
@@ -92,14 +106,9 @@ def claim_notice(notice_id, now, until):
     up an attempt and the notice is tried again after ``until``.
     """
     notice = models.LeaseNotice
-    with db_impl.writer() as session:
-        return session.execute(
-            sa.update(notice)
-            .where(notice.id == notice_id,
-                   notice.status == statuses.NOTICE_PENDING,
-                   notice.next_attempt_at <= now)
-            .values(next_attempt_at=until,
-                    attempts=notice.attempts + 1)).rowcount == 1
+    return _update_pending(notice_id, notice.next_attempt_at <= now,
+                           next_attempt_at=until,
+                           attempts=notice.attempts + 1)
 
 
 def finish_notice(notice_id, claimed_until, **values):
@@ -109,13 +118,8 @@ def finish_notice(notice_id, claimed_until, **values):
     taken over meanwhile is left alone. Returns whether it was written.
     """
     notice = models.LeaseNotice
-    with db_impl.writer() as session:
-        return session.execute(
-            sa.update(notice)
-            .where(notice.id == notice_id,
-                   notice.status == statuses.NOTICE_PENDING,
-                   notice.next_attempt_at == claimed_until)
-            .values(**values)).rowcount == 1
+    return _update_pending(notice_id,
+                           notice.next_attempt_at == claimed_until, **values)
 
 
 def notices_of(lease_uuid):
