@@ -137,15 +137,15 @@ def cancel_named(access, ident, may_see, may_cancel):
                                                   resource=current.uuid)
 
     canonical = lookup.normalise_uuid(ident)
-    found = None
-    if canonical is not None:
+    try:
         # NOTE(esi-leap): by uuid the cancel is one transaction, locked
         # straight from the lease's row, and the checks run on the row read
         # under the lock (plain values: no rule is consulted there); only a
         # uuid that names no lease (it may be a name) goes the long way.
-        found = db_api.run_lease_booking(canonical, lambda txn: txn and (
-            _cancel_in(txn, canonical, ident, check)))
-    if found is None:
+        found = lookup.locked_from_uuid(
+            db_api.run_lease_booking, canonical,
+            lambda txn: _cancel_in(txn, canonical, ident, check))
+    except lookup.NoSuchUuid:
         lease = find(ident, statuses.LEASE_CAN_DELETE,
                      party=None if access.lease_admin else access.project_id)
         check(lease)
@@ -159,13 +159,10 @@ def _cancel_in(txn, recorder, uuid, ident=None, check=None):
 
     A lease that can no longer be cancelled is LeaseNotFound (naming
     ``ident``, by default the uuid); ``check(lease)``, if given, is called
-    on the re-read lease before anything changes. Returns None when no
-    lease has the uuid.
+    on the re-read lease before anything changes.
     """
     current = txn.lease(uuid)
-    if current is None:
-        return None
-    if current.status not in statuses.LEASE_CAN_DELETE:
+    if current is None or current.status not in statuses.LEASE_CAN_DELETE:
         raise exception.LeaseNotFound(lease_id=ident or uuid)
     if check is not None:
         check(current)

@@ -1,6 +1,12 @@
 """Finding an offer or a lease from what a client typed: uuid or name."""
 import uuid as uuid_lib
 
+from esi_leap.common import exception
+
+
+class NoSuchUuid(Exception):
+    """No row has the uuid a booking was to be locked from (or none given)."""
+
 
 def normalise_uuid(ident):
     """Return ``ident`` as a canonical uuid string, or None if it is not."""
@@ -32,3 +38,27 @@ def find(ident, statuses, get_by_uuid, list_by_name, not_found, duplicate):
     if not rows:
         raise not_found
     return rows[0]
+
+
+def locked_from_uuid(run, uuid, body, *args):
+    """Return ``run(uuid, *args, body)``: a booking locked from a row.
+
+    ``run`` is a db_api runner that locks straight from the row with
+    ``uuid`` (run_offer_booking, run_claim_booking, run_lease_booking).
+    Raises NoSuchUuid when ``uuid`` is None or no row has it (the runner's
+    NotFound, raised before ``body`` runs): the caller may then look the
+    row up by name. Whatever ``body`` raises propagates unchanged.
+    """
+    if uuid is None:
+        raise NoSuchUuid()
+    entered = []
+
+    def entering(txn):
+        entered.append(True)
+        return body(txn)
+    try:
+        return run(uuid, *args, entering)
+    except exception.NotFound:
+        if entered:
+            raise
+        raise NoSuchUuid() from None

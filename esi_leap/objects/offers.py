@@ -104,26 +104,10 @@ def claim(access, ident, start=None, end=None, name=None, purpose=None,
     now = timeutils.utcnow()
     fields = dict(name=name, purpose=purpose, properties=properties or {})
     book = _claim_booking(access, ident, view, now, start, end, fields)
-    canonical = lookup.normalise_uuid(ident)
-    found = None
-    if canonical is not None and start is not None and end is not None:
-        # NOTE(esi-leap): the usual claim (by uuid, with both times): the
-        # lease is written before the node's lock, so the lock covers only
-        # the check, the event and the commit (see
-        # db_api.run_claim_booking()).
-        written = dict(uuid=uuidutils.generate_uuid(),
-                       project_id=access.project_id, start_time=start,
-                       end_time=end, status=statuses.CREATED, **fields)
-        found = db_api.run_claim_booking(
-            canonical, now, written,
-            lambda txn: txn and book(txn, canonical, written))
-    elif canonical is not None:
-        # NOTE(esi-leap): by uuid the claim is one transaction, locked
-        # straight from the offer's row; only a uuid that names no offer
-        # (it may be a name) goes the long way.
-        found = db_api.run_offer_booking(
-            canonical, lambda txn: txn and book(txn, canonical))
-    if found is None:
+    try:
+        found = _claim_by_uuid(ident, access, now, start, end, fields,
+                               book)
+    except lookup.NoSuchUuid:
         offer = find(ident, (statuses.AVAILABLE,), view=view)
         found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
                                    lambda txn: book(txn, offer.uuid))
@@ -131,6 +115,24 @@ def claim(access, ident, start=None, end=None, name=None, purpose=None,
     nodes = listing.node_facts(listing.resources_of([lease]))
     found.send(nodes)
     return leases.describe([lease], nodes, seen=seen)
+
+
+def _claim_by_uuid(ident, access, now, start, end, fields, book):
+    """book()'s result for a claim by uuid, locked from the offer's row.
+
+    Raises lookup.NoSuchUuid when ``ident`` is no offer's uuid (or a name).
+    """
+    canonical = lookup.normalise_uuid(ident)
+    if start is None or end is None:
+        return lookup.locked_from_uuid(db_api.run_offer_booking, canonical,
+                                       lambda txn: book(txn, canonical))
+    # NOTE(esi-leap): lease written before the lock: run_claim_booking().
+    written = dict(uuid=uuidutils.generate_uuid(),
+                   project_id=access.project_id, start_time=start,
+                   end_time=end, status=statuses.CREATED, **fields)
+    return lookup.locked_from_uuid(
+        db_api.run_claim_booking, canonical,
+        lambda txn: book(txn, canonical, written), now, written)
 
 
 def _claim_booking(access, ident, view, now, start, end, fields,

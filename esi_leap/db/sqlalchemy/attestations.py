@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import sql
 
 
@@ -23,13 +24,13 @@ def save(session, pair, lease_uuid, status, started_at, event_id, now):
 
 
 def of_nodes(session, pairs):
-    """{pair: row} of the nodes of ``pairs`` that have a gate record."""
+    """{pair: record} of the nodes of ``pairs`` that have a gate record."""
     model = models.NodeAttestation
     found = {}
     for rtype, uuids in sql.chunks(pairs):
         for row in session.scalars(sa.select(model).where(
                 model.resource_type == rtype,
                 model.resource_uuid.in_(uuids))):
-            session.expunge(row)
-            found[(row.resource_type, row.resource_uuid)] = row
+            found[(row.resource_type, row.resource_uuid)] = \
+                records.record(row)
     return found

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from esi_leap.common import cleaning_buffer
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas as _quotas
-from esi_leap.db.sqlalchemy import reads
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import sql
 
 
@@ -29,7 +29,7 @@ def claim_check_params(start, pivot, statuses, **params):
 
 def claim_row(row):
     """(offer, neighbours) of a row of a claim check query."""
-    return reads.OfferRow._make(row[:OFFER_WIDTH]), \
+    return records.OfferRow._make(row[:OFFER_WIDTH]), \
         cleaning_buffer.Neighbours(before_end=row[OFFER_WIDTH],
                                    after_start=row[OFFER_WIDTH + 1])
 
@@ -95,8 +95,8 @@ def _build_claim_check(with_exclude=False, quota=False):
     """
     offers = models.Offer.__table__
     offer_uuid = sa.bindparam('offer_uuid')
-    columns = list(reads.OFFER_COLUMNS) + _neighbour_columns(offer_uuid,
-                                                             with_exclude)
+    columns = list(records.OFFER_COLUMNS) + _neighbour_columns(
+        offer_uuid, with_exclude)
     if not quota:
         return sa.select(*columns).where(offers.c.uuid == offer_uuid)
     # NOTE(esi-leap): MariaDB has no LATERAL: the class counted is the
@@ -120,12 +120,12 @@ def _build_claims_check():
     offers = models.Offer.__table__
     project = sa.bindparam('project', type_=models.Lease.project_id.type)
     return sa.select(
-        *reads.OFFER_COLUMNS, *_neighbour_columns(offers.c.uuid, False),
+        *records.OFFER_COLUMNS, *_neighbour_columns(offers.c.uuid, False),
         *_quotas.override_columns(project)).where(
         offers.c.uuid.in_(sa.bindparam('offer_uuids', expanding=True)))
 
 
-OFFER_WIDTH = len(reads.OFFER_COLUMNS)
+OFFER_WIDTH = len(records.OFFER_COLUMNS)
 CLAIM_CHECKS = {(exclude, quota): _build_claim_check(exclude, quota)
                 for exclude in (False, True) for quota in (False, True)}
 CLAIMS_CHECK = _build_claims_check()

@@ -9,9 +9,13 @@ object that works under them:
 - 'offer' (offer_uuid) and 'lease' (lease_uuid): the node of that row,
   locked straight from it (no read before the transaction); a
   ResourceTransaction that learns its node when it re-reads the row
-  (offer_for_claim() or lease()), or None, with nothing locked, when no
-  row has that uuid.
+  (offer_for_claim() or lease()).
 - 'claim' (offer_uuid, now, lease): a claim of one offer; see _claim().
+
+When no offer or lease has the uuid of an 'offer', 'claim' or 'lease'
+transaction, the opener raises exception.OfferNotFound (naming the uuid)
+or exception.LeaseNotFound (naming the uuid) with nothing written or
+locked, before any body runs.
 - 'resources' (pairs): many nodes; a node_batch.ResourcesTransaction.
 - 'fleet' (pairs, project_id): an N-node claim; a fleet.FleetTransaction.
 
@@ -20,6 +24,7 @@ all. run() runs a body in one, re-run after a deadlock (retry.run()).
 """
 import contextlib
 
+from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import booking_queries as queries
 from esi_leap.db.sqlalchemy import engine
@@ -40,7 +45,7 @@ def _node(session, kind, **keys):
         return resource_transaction.ResourceTransaction(
             session, keys['resource_type'], keys['resource_uuid'])
     if not locked:
-        return None
+        raise _missing(kind, keys)
     return resource_transaction.ResourceTransaction(session, None, None)
 
 
@@ -52,8 +57,9 @@ def _claim(session, kind, offer_uuid, now, lease):
     the offer's row, and ``now`` is its created_at) is written first, then
     the node's lock is taken: the body must then check, with
     offer_for_claim(..., exclude=the lease's uuid), that the claim may
-    stand, and raise if not (everything is then rolled back). None, with
-    nothing written or locked, when no offer has that uuid.
+    stand, and raise if not (everything is then rolled back). Raises
+    exception.OfferNotFound, with nothing written or locked, when no offer
+    has that uuid.
 
     NOTE(esi-leap): the row written before the lock is invisible to every
     other transaction until the commit (READ COMMITTED), and every check
@@ -75,7 +81,7 @@ def _claim(session, kind, offer_uuid, now, lease):
                               dict(lease, offer_uuid=offer_uuid, now=now))
     claimed_id = queries.claimed_id(written, dialect)
     if claimed_id is None:
-        return None
+        raise _missing(kind, {'offer_uuid': offer_uuid})
     project = lease['project_id']
     locked = session.execute(locks.statement(dialect, 'claim'), {
         'offer_uuid': offer_uuid, 'now': now, 'project': project,
@@ -85,6 +91,13 @@ def _claim(session, kind, offer_uuid, now, lease):
         quota=quotas.Prefetched(project, lease['start_time'],
                                 lease['end_time'],
                                 quotas.took_project(dialect, locked)))
+
+
+def _missing(kind, keys):
+    """The NotFound of an 'offer', 'claim' or 'lease' row not there."""
+    if kind == 'lease':
+        return exception.LeaseNotFound(lease_id=keys['lease_uuid'])
+    return exception.OfferNotFound(offer_uuid=keys['offer_uuid'])
 
 
 def _resources(session, kind, pairs):
@@ -110,8 +123,7 @@ def transaction(kind, **keys):
     with engine.writer() as session:
         txn = _OPENERS[kind](session, kind, **keys)
         yield txn
-        if txn is not None:
-            txn.finish()
+        txn.finish()
 
 
 def _what(kind, keys):

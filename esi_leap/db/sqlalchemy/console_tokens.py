@@ -9,6 +9,7 @@ from sqlalchemy import orm
 from esi_leap.common import holding
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 
 _TOKEN = models.ConsoleAuthToken
 
@@ -25,7 +26,7 @@ def lease_holds(lease_uuid_column, now):
 
 
 def token_create(fields, now):
-    """Store a new token row (ConsoleAuthToken columns); return it.
+    """Store a new token row (ConsoleAuthToken columns); return its record.
 
     Drops the node's expired, unused tokens in the same transaction.
     """
@@ -36,11 +37,12 @@ def token_create(fields, now):
             _TOKEN.node_uuid == row.node_uuid,
             _TOKEN.consumed_at.is_(None), _TOKEN.expires <= now))
         session.add(row)
-    return row
+        session.flush()
+        return records.record(row)
 
 
 def token_consume(token_hash, now):
-    """Use the token with ``token_hash`` once; return its row or None.
+    """Use the token with ``token_hash`` once; return its record or None.
 
     One conditional UPDATE: it succeeds only for a token not used before,
     not expired, whose authorising lease (if any) holds the node now.
@@ -56,15 +58,15 @@ def token_consume(token_hash, now):
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             return None
-        return session.scalars(sa.select(_TOKEN).where(
-            _TOKEN.token_hash == token_hash)).first()
+        return records.record(session.scalars(sa.select(_TOKEN).where(
+            _TOKEN.token_hash == token_hash)).first())
 
 
 def token_get(token_hash):
-    """Return the token row with ``token_hash``, or None."""
+    """Return the token record with ``token_hash``, or None."""
     with engine.reader() as session:
-        return session.scalars(sa.select(_TOKEN).where(
-            _TOKEN.token_hash == token_hash)).first()
+        return records.record(session.scalars(sa.select(_TOKEN).where(
+            _TOKEN.token_hash == token_hash)).first())
 
 
 def tokens_delete_node(resource_type, node_uuid):

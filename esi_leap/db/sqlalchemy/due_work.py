@@ -12,6 +12,7 @@ from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import sql
 
 LOG = log.getLogger(__name__)
@@ -63,12 +64,16 @@ def next_due(now):
 
 
 def ended_offers(now, limit=500):
-    """Return offers still open (available or error) whose end passed."""
+    """Return offers still open (available or error) whose end passed.
+
+    Read-only records, earliest end first.
+    """
     offer = models.Offer
     with engine.reader() as session:
-        return list(session.scalars(sa.select(offer).where(
-            offer.status.in_(statuses.OFFER_OPEN),
-            offer.end_time <= now).order_by(offer.end_time).limit(limit)))
+        return [records.record(row) for row in session.scalars(
+            sa.select(offer).where(
+                offer.status.in_(statuses.OFFER_OPEN),
+                offer.end_time <= now).order_by(offer.end_time).limit(limit))]
 
 
 def held_resources():
@@ -160,7 +165,7 @@ def live_leases_of(pairs, wanted):
 
     One query per CHUNK nodes, on the primary (never a replica: the
     manager acts on what it reads). Nodes without such leases map to [].
-    The rows are detached.
+    The leases are read-only records.
     """
     lease = models.Lease
     found = {pair: [] for pair in pairs}
@@ -193,4 +198,4 @@ def _file(found, rtype, row):
                     exception.shown(rtype),
                     exception.shown(row.resource_uuid))
         return
-    bucket.append(row)
+    bucket.append(records.record(row))

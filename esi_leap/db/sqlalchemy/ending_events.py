@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import sql
 
 
@@ -29,16 +30,16 @@ def leases_to_announce(now, horizon, wanted, limit=500):
     and end in (now, horizon], with no event for their current end time.
     Served by the (status, end_time) index of leases and the unique
     (lease_uuid, end_time) index of the events decided: leases that have
-    ended cost nothing. Returns detached Lease rows, soonest end first.
+    ended cost nothing. Returns read-only Lease records, soonest end first.
     """
     lease = models.Lease
     with db_impl.reader() as session:
-        return list(session.scalars(
+        return [records.record(row) for row in session.scalars(
             sa.select(lease).where(
                 lease.status.in_(wanted), lease.start_time <= now,
                 lease.end_time > now, lease.end_time <= horizon,
                 _not_announced(lease))
-            .order_by(lease.end_time, lease.id).limit(limit)))
+            .order_by(lease.end_time, lease.id).limit(limit))]
 
 
 def next_announced_end(after):

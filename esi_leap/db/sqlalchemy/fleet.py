@@ -13,11 +13,14 @@ from esi_leap.db.sqlalchemy import event_rows as _event_rows
 from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quotas
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import resource_transaction
 from esi_leap.db.sqlalchemy import rows as _rows
+from esi_leap.db import transactions
 
 
-class FleetTransaction(_event_rows.Buffered):
+class FleetTransaction(_event_rows.Buffered,
+                       transactions.FleetTransaction):
     """The nodes and project locked by lock(), in one session.
 
     Each lease of the N-node claim is checked as a claim of its offer
@@ -63,10 +66,10 @@ class FleetTransaction(_event_rows.Buffered):
     def add_leases(self, leases):
         """Insert new leases (dicts of Lease columns) at once; return them.
 
-        The rows come back filled in (uuid, id, created_at), in order.
+        Their records come back filled in (uuid, id, created_at), in order.
         """
-        return _rows.insert_rows(
-            self.session, [models.Lease(**fields) for fields in leases])
+        return [records.record(row) for row in _rows.insert_rows(
+            self.session, [models.Lease(**fields) for fields in leases])]
 
 
 def lock(session, pairs, project_id):

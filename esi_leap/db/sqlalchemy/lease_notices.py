@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from esi_leap.common import statuses
 from esi_leap.db.sqlalchemy import engine as db_impl
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 
 
 def delete_notice(session, lease_uuid, kind):
@@ -29,21 +30,31 @@ def _not_noticed(lease, kind):
         notice.lease_uuid == lease.uuid, notice.kind == kind))
 
 
+def _earliest(column, after, *conditions):
+    """The least ``column`` after ``after`` of the rows meeting conditions.
+
+    None when no row has one.
+    """
+    with db_impl.reader() as session:
+        return session.execute(sa.select(sa.func.min(column)).where(
+            column > after, *conditions)).scalar()
+
+
 def leases_to_warn(now, horizon, limit=500):
     """Active leases ending in (now, horizon] without an ending notice.
 
     Served by the (status, end_time) index of leases and the unique
     (lease_uuid, kind) index of notices: leases that have ended cost
-    nothing. Returns detached Lease rows, soonest end first.
+    nothing. Returns read-only Lease records, soonest end first.
     """
     lease = models.Lease
     with db_impl.reader() as session:
-        return list(session.scalars(
+        return [records.record(row) for row in session.scalars(
             sa.select(lease).where(
                 lease.status == statuses.ACTIVE,
                 lease.end_time > now, lease.end_time <= horizon,
                 _not_noticed(lease, statuses.NOTICE_ENDING))
-            .order_by(lease.end_time).limit(limit)))
+            .order_by(lease.end_time).limit(limit))]
 
 
 def next_warning_end(after):
@@ -53,31 +64,38 @@ def next_warning_end(after):
     due lead time before the returned instant.
     """
     lease = models.Lease
-    with db_impl.reader() as session:
-        return session.execute(
-            sa.select(sa.func.min(lease.end_time)).where(
-                lease.status == statuses.ACTIVE,
-                lease.end_time > after)).scalar()
+    return _earliest(lease.end_time, after, lease.status == statuses.ACTIVE)
 
 
 def due_notices(now, limit=100):
-    """Pending notices whose next attempt is due by ``now``, oldest first."""
+    """Pending notices due by ``now``, oldest first: read-only records."""
     notice = models.LeaseNotice
     with db_impl.reader() as session:
-        return list(session.scalars(
+        return [records.record(row) for row in session.scalars(
             sa.select(notice).where(notice.status == statuses.NOTICE_PENDING,
                                     notice.next_attempt_at <= now)
-            .order_by(notice.next_attempt_at, notice.id).limit(limit)))
+            .order_by(notice.next_attempt_at, notice.id).limit(limit))]
 
 
 def next_notice_attempt(now):
     """The earliest pending attempt after ``now``, or None."""
     notice = models.LeaseNotice
-    with db_impl.reader() as session:
+    return _earliest(notice.next_attempt_at, now,
+                     notice.status == statuses.NOTICE_PENDING)
+
+
+def _update_pending(notice_id, condition, **values):
+    """Set ``values`` on the pending notice if ``condition`` holds.
+
+    One conditional UPDATE; returns whether it changed the notice.
+    """
+    notice = models.LeaseNotice
+    with db_impl.writer() as session:
         return session.execute(
-            sa.select(sa.func.min(notice.next_attempt_at)).where(
-                notice.status == statuses.NOTICE_PENDING,
-                notice.next_attempt_at > now)).scalar()
+            sa.update(notice)
+            .where(notice.id == notice_id,
+                   notice.status == statuses.NOTICE_PENDING, condition)
+            .values(**values)).rowcount == 1
 
 
 def claim_notice(notice_id, now, until):
@@ -88,14 +106,9 @@ def claim_notice(notice_id, now, until):
     up an attempt and the notice is tried again after ``until``.
     """
     notice = models.LeaseNotice
-    with db_impl.writer() as session:
-        return session.execute(
-            sa.update(notice)
-            .where(notice.id == notice_id,
-                   notice.status == statuses.NOTICE_PENDING,
-                   notice.next_attempt_at <= now)
-            .values(next_attempt_at=until,
-                    attempts=notice.attempts + 1)).rowcount == 1
+    return _update_pending(notice_id, notice.next_attempt_at <= now,
+                           next_attempt_at=until,
+                           attempts=notice.attempts + 1)
 
 
 def finish_notice(notice_id, claimed_until, **values):
@@ -105,18 +118,16 @@ def finish_notice(notice_id, claimed_until, **values):
     taken over meanwhile is left alone. Returns whether it was written.
     """
     notice = models.LeaseNotice
-    with db_impl.writer() as session:
-        return session.execute(
-            sa.update(notice)
-            .where(notice.id == notice_id,
-                   notice.status == statuses.NOTICE_PENDING,
-                   notice.next_attempt_at == claimed_until)
-            .values(**values)).rowcount == 1
+    return _update_pending(notice_id,
+                           notice.next_attempt_at == claimed_until, **values)
 
 
 def notices_of(lease_uuid):
-    """Every notice row of a lease, by kind (for operators and tests)."""
+    """Every notice of a lease, by kind (for operators and tests).
+
+    Read-only records.
+    """
     notice = models.LeaseNotice
     with db_impl.reader() as session:
-        return {row.kind: row for row in session.scalars(
+        return {row.kind: records.record(row) for row in session.scalars(
             sa.select(notice).where(notice.lease_uuid == lease_uuid))}

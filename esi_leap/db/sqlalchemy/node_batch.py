@@ -16,9 +16,11 @@ from esi_leap.db.sqlalchemy import locks
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import quarantines as _quarantines
 from esi_leap.db.sqlalchemy import sql
+from esi_leap.db import transactions
 
 
-class ResourcesTransaction(_event_rows.Buffered):
+class ResourcesTransaction(_event_rows.Buffered,
+                           transactions.ResourcesTransaction):
     """Changes on several resources, under all their locks at once.
 
     The manager records the outcomes of many nodes in one of these; only

@@ -15,6 +15,7 @@ from esi_leap.common import timeutils
 from esi_leap.db.sqlalchemy import dialects
 from esi_leap.db.sqlalchemy import engine
 from esi_leap.db.sqlalchemy import models
+from esi_leap.db.sqlalchemy import records
 
 # NOTE(esi-leap): sorts after every node resource type ('dummy_node',
 # 'ironic_node'), so a transaction that locks nodes and the project in
@@ -26,13 +27,13 @@ LIMIT_COLUMNS = ('max_nodes', 'max_leases', 'max_nodes_by_resource_class')
 
 
 def override_in(session, project_id):
-    """The project's ProjectQuota row read in ``session``, or None."""
-    return session.scalars(sa.select(models.ProjectQuota).where(
-        models.ProjectQuota.project_id == project_id)).first()
+    """The project's ProjectQuota record read in ``session``, or None."""
+    return records.record(session.scalars(sa.select(models.ProjectQuota).where(
+        models.ProjectQuota.project_id == project_id)).first())
 
 
 def get_override(project_id):
-    """The project's ProjectQuota row (detached), or None."""
+    """The project's ProjectQuota record, or None."""
     with engine.reader() as session:
         return override_in(session, project_id)
 
@@ -168,12 +169,12 @@ def override_columns(project):
 
 
 def override_from(project_id, overridden_, max_nodes, max_leases, by_class):
-    """A detached ProjectQuota from override_columns() values, or None."""
+    """A ProjectQuota record from override_columns() values, or None."""
     if not overridden_:
         return None
-    return models.ProjectQuota(project_id=project_id, max_nodes=max_nodes,
-                               max_leases=max_leases,
-                               max_nodes_by_resource_class=by_class)
+    return records.record(models.ProjectQuota(
+        project_id=project_id, max_nodes=max_nodes, max_leases=max_leases,
+        max_nodes_by_resource_class=by_class))
 
 
 def usage_subquery(rclass):
@@ -200,7 +201,7 @@ class Prefetched(object):
     """What a booking's own statements read of the claimant's quota.
 
     ``locked``: the booking's lock statement took the project's lock.
-    After read(): ``override`` (a detached ProjectQuota, or None) and,
+    After read(): ``override`` (a ProjectQuota record, or None) and,
     when the check query counted it, ``usage`` (as usage_in()) for
     [start, end) and ``resource_class``.
     """

@@ -2,7 +2,9 @@
 
 A ResourceTransaction runs under the resource's ``resource_locks`` row
 lock (see booking_transactions), so that checks and writes on one
-resource are serialised by the database itself.
+resource are serialised by the database itself. It implements
+esi_leap.db.transactions.ResourceTransaction, whose docstrings are the
+contract; those here say how.
 """
 import sqlalchemy as sa
 
@@ -13,11 +15,26 @@ from esi_leap.db.sqlalchemy import lease_notices as _lease_notices
 from esi_leap.db.sqlalchemy import models
 from esi_leap.db.sqlalchemy import offer_update as _offer_update
 from esi_leap.db.sqlalchemy import quotas as _quotas
+from esi_leap.db.sqlalchemy import records
 from esi_leap.db.sqlalchemy import rows
 from esi_leap.db.sqlalchemy import sql
+from esi_leap.db import transactions
 
 
-class ResourceTransaction(object):
+def _booked(model, selected, wanted, start, end, exclude, *conditions):
+    """SELECT ``selected`` of the ``model`` rows meeting [start, end).
+
+    Rows in the statuses ``wanted`` that meet ``conditions`` count, but not
+    the one whose uuid is ``exclude`` (None: none left out).
+    """
+    query = sa.select(selected).where(*conditions, model.status.in_(wanted),
+                                      sql.overlaps(model, start, end))
+    if exclude is not None:
+        query = query.where(model.uuid != exclude)
+    return query
+
+
+class ResourceTransaction(transactions.ResourceTransaction):
     """Queries and changes on one resource, under that resource's lock.
 
     Only the openers of booking_transactions create one; everything done
@@ -82,18 +99,14 @@ class ResourceTransaction(object):
         start, end = cleaning_buffer.widened(start, end, buffer)
         for kind, model, wanted in (('lease', models.Lease, lease_statuses),
                                     ('offer', models.Offer, offer_statuses)):
-            query = sa.select(model).where(
-                model.resource_type == self.resource_type,
-                model.resource_uuid == self.resource_uuid,
-                model.parent_lease_uuid.is_(None),
-                model.status.in_(wanted),
-                sql.overlaps(model, start, end))
-            if exclude is not None:
-                query = query.where(model.uuid != exclude)
+            query = _booked(model, model, wanted, start, end, exclude,
+                            model.resource_type == self.resource_type,
+                            model.resource_uuid == self.resource_uuid,
+                            model.parent_lease_uuid.is_(None))
             row = self.session.scalars(
                 query.order_by(model.start_time)).first()
             if row is not None:
-                return kind, row
+                return kind, records.record(row)
         return None, None
 
     def offer_window_conflict(self, offer_uuid, start, end,
@@ -101,12 +114,13 @@ class ResourceTransaction(object):
                               buffer=cleaning_buffer.NONE):
         """The booking that keeps an offer from gaining [start, end).
 
-        As offer_update.window_conflict() on this resource: (kind, row) or
-        (None, None).
+        As offer_update.window_conflict() on this resource: (kind, record)
+        or (None, None).
         """
-        return _offer_update.window_conflict(
+        kind, row = _offer_update.window_conflict(
             self.session, self.resource_type, self.resource_uuid,
             offer_uuid, start, end, offer_statuses, lease_statuses, buffer)
+        return kind, row if row is None else records.record(row)
 
     def offer_lease_overlaps(self, offer_uuid, start, end, statuses,
                              exclude=None, buffer=cleaning_buffer.NONE):
@@ -116,40 +130,19 @@ class ResourceTransaction(object):
         """
         start, end = cleaning_buffer.widened(start, end, buffer)
         lease = models.Lease
-        query = sa.select(lease.id).where(
-            lease.offer_uuid == offer_uuid,
-            lease.status.in_(statuses),
-            sql.overlaps(lease, start, end))
-        if exclude is not None:
-            query = query.where(lease.uuid != exclude)
-        return self._exists(query)
+        return self._exists(_booked(lease, lease.id, statuses, start, end,
+                                    exclude, lease.offer_uuid == offer_uuid))
 
     def child_overlaps(self, parent_uuid, start, end, lease_statuses,
                        offer_statuses, exclude=None):
         """Whether a sub-lease or sub-offer of the parent overlaps."""
         lease, offer = models.Lease, models.Offer
-        leases = sa.select(lease.id).where(
+        return self._exists(_booked(
+            lease, lease.id, lease_statuses, start, end, exclude,
             lease.parent_lease_uuid == parent_uuid,
-            lease.offer_uuid.is_(None),
-            lease.status.in_(lease_statuses),
-            sql.overlaps(lease, start, end))
-        offers = sa.select(offer.id).where(
-            offer.parent_lease_uuid == parent_uuid,
-            offer.status.in_(offer_statuses),
-            sql.overlaps(offer, start, end))
-        if exclude is not None:
-            leases = leases.where(lease.uuid != exclude)
-            offers = offers.where(offer.uuid != exclude)
-        return self._exists(leases) or self._exists(offers)
-
-    def next_lease_start(self, offer_uuid, after, statuses):
-        """Start of the offer's first lease in ``statuses`` at/after."""
-        lease = models.Lease
-        return self.session.execute(
-            sa.select(sa.func.min(lease.start_time)).where(
-                lease.offer_uuid == offer_uuid,
-                lease.status.in_(statuses),
-                lease.start_time >= after)).scalar()
+            lease.offer_uuid.is_(None))) or self._exists(_booked(
+                offer, offer.id, offer_statuses, start, end, exclude,
+                offer.parent_lease_uuid == parent_uuid))
 
     def leases_of_offer(self, offer_uuid, statuses):
         """Leases claimed from the offer, in ``statuses``."""
@@ -177,20 +170,12 @@ class ResourceTransaction(object):
             sa.select(lease).where(child_lease))) if has_leases else []
         return offers, leases
 
-    def live_leases(self, statuses):
-        """All leases of this resource in ``statuses``, by start time."""
-        lease = models.Lease
-        return list(self.session.scalars(sa.select(lease).where(
-            lease.resource_type == self.resource_type,
-            lease.resource_uuid == self.resource_uuid,
-            lease.status.in_(statuses)).order_by(lease.start_time)))
-
     def offer_for_claim(self, offer_uuid, start, pivot, statuses,
                         exclude=None):
         """Re-read an offer with all a claim of it must check; one query.
 
         Returns (offer, neighbours), or None if there is no such offer;
-        the offer is a read-only reads.OfferRow, ``neighbours`` a
+        the offer is a read-only records.OfferRow, ``neighbours`` a
         cleaning_buffer.Neighbours of the offer's leases in ``statuses``
         around ``pivot`` (the claim's end, or its start when the end is
         to be decided; ``start`` is the claim's start). With them
@@ -226,13 +211,12 @@ class ResourceTransaction(object):
         return offer, near
 
     def add(self, row):
-        """Insert a new Offer or Lease row (one INSERT); returns it.
+        """Insert a new Offer or Lease row (one INSERT); return its record.
 
         As rows.insert_row(): the row is filled in (uuid, created_at, id)
-        but not attached to the session, so later changes to it are not
-        written.
+        first.
         """
-        return rows.insert_row(self.session, row)
+        return records.record(rows.insert_row(self.session, row))
 
     def claimed_lease(self, uuid, created_at, **fields):
         """Return the lease a 'claim' transaction wrote, as add_lease() does.
@@ -243,7 +227,7 @@ class ResourceTransaction(object):
         row = self._new_lease(uuid=uuid, created_at=created_at, **fields)
         rows.filled(row)
         row.id = self.claimed_id
-        return row
+        return records.record(row)
 
     def _new_lease(self, **fields):
         """A Lease row of this resource with ``fields``, not yet filled in."""

@@ -126,8 +126,13 @@ def test_offer_booking_locks_the_offers_node_and_is_rerun(database):
 
 
 def test_offer_booking_of_a_missing_offer_locks_nothing(database):
-    assert db_api.run_offer_booking(str(uuid.uuid4()),
-                                    lambda txn: txn) is None
+    missing = str(uuid.uuid4())
+    ran = []
+    with pytest.raises(exception.OfferNotFound) as raised:
+        db_api.run_offer_booking(missing, ran.append)
+    assert raised.value.code == 404
+    assert missing in raised.value.message
+    assert ran == []
     assert _generation() is None
 
 
