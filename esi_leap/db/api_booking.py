@@ -34,7 +34,7 @@ def run_booking(resource_type, resource_uuid, body,
 
     A transaction the database rolls back as a deadlock (a lost Galera
     certification, an InnoDB deadlock) is re-run, ``body`` included, with
-    a fresh transaction after a short jittered pause, up to ``attempts``
+    a fresh transaction after a short pause (jittered after the first), up to ``attempts``
     times in all.
 
     :returns: what ``body`` returns.
