@@ -14,6 +14,7 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.objects import claims
 from esi_leap.objects import filters
 from esi_leap.objects import listing
 from esi_leap.objects import offer_update
@@ -41,7 +42,7 @@ class ClaimController(rest.RestController):
         purpose = utils.text(types.value(new_lease.purpose), 'purpose')
 
         access = authorize.access_of(context)
-        return views.lease_view(offers.claim(
+        return views.lease_view(claims.claim_offer(
             access, offer_ident, start=start, end=end, name=name,
             purpose=purpose, properties=properties, seen=sight.of(access)))
 
