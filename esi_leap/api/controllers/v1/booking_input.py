@@ -1,4 +1,4 @@
-"""The fields the bodies of POST /v1/offers, /v1/leases and .../claim share."""
+"""What the bodies of POST /v1/offers, /v1/leases and .../claim share."""
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.common import timeutils
@@ -23,3 +23,19 @@ def fields(body):
     if isinstance(body, types.LeaseBody):
         found['purpose'] = utils.text(types.value(body.purpose), 'purpose')
     return found
+
+
+def node_and_fields(body, required=()):
+    """Return (resource type, node, fields()) of an offer's or lease's body.
+
+    In this order, each a 400 when wrong: ``resource_uuid`` and the
+    ``required`` fields must be sent, fields() must parse, and the node
+    must exist (utils.resource_node()).
+    """
+    ident = types.required(body, 'resource_uuid')
+    for field in required:
+        types.required(body, field)
+    found = fields(body)
+    resource_type, node = utils.resource_node(
+        types.value(body.resource_type), ident)
+    return resource_type, node, found

@@ -76,16 +76,14 @@ class LeasesController(rest.RestController):
         context = pecan.request.context
         policy.authorize(lease_policy.CREATE, context)
         policy.require_project(context)
-        ident = types.required(new_lease, 'resource_uuid')
-        project_ident = types.required(new_lease, 'project_id')
-        found = booking_input.fields(new_lease)
-        resource_type, node = utils.resource_node(
-            types.value(new_lease.resource_type), ident)
+        resource_type, node, found = booking_input.node_and_fields(
+            new_lease, required=('project_id',))
 
         access = authorize.access_of(context)
         lease = leases.create(
             access, resource_type, node,
-            utils.resolve_project(project_ident, 'project_id'), **found)
+            utils.resolve_project(new_lease.project_id, 'project_id'),
+            **found)
         return views.lease_view(leases.describe(
             [lease], nodes=listing.known(resource_type, node),
             seen=sight.of(access)))

@@ -115,10 +115,8 @@ class OffersController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.CREATE, context)
         policy.require_project(context)
-        ident = types.required(new_offer, 'resource_uuid')
-        found = booking_input.fields(new_offer)
-        resource_type, node = utils.resource_node(
-            types.value(new_offer.resource_type), ident)
+        resource_type, node, found = booking_input.node_and_fields(
+            new_offer)
 
         access = authorize.access_of(context)
         offer = offers.create(

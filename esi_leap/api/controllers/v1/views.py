@@ -24,6 +24,27 @@ def _unless_hidden(uuid, hidden):
     return None if uuid in hidden else uuid
 
 
+def _booking_head(row, party, names, fields):
+    """The first fields of an offer's or a lease's view, and its node's.
+
+    Returns ({name, uuid, project_id, project, <party>_id, <party>,
+    resource_type, resource_uuid}, (node name, class, properties));
+    ``party`` is the other project of the row (``lessee`` of an offer,
+    ``owner`` of a lease).
+    """
+    party_id = getattr(row, party + '_id')
+    return {
+        'name': row.name,
+        'uuid': row.uuid,
+        'project_id': row.project_id,
+        'project': names.get(row.project_id, ''),
+        party + '_id': party_id,
+        party: names.get(party_id, ''),
+        'resource_type': row.resource_type,
+        'resource_uuid': row.resource_uuid,
+    }, fields.get((row.resource_type, row.resource_uuid), _NO_NODE)
+
+
 def _offer_times(offers, free):
     """Every time an offer view shows: its window and availabilities."""
     times = []
@@ -43,17 +64,9 @@ def offer_views(found):
     iso = timeutils.isoformats(_offer_times(found.rows, free))
     views = []
     for offer in found.rows:
-        node, node_class, node_properties = fields.get(
-            (offer.resource_type, offer.resource_uuid), _NO_NODE)
-        views.append({
-            'name': offer.name,
-            'uuid': offer.uuid,
-            'project_id': offer.project_id,
-            'project': names.get(offer.project_id, ''),
-            'lessee_id': offer.lessee_id,
-            'lessee': names.get(offer.lessee_id, ''),
-            'resource_type': offer.resource_type,
-            'resource_uuid': offer.resource_uuid,
+        view, (node, node_class, node_properties) = _booking_head(
+            offer, 'lessee', names, fields)
+        view.update({
             'resource': node,
             'resource_class': node_class,
             'resource_properties': node_properties,
@@ -66,6 +79,7 @@ def offer_views(found):
             'parent_lease_uuid': _unless_hidden(offer.parent_lease_uuid,
                                                 found.hidden),
         })
+        views.append(view)
     return views
 
 
@@ -79,17 +93,9 @@ def lease_views(found):
             lease.end_time))
     views = []
     for lease in found.rows:
-        node, node_class, node_properties = fields.get(
-            (lease.resource_type, lease.resource_uuid), _NO_NODE)
-        views.append({
-            'name': lease.name,
-            'uuid': lease.uuid,
-            'project_id': lease.project_id,
-            'project': names.get(lease.project_id, ''),
-            'owner_id': lease.owner_id,
-            'owner': names.get(lease.owner_id, ''),
-            'resource_type': lease.resource_type,
-            'resource_uuid': lease.resource_uuid,
+        view, (node, node_class, node_properties) = _booking_head(
+            lease, 'owner', names, fields)
+        view.update({
             'resource_class': node_class,
             'resource_properties': node_properties,
             'resource': node,
@@ -105,6 +111,7 @@ def lease_views(found):
                                                 found.hidden),
             'status_reason': lease.status_reason,
         })
+        views.append(view)
     return views
 
 
