@@ -64,12 +64,8 @@ def create(access, resource_type, node, start, end, lessee_id=None,
     node_class = node.resource_class or None
 
     def book(txn):
-        if parent_uuid is not None:
-            booking_rules.check_parent_window(txn, parent_uuid, start, end)
-        else:
-            booking_rules.check_resource_window(
-                txn, start, end, access=access,
-                buffer=cleaning_buffer.for_class(node_class))
+        booking_rules.check_new_booking(txn, access, parent_uuid,
+                                        node_class, start, end)
         row = txn.add_offer(
             name=name, project_id=access.project_id, lessee_id=lessee_id,
             start_time=start, end_time=end, status=statuses.AVAILABLE,
