@@ -142,15 +142,6 @@ class ResourceTransaction(object):
             offers = offers.where(offer.uuid != exclude)
         return self._exists(leases) or self._exists(offers)
 
-    def next_lease_start(self, offer_uuid, after, statuses):
-        """Start of the offer's first lease in ``statuses`` at/after."""
-        lease = models.Lease
-        return self.session.execute(
-            sa.select(sa.func.min(lease.start_time)).where(
-                lease.offer_uuid == offer_uuid,
-                lease.status.in_(statuses),
-                lease.start_time >= after)).scalar()
-
     def leases_of_offer(self, offer_uuid, statuses):
         """Leases claimed from the offer, in ``statuses``."""
         return list(self.session.scalars(sa.select(models.Lease).where(
@@ -176,14 +167,6 @@ class ResourceTransaction(object):
         leases = list(self.session.scalars(
             sa.select(lease).where(child_lease))) if has_leases else []
         return offers, leases
-
-    def live_leases(self, statuses):
-        """All leases of this resource in ``statuses``, by start time."""
-        lease = models.Lease
-        return list(self.session.scalars(sa.select(lease).where(
-            lease.resource_type == self.resource_type,
-            lease.resource_uuid == self.resource_uuid,
-            lease.status.in_(statuses)).order_by(lease.start_time)))
 
     def offer_for_claim(self, offer_uuid, start, pivot, statuses,
                         exclude=None):
