@@ -109,15 +109,6 @@ def offer_action(rule, context, offer):
                             offer.uuid)
 
 
-def lease_action(rule, context, lease):
-    """Raise HTTPResourceForbidden (403) unless ``rule`` allows ``lease``.
-
-    ``lease`` was found with visible_lease().
-    """
-    policy.authorize_object(rule, context, lease_target(lease), 'lease',
-                            lease.uuid)
-
-
 def extension_rights(context, lease):
     """Return the caller's extension.Rights on ``lease``'s end time.
 

@@ -22,8 +22,10 @@ import inspect
 from oslo_db import exception as db_exc
 from oslo_log import log
 import pecan
+from wsme import api as wsme_api
 from wsmeext import pecan as wsme_pecan
 
+from esi_leap.api import request_body
 from esi_leap.common import exception
 from esi_leap.common import faults
 from esi_leap.db import api as db_api
@@ -63,14 +65,22 @@ def _refuse_unstorable(func, error):
     raise exception.UnstorableText(field=field)
 
 
-def expose(*args, **kwargs):
-    """Expose a controller method through WSME with safe error reporting."""
+def expose(*args, body=None, **kwargs):
+    """Expose a controller method through WSME with safe error reporting.
+
+    ``body`` (a WSME type) is the type of the method's last argument,
+    filled from the request's JSON body (see request_body).
+    """
     def decorate(func):
         reads = reading.together if func.__name__ in _READERS \
             else contextlib.nullcontext
+        signature = _with_optional_body(inspect.signature(func), body)
 
         @functools.wraps(func)
         def guarded(*a, **kw):
+            if body is not None:
+                request_body.argument(pecan.request.environ, kw,
+                                      *_body_argument(guarded))
             try:
                 with reads():
                     return func(*a, **kw)
@@ -90,14 +100,36 @@ def expose(*args, **kwargs):
                 LOG.exception('Unexpected error in %s', func.__qualname__)
                 raise exception.InternalError()
         # WSME reads the argument list of the function it exposes.
-        guarded.__signature__ = inspect.signature(func)
-        exposed = wsme_pecan.wsexpose(*args, **kwargs)(guarded)
+        guarded.__signature__ = signature
+        types = args + (body,) if body is not None else args
+        exposed = wsme_pecan.wsexpose(*types, **kwargs)(guarded)
         # functools.wraps copied __signature__ onto WSME's wrapper; pecan
         # must see that wrapper's own (self, *args, **kwargs) to route.
         del exposed.__signature__
         return _routed_exactly(exposed, _path_parameters(
-            func, 'body' in kwargs))
+            func, body is not None))
     return decorate
+
+
+def _with_optional_body(signature, body):
+    """The signature WSME is shown: the body argument made optional.
+
+    NOTE(esi-leap): WSME is not told which argument is the body (it would
+    parse the body again); to WSME it is an argument that only a query
+    parameter may fill, and request_body.argument() fills it from the body
+    the guard parsed, raising the errors WSME would.
+    """
+    if body is None:
+        return signature
+    params = list(signature.parameters.values())
+    params[-1] = params[-1].replace(default=None)
+    return signature.replace(parameters=params)
+
+
+def _body_argument(function):
+    """(name, resolved WSME type) of the body argument of ``function``."""
+    argument = wsme_api.FunctionDefinition.get(function).arguments[-1]
+    return argument.name, argument.datatype
 
 
 def _path_parameters(func, has_body):

@@ -6,8 +6,8 @@ body is parsed strictly: only UTF-8, only real JSON (no NaN, Infinity or
 numbers that overflow), no lone surrogates or NUL in strings, no duplicate
 keys, bounded nesting, and it must be an object; the path must be UTF-8
 without NUL (``%00``). Anything else is answered with a JSON fault here,
-so WSME and the controllers only ever see bodies that parse the same way
-under every JSON parser.
+and the value parsed here is the only one: it is handed on through
+request_body, the body itself emptied, so nothing parses it again.
 """
 import io
 import json
@@ -16,6 +16,7 @@ import urllib.parse
 
 from oslo_config import cfg
 
+from esi_leap.api import request_body
 from esi_leap.common import exception
 from esi_leap.common import faults
 
@@ -253,9 +254,11 @@ class RequestGuard(object):
         body = read_body(environ)
         if body:
             media_type(environ.get('CONTENT_TYPE', ''))
-            parse_body(body)
+            request_body.keep(environ, parse_body(body))
             environ['CONTENT_TYPE'] = 'application/json'
-        _replace_body(environ, body)
+        # NOTE(esi-leap): the body was parsed here, once: what follows
+        # gets the value (request_body), never the bytes to parse again.
+        _replace_body(environ, b'')
 
 
 def _replace_body(environ, body):

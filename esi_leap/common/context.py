@@ -19,8 +19,3 @@ class RequestContext(context.RequestContext):
         values = super().to_policy_values()
         values['project_id'] = self.project_id
         return values
-
-
-def get_admin_context():
-    """Return a context for internal work that is not a user's request."""
-    return RequestContext(is_admin=True, roles=['admin'], overwrite=False)

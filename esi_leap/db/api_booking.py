@@ -34,8 +34,8 @@ def run_booking(resource_type, resource_uuid, body,
 
     A transaction the database rolls back as a deadlock (a lost Galera
     certification, an InnoDB deadlock) is re-run, ``body`` included, with
-    a fresh transaction after a short pause (jittered after the first), up to ``attempts``
-    times in all.
+    a fresh transaction after a short pause (jittered after the first),
+    up to ``attempts`` times in all.
 
     :returns: what ``body`` returns.
     :raises: exception.BookingContended (409) after ``attempts``

@@ -224,6 +224,21 @@ def clip_children(txn, lease, now, recorder):
     txn.flush()
 
 
+def check_new_booking(txn, access, parent_uuid, node_class, start, end):
+    """Inside a node's transaction: whether a new offer or lease fits.
+
+    With a parent lease ``parent_uuid``, [start, end) must be inside it
+    and free among its sub-bookings (check_parent_window()); without,
+    free on the node given the cleaning buffer of its class
+    ``node_class`` (check_resource_window()). Raises as they do.
+    """
+    if parent_uuid is not None:
+        check_parent_window(txn, parent_uuid, start, end)
+    else:
+        check_resource_window(txn, start, end, access=access,
+                              buffer=cleaning_buffer.for_class(node_class))
+
+
 def check_resource_window(txn, start, end, exclude=None, access=None,
                           buffer=cleaning_buffer.NONE):
     """Inside a transaction: no top-level booking may meet the window.

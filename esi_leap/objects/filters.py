@@ -20,51 +20,44 @@ class OfferVisibility(object):
 
 
 @dataclasses.dataclass
-class OfferFilters(object):
-    """Criteria of an offer list; None means "any".
+class BookingFilters(object):
+    """What an offer list and a lease list both filter on; None: "any".
 
-    ``resources`` ({resource_type: uuids}) keeps only offers of those
-    resources; an empty mapping matches nothing.
+    ``resources`` ({resource_type: uuids}) keeps only the offers or leases
+    of those resources; an empty mapping matches nothing.
     """
 
     statuses: tuple = None
     uuid: str = None
-    name: str = None
     project_id: str = None
-    lessee_id: str = None
     resource_type: str = None
     resource_uuid: str = None
     start_time: object = None
     end_time: object = None
-    available_start_time: object = None
-    available_end_time: object = None
-    blocking_lease_statuses: tuple = ()
-    visibility: OfferVisibility = None
     resources: dict = None
     page: 'Page' = None
 
 
 @dataclasses.dataclass
-class LeaseFilters(object):
-    """Criteria of a lease list; None means "any".
+class OfferFilters(BookingFilters):
+    """Criteria of an offer list (and those of BookingFilters)."""
 
-    ``resources`` ({resource_type: uuids}) keeps only leases of those
-    resources; an empty mapping matches nothing.
-    """
+    name: str = None
+    lessee_id: str = None
+    available_start_time: object = None
+    available_end_time: object = None
+    blocking_lease_statuses: tuple = ()
+    visibility: OfferVisibility = None
 
-    statuses: tuple = None
-    uuid: str = None
-    project_id: str = None
+
+@dataclasses.dataclass
+class LeaseFilters(BookingFilters):
+    """Criteria of a lease list (and those of BookingFilters)."""
+
     owner_id: str = None
     party_id: str = None
     offer_uuid: str = None
-    resource_type: str = None
-    resource_uuid: str = None
     purpose: str = None
-    start_time: object = None
-    end_time: object = None
-    resources: dict = None
-    page: 'Page' = None
 
 
 @dataclasses.dataclass

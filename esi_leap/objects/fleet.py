@@ -1,12 +1,9 @@
-"""N-node claims: every node a caller asks for, in one transaction, or none.
+"""The nodes of an N-node claim: the free offers that match, and the choice.
 
-Each lease is the claim of one offer, checked by the same checks as
-POST /v1/offers/<offer>/claim (offers.claim_check()), so the cleaning
-buffer, sub-offers and visibility rules are those of a single claim. All
-of them run in one transaction that first locks every chosen node, in
-sorted order, then the project (when its quota counts); the offers are
-re-read, the leases and their events written, by a few statements
-whatever the number of nodes.
+What POST /v1/claims asks for (FleetRequest), the offers the caller may
+claim for it (candidates()) and which of them to take (choose(): random
+among the fitting ones, honouring a locality). claims.claim_nodes() books
+the chosen ones, by the checks of a single claim.
 """
 import dataclasses
 import datetime
@@ -17,20 +14,12 @@ from esi_leap.common import fleet_errors
 from esi_leap.common import property_expressions
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
-from esi_leap.db import api as db_api
-from esi_leap.notifications import emitter
 from esi_leap.objects import filters
 from esi_leap.objects import offers
-from esi_leap.objects import quotas
 
 SAME = 'same'
 SPREAD = 'spread'
 LOCALITY_MODES = (SAME, SPREAD)
-# NOTE(esi-leap): a chosen node taken between the choice and the lock
-# makes the claim choose again among what is then free; a few rounds,
-# then the client is told to retry.
-ATTEMPTS = 3
-_LOST = (exception.Conflict, exception.OfferNotFound)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,29 +54,6 @@ class Candidate(object):
     @property
     def pair(self):
         return (self.offer.resource_type, self.offer.resource_uuid)
-
-
-def claim(access, request):
-    """Claim ``request.count`` nodes for the caller's project, or none.
-
-    Returns (leases, nodes): the leases in the order their nodes were
-    locked, and the NodeInfo of their nodes as read to choose them
-    ({(resource_type, uuid): NodeInfo}; None if one was unknown). Raises
-    NotEnoughNodes or LocalityUnmet (409, with how many matching nodes
-    were free), OverQuota (403), OfferNotFound for a named offer the
-    caller may not claim, and BookingContended when the chosen nodes kept
-    being taken by others.
-    """
-    view = offers.visibility(access)
-    for attempt in range(1, ATTEMPTS + 1):
-        chosen = choose(candidates(request, view), request)
-        try:
-            return _book(access, request, view, chosen), _nodes(chosen)
-        except _LOST:
-            if attempt == ATTEMPTS:
-                raise exception.BookingContended(
-                    resource_type='(several)',
-                    resource_uuid='%d nodes' % request.count)
 
 
 def candidates(request, view):
@@ -192,41 +158,8 @@ def _times(request):
             'end_time': timeutils.message_format(request.end)}
 
 
-def _nodes(chosen):
+def nodes_of(chosen):
     """The nodes argument of leases.describe() for the chosen Candidates."""
     if any(c.node is None for c in chosen):
         return None
     return {c.pair: c.node for c in chosen}
-
-
-def _book(access, request, view, chosen):
-    """Claim every chosen offer in one transaction; return the leases."""
-    chosen = sorted(chosen, key=lambda c: c.pair)
-    check = offers.claim_check(access, view, timeutils.utcnow(),
-                               request.start, request.end)
-    classes = sorted({c.offer.resource_class or '' for c in chosen})
-    project = access.project_id
-
-    def body(txn, recorder):
-        found = txn.offers_for_claim(
-            [c.offer.uuid for c in chosen], request.start, request.end,
-            statuses.LEASE_BLOCKING)
-        booked = txn.add_leases(
-            [dict(check(txn.for_offer(), *_found(found, c)),
-                  **request.fields) for c in chosen])
-        for resource_class in classes:
-            quotas.enforce(txn, project, request.start, request.end,
-                           resource_class or None)
-        for lease in booked:
-            recorder.record('lease', lease, 'create', 'end')
-        return booked
-
-    return db_api.run_fleet_booking([c.pair for c in chosen], project,
-                                    emitter.recorded(body)).send()
-
-
-def _found(found, candidate):
-    """(offer, neighbours) of a chosen offer as re-read under the locks."""
-    if candidate.offer.uuid not in found:
-        raise exception.OfferNotFound(offer_uuid=candidate.offer.uuid)
-    return found[candidate.offer.uuid]

@@ -2,7 +2,6 @@
 extension.py)."""
 import dataclasses
 
-from esi_leap.common import cleaning_buffer
 from esi_leap.common import exception
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
@@ -90,12 +89,8 @@ def create(access, resource_type, node, project_id, start=None, end=None,
     node_class = node.resource_class or None
 
     def book(txn, recorder):
-        if parent_uuid is not None:
-            booking_rules.check_parent_window(txn, parent_uuid, start, end)
-        else:
-            booking_rules.check_resource_window(
-                txn, start, end, access=access,
-                buffer=cleaning_buffer.for_class(node_class))
+        booking_rules.check_new_booking(txn, access, parent_uuid,
+                                        node_class, start, end)
         row = txn.add_lease(
             name=name, project_id=project_id, owner_id=access.project_id,
             purpose=purpose, start_time=start, end_time=end,

@@ -8,9 +8,7 @@ from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import views
 from esi_leap.api import expose
 from esi_leap.common import policy
-from esi_leap.objects import booking_rules
-from esi_leap.objects import fleet
-from esi_leap.objects import leases
+from esi_leap.objects import claims
 from esi_leap.objects import sight
 from esi_leap.policies import fleet as fleet_policy
 from esi_leap.policies import offer as offer_policy
@@ -32,8 +30,6 @@ class ClaimsController(rest.RestController):
         policy.require_project(context)
         request = fleet_input.claim_request(body)
         access = authorize.access_of(context)
-        booking_rules.check_lease_length(access, request.start, request.end)
 
-        rows, nodes = fleet.claim(access, request)
-        return {'leases': views.lease_views(
-            leases.describe(rows, nodes=nodes, seen=sight.of(access)))}
+        return {'leases': views.lease_views(claims.claim_nodes(
+            access, request, seen=sight.of(access)))}

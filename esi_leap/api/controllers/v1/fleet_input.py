@@ -2,6 +2,7 @@
 from oslo_config import cfg
 
 from esi_leap.api.controllers.v1 import utils
+from esi_leap.api import request_body
 from esi_leap.common import exception
 from esi_leap.common import property_expressions
 from esi_leap.common import safetext
@@ -17,16 +18,6 @@ CLAIM_FIELDS = ('count', 'resource_class', 'resource_properties', 'offers',
 QUOTA_FIELDS = ('max_nodes', 'max_leases', 'max_nodes_by_resource_class')
 # NOTE(esi-leap): a bound on stored limits, far above any pool.
 MAX_LIMIT = 1000000
-
-
-def _object(body, allowed, what):
-    if not isinstance(body, dict):
-        raise exception.Invalid(reason='%s must be a JSON object' % what)
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise exception.Invalid(reason='unknown field %s in %s; known: %s' % (
-            exception.shown(unknown[0]), what, ', '.join(allowed)))
-    return body
 
 
 def _string(value, field):
@@ -53,7 +44,7 @@ def _integer(value, field, low, high):
 
 def claim_request(body):
     """Return the fleet.FleetRequest of a POST /v1/claims body; 400s."""
-    body = _object(body, CLAIM_FIELDS, 'the claim')
+    body = request_body.json_object(body, CLAIM_FIELDS, 'the claim')
     most = CONF.api.max_claim_count
     offers = _offers(body.get('offers'), most)
     count = body.get('count')
@@ -111,7 +102,7 @@ def _window(body):
 def _locality(value):
     if value is None:
         return None
-    value = _object(value, ('key', 'mode'), 'locality')
+    value = request_body.json_object(value, ('key', 'mode'), 'locality')
     mode = value.get('mode')
     if mode not in fleet.LOCALITY_MODES:
         raise exception.InvalidField(
@@ -129,7 +120,7 @@ def quota_limits(body):
     Each limit is an integer (-1: unlimited) or null (the default); a
     limit left out is null too.
     """
-    body = _object(body, QUOTA_FIELDS, 'the quota')
+    body = request_body.json_object(body, QUOTA_FIELDS, 'the quota')
     limits = {}
     for field in ('max_nodes', 'max_leases'):
         value = body.get(field)

@@ -4,6 +4,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from esi_leap.api import authorize
+from esi_leap.api.controllers.v1 import booking_input
 from esi_leap.api.controllers.v1 import types
 from esi_leap.api.controllers.v1 import utils
 from esi_leap.api.controllers.v1 import views
@@ -75,28 +76,14 @@ class LeasesController(rest.RestController):
         context = pecan.request.context
         policy.authorize(lease_policy.CREATE, context)
         policy.require_project(context)
-        ident = types.value(new_lease.resource_uuid)
-        if ident is None:
-            raise exception.MissingField(field='resource_uuid')
-        project_ident = types.value(new_lease.project_id)
-        if project_ident is None:
-            raise exception.MissingField(field='project_id')
-        start = timeutils.parse_optional(
-            types.value(new_lease.start_time), 'start_time')
-        end = timeutils.parse_optional(
-            types.value(new_lease.end_time), 'end_time')
-        properties = utils.properties(types.value(new_lease.properties))
-        name = utils.valid_name(types.value(new_lease.name))
-        purpose = utils.text(types.value(new_lease.purpose), 'purpose')
-        resource_type, node = utils.resource_node(
-            types.value(new_lease.resource_type), ident)
+        resource_type, node, found = booking_input.node_and_fields(
+            new_lease, required=('project_id',))
 
         access = authorize.access_of(context)
         lease = leases.create(
             access, resource_type, node,
-            utils.resolve_project(project_ident, 'project_id'),
-            start=start, end=end, name=name,
-            purpose=purpose, properties=properties)
+            utils.resolve_project(new_lease.project_id, 'project_id'),
+            **found)
         return views.lease_view(leases.describe(
             [lease], nodes=listing.known(resource_type, node),
             seen=sight.of(access)))

@@ -4,6 +4,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from esi_leap.api import authorize
+from esi_leap.api.controllers.v1 import booking_input
 from esi_leap.api.controllers.v1 import offer_input
 from esi_leap.api.controllers.v1 import search_input
 from esi_leap.api.controllers.v1 import types
@@ -14,6 +15,7 @@ from esi_leap.common import exception
 from esi_leap.common import policy
 from esi_leap.common import statuses
 from esi_leap.common import timeutils
+from esi_leap.objects import claims
 from esi_leap.objects import filters
 from esi_leap.objects import listing
 from esi_leap.objects import offer_update
@@ -32,18 +34,11 @@ class ClaimController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.CLAIM, context)
         policy.require_project(context)
-        start = timeutils.parse_optional(
-            types.value(new_lease.start_time), 'start_time')
-        end = timeutils.parse_optional(
-            types.value(new_lease.end_time), 'end_time')
-        properties = utils.properties(types.value(new_lease.properties))
-        name = utils.valid_name(types.value(new_lease.name))
-        purpose = utils.text(types.value(new_lease.purpose), 'purpose')
+        found = booking_input.fields(new_lease)
 
         access = authorize.access_of(context)
-        return views.lease_view(offers.claim(
-            access, offer_ident, start=start, end=end, name=name,
-            purpose=purpose, properties=properties, seen=sight.of(access)))
+        return views.lease_view(claims.claim_offer(
+            access, offer_ident, seen=sight.of(access), **found))
 
 
 class OffersController(rest.RestController):
@@ -120,25 +115,15 @@ class OffersController(rest.RestController):
         context = pecan.request.context
         policy.authorize(offer_policy.CREATE, context)
         policy.require_project(context)
-        ident = types.value(new_offer.resource_uuid)
-        if ident is None:
-            raise exception.MissingField(field='resource_uuid')
-        start = timeutils.parse_optional(
-            types.value(new_offer.start_time), 'start_time')
-        end = timeutils.parse_optional(
-            types.value(new_offer.end_time), 'end_time')
-        properties = utils.properties(types.value(new_offer.properties))
-        name = utils.valid_name(types.value(new_offer.name))
-        resource_type, node = utils.resource_node(
-            types.value(new_offer.resource_type), ident)
+        resource_type, node, found = booking_input.node_and_fields(
+            new_offer)
 
         access = authorize.access_of(context)
         offer = offers.create(
             access, resource_type, node,
-            start if start is not None else timeutils.utcnow(), end,
+            found.pop('start') or timeutils.utcnow(), found.pop('end'),
             lessee_id=utils.resolve_project(
-                types.value(new_offer.lessee_id), 'lessee_id'),
-            name=name, properties=properties)
+                types.value(new_offer.lessee_id), 'lessee_id'), **found)
         return views.offer_view(offers.describe(
             [offer], nodes=listing.known(resource_type, node),
             seen=sight.of(access)))

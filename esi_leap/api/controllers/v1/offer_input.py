@@ -1,6 +1,6 @@
 """Validation of the body of PATCH /v1/offers/{offer_ident}."""
-from esi_leap.api.controllers.v1 import fleet_input
 from esi_leap.api.controllers.v1 import utils
+from esi_leap.api import request_body
 from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.objects import offer_update
@@ -33,7 +33,8 @@ def offer_changes(body):
     a wrong type, an oversized value, an unknown project) is a 400 saying
     what is wrong.
     """
-    body = fleet_input._object(body, offer_update.FIELDS, 'the offer change')
+    body = request_body.json_object(body, offer_update.FIELDS,
+                                    'the offer change')
     if not body:
         raise exception.Invalid(reason='the offer change names no field; '
                                 'known: %s' % ', '.join(offer_update.FIELDS))

@@ -37,38 +37,24 @@ def value(attribute):
     return None if attribute is wtypes.Unset else attribute
 
 
-class OfferBody(wtypes.Base):
-    """The body of ``POST /v1/offers``."""
+def required(body, field):
+    """Return the value of ``body``'s ``field``; MissingField if not sent."""
+    found = value(getattr(body, field))
+    if found is None:
+        raise exception.MissingField(field=field)
+    return found
+
+
+def _readonly():
+    return wtypes.wsattr(wtypes.text, readonly=True)
+
+
+class _Booking(object):
+    """The fields the bodies of an offer and of a lease share."""
 
     resource_uuid = wtypes.text
     resource_type = wtypes.text
     name = wtypes.text
-    lessee_id = wtypes.text
-    start_time = wtypes.text
-    end_time = wtypes.text
-    properties = {wtypes.text: jsontype}
-    # Accepted for compatibility; computed from the node, so ignored.
-    resource_class = wtypes.text
-    resource_properties = {wtypes.text: jsontype}
-    # Read-only: computed by the server.
-    uuid = wtypes.wsattr(wtypes.text, readonly=True)
-    project_id = wtypes.wsattr(wtypes.text, readonly=True)
-    project = wtypes.wsattr(wtypes.text, readonly=True)
-    lessee = wtypes.wsattr(wtypes.text, readonly=True)
-    resource = wtypes.wsattr(wtypes.text, readonly=True)
-    status = wtypes.wsattr(wtypes.text, readonly=True)
-    availabilities = wtypes.wsattr([[wtypes.text]], readonly=True)
-    parent_lease_uuid = wtypes.wsattr(wtypes.text, readonly=True)
-
-
-class LeaseBody(wtypes.Base):
-    """The body of ``POST /v1/leases`` and ``POST .../claim``."""
-
-    resource_uuid = wtypes.text
-    resource_type = wtypes.text
-    project_id = wtypes.text
-    name = wtypes.text
-    purpose = wtypes.text
     start_time = wtypes.text
     end_time = wtypes.text
     properties = {wtypes.text: jsontype}
@@ -76,14 +62,43 @@ class LeaseBody(wtypes.Base):
     resource_class = wtypes.text
     resource_properties = {wtypes.text: jsontype}
     # Read-only: computed by the server.
-    uuid = wtypes.wsattr(wtypes.text, readonly=True)
-    project = wtypes.wsattr(wtypes.text, readonly=True)
-    owner_id = wtypes.wsattr(wtypes.text, readonly=True)
-    owner = wtypes.wsattr(wtypes.text, readonly=True)
-    resource = wtypes.wsattr(wtypes.text, readonly=True)
-    fulfill_time = wtypes.wsattr(wtypes.text, readonly=True)
-    expire_time = wtypes.wsattr(wtypes.text, readonly=True)
-    status = wtypes.wsattr(wtypes.text, readonly=True)
-    offer_uuid = wtypes.wsattr(wtypes.text, readonly=True)
-    parent_lease_uuid = wtypes.wsattr(wtypes.text, readonly=True)
-    status_reason = wtypes.wsattr(wtypes.text, readonly=True)
+    uuid = _readonly()
+    project = _readonly()
+    resource = _readonly()
+    status = _readonly()
+    parent_lease_uuid = _readonly()
+
+
+class OfferBody(_Booking, wtypes.Base):
+    """The body of ``POST /v1/offers``."""
+
+    lessee_id = wtypes.text
+    project_id = _readonly()
+    lessee = _readonly()
+    availabilities = wtypes.wsattr([[wtypes.text]], readonly=True)
+    # NOTE(esi-leap): WSME checks the fields in this order, so it decides
+    # which of several faults a client is told.
+    _wsme_attr_order = (
+        'resource_uuid', 'resource_type', 'name', 'lessee_id',
+        'start_time', 'end_time', 'properties', 'resource_class',
+        'resource_properties', 'uuid', 'project_id', 'project', 'lessee',
+        'resource', 'status', 'availabilities', 'parent_lease_uuid')
+
+
+class LeaseBody(_Booking, wtypes.Base):
+    """The body of ``POST /v1/leases`` and ``POST .../claim``."""
+
+    project_id = wtypes.text
+    purpose = wtypes.text
+    owner_id = _readonly()
+    owner = _readonly()
+    fulfill_time = _readonly()
+    expire_time = _readonly()
+    offer_uuid = _readonly()
+    status_reason = _readonly()
+    _wsme_attr_order = (
+        'resource_uuid', 'resource_type', 'project_id', 'name', 'purpose',
+        'start_time', 'end_time', 'properties', 'resource_class',
+        'resource_properties', 'uuid', 'project', 'owner_id', 'owner',
+        'resource', 'fulfill_time', 'expire_time', 'status', 'offer_uuid',
+        'parent_lease_uuid', 'status_reason')

@@ -36,7 +36,13 @@ def _offer_times(offers, free):
 
 
 def offer_views(found):
-    """Return the API dicts of a Listing of offers, in order."""
+    """Return the API dicts of a Listing of offers, in order.
+
+    NOTE(esi-leap): the first fields of an offer view and a lease view
+    are alike but written out in each: one dict literal a row is the
+    listing's hot path, and a shared helper merging two dicts made 5000
+    views about 30% slower (12-13 ms -> 17 ms).
+    """
     fields = _node_fields(found.nodes)
     names = found.names
     free = found.availabilities
