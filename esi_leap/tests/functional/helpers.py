@@ -1,5 +1,6 @@
 """Helpers shared by the API functional tests."""
 import contextlib
+import threading
 
 import sqlalchemy as sa
 
@@ -77,3 +78,28 @@ def checkouts():
         yield seen
     finally:
         sa.event.remove(engine, 'checkout', listener)
+
+
+def together(workers, instants, step):
+    """Run ``step(worker, instant)`` for the workers side by side.
+
+    Each worker has its thread; a barrier releases them together at each
+    instant. Returns the exceptions the workers raised (empty when all
+    went well).
+    """
+    barrier = threading.Barrier(len(workers))
+    errors = []
+
+    def run(worker):
+        try:
+            for instant in instants:
+                barrier.wait(30)
+                step(worker, instant)
+        except Exception as e:  # reported by the caller
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return errors

@@ -311,6 +311,53 @@ def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
     assert len(smtp.messages) == before + 1
 
 
+def test_quarantine_with_the_smtp_server_down(owner_ctx, manager, smtp,
+                                              nodes):
+    """The quarantine is recorded and its notice kept, then sent, once.
+
+    The SMTP server (a real one, in its thread) is stopped when the node
+    is quarantined: the hand-over and the events go on without it, the
+    owner's notice waits as pending with its retry time, and once the
+    server is started again the retry delivers it, once.
+    """
+    one = notices_tests.make_lease(owner_ctx, 1, 2)
+    info = resource_types.get('dummy_node').get('node-1')
+    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
+                            start=at(2), end=at(5))
+    notices_tests.step(manager, 1)
+    before = len(smtp.messages)
+    smtp.stop()
+    set_node(nodes, maintenance=True)
+    notices_tests.step(manager, 2)
+    # Recorded as if the server were up: the lease over, the next one
+    # waiting, the quarantine event once.
+    assert status(one.uuid) == statuses.EXPIRED
+    assert db_api.lease_get(two.uuid).status_reason.startswith(
+        'quarantined: ')
+    assert node_events() == [('esi_leap.node.quarantine.start',
+                              'third-project')]
+    row = notices_tests.notice(two.uuid, 'quarantine')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert row.next_attempt_at == at(2) + datetime.timedelta(seconds=60)
+    assert 'cannot send through 127.0.0.1' in row.last_error
+    # Not due again before its retry time.
+    notices_tests.step(manager, 2 + 30 / 3600.0)
+    assert notices_tests.notice(two.uuid, 'quarantine').attempts == 1
+    smtp.start()
+    notices_tests.step(manager, 2 + 61 / 3600.0)
+    assert len(smtp.messages) == before + 1
+    msg = smtp.messages[-1]
+    assert msg.rcpt_tos == [notices_tests.OWNER]
+    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
+    assert two.uuid in msg.body and 'third-project' in msg.body
+    row = notices_tests.notice(two.uuid, 'quarantine')
+    assert (row.status, row.attempts) == ('sent', 2)
+    # Nothing more: no second message, no second quarantine event.
+    notices_tests.step(manager, 2.5)
+    assert len(smtp.messages) == before + 1
+    assert len(node_events()) == 1
+
+
 def test_busy_node_is_looked_at_again_soon(owner_ctx, node, nodes,
                                            scheduler, config):
     """The recheck does not wait for the sweep, even once it is past."""
