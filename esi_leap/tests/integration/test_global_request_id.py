@@ -50,19 +50,10 @@ class IronicLog(object):
 
 @pytest.fixture(scope='module')
 def ironic(tmp_path_factory):
-    venv = ironic_fixture.venv_path()
-    problem = ironic_fixture.venv_problem(venv)
-    if problem is not None:
-        pytest.fail('Ironic %s is not installed for the integration tests '
-                    '(%s); tools/run-tests.sh installs it.'
-                    % (ironic_fixture.IRONIC_VERSION, problem),
-                    pytrace=False)
-    server = ironic_fixture.Ironic(str(tmp_path_factory.mktemp('ironic')),
-                                   venv)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    """A real Ironic for the module; fails if it is not installed."""
+    with ironic_fixture.started(str(tmp_path_factory.mktemp('ironic'))) \
+            as server:
+        yield server
 
 
 @pytest.fixture(scope='module')
