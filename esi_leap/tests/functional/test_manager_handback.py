@@ -19,9 +19,9 @@ from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import recording
 from esi_leap.manager import steps
 from esi_leap.manager import watch
-from esi_leap.notifications import emitter
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
+from esi_leap.tests.functional import helpers
 from esi_leap.tests.functional import test_manager as base
 from esi_leap.tests.functional import test_notices as notices_tests
 
@@ -30,16 +30,9 @@ owner_ctx, node = base.owner_ctx, base.node
 
 
 @pytest.fixture
-def sent(monkeypatch):
+def sent(monkeypatch, config):
     """The (level, event type, payload) of every notification sent."""
-    found = []
-    send = emitter.Recorder.send
-
-    def keep(recorder):
-        found.extend(recorder.pending)
-        return send(recorder)
-    monkeypatch.setattr(emitter.Recorder, 'send', keep)
-    return found
+    return helpers.spy_notifications(monkeypatch, config, tuple)
 
 
 def node_events(resource_uuid='node-1'):
