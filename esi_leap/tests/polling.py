@@ -15,3 +15,17 @@ def poll(check, timeout, interval=0.1):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+
+
+def until_equal(read, wanted, timeout, interval=0.1):
+    """Call ``read()`` until it returns ``wanted`` or ``timeout`` passes.
+
+    Returns the last value read: ``wanted`` if it came in time.
+    """
+    last = []
+
+    def reached():
+        last.append(read())
+        return last[-1] == wanted
+    poll(reached, timeout, interval)
+    return last[-1]
