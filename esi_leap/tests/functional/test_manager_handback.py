@@ -281,12 +281,24 @@ smtp_server, smtp = notices_tests.smtp_server, notices_tests.smtp
 mail_config, manager = notices_tests.mail_config, notices_tests.manager
 
 
-def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
-                                                  nodes):
+def _lease_then_next(owner_ctx):
+    """Leases of node-1: lessee-project's (1 to 2), then third-project's."""
     one = notices_tests.make_lease(owner_ctx, 1, 2)
     info = resource_types.get('dummy_node').get('node-1')
-    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
-                            start=at(2), end=at(5))
+    return one, leases_obj.create(owner_ctx, 'dummy_node', info,
+                                  'third-project', start=at(2), end=at(5))
+
+
+def _assert_quarantine_message(msg, waiting):
+    """``msg`` tells the owner node-1 is quarantined, ``waiting`` waits."""
+    assert msg.rcpt_tos == [notices_tests.OWNER]
+    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
+    assert waiting.uuid in msg.body and 'third-project' in msg.body
+
+
+def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
+                                                  nodes):
+    one, two = _lease_then_next(owner_ctx)
     notices_tests.step(manager, 1)
     # The lessee's started and ending notices.
     before = len(smtp.messages)
@@ -296,10 +308,7 @@ def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
     notices_tests.step(manager, 2)
     assert status(one.uuid) == statuses.EXPIRED
     assert len(smtp.messages) == before + 1
-    msg = smtp.messages[-1]
-    assert msg.rcpt_tos == [notices_tests.OWNER]
-    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
-    assert two.uuid in msg.body and 'third-project' in msg.body
+    _assert_quarantine_message(smtp.messages[-1], two)
     notices_tests.step(manager, 2.5)
     assert len(smtp.messages) == before + 1
 
@@ -313,10 +322,7 @@ def test_quarantine_with_the_smtp_server_down(owner_ctx, manager, smtp,
     owner's notice waits as pending with its retry time, and once the
     server is started again the retry delivers it, once.
     """
-    one = notices_tests.make_lease(owner_ctx, 1, 2)
-    info = resource_types.get('dummy_node').get('node-1')
-    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
-                            start=at(2), end=at(5))
+    one, two = _lease_then_next(owner_ctx)
     notices_tests.step(manager, 1)
     before = len(smtp.messages)
     smtp.stop()
@@ -339,10 +345,7 @@ def test_quarantine_with_the_smtp_server_down(owner_ctx, manager, smtp,
     smtp.start()
     notices_tests.step(manager, 2 + 61 / 3600.0)
     assert len(smtp.messages) == before + 1
-    msg = smtp.messages[-1]
-    assert msg.rcpt_tos == [notices_tests.OWNER]
-    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
-    assert two.uuid in msg.body and 'third-project' in msg.body
+    _assert_quarantine_message(smtp.messages[-1], two)
     row = notices_tests.notice(two.uuid, 'quarantine')
     assert (row.status, row.attempts) == ('sent', 2)
     # Nothing more: no second message, no second quarantine event.
