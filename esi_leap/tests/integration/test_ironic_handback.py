@@ -126,12 +126,8 @@ class CleaningDeployment(itest.Deployment):
             manager.start()
 
 
-@pytest.fixture(scope='module')
-def ironic(tmp_path_factory):
-    """One cleaning Ironic for the module (fails if not installed)."""
-    with ironic_fixture.started(str(tmp_path_factory.mktemp('ironic')),
-                                options=ironic_fixture.CLEANING) as server:
-        yield server
+# One cleaning Ironic for the module (fails if not installed).
+ironic = ironic_fixture.module_fixture(options=ironic_fixture.CLEANING)
 
 
 @pytest.fixture(scope='module')

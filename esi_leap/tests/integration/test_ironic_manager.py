@@ -279,12 +279,8 @@ class Deployment(object):
                         'lease %s %s' % (uuid, status), interval=0.1)
 
 
-@pytest.fixture(scope='module')
-def ironic(tmp_path_factory):
-    """A real Ironic for the module; fails if it is not installed."""
-    with ironic_fixture.started(str(tmp_path_factory.mktemp('ironic'))) \
-            as server:
-        yield server
+# A real Ironic for the module; fails if it is not installed.
+ironic = ironic_fixture.module_fixture()
 
 
 @pytest.fixture(scope='module')
