@@ -15,6 +15,8 @@ keep-alive ``requests`` sessions from 1 and 4 client threads:
 It prints figures, never a verdict. See benchmarks/README.rst.
 """
 import argparse
+import collections
+import contextlib
 import datetime
 import json
 import math
@@ -464,21 +466,43 @@ def requests_for(args, n, claims=False):
     return max(8, min(100, 20000 // n))
 
 
-def bench_size(args, n, workdir):
+# What seeded_server() yields.
+Seeding = collections.namedtuple(
+    'Seeding', 'server seeded now config nodes_dir rng')
+
+
+@contextlib.contextmanager
+def seeded_server(args, n, workdir, owners, workers, extra=None):
+    """A stopped API server on a throwaway database seeded with ``n`` offers.
+
+    Yields a Seeding; the server is stopped, the
+    database dropped and the node files removed afterwards. The caller
+    starts the server once it has added what it needs to the seed.
+    """
     rng = random.Random(args.seed + n)
     database = databases.ThrowawayDatabase(args.backend, workdir)
     nodes_dir = os.path.join(workdir, 'nodes-%d' % n)
     port = server_fixture.free_port()
     config = server_fixture.write_config(
         os.path.join(workdir, 'esi-leap-%d.conf' % n), database.url,
-        nodes_dir, port, workers=args.workers,
-        extra={'DEFAULT': {'transport_url': args.transport_url}})
+        nodes_dir, port, workers=workers, extra=extra)
     server = server_fixture.Server(config, port)
     database.create()
     try:
         server.dbsync()
         now = datetime.datetime.now(UTC)
-        seeded = seed(database.url, nodes_dir, n, args.owners, rng, now)
+        yield Seeding(server, seed(database.url, nodes_dir, n, owners, rng,
+                                   now), now, config, nodes_dir, rng)
+    finally:
+        server.stop()
+        database.drop()
+        shutil.rmtree(nodes_dir, ignore_errors=True)
+
+
+def bench_size(args, n, workdir):
+    with seeded_server(args, n, workdir, args.owners, args.workers, extra={
+            'DEFAULT': {'transport_url': args.transport_url}}) as site:
+        server, seeded = site.server, site.seeded
         server.start()
         print('\n== N=%d offers on %d nodes, %d owners, %d leases; '
               '%s, %d API workers; seeded in %.1f s'
@@ -494,14 +518,10 @@ def bench_size(args, n, workdir):
         if args.keep_server:
             print('server left running for inspection: %s, master PID %d '
                   '(workers are its children), config %s; press Enter to '
-                  'stop it' % (server.url, server.process.pid, config),
+                  'stop it' % (server.url, server.process.pid, site.config),
                   flush=True)
             sys.stdin.readline()
         return results
-    finally:
-        server.stop()
-        database.drop()
-        shutil.rmtree(nodes_dir, ignore_errors=True)
 
 
 def _load():

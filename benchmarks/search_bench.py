@@ -13,7 +13,6 @@ passes or fails. Only 127.0.0.1 is used.
 import argparse
 import datetime
 import os
-import random
 import shutil
 import statistics
 import tempfile
@@ -25,7 +24,6 @@ import api_bench
 
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
-from esi_leap.tests.fixtures import server as server_fixture
 
 ADMIN = {'X-Project-Id': 'admin-project', 'X-Roles': 'admin'}
 MEMORY = (8192, 65536, 131072, 262144)
@@ -96,21 +94,10 @@ def timed(session, url, measured, repeat):
 
 
 def bench_size(args, n, workdir):
-    rng = random.Random(args.seed + n)
-    database = databases.ThrowawayDatabase(args.backend, workdir)
-    nodes_dir = os.path.join(workdir, 'nodes-%d' % n)
-    port = server_fixture.free_port()
-    config = server_fixture.write_config(
-        os.path.join(workdir, 'esi-leap-%d.conf' % n), database.url,
-        nodes_dir, port, workers=1)
-    server = server_fixture.Server(config, port)
-    database.create()
-    try:
-        server.dbsync()
-        now = datetime.datetime.now(datetime.timezone.utc)
-        seeded = api_bench.seed(database.url, nodes_dir, n, 10, rng, now)
-        add_properties(nodes_dir, seeded, rng)
-        server.start()
+    with api_bench.seeded_server(args, n, workdir, 10, 1) as site:
+        seeded, now = site.seeded, site.now
+        add_properties(site.nodes_dir, seeded, site.rng)
+        site.server.start()
         base = now.replace(minute=0, second=0, microsecond=0) + \
             datetime.timedelta(days=1)
         print('\n== N=%d offers on %d nodes, %d leases; %s, 1 API worker; '
@@ -118,16 +105,14 @@ def bench_size(args, n, workdir):
                                 args.backend, args.repeat), flush=True)
         print('%-46s %9s %7s %7s' % ('request', 'ms', 'rows', 'ratio'))
         measured = cases(base)
-        medians, rows = timed(requests.Session(), server.url + '/v1/offers',
-                              measured, args.repeat)
+        medians, rows = timed(requests.Session(),
+                              site.server.url + '/v1/offers', measured,
+                              args.repeat)
         for name, _, versus in measured:
             ratio = '' if versus is None else '%.2f' % (
                 medians[name] / medians[versus])
             print('%-46s %9.1f %7d %7s' % (
                 name, medians[name] * 1000, rows[name], ratio), flush=True)
-    finally:
-        server.stop()
-        database.drop()
 
 
 def main():

@@ -26,3 +26,12 @@ def iso(moment):
         moment = moment.astimezone(datetime.timezone.utc).replace(
             tzinfo=None)
     return moment.isoformat()
+
+
+def iso_seconds(moment):
+    """Return ``moment`` as ISO 8601 to the second, with no zone.
+
+    The fraction of a second is dropped, not rounded; the zone, if any,
+    is left out as it is (give a UTC time).
+    """
+    return moment.strftime('%Y-%m-%dT%H:%M:%S')

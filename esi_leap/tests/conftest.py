@@ -7,7 +7,6 @@ from esi_leap.common import service  # noqa: F401  (registers options)
 from esi_leap import conf as esi_conf
 from esi_leap.db import api as db_api
 from esi_leap.db import migration
-from esi_leap.db.sqlalchemy import models
 from esi_leap import resource_types
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
@@ -75,13 +74,8 @@ def migrated_database(request, tmp_path_factory):
 @pytest.fixture
 def database(migrated_database, config):
     """Point esi-leap at the backend's database; empty it afterwards."""
-    config(group='database', connection=migrated_database.url)
-    db_api.reset()
-    yield migrated_database
-    with db_api.writer() as session:
-        for table in reversed(models.Base.metadata.sorted_tables):
-            session.execute(table.delete())
-    db_api.reset()
+    with databases.in_use(migrated_database, config) as used:
+        yield used
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from esi_leap.api import app as app_module
 from esi_leap.api import hooks
 from esi_leap.common import rpc
 from esi_leap.manager import scheduler as scheduler_mod
-from esi_leap.notifications import emitter
+from esi_leap.tests.functional import helpers
 
 
 class Caller(object):
@@ -103,14 +103,19 @@ def sent(monkeypatch, config):
 
     Taken as the API hands them to the sender.
     """
-    config(transport_url='fake://')
-    found = []
-    send = emitter.Recorder.send
+    return helpers.spy_notifications(
+        monkeypatch, config,
+        lambda entry: (entry[1], entry[2]['esi_leap_object.data']))
 
-    def spy_send(recorder, nodes=None):
-        pending = list(recorder.pending)
-        send(recorder, nodes)
-        found.extend((event_type, payload['esi_leap_object.data'])
-                     for _, event_type, payload in pending)
-    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
-    return found
+
+@pytest.fixture
+def holder(caller):
+    """The holder of a parent lease: holder-project, owner and lessee."""
+    return caller('holder-project', 'esi_leap_owner', 'esi_leap_lessee')
+
+
+@pytest.fixture
+def parent(owner, nodes):
+    """An active lease of node-1 from owner-project to holder-project."""
+    nodes.add('node-1', 'owner-project')
+    return helpers.lease_to_holder(owner)

@@ -1,10 +1,12 @@
 """Helpers shared by the API functional tests."""
 import contextlib
+import threading
 
 import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.notifications import emitter
 from esi_leap import resource_types
 
 
@@ -15,6 +17,36 @@ def fault(response):
     assert set(body) == {'faultcode', 'faultstring', 'debuginfo'}
     assert body['debuginfo'] is None
     return body['faultstring']
+
+
+def lease_to_holder(owner, node='node-1'):
+    """Have ``owner`` lease ``node`` to holder-project, made active.
+
+    For 2030-01-01 to 2030-01-20; returns the lease as the API shows it.
+    """
+    lease = owner.post('/v1/leases', {
+        'resource_uuid': node, 'project_id': 'holder-project',
+        'start_time': '2030-01-01', 'end_time': '2030-01-20'}).json
+    set_lease_status(lease['uuid'], 'active')
+    return lease
+
+
+def spy_notifications(monkeypatch, config, pick):
+    """Keep ``pick(entry)`` of every notification sent; returns the list.
+
+    An entry is (level, event type, payload) as the Recorder hands it to
+    the sender, taken in order once sent; the transport is the fake one.
+    """
+    config(transport_url='fake://')
+    found = []
+    send = emitter.Recorder.send
+
+    def spy_send(recorder, nodes=None):
+        pending = list(recorder.pending)
+        send(recorder, nodes)
+        found.extend(pick(entry) for entry in pending)
+    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
+    return found
 
 
 def set_lease_status(uuid, status):
@@ -77,3 +109,28 @@ def checkouts():
         yield seen
     finally:
         sa.event.remove(engine, 'checkout', listener)
+
+
+def together(workers, instants, step):
+    """Run ``step(worker, instant)`` for the workers side by side.
+
+    Each worker has its thread; a barrier releases them together at each
+    instant. Returns the exceptions the workers raised (empty when all
+    went well).
+    """
+    barrier = threading.Barrier(len(workers))
+    errors = []
+
+    def run(worker):
+        try:
+            for instant in instants:
+                barrier.wait(30)
+                step(worker, instant)
+        except Exception as e:  # reported by the caller
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return errors

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
+from esi_leap.tests.functional import helpers
 from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
 
@@ -284,15 +285,7 @@ class TestSubLeases(object):
 
     @pytest.fixture
     def parent(self, buffered, node, owner):
-        lease = owner.post('/v1/leases', {
-            'resource_uuid': NODE, 'project_id': 'holder-project',
-            'start_time': '2030-01-01', 'end_time': '2030-01-20'}).json
-        set_lease_status(lease['uuid'], 'active')
-        return lease
-
-    @pytest.fixture
-    def holder(self, caller):
-        return caller('holder-project', 'esi_leap_owner', 'esi_leap_lessee')
+        return helpers.lease_to_holder(owner, NODE)
 
     def test_sub_leases_meet_without_buffer(self, parent, holder):
         for start, end in (('2030-01-01', '2030-01-05'),

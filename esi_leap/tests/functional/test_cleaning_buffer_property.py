@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import pytest
 
 from esi_leap.common import timeutils
+from esi_leap.tests import clock
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 HOURS = 48
@@ -27,8 +28,8 @@ def hours(n):
     return T0 + datetime.timedelta(hours=n)
 
 
-def iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%S')
+# The API's form, to the second.
+iso = clock.iso_seconds
 
 
 def parse(text):

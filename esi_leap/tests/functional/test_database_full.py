@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from esi_leap.db import api as db_api
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.functional.helpers import fault
+from esi_leap.tests import identities
 
 
 def _limited_account(database, user):
@@ -67,7 +68,7 @@ def full_server(database, config):
 
 def test_a_full_server_answers_503(app, full_server):
     # NOTE: app (and its database fixture) first, then the full account.
-    headers = {'X-Project-Id': 'p', 'X-Roles': 'admin'}
+    headers = identities.noauth_headers('p', 'admin')
     for path in ('/v1/offers', '/v1/leases?view=all'):
         response = app.get(path, headers=headers, expect_errors=True)
         assert response.status_int == 503, response.text
@@ -82,8 +83,8 @@ def test_other_database_errors_stay_500(app, monkeypatch):
     def broken(*args):
         raise db_exc.DBError(RuntimeError('syntax error near SELECT'))
     monkeypatch.setattr(db_api, 'offer_list_with_windows', broken)
-    response = app.get('/v1/offers', headers={'X-Project-Id': 'p',
-                                              'X-Roles': 'admin'},
+    response = app.get('/v1/offers',
+                       headers=identities.noauth_headers('p', 'admin'),
                        expect_errors=True)
     assert response.status_int == 500
     assert 'syntax' not in response.text

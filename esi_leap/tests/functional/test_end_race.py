@@ -39,15 +39,23 @@ def _set_end(uuid, end):
                         .values(end_time=end))
 
 
+def _lease_for_an_hour(nodes, owner):
+    """Have the owner lease NODE to lessee-project from now for an hour.
+
+    Returns the lease as the API shows it and the now it starts at.
+    """
+    nodes.add(NODE, 'owner-project')
+    now = timeutils.utcnow()
+    return owner.post('/v1/leases', {
+        'resource_uuid': NODE, 'project_id': 'lessee-project',
+        'start_time': _iso(now),
+        'end_time': _iso(now + datetime.timedelta(hours=1))}).json, now
+
+
 @pytest.fixture
 def held_lease(nodes, owner, scheduler):
     """A lease that holds NODE and whose end time has just come."""
-    nodes.add(NODE, 'owner-project')
-    now = timeutils.utcnow()
-    lease = owner.post('/v1/leases', {
-        'resource_uuid': NODE, 'project_id': 'lessee-project',
-        'start_time': _iso(now),
-        'end_time': _iso(now + datetime.timedelta(hours=1))}).json
+    lease, _ = _lease_for_an_hour(nodes, owner)
     scheduler.run_once()
     assert db_api.lease_get(lease['uuid']).status == statuses.ACTIVE
     assert nodes.read(NODE)['lease_uuid'] == lease['uuid']
@@ -93,12 +101,7 @@ def test_patch_refused_before_the_manager_acts(held_lease, admin):
 
 
 def test_patch_before_the_end_still_works(nodes, owner, admin):
-    nodes.add(NODE, 'owner-project')
-    now = timeutils.utcnow()
-    lease = owner.post('/v1/leases', {
-        'resource_uuid': NODE, 'project_id': 'lessee-project',
-        'start_time': _iso(now),
-        'end_time': _iso(now + datetime.timedelta(hours=1))}).json
+    lease, now = _lease_for_an_hour(nodes, owner)
     later = now + datetime.timedelta(hours=2)
     admin.patch('/v1/leases/%s' % lease['uuid'], {'end_time': _iso(later)})
     assert db_api.lease_get(lease['uuid']).end_time == later

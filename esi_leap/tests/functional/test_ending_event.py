@@ -3,7 +3,6 @@ chosen instants, on a real database (SQLite, MariaDB, PostgreSQL), with
 leases made and moved through the API."""
 import datetime
 import os
-import threading
 
 from oslo_db import exception as db_exc
 import pytest
@@ -13,7 +12,8 @@ from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import ending_events as ending_db
 from esi_leap.manager import ending
 from esi_leap.manager import scheduler as scheduler_mod
-from esi_leap.notifications import emitter
+from esi_leap.tests import clock
+from esi_leap.tests.functional import helpers
 from esi_leap.tests.functional.helpers import set_lease_status
 
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
@@ -25,22 +25,8 @@ def at(hours):
 
 
 def iso(hours):
-    return at(hours).replace(tzinfo=None).isoformat()
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """The (event type, payload data) of every notification, in order."""
-    found = []
-    send = emitter.Recorder.send
-
-    def spy_send(recorder, nodes=None):
-        pending = list(recorder.pending)
-        send(recorder, nodes)
-        found.extend((event_type, payload['esi_leap_object.data'])
-                     for _, event_type, payload in pending)
-    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
-    return found
+    """The API's form of ``at(hours)``."""
+    return clock.iso(at(hours))
 
 
 @pytest.fixture
@@ -233,13 +219,12 @@ def test_zero_lead_time_turns_it_off(nodes, owner, config, app, scheduler,
 def test_the_scheduler_wakes_for_it(nodes, owner, lead, scheduler, config):
     config(group='manager', sweep_interval=100000)
     nodes.add('node-1', 'owner-project')
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.utcnow()
     start = now - datetime.timedelta(minutes=10)
     end = now + datetime.timedelta(hours=5)
     owner.post('/v1/leases', {
         'resource_uuid': 'node-1', 'project_id': 'lessee-project',
-        'start_time': start.replace(tzinfo=None).isoformat(),
-        'end_time': end.replace(tzinfo=None).isoformat()})
+        'start_time': clock.iso(start), 'end_time': clock.iso(end)})
     scheduler.run_once()
     # Nothing else is due before the lease's end: the next run is when
     # its ending event is, an hour before.
@@ -250,22 +235,9 @@ def test_the_scheduler_wakes_for_it(nodes, owner, lead, scheduler, config):
 
 def _run_together(schedulers, instants):
     """Run the schedulers side by side at each instant, in threads."""
-    barrier = threading.Barrier(len(schedulers))
-    errors = []
-
-    def run(sched):
-        try:
-            for hours in instants:
-                barrier.wait(30)
-                sched.run_once(now=at(hours))
-        except Exception as e:  # reported by the caller
-            errors.append(e)
-    threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return errors
+    return helpers.together(schedulers, instants,
+                            lambda sched, hours: sched.run_once(
+                                now=at(hours)))
 
 
 def test_two_managers_record_each_event_once(nodes, owner, admin, lead, sent):

@@ -8,7 +8,11 @@ import urllib.parse
 
 import pytest
 
+from esi_leap.tests import identities
+
 EVIL = {'Host': 'evil.example:666'}
+# The admin, without a user id.
+ADMIN = identities.noauth_headers('admin-project', 'admin')
 
 
 @pytest.fixture
@@ -22,8 +26,8 @@ def paged(nodes, owner):
 
 
 def _get(app, path, headers=None, status=200):
-    merged = {'X-Project-Id': 'admin-project', 'X-Roles': 'admin',
-              'X-User-Id': 'u'}
+    merged = identities.noauth_headers('admin-project', 'admin',
+                                       user_id='u')
     merged.update(headers or {})
     return app.get(path, headers=merged, status=status)
 
@@ -78,16 +82,15 @@ def test_trusted_proxy_headers_set_the_links(app, paged, config):
     '/v1/offers?limit=1', '/v1/leases?view=all'])
 def test_head_answers_wherever_get_does(app, paged, path):
     got = _get(app, path)
-    head = app.head(path, headers={'X-Project-Id': 'admin-project',
-                                   'X-Roles': 'admin'}, status=200)
+    head = app.head(path, headers=ADMIN, status=200)
     assert head.body == b''
     assert head.headers['Content-Length'] == got.headers['Content-Length']
     assert head.headers['Content-Type'] == got.headers['Content-Type']
 
 
 def test_head_of_a_missing_offer_is_404(app, paged):
-    response = app.head('/v1/offers/no-such-offer', headers={
-        'X-Project-Id': 'admin-project', 'X-Roles': 'admin'}, status=404)
+    response = app.head('/v1/offers/no-such-offer', headers=ADMIN,
+                        status=404)
     assert response.body == b''
 
 
@@ -102,7 +105,6 @@ def test_head_keeps_policy(app, paged):
 
 @pytest.mark.parametrize('path', ['/v1/offers/%FF%FE', '/v1/%C3'])
 def test_path_that_is_not_utf8_is_400(app, path):
-    response = app.get(path, headers={'X-Project-Id': 'admin-project',
-                                      'X-Roles': 'admin'}, status=400)
+    response = app.get(path, headers=ADMIN, status=400)
     assert response.json['faultstring'] == \
         'The request path is not valid UTF-8.'

@@ -19,9 +19,9 @@ from esi_leap.manager import plan as plan_mod
 from esi_leap.manager import recording
 from esi_leap.manager import steps
 from esi_leap.manager import watch
-from esi_leap.notifications import emitter
 from esi_leap.objects import leases as leases_obj
 from esi_leap import resource_types
+from esi_leap.tests.functional import helpers
 from esi_leap.tests.functional import test_manager as base
 from esi_leap.tests.functional import test_notices as notices_tests
 
@@ -30,16 +30,9 @@ owner_ctx, node = base.owner_ctx, base.node
 
 
 @pytest.fixture
-def sent(monkeypatch):
+def sent(monkeypatch, config):
     """The (level, event type, payload) of every notification sent."""
-    found = []
-    send = emitter.Recorder.send
-
-    def keep(recorder):
-        found.extend(recorder.pending)
-        return send(recorder)
-    monkeypatch.setattr(emitter.Recorder, 'send', keep)
-    return found
+    return helpers.spy_notifications(monkeypatch, config, tuple)
 
 
 def node_events(resource_uuid='node-1'):
@@ -288,12 +281,24 @@ smtp_server, smtp = notices_tests.smtp_server, notices_tests.smtp
 mail_config, manager = notices_tests.mail_config, notices_tests.manager
 
 
-def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
-                                                  nodes):
+def _lease_then_next(owner_ctx):
+    """Leases of node-1: lessee-project's (1 to 2), then third-project's."""
     one = notices_tests.make_lease(owner_ctx, 1, 2)
     info = resource_types.get('dummy_node').get('node-1')
-    two = leases_obj.create(owner_ctx, 'dummy_node', info, 'third-project',
-                            start=at(2), end=at(5))
+    return one, leases_obj.create(owner_ctx, 'dummy_node', info,
+                                  'third-project', start=at(2), end=at(5))
+
+
+def _assert_quarantine_message(msg, waiting):
+    """``msg`` tells the owner node-1 is quarantined, ``waiting`` waits."""
+    assert msg.rcpt_tos == [notices_tests.OWNER]
+    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
+    assert waiting.uuid in msg.body and 'third-project' in msg.body
+
+
+def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
+                                                  nodes):
+    one, two = _lease_then_next(owner_ctx)
     notices_tests.step(manager, 1)
     # The lessee's started and ending notices.
     before = len(smtp.messages)
@@ -303,12 +308,50 @@ def test_quarantine_notice_reaches_the_owner_once(owner_ctx, manager, smtp,
     notices_tests.step(manager, 2)
     assert status(one.uuid) == statuses.EXPIRED
     assert len(smtp.messages) == before + 1
-    msg = smtp.messages[-1]
-    assert msg.rcpt_tos == [notices_tests.OWNER]
-    assert 'node-1' in msg.subject and 'quarantined' in msg.subject
-    assert two.uuid in msg.body and 'third-project' in msg.body
+    _assert_quarantine_message(smtp.messages[-1], two)
     notices_tests.step(manager, 2.5)
     assert len(smtp.messages) == before + 1
+
+
+def test_quarantine_with_the_smtp_server_down(owner_ctx, manager, smtp,
+                                              nodes):
+    """The quarantine is recorded and its notice kept, then sent, once.
+
+    The SMTP server (a real one, in its thread) is stopped when the node
+    is quarantined: the hand-over and the events go on without it, the
+    owner's notice waits as pending with its retry time, and once the
+    server is started again the retry delivers it, once.
+    """
+    one, two = _lease_then_next(owner_ctx)
+    notices_tests.step(manager, 1)
+    before = len(smtp.messages)
+    smtp.stop()
+    set_node(nodes, maintenance=True)
+    notices_tests.step(manager, 2)
+    # Recorded as if the server were up: the lease over, the next one
+    # waiting, the quarantine event once.
+    assert status(one.uuid) == statuses.EXPIRED
+    assert db_api.lease_get(two.uuid).status_reason.startswith(
+        'quarantined: ')
+    assert node_events() == [('esi_leap.node.quarantine.start',
+                              'third-project')]
+    row = notices_tests.notice(two.uuid, 'quarantine')
+    assert (row.status, row.attempts) == ('pending', 1)
+    assert row.next_attempt_at == at(2) + datetime.timedelta(seconds=60)
+    assert 'cannot send through 127.0.0.1' in row.last_error
+    # Not due again before its retry time.
+    notices_tests.step(manager, 2 + 30 / 3600.0)
+    assert notices_tests.notice(two.uuid, 'quarantine').attempts == 1
+    smtp.start()
+    notices_tests.step(manager, 2 + 61 / 3600.0)
+    assert len(smtp.messages) == before + 1
+    _assert_quarantine_message(smtp.messages[-1], two)
+    row = notices_tests.notice(two.uuid, 'quarantine')
+    assert (row.status, row.attempts) == ('sent', 2)
+    # Nothing more: no second message, no second quarantine event.
+    notices_tests.step(manager, 2.5)
+    assert len(smtp.messages) == before + 1
+    assert len(node_events()) == 1
 
 
 def test_busy_node_is_looked_at_again_soon(owner_ctx, node, nodes,

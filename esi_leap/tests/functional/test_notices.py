@@ -295,22 +295,7 @@ def test_templates_take_the_fixed_fields_and_nothing_else(
 
 def _run_together(managers, instants):
     """Run the managers' steps in threads, side by side at each instant."""
-    barrier = threading.Barrier(len(managers))
-    errors = []
-
-    def run(manager):
-        try:
-            for hours in instants:
-                barrier.wait(30)
-                step(manager, hours)
-        except Exception as e:  # reported by the caller
-            errors.append(e)
-    threads = [threading.Thread(target=run, args=(m,)) for m in managers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return errors
+    return helpers.together(managers, instants, step)
 
 
 def test_two_managers_send_one_message_per_notice(owner_ctx, mail_config,

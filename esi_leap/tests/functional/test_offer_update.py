@@ -15,9 +15,9 @@ from esi_leap.common import exception
 from esi_leap.common import timeutils
 from esi_leap.db import api as db_api
 from esi_leap.db.sqlalchemy import models
-from esi_leap.notifications import emitter
 from esi_leap.objects import offer_update
 from esi_leap.objects import sight
+from esi_leap.tests.functional import helpers
 from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
 
@@ -49,17 +49,8 @@ def claimed(offer, lessee):
 @pytest.fixture
 def sent(monkeypatch, config):
     """(event type, payload) of every notification the API hands over."""
-    config(transport_url='fake://')
-    found = []
-    send = emitter.Recorder.send
-
-    def spy_send(recorder, nodes=None):
-        pending = list(recorder.pending)
-        send(recorder, nodes)
-        found.extend((event_type, payload)
-                     for _, event_type, payload in pending)
-    monkeypatch.setattr(emitter.Recorder, 'send', spy_send)
-    return found
+    return helpers.spy_notifications(monkeypatch, config,
+                                     lambda entry: entry[1:])
 
 
 def patch(caller, offer, body, status=200):
@@ -279,15 +270,8 @@ class TestGainedTime(object):
 class TestSubOffer(object):
 
     @pytest.fixture
-    def holder(self, caller):
-        return caller('holder-project', 'esi_leap_owner', 'esi_leap_lessee')
-
-    @pytest.fixture
     def sub_offer(self, owner, holder, node):
-        parent = owner.post('/v1/leases', {
-            'resource_uuid': NODE, 'project_id': 'holder-project',
-            'start_time': '2030-01-01', 'end_time': '2030-01-20'}).json
-        set_lease_status(parent['uuid'], 'active')
+        parent = helpers.lease_to_holder(owner, NODE)
         offer = holder.post('/v1/offers', {
             'resource_uuid': NODE, 'start_time': '2030-01-02',
             'end_time': '2030-01-10'}).json

@@ -6,7 +6,6 @@ sub-offer re-checks the parent lease inside the booking transaction.
 """
 import itertools
 
-import pytest
 import sqlalchemy as sa
 
 from esi_leap.common import timeutils
@@ -16,22 +15,6 @@ from esi_leap.tests.functional.helpers import fault
 from esi_leap.tests.functional.helpers import set_lease_status
 
 NODE = 'node-1'
-
-
-@pytest.fixture
-def holder(caller):
-    return caller('holder-project', 'esi_leap_owner', 'esi_leap_lessee')
-
-
-@pytest.fixture
-def parent(owner, nodes):
-    """An active lease of node-1 from owner-project to holder-project."""
-    nodes.add(NODE, 'owner-project')
-    lease = owner.post('/v1/leases', {
-        'resource_uuid': NODE, 'project_id': 'holder-project',
-        'start_time': '2030-01-01', 'end_time': '2030-01-20'}).json
-    set_lease_status(lease['uuid'], 'active')
-    return lease
 
 
 def overlapping_live_leases():

@@ -11,11 +11,11 @@ import re
 import pytest
 
 from esi_leap.api import hooks
+from esi_leap.tests import identities
 
 REQ_ID = re.compile(r'^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
                     r'[0-9a-f]{4}-[0-9a-f]{12}$')
-ADMIN = {'X-Project-Id': 'admin-project', 'X-Roles': 'admin',
-         'X-User-Id': 'u'}
+ADMIN = identities.noauth_headers('admin-project', 'admin', user_id='u')
 INBOUND = 'req-0f1e2d3c-4b5a-4978-8665-544332211000'
 
 

@@ -12,6 +12,7 @@ import urllib.parse
 import pytest
 
 from esi_leap.common import timeutils
+from esi_leap.tests import clock
 from esi_leap.tests.functional.helpers import fault
 
 # node -> (resource class, public properties)
@@ -26,8 +27,8 @@ NODES = {
 }
 
 
-def iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%S')
+# The API's form, to the second.
+iso = clock.iso_seconds
 
 
 def query(**params):

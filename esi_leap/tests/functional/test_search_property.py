@@ -16,6 +16,8 @@ import hypothesis
 from hypothesis import strategies as st
 import pytest
 
+from esi_leap.tests import clock
+
 T0 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 HOURS = 48
 _BATCHES = itertools.count()
@@ -30,8 +32,8 @@ def at(hour):
     return T0 + datetime.timedelta(hours=hour)
 
 
-def iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%S')
+# The API's form, to the second.
+iso = clock.iso_seconds
 
 
 def _number(value):

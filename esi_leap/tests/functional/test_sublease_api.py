@@ -7,22 +7,6 @@ from esi_leap.tests.functional.helpers import set_lease_status
 NODE = 'node-1'
 
 
-@pytest.fixture
-def parent(owner, nodes):
-    """An active lease of node-1 from owner-project to holder-project."""
-    nodes.add(NODE, 'owner-project')
-    lease = owner.post('/v1/leases', {
-        'resource_uuid': NODE, 'project_id': 'holder-project',
-        'start_time': '2030-01-01', 'end_time': '2030-01-20'}).json
-    set_lease_status(lease['uuid'], 'active')
-    return lease
-
-
-@pytest.fixture
-def holder(caller):
-    return caller('holder-project', 'esi_leap_owner', 'esi_leap_lessee')
-
-
 def test_sub_offer_and_claim(parent, holder, caller, owner):
     offer = holder.post('/v1/offers', {
         'resource_uuid': NODE, 'start_time': '2030-01-02',

@@ -75,13 +75,8 @@ def _three_byte_tables():
 @pytest.fixture
 def database(built, config):
     """Overrides the suite's database: ``built``, emptied afterwards."""
-    config(group='database', connection=built.url)
-    db_api.reset()
-    yield built
-    with db_api.writer() as session:
-        for table in reversed(models.Base.metadata.sorted_tables):
-            session.execute(table.delete())
-    db_api.reset()
+    with databases.in_use(built, config) as used:
+        yield used
 
 
 @pytest.fixture

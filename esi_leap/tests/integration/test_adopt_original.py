@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -24,6 +25,8 @@ from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import original as original_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import identities
+from esi_leap.tests import polling
 
 pytestmark = pytest.mark.slow
 
@@ -70,22 +73,29 @@ def comparable(objects, fields):
 _ORIGINAL_FILE_RACE = 'Expecting value: line 1 column 1 (char 0)'
 
 
-def call(method, url, project, expect, **kwargs):
+def _headers(project):
     # The original (auth off) ignores the roles; esi-leap (noauth) reads
     # them.
-    response = requests.request(method, url, headers={
-        'X-Project-Id': project, 'X-Roles': 'admin'}, timeout=30, **kwargs)
+    return identities.noauth_headers(project, 'admin')
+
+
+def _put_back(path, text):
+    """Write ``text`` to ``path`` whole, by a rename."""
+    with open(path + '.new', 'w') as f:
+        f.write(text)
+    os.replace(path + '.new', path)
+
+
+def call(method, url, project, expect, **kwargs):
+    response = requests.request(method, url, headers=_headers(project),
+                                timeout=30, **kwargs)
     assert response.status_code == expect, (method, url, response.text)
     return response.json()
 
 
 def wait_for(what, check, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    pytest.fail('the original never got there: %s' % what)
+    if not polling.poll(check, seconds, 0.3):
+        pytest.fail('the original never got there: %s' % what)
 
 
 class History(object):
@@ -96,6 +106,8 @@ class History(object):
         self.url = peer.url
         self.nodes = nodes
         self.uuids = {}
+        # The claims the original made but answered 500, found by name.
+        self.found_by_name = []
         self.t0 = clock.utcnow()
 
     def at(self, seconds):
@@ -107,20 +119,49 @@ class History(object):
         self.uuids[name] = call('POST', self.url + '/v1/offers', project,
                                 expect, json=body)['uuid']
 
-    def claim(self, name, offer, project, end, **extra):
+    def claim(self, name, offer, project, end, answered=None, **extra):
+        """Claim ``offer`` as ``project``; keep the lease's uuid as ``name``.
+
+        ``answered``, if given, is called once the original has answered.
+        """
         body = dict(name=name, end_time=end, **extra)
         url = '%s/v1/offers/%s/claim' % (self.url, self.uuids[offer])
-        response = requests.post(url, json=body, timeout=30, headers={
-            'X-Project-Id': project, 'X-Roles': 'admin'})
+        response = requests.post(url, json=body, timeout=30,
+                                 headers=_headers(project))
+        if answered is not None:
+            answered()
         if response.status_code == 500 and \
                 _ORIGINAL_FILE_RACE in response.text:
             # NOTE(esi-leap): the original commits the claim, then reads
             # the node's dummy file for its answer while its manager may be
             # rewriting that file in place: a 500 for a claim it made.
             self.uuids[name] = self._lease_named(name)
+            self.found_by_name.append(name)
             return
         assert response.status_code == 201, (url, response.text)
         self.uuids[name] = response.json()['uuid']
+
+    def claim_mid_rewrite(self, name, offer, node, project, end, **extra):
+        """claim() while ``node``'s file is as a rewrite in place leaves it.
+
+        The file is empty, as while the original's manager rewrites it, so
+        the original makes the claim and answers 500. The file comes back
+        half a second after that answer, while claim() looks the lease up
+        by name, through a listing that fails the same way until then.
+        """
+        path = os.path.join(self.nodes.directory, node)
+        with open(path) as f:
+            saved = f.read()
+        open(path, 'w').close()
+        restore = threading.Timer(0.5, _put_back, (path, saved))
+        try:
+            self.claim(name, offer, project, end, answered=restore.start,
+                       **extra)
+        finally:
+            if restore.ident is None:
+                _put_back(path, saved)
+            else:
+                restore.join()
 
     def _lease_named(self, name):
         """The uuid of the original's lease called ``name``."""
@@ -128,8 +169,7 @@ class History(object):
             response = requests.get(
                 self.url + '/v1/leases',
                 params={'status': 'any', 'view': 'all'},
-                headers={'X-Project-Id': OWNER, 'X-Roles': 'admin'},
-                timeout=30)
+                headers=_headers(OWNER), timeout=30)
             if response.status_code == 200:
                 named = [lease['uuid'] for lease in response.json()['leases']
                          if lease['name'] == name]
@@ -166,8 +206,11 @@ class History(object):
                    purpose='adoption')
         self.offer('offer-b', OWNER, 'n2', self.at(0), self.at(30 * 86400),
                    properties={'floor': 3})
-        self.claim('lease-future', 'offer-b', LESSEE2, self.at(11 * 86400),
-                   start_time=self.at(10 * 86400))
+        # Made while n2's file is mid-rewrite: the original's 500 for a
+        # claim it made, taken every run.
+        self.claim_mid_rewrite('lease-future', 'offer-b', 'n2', LESSEE2,
+                               self.at(11 * 86400),
+                               start_time=self.at(10 * 86400))
         self.claim('lease-cancelled', 'offer-b', LESSEE1,
                    self.at(13 * 86400), start_time=self.at(12 * 86400))
         self.delete('leases', 'lease-cancelled', LESSEE1)
@@ -256,6 +299,15 @@ def test_history_covers_every_kind(adopted):
     assert any(v['parent_lease_uuid'] for v in before['leases'].values())
     assert any(v['offer_uuid'] is None for v in before['leases'].values())
     assert len(before['events']) >= 8
+
+
+def test_a_claim_answered_500_is_found_by_name(adopted):
+    # The original's answer to the claim made mid-rewrite was its 500; the
+    # claim stands, found by name, and is adopted like any other.
+    history = adopted['history']
+    assert 'lease-future' in history.found_by_name
+    lease = adopted['before']['leases'][history.uuids['lease-future']]
+    assert (lease['name'], lease['status']) == ('lease-future', 'created')
 
 
 def test_dbsync_reports_the_newest_revision(adopted):

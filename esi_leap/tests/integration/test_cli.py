@@ -18,6 +18,7 @@ import uuid
 import pytest
 import sqlalchemy
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import cli as cli_fixture
 
 concurrently = cli_fixture.concurrently
@@ -94,9 +95,8 @@ def rows_by_uuid(rows):
     return {row['UUID']: row for row in rows}
 
 
-def utcnow():
-    """Return the time now as naive UTC, the form the server outputs."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+# Now as naive UTC, the form the server outputs.
+utcnow = clock.naive_utcnow
 
 
 def assert_uuid(value):

@@ -9,42 +9,34 @@ accept at most one of any two overlapping bookings, reject the others with
 409 and the right message, and hold no two overlapping live bookings
 afterwards.
 """
-import concurrent.futures
 import datetime
-import os
 import random
-import threading
 
 import pytest
-import requests
-import sqlalchemy as sa
 
 from esi_leap.tests import clock
-from esi_leap.tests.fixtures import databases
-from esi_leap.tests.fixtures import nodes as nodes_fixture
-from esi_leap.tests.fixtures import running
-from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests.fixtures import two_servers
+from esi_leap.tests import identities
 
 pytestmark = pytest.mark.slow
 
 BACKENDS = ('mysql', 'mysqlclient', 'postgresql')
 ROUNDS = 5
 CONCURRENCY = 16
-WORKERS = 4
+WORKERS = two_servers.WORKERS
 OWNER = 'owner-project'
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 
-ADMIN_HEADERS = {'X-Project-Id': 'admin-project', 'X-Roles': 'admin',
-                 'X-User-Id': 'admin'}
-OWNER_HEADERS = {'X-Project-Id': OWNER, 'X-Roles': 'esi_leap_owner',
-                 'X-User-Id': 'owner'}
+ADMIN_HEADERS = identities.ADMIN_HEADERS
+OWNER_HEADERS = identities.noauth_headers(OWNER, 'esi_leap_owner',
+                                          user_id='owner')
 
 
 def lessee_headers(index):
     """Return the noauth headers of lessee project number ``index``."""
-    return {'X-Project-Id': 'lessee-%d' % index,
-            'X-Roles': 'esi_leap_lessee', 'X-User-Id': 'lessee-%d' % index}
+    return identities.noauth_headers('lessee-%d' % index, 'esi_leap_lessee',
+                                     user_id='lessee-%d' % index)
 
 
 def message_time(value):
@@ -57,123 +49,9 @@ def overlaps(a, b):
     return a[0] < b[1] and b[0] < a[1]
 
 
-def naive(value):
-    """Return a datetime from the database as naive UTC."""
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def in_parallel(functions):
-    """Call the functions in threads; re-raise the first exception."""
-    with concurrent.futures.ThreadPoolExecutor() as pool:
-        for future in [pool.submit(f) for f in functions]:
-            future.result()
-
-
-class Deployment(object):
-    """Two API servers on one database, and a direct view of its tables."""
-
-    def __init__(self, backend, workdir):
-        self.backend = backend
-        self.workdir = workdir
-        self.database = None
-        self.servers = []
-        self.engine = None
-        self.nodes = nodes_fixture.DummyNodes(os.path.join(workdir, 'nodes'))
-
-    def start(self):
-        """Create the database, build its schema and start both servers."""
-        self.database = databases.ThrowawayDatabase(
-            self.backend, self.workdir).create()
-        for host in ('host-a', 'host-b'):
-            port = server_fixture.free_port()
-            config = server_fixture.write_config(
-                os.path.join(self.workdir, '%s.conf' % host),
-                self.database.url, self.nodes.directory, port,
-                workers=WORKERS)
-            self.servers.append(server_fixture.Server(config, port))
-        self.servers[0].dbsync()
-        in_parallel(server.start for server in self.servers)
-        self.engine = sa.create_engine(self.database.url)
-        return self
-
-    def stop(self):
-        """Stop the servers (by PID) and drop the database."""
-        try:
-            in_parallel(server.stop for server in self.servers)
-        finally:
-            if self.engine is not None:
-                self.engine.dispose()
-            if self.database is not None:
-                self.database.drop()
-
-    def url(self, index):
-        """Return the base URL of server ``index`` modulo the servers."""
-        return self.servers[index % len(self.servers)].url
-
-    def post(self, path, body, headers, index=0):
-        """Send one POST outside a race; return the response."""
-        return requests.post(self.url(index) + path, json=body,
-                             headers=headers, timeout=60)
-
-    def race(self, calls):
-        """Send ``calls`` at once; return their responses in order.
-
-        Each call is (path, body, headers). Call ``i`` goes to server
-        ``i % 2`` on its own warmed-up connection; a barrier releases all
-        requests together.
-        """
-        barrier = threading.Barrier(len(calls))
-
-        def send(index):
-            path, body, headers = calls[index]
-            base = self.url(index)
-            with requests.Session() as session:
-                session.get(base + '/', timeout=30)
-                barrier.wait(timeout=30)
-                return session.post(base + path, json=body,
-                                    headers=headers, timeout=60)
-
-        with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
-            return list(pool.map(send, range(len(calls))))
-
-    def rows(self, node):
-        """Read the node's live offers and leases straight from SQL."""
-        with self.engine.connect() as conn:
-            offers = conn.execute(sa.text(
-                "SELECT uuid, start_time, end_time, status, "
-                "parent_lease_uuid FROM offers WHERE resource_uuid = :node "
-                "AND status IN ('available', 'error')"),
-                {'node': node}).all()
-            leases = conn.execute(sa.text(
-                "SELECT uuid, start_time, end_time, status, offer_uuid, "
-                "parent_lease_uuid FROM leases WHERE resource_uuid = :node "
-                "AND status NOT IN ('deleted', 'wait cancel', 'expired')"),
-                {'node': node}).all()
-        offers = {r.uuid: (naive(r.start_time), naive(r.end_time))
-                  for r in offers}
-        leases = {r.uuid: ((naive(r.start_time), naive(r.end_time)),
-                           r.offer_uuid) for r in leases}
-        return offers, leases
-
-    def api_leases(self, node):
-        """Return {uuid: lease view} of the node's leases, as the admin."""
-        response = requests.get(
-            self.url(0) + '/v1/leases', headers=ADMIN_HEADERS, timeout=60,
-            params={'view': 'all', 'status': 'any', 'resource_uuid': node})
-        assert response.status_code == 200, response.text
-        return {lease['uuid']: lease for lease in response.json()['leases']}
-
-
-@pytest.fixture(scope='module', params=BACKENDS)
-def deployment(request, tmp_path_factory):
-    """A two-server deployment on a throwaway database of the backend."""
-    if request.param not in databases.selected_backends():
-        pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    workdir = str(tmp_path_factory.mktemp(request.param))
-    with running.running(Deployment(request.param, workdir)) as deployment:
-        yield deployment
+# The deployment of every storm module: two servers on one database.
+Deployment = two_servers.Deployment
+deployment = two_servers.deployment_fixture(BACKENDS)
 
 
 def fault(response):

@@ -16,10 +16,13 @@ import oslo_messaging as messaging
 import pytest
 import requests
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import cli as cli_fixture
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import identities
+from esi_leap.tests import polling
 
 RABBIT = os.environ.get('ESI_LEAP_TEST_RABBIT_URL',
                         'rabbit://guest:guest@127.0.0.1:5672/')
@@ -33,12 +36,8 @@ SCHEMA = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'doc',
 pytestmark = pytest.mark.slow
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.replace(tzinfo=None).isoformat()
+utcnow, iso = clock.utcnow, clock.iso
+ADMIN = identities.noauth_headers('admin-project', 'admin')
 
 
 def parse(text):
@@ -177,9 +176,7 @@ def _sleep_until(moment):
 
 
 def _wait_heard(bus, count, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(bus.endings()) < count:
-        time.sleep(0.1)
+    polling.poll(lambda: len(bus.endings()) >= count, timeout)
     return bus.endings()
 
 
@@ -275,8 +272,7 @@ def test_once_with_two_managers(tmp_path, database_url, bus,
         # Extended while its event is not yet due: only the new end's.
         moved = next(u for u, d in due.items() if d > t0)
         response = requests.patch(
-            '%s/v1/leases/%s' % (site.api.url, moved), headers={
-                'X-Project-Id': 'admin-project', 'X-Roles': 'admin'},
+            '%s/v1/leases/%s' % (site.api.url, moved), headers=ADMIN,
             json={'end_time': iso(last + datetime.timedelta(seconds=1))})
         assert response.status_code == 200, response.text
         due[moved] = last + datetime.timedelta(seconds=1 - LEAD)
@@ -288,8 +284,7 @@ def test_once_with_two_managers(tmp_path, database_url, bus,
             last + datetime.timedelta(seconds=1))
         # Its event row names the new end; the move's names both.
         listed = requests.get(
-            '%s/v1/events' % site.api.url, headers={
-                'X-Project-Id': 'admin-project', 'X-Roles': 'admin'},
+            '%s/v1/events' % site.api.url, headers=ADMIN,
             timeout=30).json()['events']
         assert [(e['event_type'], e['end_time'], e['previous_end_time'])
                 for e in listed if e['object_uuid'] == moved and

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import jsonschema
@@ -20,6 +19,7 @@ import requests
 from esi_leap.tests.fixtures import event_listener
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import polling
 
 RABBIT = os.environ.get('ESI_LEAP_TEST_RABBIT_URL',
                         'rabbit://guest:guest@127.0.0.1:5672/')
@@ -71,16 +71,19 @@ def _start_listener(conf):
 
 
 def _wait_for(path, count, timeout=20):
-    deadline = time.monotonic() + timeout
-    lines = []
-    while time.monotonic() < deadline:
+    """The non-empty lines of ``path`` once there are ``count`` of them.
+
+    Fewer (what is there) if they do not come within ``timeout`` seconds.
+    """
+    found = []
+
+    def enough():
         if os.path.exists(path):
             with open(path) as f:
-                lines = [line for line in f.read().splitlines() if line]
-            if len(lines) >= count:
-                break
-        time.sleep(0.1)
-    return lines
+                found[:] = [line for line in f.read().splitlines() if line]
+        return len(found) >= count
+    polling.poll(enough, timeout)
+    return found
 
 
 def _stop(process):

@@ -8,9 +8,7 @@ owner leases directly to other projects (a direct lease). The node's lock
 decides: exactly one request wins each round, the others get 409, and no
 two live bookings overlap afterwards.
 """
-import concurrent.futures
 import datetime
-import threading
 
 import pytest
 import requests
@@ -29,27 +27,6 @@ LESSEE = storms.lessee_headers(0)
 
 # The two-server deployment of test_concurrency, on each of its backends.
 deployment = storms.deployment
-
-
-def race(deployment, calls):
-    """Send ``calls`` ((method, path, body, headers)) at once, in order.
-
-    Call ``i`` goes to server ``i % 2`` on a warmed-up connection; a
-    barrier releases them together.
-    """
-    barrier = threading.Barrier(len(calls))
-
-    def send(index):
-        method, path, body, headers = calls[index]
-        base = deployment.url(index)
-        with requests.Session() as session:
-            session.get(base + '/', timeout=30)
-            barrier.wait(timeout=30)
-            return session.request(method, base + path, json=body,
-                                   headers=headers, timeout=60)
-
-    with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(send, range(len(calls))))
 
 
 def one_wins(responses, calls, refusal):
@@ -100,7 +77,7 @@ def test_extension_against_claims(deployment):
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
             {'end_time': clock.iso(day + 4 * HOUR)}, LESSEE))
-        extended = one_wins(race(deployment, calls), calls,
+        extended = one_wins(deployment.send(calls), calls,
                             'Offer %s has no availabilities' % offer)
         assert lease_end(deployment, mine) == clock.iso(
             day + (4 if extended else 2) * HOUR)
@@ -126,7 +103,7 @@ def test_direct_extension_against_leases(deployment):
         calls.insert(round_ % CLAIMERS, (
             'patch', '/v1/leases/%s' % mine,
             {'end_time': clock.iso(day + 4 * HOUR)}, LESSEE))
-        extended = one_wins(race(deployment, calls), calls,
+        extended = one_wins(deployment.send(calls), calls,
                             'Time conflict for dummy_node node-y.')
         assert lease_end(deployment, mine) == clock.iso(
             day + (4 if extended else 2) * HOUR)

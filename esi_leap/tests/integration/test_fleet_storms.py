@@ -14,8 +14,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from esi_leap.tests.fixtures import databases
-from esi_leap.tests.fixtures import running
+from esi_leap.tests.fixtures import two_servers
 from esi_leap.tests.integration import test_concurrency as concurrency
 
 pytestmark = pytest.mark.slow
@@ -27,15 +26,8 @@ WINDOW = {'start_time': '2030-01-02T00:00:00',
 CLIENTS = 16
 
 
-@pytest.fixture(scope='module', params=concurrency.BACKENDS)
-def site(request, tmp_path_factory):
-    """Two 4-worker API servers on a throwaway database of the backend."""
-    if request.param not in databases.selected_backends():
-        pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    workdir = str(tmp_path_factory.mktemp('fleet'))
-    with running.running(concurrency.Deployment(request.param,
-                                                workdir)) as site:
-        yield site
+# Two 4-worker API servers on a throwaway database of the backend.
+site = two_servers.deployment_fixture(concurrency.BACKENDS, name='site')
 
 
 def pool(site, prefix, count, racks=1):

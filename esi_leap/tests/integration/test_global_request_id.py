@@ -9,7 +9,6 @@ esi-leap's own id for the request (its response's x-openstack-request-id).
 """
 from concurrent import futures
 import os
-import time
 import uuid
 
 import pytest
@@ -17,6 +16,7 @@ import requests
 
 from esi_leap.tests.fixtures import ironic as ironic_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import polling
 
 pytestmark = pytest.mark.slow
 
@@ -38,31 +38,15 @@ class IronicLog(object):
 
     def lines_since_mark(self, needle, timeout=10):
         """Return the new log lines with ``needle``; waits for one."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def found():
             with open(self.path) as f:
                 f.seek(self.offset)
-                found = [line for line in f if needle in line]
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+                return [line for line in f if needle in line]
+        return polling.poll(found, timeout)
 
 
-@pytest.fixture(scope='module')
-def ironic(tmp_path_factory):
-    venv = ironic_fixture.venv_path()
-    problem = ironic_fixture.venv_problem(venv)
-    if problem is not None:
-        pytest.fail('Ironic %s is not installed for the integration tests '
-                    '(%s); tools/run-tests.sh installs it.'
-                    % (ironic_fixture.IRONIC_VERSION, problem),
-                    pytrace=False)
-    server = ironic_fixture.Ironic(str(tmp_path_factory.mktemp('ironic')),
-                                   venv)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+# A real Ironic for the module; fails if it is not installed.
+ironic = ironic_fixture.module_fixture()
 
 
 @pytest.fixture(scope='module')

@@ -126,20 +126,8 @@ class CleaningDeployment(itest.Deployment):
             manager.start()
 
 
-@pytest.fixture(scope='module')
-def ironic(tmp_path_factory):
-    """One cleaning Ironic for the module (fails if not installed)."""
-    venv = ironic_fixture.venv_path()
-    problem = ironic_fixture.venv_problem(venv)
-    if problem is not None:
-        pytest.fail('Ironic is not installed for the integration tests '
-                    '(%s)' % problem, pytrace=False)
-    server = ironic_fixture.Ironic(str(tmp_path_factory.mktemp('ironic')),
-                                   venv, options=ironic_fixture.CLEANING)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+# One cleaning Ironic for the module (fails if not installed).
+ironic = ironic_fixture.module_fixture(options=ironic_fixture.CLEANING)
 
 
 @pytest.fixture(scope='module')
@@ -203,15 +191,8 @@ def notified(event_type, lease):
             if kind == event_type and data.get('uuid') == lease['uuid']]
 
 
-@pytest.fixture
-def revive(deployment, ironic):
-    """After a fault test, Ironic and the managers run again."""
-    yield
-    if not ironic.running():
-        ironic.start()
-    for manager in deployment.managers:
-        if not manager.running():
-            manager.start()
+# After a fault test, Ironic and the managers run again.
+revive = itest.revive
 
 
 def available_node(ironic, **fields):

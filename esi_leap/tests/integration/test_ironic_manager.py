@@ -27,10 +27,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from esi_leap.tests import clock
 from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import ironic as ironic_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.fixtures import stalls
+from esi_leap.tests import identities
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +52,9 @@ CLAIM_TTL = 10
 OWNER = 'owner-project'
 LESSEE = 'lessee-project'
 THIRD = 'third-project'
-ADMIN = {'X-Project-Id': 'admin-project', 'X-Roles': 'admin'}
-OWNER_HEADERS = {'X-Project-Id': OWNER, 'X-Roles': 'esi_leap_owner'}
-LESSEE_HEADERS = {'X-Project-Id': LESSEE, 'X-Roles': 'esi_leap_lessee'}
+ADMIN = identities.noauth_headers('admin-project', 'admin')
+OWNER_HEADERS = identities.noauth_headers(OWNER, 'esi_leap_owner')
+LESSEE_HEADERS = identities.noauth_headers(LESSEE, 'esi_leap_lessee')
 # A lessee that may also offer and lease on what it holds (sub-leasing).
 HOLDER_HEADERS = {'X-Project-Id': LESSEE,
                   'X-Roles': 'esi_leap_owner,esi_leap_lessee'}
@@ -63,15 +65,8 @@ LAGS = []
 stalls.start()
 
 
-def utcnow():
-    """Return the current time as naive UTC."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(
-        tzinfo=None)
-
-
-def iso(value):
-    """Format a naive UTC datetime for the API."""
-    return value.isoformat()
+# Times here are naive UTC, as the API shows them.
+utcnow, iso = clock.naive_utcnow, clock.iso
 
 
 def epoch(value):
@@ -284,24 +279,8 @@ class Deployment(object):
                         'lease %s %s' % (uuid, status), interval=0.1)
 
 
-@pytest.fixture(scope='module')
-def ironic(tmp_path_factory):
-    """A real Ironic for the module; fails if it is not installed."""
-    venv = ironic_fixture.venv_path()
-    problem = ironic_fixture.venv_problem(venv)
-    if problem is not None:
-        pytest.fail('Ironic %s is not installed for the integration tests '
-                    '(%s). tools/run-tests.sh installs it; by hand: '
-                    'python -m esi_leap.tests.fixtures.ironic %s, or set '
-                    'ESI_LEAP_IRONIC_VENV to a venv that has it.'
-                    % (ironic_fixture.IRONIC_VERSION, problem, venv),
-                    pytrace=False)
-    server = ironic_fixture.Ironic(str(tmp_path_factory.mktemp('ironic')),
-                                   venv)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+# A real Ironic for the module; fails if it is not installed.
+ironic = ironic_fixture.module_fixture()
 
 
 @pytest.fixture(scope='module')

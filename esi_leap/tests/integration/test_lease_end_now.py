@@ -11,10 +11,12 @@ import time
 
 import requests
 
+from esi_leap.tests import identities
 from esi_leap.tests.integration import test_manager_processes as processes
+from esi_leap.tests import polling
 
-OWNER = {'X-Project-Id': 'owner-project', 'X-Roles': 'esi_leap_owner'}
-LESSEE = {'X-Project-Id': 'lessee-project', 'X-Roles': 'esi_leap_lessee'}
+OWNER = identities.noauth_headers('owner-project', 'esi_leap_owner')
+LESSEE = identities.noauth_headers('lessee-project', 'esi_leap_lessee')
 workdir = processes.workdir
 
 
@@ -25,14 +27,8 @@ def status_of(api, lease_uuid):
 
 def wait_for_status(api, lease_uuid, wanted, seconds=30):
     """Poll the lease until it has status ``wanted``; return its status."""
-    deadline = time.monotonic() + seconds
-    status = None
-    while time.monotonic() < deadline:
-        status = status_of(api, lease_uuid)
-        if status == wanted:
-            break
-        time.sleep(0.1)
-    return status
+    return polling.until_equal(lambda: status_of(api, lease_uuid), wanted,
+                               seconds)
 
 
 def wait_for_event(endpoint, event_type, seconds=30):

@@ -15,10 +15,11 @@ import requests
 from esi_leap.tests import clock
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import identities
 
 RABBIT = os.environ.get('ESI_LEAP_TEST_RABBIT_URL',
                         'rabbit://guest:guest@127.0.0.1:5672/')
-ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
+ADMIN = identities.noauth_headers('owner-project', 'admin')
 
 
 def watch(url, lease_uuids, until, interval=0.05):

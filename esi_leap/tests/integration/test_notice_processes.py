@@ -16,8 +16,10 @@ from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import nodes as nodes_fixture
 from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.fixtures import smtp as smtp_fixture
+from esi_leap.tests import identities
+from esi_leap.tests import polling
 
-ADMIN = {'X-Project-Id': 'owner-project', 'X-Roles': 'admin'}
+ADMIN = identities.noauth_headers('owner-project', 'admin')
 LESSEE = 'lessee@example.org'
 OWNER = 'owner@example.org'
 
@@ -53,14 +55,12 @@ def _lease(url, start, end):
 
 
 def _wait_status(url, lease_uuid, wanted, timeout=30):
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        status = requests.get('%s/v1/leases/%s' % (url, lease_uuid),
-                              headers=ADMIN).json()['status']
-        if status == wanted:
-            return clock.utcnow()
-        time.sleep(0.05)
+    status = polling.until_equal(
+        lambda: requests.get('%s/v1/leases/%s' % (url, lease_uuid),
+                             headers=ADMIN).json()['status'],
+        wanted, timeout, interval=0.05)
+    if status == wanted:
+        return clock.utcnow()
     raise AssertionError('lease %s is %s, not %s' % (lease_uuid, status,
                                                      wanted))
 

@@ -7,13 +7,10 @@ servers. Exactly one must win: either the offer is shorter and there is no
 lease, or the lease exists and the offer keeps its end (the PATCH refused
 with a 409 naming the lease). Read back through the API.
 """
-import concurrent.futures
-import threading
-
 import pytest
 import requests
 
-from esi_leap.tests.fixtures import databases
+from esi_leap.tests.fixtures import two_servers
 from esi_leap.tests.integration import test_concurrency as concurrency
 
 pytestmark = pytest.mark.slow
@@ -23,40 +20,8 @@ OWNER_HEADERS = concurrency.OWNER_HEADERS
 LESSEE_HEADERS = concurrency.lessee_headers(1)
 
 
-@pytest.fixture(scope='module', params=('sqlite', 'mysql', 'postgresql'))
-def deployment(request, tmp_path_factory):
-    """A two-server deployment on a throwaway database of the backend."""
-    if request.param not in databases.selected_backends():
-        pytest.skip('%s not in ESI_LEAP_TEST_BACKENDS' % request.param)
-    deployment = concurrency.Deployment(
-        request.param, str(tmp_path_factory.mktemp(request.param)))
-    try:
-        deployment.start()
-    except Exception:
-        deployment.stop()
-        raise
-    yield deployment
-    deployment.stop()
-
-
-def race(deployment, calls):
-    """Send (method, path, body, headers) calls at once; the responses.
-
-    Call ``i`` goes to server ``i % 2`` on its own warmed-up connection.
-    """
-    barrier = threading.Barrier(len(calls))
-
-    def send(index):
-        method, path, body, headers = calls[index]
-        base = deployment.url(index)
-        with requests.Session() as session:
-            session.get(base + '/', timeout=30)
-            barrier.wait(timeout=30)
-            return session.request(method, base + path, json=body,
-                                   headers=headers, timeout=60)
-
-    with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(send, range(len(calls))))
+deployment = two_servers.deployment_fixture(('sqlite', 'mysql',
+                                             'postgresql'))
 
 
 def test_shrink_against_claim(deployment):
@@ -75,7 +40,7 @@ def test_shrink_against_claim(deployment):
                   LESSEE_HEADERS)]
         if round_ % 2:
             calls.reverse()
-        responses = race(deployment, calls)
+        responses = deployment.send(calls)
         by_method = {call[0]: r for call, r in zip(calls, responses)}
         shrink, claim = by_method['PATCH'], by_method['POST']
         codes = (shrink.status_code, claim.status_code)

@@ -5,31 +5,18 @@ The real esi-leap-api with [api] api_workers = 2 on SQLite.
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 import requests
 
-from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import server as server_fixture
+from esi_leap.tests import polling
 
 
 @pytest.fixture
 def api(tmp_path):
-    workdir = str(tmp_path)
-    database = databases.ThrowawayDatabase('sqlite', workdir).create()
-    port = server_fixture.free_port()
-    config = server_fixture.write_config(
-        os.path.join(workdir, 'esi-leap.conf'), database.url,
-        os.path.join(workdir, 'nodes'), port, workers=2)
-    server = server_fixture.Server(config, port)
-    server.dbsync()
-    server.start()
-    try:
+    with server_fixture.sqlite_api(str(tmp_path), workers=2) as server:
         yield server
-    finally:
-        server.stop()
-        database.drop()
 
 
 def _workers(pid):
@@ -39,10 +26,7 @@ def _workers(pid):
 
 
 def _wait_for(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, 'timed out'
-        time.sleep(0.1)
+    assert polling.poll(condition, timeout), 'timed out'
 
 
 def test_a_worker_killed_right_after_start_is_replaced(api):

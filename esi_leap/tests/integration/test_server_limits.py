@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-from esi_leap.tests.fixtures import databases
 from esi_leap.tests.fixtures import server as server_fixture
 from esi_leap.tests.fixtures import slow_clients
 
@@ -30,21 +29,11 @@ NEWCOMER_BOUND = 1.0
 
 @pytest.fixture(scope='module')
 def api(tmp_path_factory):
-    workdir = str(tmp_path_factory.mktemp('limits'))
-    database = databases.ThrowawayDatabase('sqlite', workdir).create()
-    port = server_fixture.free_port()
-    config = server_fixture.write_config(
-        os.path.join(workdir, 'esi-leap.conf'), database.url,
-        os.path.join(workdir, 'nodes'), port,
-        extra={'api': {'client_request_timeout': str(REQUEST_TIMEOUT)}})
-    server = server_fixture.Server(config, port)
-    server.dbsync()
-    server.start()
-    try:
+    with server_fixture.sqlite_api(
+            str(tmp_path_factory.mktemp('limits')), extra={
+                'api': {'client_request_timeout': str(REQUEST_TIMEOUT)}}) \
+            as server:
         yield server
-    finally:
-        server.stop()
-        database.drop()
 
 
 def _read_all(sock):
