@@ -51,7 +51,9 @@ DEFAULT_BEFORE = '2e339b3'
 ROUNDTRIP_ROWS = ('POST /v1/offers/<uuid>/claim', 'POST /v1/leases',
                   'DELETE /v1/leases/<uuid>', 'GET /v1/offers (admin)',
                   'GET /v1/leases?view=all (admin)',
-                  'GET /v1/leases (owner)')
+                  'GET /v1/leases (owner)',
+                  'GET /v1/leases?project_id (admin)',
+                  'GET /v1/nodes (admin)', 'GET /v1/nodes?owner (admin)')
 ROUNDTRIP_NAME_WIDTH = 34
 
 
@@ -244,14 +246,14 @@ def measure_bookings(args, sides, plan):
 # Round trips -----------------------------------------------------------------
 
 def roundtrips(tree, args):
-    """{row: [statements, commits, rollbacks, to server, ms, cpu ms]}.
+    """{row: [statements, commits, rollbacks, to server, cpu ms, calls]}.
 
     From this tree's roundtrips.py run in-process against ``tree``'s code.
     """
     out = subprocess.run(
         [sys.executable, os.path.join(BENCH, 'roundtrips.py'), '--backend',
          args.backend, '--offers', str(args.rt_offers), '--repeat',
-         str(args.rt_repeat)], env=tree_env(tree), cwd=tree,
+         str(args.rt_repeat), '--calls'], env=tree_env(tree), cwd=tree,
         capture_output=True, text=True, timeout=1800)
     if out.returncode:
         raise RuntimeError('roundtrips.py on %s: %s' % (tree,
@@ -260,8 +262,19 @@ def roundtrips(tree, args):
     for line in out.stdout.splitlines():
         name = line[:ROUNDTRIP_NAME_WIDTH].strip()
         if name in ROUNDTRIP_ROWS:
-            found[name] = line[ROUNDTRIP_NAME_WIDTH:].split()[:6]
+            fields = line[ROUNDTRIP_NAME_WIDTH:].split()
+            found[name] = fields[:4] + [fields[5], fields[8]]
     return found
+
+
+def _roundtrip_cells(runs, row):
+    """The cells of one tree's row; (cells, cpu ms, calls)."""
+    first = runs[0].get(row)
+    if first is None:
+        return ['-', '-', '-'], None, None
+    cpu = statistics.median(float(r[row][4]) for r in runs)
+    calls = statistics.median(float(r[row][5]) for r in runs)
+    return ['/'.join(first[:4]), '%.2f' % cpu, '%d' % calls], cpu, calls
 
 
 def print_roundtrips(trees, args):
@@ -269,36 +282,33 @@ def print_roundtrips(trees, args):
     for _round in range(args.rt_rounds):
         for name, tree in trees:
             runs[name].append(roundtrips(tree, args))
-    print('\nSQL round trips per request (roundtrips.py, in-process, no '
-          'HTTP; %s, %d offers, median of %d requests, %d alternating '
-          'runs per tree; "to server": commands PyMySQL sent, pings '
-          'included; cpu ms: median over the runs)'
-          % (args.backend, args.rt_offers, args.rt_repeat, args.rt_rounds))
-    header = '%-34s | %-18s %7s | %-18s %7s | %7s' % (
-        'request', 'before stm/c/rb/srv', 'cpu ms', 'after stm/c/rb/srv',
-        'cpu ms', 'x cpu')
+    print('\nSQL round trips per request (roundtrips.py --calls, in-process, '
+          'no HTTP; %s, %d offers on %d nodes, one lease each; median of %d '
+          'requests, %d alternating runs per tree). "stm/c/rb/srv": '
+          'statements, COMMITs, ROLLBACKs and commands PyMySQL sent (pings '
+          'included); "cpu ms" the app\'s CPU time and "calls" its Python '
+          'function calls (cProfile; other work on the machine moves the '
+          'first, not the second), medians over the runs'
+          % (args.backend, args.rt_offers, max(1, args.rt_offers // 10),
+             args.rt_repeat, args.rt_rounds))
+    cell = '%-14s %6s %7s'
+    header = ('%-34s | ' + cell + ' | ' + cell + ' | %5s %7s') % (
+        'request', 'before', 'cpu ms', 'calls', 'after', 'cpu ms', 'calls',
+        'x cpu', 'x calls')
     print(header)
     print('-' * len(header))
     for row in ROUNDTRIP_ROWS:
-        cells, cpus = [], []
-        for name, _tree in trees:
-            first = runs[name][0].get(row)
-            if first is None:
-                cells.extend(['-', '-'])
-                cpus.append(None)
-                continue
-            cpu = statistics.median(float(r[row][5]) for r in runs[name])
-            cells.extend(['/'.join(first[:4]), '%.2f' % cpu])
-            cpus.append(cpu)
-        ratio = '%.2f' % (cpus[1] / cpus[0]) if all(cpus) else '-'
-        print('%-34s | %-18s %7s | %-18s %7s | %7s'
-              % ((row,) + tuple(cells) + (ratio,)))
+        (before, cpu_b, calls_b), (after, cpu_a, calls_a) = (
+            _roundtrip_cells(runs[name], row) for name, _tree in trees)
+        print(('%-34s | ' + cell + ' | ' + cell + ' | %5s %7s') % tuple(
+            [row] + before + after + [_ratio(cpu_a, cpu_b),
+                                      _ratio(calls_a, calls_b, 3)]))
 
 
 # Report ----------------------------------------------------------------------
 
-def _ratio(after, before):
-    return '%.2f' % (after / before) if after and before else '-'
+def _ratio(after, before, digits=2):
+    return '%.*f' % (digits, after / before) if after and before else '-'
 
 
 def print_table(rows, sides):
