@@ -311,8 +311,7 @@ def _ratio(after, before, digits=2):
     return '%.*f' % (digits, after / before) if after and before else '-'
 
 
-def print_table(rows, sides):
-    before, after = (side.name for side in sides)
+def print_table(rows):
     cell = '%9s %7s %7s %6s'
     header = ('%-40s %3s %9s | ' + cell + ' | ' + cell + ' | %5s %5s %5s') % (
         'request', 'cli', 'rows b/a', 'before ok', 'p50 ms', 'p95 ms',
@@ -322,7 +321,7 @@ def print_table(rows, sides):
     print('-' * len(header))
     for name, clients, merged, counts in rows:
         cells, figures = [], []
-        for side in (before, after):
+        for side in ('before', 'after'):
             fig = merged[side]
             cpu = fig.cpu * 1000.0 / fig.sent if fig.sent else None
             p50, p95 = fig.percentile(50), fig.percentile(95)
@@ -375,6 +374,10 @@ def parse_args(argv=None):
     parser.add_argument('--seed-threads', type=int, default=4)
     parser.add_argument('--client', choices=sorted(api_bench.SESSIONS),
                         default=api_bench.CLIENT)
+    parser.add_argument('--after-first', action='store_true',
+                        help='each round measures "after" first')
+    parser.add_argument('--only', choices=('listings', 'bookings'),
+                        help='measure only these paths over HTTP')
     parser.add_argument('--rt-offers', type=int, default=100,
                         help='offers of the roundtrips.py runs')
     parser.add_argument('--rt-repeat', type=int, default=20)
@@ -391,10 +394,11 @@ def run(args, workdir, processes):
         print('before: %s\nafter:  %s' % (describe(before_tree),
                                           describe(TREE)))
         print('backend %s, %d API workers each, %d nodes with one offer and '
-              'one lease each; %d alternating rounds per phase (before, '
-              'after, ...), at most %.0f s each, listings at least %.1f s; '
-              '%s HTTP client' % (
+              'one lease each; %d alternating rounds per phase (%s, ...), '
+              'at most %.0f s each, listings at least %.1f s; %s HTTP '
+              'client' % (
                   args.backend, args.workers, args.nodes, args.rounds,
+                  'after, before' if args.after_first else 'before, after',
                   args.time_limit, args.min_read_time, args.client))
         print('machine: %d CPUs, a fixed pure-Python loop took %.0f ms; '
               'uptime at start: %s' % (os.cpu_count(),
@@ -403,20 +407,26 @@ def run(args, workdir, processes):
         plan = sbs.Plan(datetime.datetime.now(sbs.UTC).replace(
             minute=0, second=0, microsecond=0) + datetime.timedelta(days=1),
             args.nodes)
+        # NOTE(esi-leap): --after-first puts "after" first in every
+        # round, to tell an effect of the order from one of the code.
         sides = [start_side(name, tree, args, workdir, plan, processes)
-                 for name, tree in trees]
+                 for name, tree in (trees[::-1] if args.after_first
+                                    else trees)]
         began = time.monotonic()
         for side in sides:
             sbs.seed_offers(side, plan, args.nodes, side.seed_threads)
             sbs.seed_leases(side, args.nodes, side.seed_threads)
         print('seeded both in %.0f s through the APIs; uptime: %s'
               % (time.monotonic() - began, uptime()), flush=True)
-        rows = measure_listings(args, sides, plan)
-        rows += measure_bookings(args, sides, plan)
+        rows = []
+        if args.only in (None, 'listings'):
+            rows += measure_listings(args, sides, plan)
+        if args.only in (None, 'bookings'):
+            rows += measure_bookings(args, sides, plan)
         sbs.stop_all(processes)
         del processes[:]      # stopped: the round trips run alone
         print()
-        print_table(rows, sides)
+        print_table(rows)
         print('\n"ok" is 2xx answers of requests sent; p50/p95 count 2xx '
               'only; "cpu ms" is the server\'s CPU time (all workers) per '
               'request sent; "x" is after/before (above 1: after is '
