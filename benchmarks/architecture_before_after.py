@@ -341,10 +341,6 @@ def print_table(rows):
 
 # Main ------------------------------------------------------------------------
 
-def _int_list(text):
-    return [int(v) for v in text.split(',') if v.strip()]
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--before', default=DEFAULT_BEFORE,
@@ -368,7 +364,8 @@ def parse_args(argv=None):
     parser.add_argument('--claim-requests', type=int, default=60,
                         help='bookings per round and side (default: '
                              '%(default)s)')
-    parser.add_argument('--claim-clients', type=_int_list, default=[1, 4],
+    parser.add_argument('--claim-clients', type=api_bench._int_list,
+                        default=[1, 4],
                         help='client threads of the claim phases '
                              '(default: 1,4)')
     parser.add_argument('--seed-threads', type=int, default=4)
