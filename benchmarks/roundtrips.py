@@ -13,12 +13,17 @@ sends each kind of request a number of times and prints, per request:
 With ``--profile`` the hottest request (GET /v1/offers at ``--offers``
 offers) is profiled with pyinstrument and the report written as text.
 With ``--show-sql`` the statements of one request of each kind are
-printed. It prints figures, never a verdict. See benchmarks/README.rst.
+printed. With ``--calls`` the Python function calls of a request are
+counted too (cProfile; the median of a few more requests): a figure that
+other work on the machine does not move. It prints figures, never a
+verdict. See benchmarks/README.rst.
 """
 import argparse
 import contextlib
+import cProfile
 import datetime
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -191,6 +196,17 @@ class Requests(object):
         return self.app.get('/v1/offers/%s' % self.offers[0][0],
                             headers=LESSEE)
 
+    def list_leases_project(self, _i):
+        return self.app.get('/v1/leases', {'project_id': 'lessee-00'},
+                            headers=ADMIN)
+
+    def list_nodes(self, _i):
+        return self.app.get('/v1/nodes', headers=ADMIN)
+
+    def list_nodes_owner(self, _i):
+        return self.app.get('/v1/nodes', {'owner': 'owner-00'},
+                            headers=ADMIN)
+
     def versions(self, _i):
         return self.app.get('/', headers=ADMIN)
 
@@ -230,6 +246,9 @@ KINDS = (
     ('GET /v1/offers (admin)', 'list_offers'),
     ('GET /v1/leases?view=all (admin)', 'list_leases_all'),
     ('GET /v1/leases (owner)', 'list_leases_owner'),
+    ('GET /v1/leases?project_id (admin)', 'list_leases_project'),
+    ('GET /v1/nodes (admin)', 'list_nodes'),
+    ('GET /v1/nodes?owner (admin)', 'list_nodes_owner'),
     ('GET / (versions)', 'versions'),
     ('GET /v1/offers/<uuid> (lessee)', 'show_offer'),
     ('GET /v1/leases/<uuid> (admin)', 'show_lease'),
@@ -274,6 +293,22 @@ def measure(counter, send, repeat, show_sql):
     return medians
 
 
+def python_calls(send, first, count=3):
+    """The median Python function calls of ``send(first)`` and on.
+
+    NOTE(esi-leap): a median, because now and then a request also
+    reloads the policy rules (a thousand calls more).
+    """
+    calls = []
+    for i in range(first, first + count):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        send(i)
+        profiler.disable()
+        calls.append(pstats.Stats(profiler).total_calls)
+    return statistics.median(calls)
+
+
 def profile(send, path, repeat):
     """Profile ``repeat`` calls of ``send`` with pyinstrument."""
     try:
@@ -305,6 +340,9 @@ def parse_args(argv=None):
     parser.add_argument('--show-sql', action='store_true',
                         help='print the statements of one request of each '
                              'kind')
+    parser.add_argument('--calls', action='store_true',
+                        help='count the Python function calls per request '
+                             '(cProfile, a few more requests of each kind)')
     parser.add_argument('--profile', metavar='PATH',
                         help='profile one kind of request (--profile-kind) '
                              'and write the pyinstrument report to PATH')
@@ -356,9 +394,10 @@ def main(argv=None):
         print('esi-leap round trips per request: %s, %d offers, %d '
               'leases; median of %d requests in-process (no HTTP)'
               % (args.backend, args.offers, args.offers, args.repeat))
-        header = '%-34s %10s %8s %9s %9s %9s %10s %11s %10s' % (
+        header = '%-34s %10s %8s %9s %9s %9s %10s %11s %10s %9s' % (
             'request', 'statements', 'commits', 'rollbacks', 'to server',
-            'ms (p50)', 'cpu ms p50', 'lock ms p50', 'end ms p50')
+            'ms (p50)', 'cpu ms p50', 'lock ms p50', 'end ms p50',
+            'py calls')
         print(header)
         print('-' * len(header))
         for name, method in KINDS:
@@ -369,9 +408,12 @@ def main(argv=None):
             sent = '%g' % m['sent'] if args.backend == 'mysql' else '-'
             lock, end = ('-' if m[key] is None else '%.2f' % m[key]
                          for key in ('lock_ms', 'end_ms'))
-            print('%-34s %10g %8g %9g %9s %9.2f %10.2f %11s %10s' % (
+            calls = '%g' % python_calls(getattr(reqs, method),
+                                        args.repeat + 1) \
+                if args.calls else '-'
+            print('%-34s %10g %8g %9g %9s %9.2f %10.2f %11s %10s %9s' % (
                 name, m['statements'], m['commits'], m['rollbacks'], sent,
-                m['ms'], m['cpu_ms'], lock, end))
+                m['ms'], m['cpu_ms'], lock, end, calls))
         if args.profile:
             send = getattr(reqs, args.profile_kind)
             if args.profile_kind == 'claim':

@@ -71,19 +71,24 @@ def ensure_peer_venv(path):
 
 
 class Process(object):
-    """A server process in its own session, stopped by PID."""
+    """A server process in its own session, stopped by PID.
 
-    def __init__(self, argv, log_path, url):
+    ``env``: its environment (default: this process's).
+    """
+
+    def __init__(self, argv, log_path, url, env=None):
         self.argv = argv
         self.log_path = log_path
         self.url = url
+        self.env = env
         self.process = None
 
     def start(self, timeout=90):
         with open(self.log_path, 'ab') as log:
             self.process = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                stdin=subprocess.DEVNULL, start_new_session=True,
+                env=self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
