@@ -62,9 +62,7 @@ def claim_offer(access, ident, start=None, end=None, name=None,
         offer = offers.find(ident, (statuses.AVAILABLE,), view=view)
         found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
                                    lambda txn: book(txn, offer.uuid))
-    lease = found.value
-    nodes = listing.node_facts(listing.resources_of([lease]))
-    found.send(nodes)
+    lease, nodes = listing.sent_with_facts(found)
     return leases.describe([lease], nodes, seen=seen)
 
 

@@ -117,11 +117,8 @@ def change_end_time(access, lease, end, caller_rights, seen=None):
         _write_end(txn, current, new_end, now, recorder)
         return current
 
-    found = db_api.run_booking(lease.resource_type, lease.resource_uuid,
-                               emitter.recorded(change))
-    current = found.value
-    nodes = listing.node_facts(listing.resources_of([current]))
-    found.send(nodes)
+    current, nodes = listing.sent_with_facts(db_api.run_booking(
+        lease.resource_type, lease.resource_uuid, emitter.recorded(change)))
     return leases.describe([current], nodes, seen=seen)
 
 

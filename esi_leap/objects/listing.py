@@ -90,6 +90,19 @@ def known(resource_type, node):
     return {(resource_type, node.uuid): node}
 
 
+def sent_with_facts(found):
+    """Send a committed booking's events with its node's facts.
+
+    ``found`` is the emitter.Recorded of a booking that changed one row.
+    The node is read once, after the commit, for the notification and the
+    response alike. Returns (the row, {(type, uuid): NodeInfo}).
+    """
+    row = found.value
+    nodes = node_facts(resources_of([row]))
+    found.send(nodes)
+    return row, nodes
+
+
 def resources_of(rows):
     """Return {resource_type: set of uuids} of the rows' resources."""
     wanted = {}

@@ -50,11 +50,8 @@ def update(offer, changes, seen):
         recorder.record('offer', current, 'update', 'end')
         return current
 
-    found = db_api.run_booking(offer.resource_type, offer.resource_uuid,
-                               emitter.recorded(change))
-    current = found.value
-    nodes = listing.node_facts(listing.resources_of([current]))
-    found.send(nodes)
+    current, nodes = listing.sent_with_facts(db_api.run_booking(
+        offer.resource_type, offer.resource_uuid, emitter.recorded(change)))
     return offers.describe([current], nodes=nodes, seen=seen)
 
 
